@@ -1,0 +1,34 @@
+# Two commands on a fresh machine:  `make app` (the demo app) and `make test` (the test suite).
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MIRROR ?= ../shared/data
+CONFIG ?= config.toml
+
+.PHONY: setup setup-dev data app test bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+
+setup-dev: $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+
+data: setup
+	$(BIN)/python -m geo fetch --config $(CONFIG) --mirror $(MIRROR)
+	$(BIN)/python -m geo build --config $(CONFIG) --out out/$(basename $(notdir $(CONFIG)))
+
+app: data
+	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.headless true -- --config $(CONFIG)
+
+test: setup-dev
+	$(BIN)/python -m pytest
+
+bench: setup-dev
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf out data/boundaries/*/ data/extracts/public/

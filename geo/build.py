@@ -1,0 +1,203 @@
+"""The pipeline: load → validate → join → score → catchments, and the build outputs.
+
+:func:`run` returns a :class:`BuildResult` (used by the app, the exports and the tests);
+:func:`write` writes ``lsoa.csv``, ``wards.csv``, ``areas.gpkg`` and
+``reconciliation.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo import extracts as ex
+from geo.config import Config
+from geo.errors import InputProblem, ValidationError
+from geo.join import code_register, lsoa_table, under5_estimate, ward_table
+from geo.load import PublicData, load_public
+
+__all__ = ["BuildResult", "Inputs", "validate_inputs", "run", "write"]
+
+
+@dataclass
+class Inputs:
+    """Validated extracts, each with its row accounting."""
+
+    review: pd.DataFrame | None = None
+    attendance: pd.DataFrame | None = None
+    hubs: gpd.GeoDataFrame | None = None
+    venues: gpd.GeoDataFrame | None = None
+    under5: pd.Series | None = None
+    hub_areas: pd.DataFrame | None = None
+    reports: list[ex.FileReport] = field(default_factory=list)
+
+    @property
+    def periods(self) -> dict[str, str]:
+        out = {}
+        if self.review is not None:
+            out["review_takeup"] = self.review.attrs.get("period")
+        if self.attendance is not None:
+            out["hub_attendance"] = self.attendance.attrs.get("period")
+        return out
+
+
+@dataclass
+class BuildResult:
+    """Everything the build produced, in EPSG:27700."""
+
+    config: Config
+    public: PublicData
+    inputs: Inputs
+    lsoa: gpd.GeoDataFrame
+    wards: gpd.GeoDataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def hubs(self) -> gpd.GeoDataFrame | None:
+        return self.inputs.hubs
+
+    @property
+    def venues(self) -> gpd.GeoDataFrame | None:
+        return self.inputs.venues
+
+    def reconciliation(self) -> dict:
+        """Rows in, used and excluded (by reason) for every input file."""
+        files = [r.to_dict() for r in self.inputs.reports]
+        return {
+            "study_area": self.config.name,
+            "la_codes": list(self.config.la_codes),
+            "synthetic_extracts": self.config.extracts.synthetic,
+            "periods": self.inputs.periods,
+            "all_balanced": all(f["balanced"] for f in files),
+            "files": files,
+            "notes": self.notes,
+        }
+
+
+def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["easting"], df["northing"]), crs=27700)
+
+
+def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> Inputs:
+    """Validate every configured extract; collect all problems before raising.
+
+    Raises
+    ------
+    ValidationError
+        One :class:`~geo.errors.InputProblem` per problem, across all files.
+    """
+    register = code_register(public, weight)
+    inputs = Inputs()
+    problems: list[InputProblem] = []
+    e = config.extracts
+    study_area = shapely.union_all(public.lsoa.geometry.to_numpy())
+
+    def attempt(fn, *args, **kw):
+        try:
+            value, report = fn(*args, **kw)
+        except ValidationError as err:
+            problems.extend(err.problems)
+            return None
+        inputs.reports.append(report)
+        return value
+
+    if e.under5:
+        inputs.under5 = attempt(ex.validate_under5, e.under5, register)
+    if e.hubs:
+        hubs = attempt(ex.validate_sites, e.hubs, "hubs", postcodes=public.postcodes, study_area=study_area)
+        inputs.hubs = None if hubs is None else _points(hubs)
+    if e.venues:
+        venues = attempt(ex.validate_sites, e.venues, "venues", postcodes=public.postcodes, study_area=study_area)
+        inputs.venues = None if venues is None else _points(venues)
+    if e.review_takeup:
+        inputs.review = attempt(ex.validate_review_takeup, e.review_takeup, register, period=config.period)
+    if e.hub_attendance:
+        if e.hubs is None:
+            problems.append(InputProblem(config.path, "extracts.hub_attendance needs extracts.hubs (the hub_id list)", column="hubs"))
+        elif inputs.hubs is not None:
+            inputs.attendance = attempt(ex.validate_hub_attendance, e.hub_attendance, register,
+                                        pd.Index(inputs.hubs["hub_id"]), period=config.period)
+    if e.hub_areas and inputs.hubs is not None:
+        inputs.hub_areas = attempt(ex.validate_hub_areas, e.hub_areas, register, pd.Index(inputs.hubs["hub_id"]))
+    if problems:
+        raise ValidationError(problems)
+    return inputs
+
+
+def run(config: Config, *, public: PublicData | None = None) -> BuildResult:
+    """Run the pipeline for a study area.
+
+    Parameters
+    ----------
+    config : Config
+    public : PublicData, optional
+        Already-loaded public data (saves re-reading it, e.g. in the app).
+
+    Returns
+    -------
+    BuildResult
+
+    Raises
+    ------
+    ValidationError
+        If any extract has problems (the CLI exits 2).
+
+    Examples
+    --------
+    >>> from geo.config import load_config
+    >>> result = run(load_config("config.toml"))     # doctest: +SKIP
+    >>> len(result.lsoa), len(result.wards)           # doctest: +SKIP
+    (224, 36)
+    """
+    public = public if public is not None else load_public(config)
+    base = under5_estimate(public, config)
+    inputs = validate_inputs(config, public, base.set_index("lsoa21cd")["under5_est"])
+    under5 = under5_estimate(public, config, inputs.under5) if inputs.under5 is not None else base
+    notes = []
+    if inputs.under5 is not None:
+        missing = int((under5["under5_source"] != "supplied under-5 file").sum())
+        if missing:
+            notes.append(f"{missing} LSOA(s) not in the under-5 file use the Census 0-15 estimate")
+    else:
+        notes.append(f"under-5s are ESTIMATED as Census 2021 age 0-15 x {config.under5_ratio:.2f} (no under-5 file given)")
+    derived = int(public.wards["ward_source"].str.startswith("derived").sum())
+    if derived:
+        notes.append(f"{derived} of {len(public.wards)} ward polygons are derived by dissolving LSOAs on the ONS best-fit lookup")
+    lsoa = lsoa_table(public, under5, inputs.review, inputs.attendance)
+    wards = ward_table(lsoa, public.wards)
+    return BuildResult(config, public, inputs, lsoa, wards, notes)
+
+
+def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
+    """Write the build outputs into ``out_dir``.
+
+    Returns
+    -------
+    dict
+        Output name -> path: ``lsoa``, ``wards``, ``areas``, ``reconciliation``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "lsoa": out_dir / "lsoa.csv",
+        "wards": out_dir / "wards.csv",
+        "areas": out_dir / "areas.gpkg",
+        "reconciliation": out_dir / "reconciliation.json",
+    }
+    result.lsoa.drop(columns="geometry").to_csv(paths["lsoa"], index=False, float_format="%.6g")
+    result.wards.drop(columns="geometry").to_csv(paths["wards"], index=False, float_format="%.6g")
+    paths["areas"].unlink(missing_ok=True)
+    pyogrio.write_dataframe(result.lsoa, paths["areas"], layer="lsoa", driver="GPKG")
+    pyogrio.write_dataframe(result.wards, paths["areas"], layer="wards", driver="GPKG", append=True)
+    if result.hubs is not None:
+        pyogrio.write_dataframe(result.hubs, paths["areas"], layer="hubs", driver="GPKG", append=True)
+    if result.venues is not None:
+        pyogrio.write_dataframe(result.venues, paths["areas"], layer="venues", driver="GPKG", append=True)
+    paths["reconciliation"].write_text(json.dumps(result.reconciliation(), indent=2, default=str))
+    return paths

@@ -1,0 +1,355 @@
+"""Study-area configuration: one object that flows through the whole pipeline.
+
+A study area is described by a TOML file (``config.toml`` at the repository root is the
+bi-borough demo). Relative paths in the file resolve against the file's own folder, so a
+config can be moved together with its extracts.
+
+Examples
+--------
+>>> from geo.config import load_config
+>>> cfg = load_config("config.toml")            # doctest: +SKIP
+>>> cfg.la_codes                                 # doctest: +SKIP
+('E09000033', 'E09000020')
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "TravelMode",
+    "Travel",
+    "ModelWeights",
+    "Extracts",
+    "load_config",
+]
+
+LA_CODE = re.compile(r"^E0[6789]\d{6}$")
+
+
+class ConfigError(ValueError):
+    """A configuration file is missing, unreadable or has a bad value."""
+
+
+@dataclass(frozen=True)
+class TravelMode:
+    """Speed and detour factor of one travel mode (straight-line distance model)."""
+
+    speed_kmh: float
+    detour: float
+
+
+@dataclass(frozen=True)
+class Travel:
+    """Travel-time settings.
+
+    ``mode`` is the default mode; ``modes`` maps mode names to speeds and detour factors.
+    ``network`` optionally names a street network (GraphML or a GeoPackage with an
+    ``edges`` layer) for shortest-path travel times.
+    """
+
+    mode: str = "walk"
+    threshold_minutes: float = 15.0
+    modes: dict[str, TravelMode] = field(
+        default_factory=lambda: {
+            "walk": TravelMode(4.5, 1.3),
+            "bus": TravelMode(12.0, 1.4),
+            "drive": TravelMode(30.0, 1.3),
+        }
+    )
+    network: Path | None = None
+
+    @property
+    def speed_kmh(self) -> float:
+        return self.modes[self.mode].speed_kmh
+
+    @property
+    def detour(self) -> float:
+        return self.modes[self.mode].detour
+
+
+@dataclass(frozen=True)
+class ModelWeights:
+    """Weights of the need and engagement indices (each group is normalised to sum 1)."""
+
+    need: dict[str, float] = field(
+        default_factory=lambda: {"idaci": 0.5, "imd": 0.3, "under5": 0.2}
+    )
+    engagement: dict[str, float] = field(
+        default_factory=lambda: {"review": 0.5, "reach": 0.5}
+    )
+    high_need_percentile: float = 50.0
+    low_engagement_percentile: float = 50.0
+
+
+@dataclass(frozen=True)
+class Extracts:
+    """Paths of the service extracts (``None`` where not supplied)."""
+
+    review_takeup: Path | None = None
+    hub_attendance: Path | None = None
+    hubs: Path | None = None
+    venues: Path | None = None
+    under5: Path | None = None
+    hub_areas: Path | None = None
+    synthetic: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the pipeline needs to know about one study area.
+
+    Parameters
+    ----------
+    name : str
+        Human-readable name of the study area.
+    slug : str
+        Short name used for folders of fetched and derived data.
+    la_codes : tuple of str
+        ONS codes of the local authority districts (E06/E07/E08/E09).
+    path : Path
+        The TOML file this config was read from (its folder anchors relative paths).
+    boundaries_dir, public_dir : Path
+        Where ``fetch`` writes clipped boundaries and public tables for this study area.
+    mirror : Path or None
+        Default local mirror of the public data (laid out like ``shared/data``).
+    under5_ratio : float
+        Under-5s as a share of the Census 0-15 count, used where no under-5 file is given.
+    period : str or None
+        Extract period to analyse; ``None`` means the latest period present.
+    disclosure_threshold : int
+        Counts from 1 to ``threshold - 1`` are suppressed in anything shown or exported.
+    """
+
+    name: str
+    slug: str
+    la_codes: tuple[str, ...]
+    path: Path
+    boundaries_dir: Path
+    public_dir: Path
+    mirror: Path | None = None
+    under5_ratio: float = 0.30
+    period: str | None = None
+    disclosure_threshold: int = 5
+    seed: int = 20261123
+    extracts: Extracts = field(default_factory=Extracts)
+    travel: Travel = field(default_factory=Travel)
+    weights: ModelWeights = field(default_factory=ModelWeights)
+    demo: dict = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        """Folder of the config file: relative paths resolve against it."""
+        return self.path.parent
+
+    def with_(self, **changes: Any) -> "Config":
+        """Return a copy with some fields replaced (configs are immutable)."""
+        return replace(self, **changes)
+
+
+def _resolve(root: Path, value: Any, key: str, path: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{path}: '{key}' must be a non-empty path string, got {value!r}")
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (root / p)
+
+
+def _number(table: dict, key: str, default: float, path: Path, where: str, *, lo=None, hi=None) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{path}: [{where}] {key} must be a number, got {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(f"{path}: [{where}] {key} = {value} is outside {lo}..{hi}")
+    return float(value)
+
+
+def _weights(table: Any, default: dict[str, float], path: Path, where: str) -> dict[str, float]:
+    if table is None:
+        return dict(default)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{where}] must be a table of weights")
+    unknown = set(table) - set(default)
+    if unknown:
+        raise ConfigError(
+            f"{path}: [{where}] has unknown weight(s) {sorted(unknown)}; expected {sorted(default)}"
+        )
+    out = dict(default)
+    for key, value in table.items():
+        out[key] = _number(table, key, 0.0, path, where, lo=0)
+    if sum(out.values()) <= 0:
+        raise ConfigError(f"{path}: [{where}] weights must not all be zero")
+    return out
+
+
+KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo"}
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a study-area TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ConfigError
+        With a message naming the file and the key at fault.
+
+    Examples
+    --------
+    >>> cfg = load_config("config.toml")        # doctest: +SKIP
+    >>> cfg.travel.threshold_minutes             # doctest: +SKIP
+    15.0
+    """
+    path = Path(path).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(raw) - KNOWN_TABLES
+    if unknown:
+        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; expected {sorted(KNOWN_TABLES)}")
+    root = path.parent
+
+    sa = raw.get("study_area")
+    if not isinstance(sa, dict):
+        raise ConfigError(f"{path}: missing [study_area] table with name, slug and la_codes")
+    name = sa.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{path}: [study_area] name must be a non-empty string")
+    slug = sa.get("slug", "")
+    if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9_-]+", slug):
+        raise ConfigError(f"{path}: [study_area] slug must be lower-case letters, digits, - or _; got {slug!r}")
+    codes = sa.get("la_codes")
+    if codes == "all":
+        la_codes: tuple[str, ...] = ("all",)
+    else:
+        if not isinstance(codes, list) or not codes:
+            raise ConfigError(f"{path}: [study_area] la_codes must be a non-empty list of ONS LA codes (or \"all\")")
+        bad = [c for c in codes if not isinstance(c, str) or not LA_CODE.match(c)]
+        if bad:
+            raise ConfigError(
+                f"{path}: [study_area] la_codes has value(s) that are not English LA codes (E06/E07/E08/E09 + 6 digits): {bad}"
+            )
+        la_codes = tuple(dict.fromkeys(codes))
+
+    data = raw.get("data", {})
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: [data] must be a table")
+    boundaries_dir = _resolve(root, data.get("boundaries_dir", "data/boundaries"), "data.boundaries_dir", path) / slug
+    public_dir = _resolve(root, data.get("public_dir", "data/extracts/public"), "data.public_dir", path) / slug
+    mirror = _resolve(root, data["mirror"], "data.mirror", path) if data.get("mirror") else None
+
+    ex = raw.get("extracts", {})
+    if not isinstance(ex, dict):
+        raise ConfigError(f"{path}: [extracts] must be a table")
+    known_ex = {"review_takeup", "hub_attendance", "hubs", "venues", "under5", "hub_areas", "synthetic"}
+    unknown = set(ex) - known_ex
+    if unknown:
+        raise ConfigError(f"{path}: [extracts] unknown key(s) {sorted(unknown)}; expected {sorted(known_ex)}")
+    ex_paths = {}
+    for key in known_ex - {"synthetic"}:
+        if ex.get(key):
+            p = _resolve(root, ex[key], f"extracts.{key}", path)
+            ex_paths[key] = p
+    synthetic = ex.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        raise ConfigError(f"{path}: [extracts] synthetic must be true or false")
+    extracts = Extracts(**ex_paths, synthetic=synthetic)
+
+    pop = raw.get("population", {})
+    under5_ratio = _number(pop, "under5_ratio", 0.30, path, "population", lo=0.0, hi=1.0)
+
+    tr = raw.get("travel", {})
+    if not isinstance(tr, dict):
+        raise ConfigError(f"{path}: [travel] must be a table")
+    modes = dict(Travel().modes)
+    for mname, mt in (tr.get("modes") or {}).items():
+        if not isinstance(mt, dict):
+            raise ConfigError(f"{path}: [travel.modes.{mname}] must be a table with speed_kmh and detour")
+        modes[mname] = TravelMode(
+            _number(mt, "speed_kmh", modes.get(mname, TravelMode(4.5, 1.3)).speed_kmh, path, f"travel.modes.{mname}", lo=0.1, hi=200),
+            _number(mt, "detour", modes.get(mname, TravelMode(4.5, 1.3)).detour, path, f"travel.modes.{mname}", lo=1.0, hi=5.0),
+        )
+    mode = tr.get("mode", "walk")
+    if mode not in modes:
+        raise ConfigError(f"{path}: [travel] mode = {mode!r} is not one of {sorted(modes)}")
+    network = _resolve(root, tr["network"], "travel.network", path) if tr.get("network") else None
+    travel = Travel(
+        mode=mode,
+        threshold_minutes=_number(tr, "threshold_minutes", 15.0, path, "travel", lo=1, hi=240),
+        modes=modes,
+        network=network,
+    )
+
+    md = raw.get("model", {})
+    if not isinstance(md, dict):
+        raise ConfigError(f"{path}: [model] must be a table")
+    dw = ModelWeights()
+    weights = ModelWeights(
+        need=_weights(md.get("need_weights"), dw.need, path, "model.need_weights"),
+        engagement=_weights(md.get("engagement_weights"), dw.engagement, path, "model.engagement_weights"),
+        high_need_percentile=_number(md, "high_need_percentile", 50.0, path, "model", lo=0, hi=100),
+        low_engagement_percentile=_number(md, "low_engagement_percentile", 50.0, path, "model", lo=0, hi=100),
+    )
+
+    disc = raw.get("disclosure", {})
+    threshold = disc.get("threshold", 5)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 100:
+        raise ConfigError(f"{path}: [disclosure] threshold must be a whole number from 1 to 100, got {threshold!r}")
+
+    period = sa.get("period")
+    if period is not None and not isinstance(period, str):
+        raise ConfigError(f"{path}: [study_area] period must be a string such as \"2025-Q4\"")
+    seed = sa.get("seed", 20261123)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"{path}: [study_area] seed must be a whole number")
+
+    return Config(
+        name=name.strip(),
+        slug=slug,
+        la_codes=la_codes,
+        path=path,
+        boundaries_dir=boundaries_dir,
+        public_dir=public_dir,
+        mirror=mirror,
+        under5_ratio=under5_ratio,
+        period=period,
+        disclosure_threshold=threshold,
+        seed=seed,
+        extracts=extracts,
+        travel=travel,
+        weights=weights,
+        demo=_demo(raw.get("demo", {}), path),
+    )
+
+
+def _demo(table: Any, path: Path) -> dict:
+    """The ``[demo]`` table: hub sites for the synthetic generator (see :mod:`geo.demo`)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [demo] must be a table")
+    known = {"hubs", "hub_wards", "hub_count", "hub_id_prefix", "planted"}
+    unknown = set(table) - known
+    if unknown:
+        raise ConfigError(f"{path}: [demo] unknown key(s) {sorted(unknown)}; expected {sorted(known)}")
+    for i, hub in enumerate(table.get("hubs", [])):
+        missing = {"hub_id", "name", "la_code", "site_type", "lat", "lon"} - set(hub)
+        if missing:
+            raise ConfigError(f"{path}: [[demo.hubs]] entry {i + 1} lacks {sorted(missing)}")
+    return dict(table)

@@ -1,0 +1,390 @@
+"""Fetch the public data for a study area and write it clipped and standardised.
+
+``python -m geo fetch --mirror DIR`` reads a local mirror laid out like ``shared/data``
+(see its ``SOURCES.md``); without ``--mirror`` the official publishers are downloaded
+(:mod:`geo.download`) into a cache laid out the same way, which is then read identically.
+
+Outputs (git-ignored), for a config whose slug is ``<slug>``:
+
+- ``data/boundaries/<slug>/lsoa21.gpkg`` (layer ``lsoa``) and ``wards.gpkg`` (layer ``wards``)
+- ``data/extracts/public/<slug>/imd2025.csv``, ``population.csv``, ``lookup_ward.csv``,
+  ``lookup_lsoa11.csv``, ``postcodes.csv``, ``venues.csv``
+- ``data/extracts/public/<slug>/manifest.json`` (source, licence, sha256, date per file)
+
+Ward polygons come from the ONS ward boundaries where every ward of an LA is present there,
+otherwise they are derived by dissolving LSOAs on the ONS best-fit lookup; the column
+``ward_source`` says which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geo.config import Config
+from geo.errors import DataError
+
+__all__ = ["fetch", "MIRROR_FILES", "public_paths"]
+
+OGL = "Open Government Licence v3.0"
+ONS_ATTR = (
+    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right 2025."
+)
+
+# Files read from a mirror laid out like shared/data: key -> (relative path, layer, publisher, licence)
+MIRROR_FILES: dict[str, tuple[str, str | None, str, str]] = {
+    "lsoa21_boundaries": ("boundaries/lsoa21_england_bgc.gpkg", "lsoa21_england", "ONS LSOA (Dec 2021) Boundaries EW BGC", OGL),
+    "wards": ("boundaries/wards_wd25_london_bgc.gpkg", "wards_wd25_london", "ONS Wards (May 2025) Boundaries UK BGC", OGL),
+    "imd2025": ("reference/imd2025_lsoa21_england.csv", None, "MHCLG English Indices of Deprivation 2025 (File 7)", OGL),
+    "lookup_ward": ("reference/lookup_lsoa21_ward24_lad24_bestfit_ew.csv", None, "ONS LSOA21 to Ward 2024 best-fit lookup", OGL),
+    "lookup_lsoa11": ("reference/lookup_lsoa11_lsoa21_lad22_ew.csv", None, "ONS LSOA 2011 to LSOA 2021 lookup", OGL),
+    "census_age": ("reference/census2021_age6_usual_residents_lsoa21_ew.csv", None, "ONS Census 2021 usual residents by age", OGL),
+}
+# Optional files: used where present.
+OPTIONAL_FILES: dict[str, tuple[str, str | None, str, str]] = {
+    "postcodes": ("venues/postcodes_codepoint_2025q4_study_area.csv", None, "OS Code-Point Open 2025.4", OGL),
+    "schools": ("venues/schools_gias_open_2025-05_england.gpkg", "schools", "DfE Get Information About Schools (open)", OGL),
+    "gp_practices": ("venues/gp_practices_epraccur_2023-12_study_area.gpkg", "gp_practices", "NHS ODS epraccur", OGL),
+    "libraries": ("venues/libraries_ace_basic_dataset_2023_study_area.gpkg", "libraries", "Arts Council England basic dataset for libraries 2023", "OGL v3.0 (believed)"),
+}
+FILE7_GLOB = "reference/imd2025_file7_full_lsoa21_*.csv"
+
+SCHOOL_PHASES = {"Nursery", "Primary", "All-through"}
+
+
+def public_paths(config: Config) -> dict[str, Path]:
+    """Paths of the files ``fetch`` writes for ``config`` (the build reads these)."""
+    b, p = config.boundaries_dir, config.public_dir
+    return {
+        "lsoa": b / "lsoa21.gpkg",
+        "wards": b / "wards.gpkg",
+        "imd": p / "imd2025.csv",
+        "population": p / "population.csv",
+        "lookup_ward": p / "lookup_ward.csv",
+        "lookup_lsoa11": p / "lookup_lsoa11.csv",
+        "postcodes": p / "postcodes.csv",
+        "code_register": p / "code_register.csv",
+        "venues": p / "venues.csv",
+        "manifest": p / "manifest.json",
+    }
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _in_clause(col: str, codes: tuple[str, ...]) -> str | None:
+    if codes == ("all",):
+        return None
+    return f"{col} IN ({', '.join(repr(c) for c in codes)})"
+
+
+def _lsoas(mirror: Path, config: Config) -> gpd.GeoDataFrame:
+    rel, layer, *_ = MIRROR_FILES["lsoa21_boundaries"]
+    gdf = pyogrio.read_dataframe(
+        mirror / rel, layer=layer, columns=["LSOA21CD", "LSOA21NM", "LAD25CD"],
+        where=_in_clause("LAD25CD", config.la_codes), use_arrow=True,
+    )
+    gdf = gdf[gdf["LSOA21CD"].str.startswith("E01")]
+    if config.la_codes != ("all",):
+        missing = sorted(set(config.la_codes) - set(gdf["LAD25CD"]))
+        if missing:
+            raise DataError(
+                f"{config.path}: la_codes {missing} have no LSOAs in {mirror / rel} (column LAD25CD): "
+                "check the codes are current English LA district codes"
+            )
+    gdf = gdf.rename(columns={"LSOA21CD": "lsoa21cd", "LSOA21NM": "lsoa21nm", "LAD25CD": "lad_code"})
+    gdf = gdf.to_crs(27700) if gdf.crs is not None and gdf.crs.to_epsg() != 27700 else gdf
+    gdf["geometry"] = gdf.geometry.make_valid() if (~gdf.geometry.is_valid).any() else gdf.geometry
+    return gdf.sort_values("lsoa21cd").reset_index(drop=True)
+
+
+def _ward_lookup(mirror: Path, codes: pd.Index) -> pd.DataFrame:
+    rel = MIRROR_FILES["lookup_ward"][0]
+    lk = pd.read_csv(mirror / rel, dtype=str, usecols=["LSOA21CD", "WD24CD", "WD24NM", "LAD24CD", "LAD24NM"])
+    lk = lk[lk["LSOA21CD"].isin(codes)].rename(
+        columns={"LSOA21CD": "lsoa21cd", "WD24CD": "ward_code", "WD24NM": "ward_name", "LAD24CD": "ward_lad_code", "LAD24NM": "ward_lad_name"}
+    )
+    return lk.sort_values("lsoa21cd").reset_index(drop=True)
+
+
+def _wards(mirror: Path, lsoa: gpd.GeoDataFrame, lookup: pd.DataFrame) -> gpd.GeoDataFrame:
+    """ONS ward polygons where every ward of an LA is present, else dissolved from LSOAs."""
+    rel, layer, *_ = MIRROR_FILES["wards"]
+    wanted = lookup.drop_duplicates("ward_code")[["ward_code", "ward_name", "ward_lad_code"]]
+    ons = None
+    if (mirror / rel).exists():
+        ons = pyogrio.read_dataframe(
+            mirror / rel, layer=layer, columns=["WD25CD", "WD25NM"],
+            where=f"WD25CD IN ({', '.join(repr(c) for c in wanted['ward_code'])})" if len(wanted) < 5000 else None,
+            use_arrow=True,
+        )
+        ons = ons[ons["WD25CD"].isin(wanted["ward_code"])].to_crs(27700)
+    parts = []
+    for lad, group in wanted.groupby("ward_lad_code", sort=True):
+        if ons is not None and set(group["ward_code"]) <= set(ons["WD25CD"]):
+            g = ons[ons["WD25CD"].isin(group["ward_code"])].rename(columns={"WD25CD": "ward_code"})[["ward_code", "geometry"]]
+            g = g.merge(group, on="ward_code")
+            g["ward_source"] = "ONS ward boundaries (BGC)"
+        else:
+            sub = lsoa.merge(lookup[lookup["ward_lad_code"] == lad][["lsoa21cd", "ward_code"]], on="lsoa21cd")
+            g = sub.dissolve(by="ward_code", as_index=False)[["ward_code", "geometry"]]
+            g = g.merge(group, on="ward_code")
+            g["ward_source"] = "derived: LSOAs dissolved on ONS best-fit lookup"
+        parts.append(g)
+    wards = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=27700)
+    wards = wards.rename(columns={"ward_lad_code": "lad_code"})
+    return wards[["ward_code", "ward_name", "lad_code", "ward_source", "geometry"]].sort_values("ward_code").reset_index(drop=True)
+
+
+def _imd(mirror: Path, codes: pd.Index) -> tuple[pd.DataFrame, list[Path]]:
+    rel = MIRROR_FILES["imd2025"][0]
+    imd = pd.read_csv(mirror / rel)
+    imd = imd[imd["LSOA21CD"].isin(codes)]
+    keep = ["LSOA21CD"] + [c for c in imd.columns if c.endswith(("_score", "_decile", "_rank")) and c.split("_")[0][0].isupper()]
+    imd = imd[keep].rename(columns=lambda c: "lsoa21cd" if c == "LSOA21CD" else c.lower())
+    used = [mirror / rel]
+    idaci = []
+    for f7 in sorted(mirror.glob(FILE7_GLOB)):
+        t = pd.read_csv(f7, usecols=["LSOA21CD", "IDACI_score", "IDACI_rank", "IDACI_decile"])
+        idaci.append(t[t["LSOA21CD"].isin(codes)])
+        used.append(f7)
+    if idaci:
+        t = pd.concat(idaci).drop_duplicates("LSOA21CD").rename(
+            columns={"LSOA21CD": "lsoa21cd", "IDACI_score": "idaci_score", "IDACI_rank": "idaci_rank", "IDACI_decile": "idaci_decile"}
+        )
+        imd = imd.merge(t, on="lsoa21cd", how="left")
+    else:
+        imd[["idaci_score", "idaci_rank", "idaci_decile"]] = np.nan
+    return imd.sort_values("lsoa21cd").reset_index(drop=True), used
+
+
+def _population(mirror: Path, codes: pd.Index) -> pd.DataFrame:
+    rel = MIRROR_FILES["census_age"][0]
+    pop = pd.read_csv(mirror / rel, usecols=["LSOA21CD", "total", "age_0_15"])
+    pop = pop[pop["LSOA21CD"].isin(codes)].rename(
+        columns={"LSOA21CD": "lsoa21cd", "total": "pop_total", "age_0_15": "pop_0_15"}
+    )
+    return pop.sort_values("lsoa21cd").reset_index(drop=True)
+
+
+def _lsoa11(mirror: Path, codes: pd.Index) -> pd.DataFrame:
+    rel = MIRROR_FILES["lookup_lsoa11"][0]
+    lk = pd.read_csv(mirror / rel, dtype=str, usecols=["LSOA11CD", "LSOA21CD", "CHGIND"])
+    lk = lk[lk["LSOA21CD"].isin(codes)].rename(columns={"LSOA11CD": "lsoa11cd", "LSOA21CD": "lsoa21cd", "CHGIND": "chgind"})
+    return lk.sort_values(["lsoa11cd", "lsoa21cd"]).reset_index(drop=True)
+
+
+def _code_register(mirror: Path) -> pd.DataFrame:
+    """Every LSOA 2021, LSOA 2011 and ward code of England and Wales with its LA.
+
+    Used only to tell an unknown code from a valid code outside the study area.
+    """
+    wl = pd.read_csv(mirror / MIRROR_FILES["lookup_ward"][0], dtype=str, usecols=["LSOA21CD", "WD24CD", "LAD24CD"])
+    l11 = pd.read_csv(mirror / MIRROR_FILES["lookup_lsoa11"][0], dtype=str, usecols=["LSOA11CD", "LAD22CD"])
+    reg = pd.concat([
+        pd.DataFrame({"code": wl["LSOA21CD"], "geography": "lsoa21", "lad_code": wl["LAD24CD"]}),
+        pd.DataFrame({"code": wl["WD24CD"], "geography": "ward", "lad_code": wl["LAD24CD"]}),
+        pd.DataFrame({"code": l11["LSOA11CD"], "geography": "lsoa11", "lad_code": l11["LAD22CD"]}),
+    ])
+    return reg.drop_duplicates(["code", "geography"]).sort_values(["geography", "code"]).reset_index(drop=True)
+
+
+def _postcodes(mirror: Path, lsoa: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    rel = OPTIONAL_FILES["postcodes"][0]
+    if not (mirror / rel).exists():
+        return None
+    pc = pd.read_csv(mirror / rel, usecols=["postcode", "easting", "northing", "longitude", "latitude", "admin_district_code"])
+    pts = gpd.GeoDataFrame(pc, geometry=gpd.points_from_xy(pc["easting"], pc["northing"]), crs=27700)
+    joined = gpd.sjoin(pts, lsoa[["lsoa21cd", "geometry"]], how="inner", predicate="within")
+    joined = joined.drop_duplicates("postcode")
+    out = pd.DataFrame(joined.drop(columns=["geometry", "index_right"]))
+    return out.sort_values("postcode").reset_index(drop=True)
+
+
+def _points_in(gdf: gpd.GeoDataFrame, lsoa: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    gdf = gdf.to_crs(27700)
+    j = gpd.sjoin(gdf, lsoa[["lsoa21cd", "lad_code", "geometry"]], how="inner", predicate="within")
+    return j[~j.index.duplicated()].drop(columns="index_right")
+
+
+def _venues(mirror: Path, lsoa: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """Candidate outreach venues from the public data: nursery/primary schools, GP practices, libraries."""
+    frames = []
+    xmin, ymin, xmax, ymax = lsoa.total_bounds
+    bbox = (xmin, ymin, xmax, ymax)
+    rel, layer, *_ = OPTIONAL_FILES["schools"]
+    if (mirror / rel).exists():
+        s = pyogrio.read_dataframe(mirror / rel, layer=layer, bbox=bbox, use_arrow=True)
+        s = s[s["education_phase"].isin(SCHOOL_PHASES)]
+        s = _points_in(s, lsoa)
+        frames.append(pd.DataFrame({
+            "venue_id": "URN" + s["urn"].astype("int64").astype(str),
+            "name": s["establishment_name"],
+            "type": "school",
+            "subtype": s["education_phase"] + " (" + s["establishment_type"] + ")",
+            "address": "",
+            "postcode": "",
+            "easting": s.geometry.x, "northing": s.geometry.y,
+            "lsoa21cd": s["lsoa21cd"], "la_code": s["lad_code"],
+        }))
+    rel, layer, *_ = OPTIONAL_FILES["gp_practices"]
+    if (mirror / rel).exists():
+        g = pyogrio.read_dataframe(mirror / rel, layer=layer, bbox=bbox, use_arrow=True)
+        g = _points_in(g, lsoa)
+        addr = g[["address_1", "address_2", "address_3", "address_4"]].fillna("").agg(", ".join, axis=1)
+        frames.append(pd.DataFrame({
+            "venue_id": "ODS" + g["org_code"].astype(str), "name": g["name"].str.title(), "type": "gp_practice",
+            "subtype": "GP practice", "address": addr.str.replace(r"(, )+", ", ", regex=True).str.strip(", ").str.title(),
+            "postcode": g["postcode"], "easting": g.geometry.x, "northing": g.geometry.y,
+            "lsoa21cd": g["lsoa21cd"], "la_code": g["lad_code"],
+        }))
+    rel, layer, *_ = OPTIONAL_FILES["libraries"]
+    if (mirror / rel).exists():
+        lib = pyogrio.read_dataframe(mirror / rel, layer=layer, bbox=bbox, use_arrow=True)
+        lib = lib[lib["year_closed"].isna()]
+        lib = _points_in(lib, lsoa)
+        frames.append(pd.DataFrame({
+            "venue_id": "LIB" + lib.index.astype(str).str.zfill(4) if "unique_property_reference_number" not in lib
+            else "LIB" + lib["unique_property_reference_number"].fillna(pd.Series(lib.index.astype(str), index=lib.index)).astype(str).str.replace(r"\.0$", "", regex=True),
+            "name": lib["name"], "type": "library", "subtype": lib["type"].fillna("library"),
+            "address": lib[["address_1", "address_2"]].fillna("").agg(", ".join, axis=1).str.strip(", "),
+            "postcode": lib["postcode"], "easting": lib.geometry.x, "northing": lib.geometry.y,
+            "lsoa21cd": lib["lsoa21cd"], "la_code": lib["lad_code"],
+        }))
+    if not frames:
+        return None
+    v = pd.concat(frames, ignore_index=True)
+    v["available"] = True
+    v = v.drop_duplicates("venue_id").sort_values(["type", "venue_id"]).reset_index(drop=True)
+    v[["easting", "northing"]] = v[["easting", "northing"]].round(1)
+    return v
+
+
+def fetch(config: Config, mirror: Path | None = None, *, log=print) -> dict:
+    """Write the study area's public data, clipped and standardised, with a manifest.
+
+    Parameters
+    ----------
+    config : Config
+        The study area.
+    mirror : Path, optional
+        A folder laid out like ``shared/data``. ``None`` downloads from the official
+        publishers into ``<public_dir>/../_download`` first (see :mod:`geo.download`).
+    log : callable
+        Progress messages.
+
+    Returns
+    -------
+    dict
+        The manifest that was written.
+
+    Examples
+    --------
+    >>> from geo.config import load_config
+    >>> fetch(load_config("config.toml"), Path("../shared/data"))   # doctest: +SKIP
+    """
+    if mirror is None:
+        from geo.download import download_to_mirror
+
+        mirror = config.public_dir.parent / "_download"
+        log(f"downloading public data from the official publishers into {mirror}")
+        download_to_mirror(mirror)
+    mirror = Path(mirror).resolve()
+    missing = [str(mirror / rel) for rel, *_ in MIRROR_FILES.values() if not (mirror / rel).exists()]
+    if missing:
+        raise DataError(f"mirror {mirror} lacks required file(s): {', '.join(missing)}")
+    paths = public_paths(config)
+    for p in paths.values():
+        p.parent.mkdir(parents=True, exist_ok=True)
+
+    log(f"[1/7] LSOA 2021 boundaries for {', '.join(config.la_codes)}")
+    lsoa = _lsoas(mirror, config)
+    codes = pd.Index(lsoa["lsoa21cd"])
+    log(f"      {len(lsoa):,} LSOAs")
+    log("[2/7] LSOA -> ward best-fit lookup")
+    lookup = _ward_lookup(mirror, codes)
+    log("[3/7] ward boundaries")
+    wards = _wards(mirror, lsoa, lookup)
+    derived = int(wards["ward_source"].str.startswith("derived").sum())
+    log(f"      {len(wards):,} wards ({derived:,} derived by dissolving LSOAs on the best-fit lookup)")
+    log("[4/7] IoD2025")
+    imd, imd_sources = _imd(mirror, codes)
+    log(f"      IDACI available for {int(imd['idaci_score'].notna().sum()):,} of {len(imd):,} LSOAs")
+    log("[5/7] Census 2021 population 0-15")
+    pop = _population(mirror, codes)
+    log("[6/7] LSOA 2011 -> 2021 lookup")
+    l11 = _lsoa11(mirror, codes)
+    register = _code_register(mirror)
+    log("[7/7] postcodes and candidate venues")
+    pcs = _postcodes(mirror, lsoa)
+    venues = _venues(mirror, lsoa)
+
+    pyogrio.write_dataframe(lsoa, paths["lsoa"], layer="lsoa", driver="GPKG")
+    pyogrio.write_dataframe(wards, paths["wards"], layer="wards", driver="GPKG")
+    imd.to_csv(paths["imd"], index=False)
+    pop.to_csv(paths["population"], index=False)
+    lookup.to_csv(paths["lookup_ward"], index=False)
+    l11.to_csv(paths["lookup_lsoa11"], index=False)
+    register.to_csv(paths["code_register"], index=False)
+    def src(meta, path=None):
+        return (meta, path or mirror / meta[0])
+
+    file7_meta = ("", None, "MHCLG IoD2025 File 7 (IDACI)", OGL)
+    outputs = {
+        "lsoa": [src(MIRROR_FILES["lsoa21_boundaries"])],
+        "wards": [src(MIRROR_FILES["wards"]), src(MIRROR_FILES["lookup_ward"])],
+        "imd": [src(MIRROR_FILES["imd2025"])] + [src(file7_meta, p) for p in imd_sources[1:]],
+        "population": [src(MIRROR_FILES["census_age"])],
+        "lookup_ward": [src(MIRROR_FILES["lookup_ward"])],
+        "lookup_lsoa11": [src(MIRROR_FILES["lookup_lsoa11"])],
+        "code_register": [src(MIRROR_FILES["lookup_ward"]), src(MIRROR_FILES["lookup_lsoa11"])],
+    }
+    if pcs is not None:
+        pcs.to_csv(paths["postcodes"], index=False)
+        outputs["postcodes"] = [src(OPTIONAL_FILES["postcodes"])]
+        log(f"      {len(pcs):,} postcodes inside the study area")
+    else:
+        paths["postcodes"].unlink(missing_ok=True)
+    if venues is not None:
+        venues.to_csv(paths["venues"], index=False)
+        keys = [k for k in ("schools", "gp_practices", "libraries") if (mirror / OPTIONAL_FILES[k][0]).exists()]
+        outputs["venues"] = [src(OPTIONAL_FILES[k]) for k in keys]
+        log(f"      {len(venues):,} candidate venues: " + ", ".join(f"{t} {n}" for t, n in venues["type"].value_counts().sort_index().items()))
+
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    files = []
+    for key, sources in outputs.items():
+        files.append({
+            "file": str(paths[key].relative_to(config.root)) if paths[key].is_relative_to(config.root) else str(paths[key]),
+            "sha256": _sha256(paths[key]),
+            "sources": [
+                {"path": str(path), "publisher": meta[2], "licence": meta[3], "sha256": _sha256(path)}
+                for meta, path in sources
+            ],
+        })
+    manifest = {
+        "study_area": config.name,
+        "la_codes": list(config.la_codes),
+        "mirror": str(mirror),
+        "fetched_utc": now,
+        "attribution": ONS_ATTR,
+        "counts": {"lsoas": len(lsoa), "wards": len(wards), "wards_derived": derived,
+                   "postcodes": 0 if pcs is None else len(pcs), "venues": 0 if venues is None else len(venues)},
+        "files": files,
+    }
+    paths["manifest"].write_text(json.dumps(manifest, indent=2))
+    log(f"wrote {paths['manifest']}")
+    return manifest
