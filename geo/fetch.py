@@ -55,6 +55,8 @@ OPTIONAL_FILES: dict[str, tuple[str, str | None, str, str]] = {
     "gp_practices": ("venues/gp_practices_epraccur_2023-12_study_area.gpkg", "gp_practices", "NHS ODS epraccur", OGL),
     "libraries": ("venues/libraries_ace_basic_dataset_2023_study_area.gpkg", "libraries", "Arts Council England basic dataset for libraries 2023", "OGL v3.0 (believed)"),
 }
+OPTIONAL_FILES["imd2025_indicators"] = ("reference/imd2025_indicators_lsoa21_england.csv", None, "MHCLG IoD2025 File 8 underlying indicators", OGL)
+IDACI_NUMERATOR = "income_deprivation_affecting_children_index_idaci_numerator"
 FILE7_GLOB = "reference/imd2025_file7_full_lsoa21_*.csv"
 
 SCHOOL_PHASES = {"Nursery", "Primary", "All-through"}
@@ -168,6 +170,19 @@ def _imd(mirror: Path, codes: pd.Index) -> tuple[pd.DataFrame, list[Path]]:
         imd = imd.merge(t, on="lsoa21cd", how="left")
     else:
         imd[["idaci_score", "idaci_rank", "idaci_decile"]] = np.nan
+    imd["idaci_source"] = np.where(imd["idaci_score"].notna(), "IoD2025 File 7", "")
+    # Where official IDACI is not in the mirror, estimate it as the File 8 IDACI numerator over
+    # Census 2021 age 0-15 (Spearman 0.99 against the official score in the bi-borough).
+    ind_rel = OPTIONAL_FILES["imd2025_indicators"][0]
+    if imd["idaci_score"].isna().any() and (mirror / ind_rel).exists():
+        ind = pd.read_csv(mirror / ind_rel, usecols=["LSOA21CD", IDACI_NUMERATOR])
+        ind = ind[ind["LSOA21CD"].isin(codes)].set_index("LSOA21CD")[IDACI_NUMERATOR]
+        pop = _population(mirror, codes).set_index("lsoa21cd")["pop_0_15"]
+        est = (imd["lsoa21cd"].map(ind) / imd["lsoa21cd"].map(pop).where(lambda p: p > 0)).clip(0, 1)
+        fill = imd["idaci_score"].isna() & est.notna()
+        imd.loc[fill, "idaci_score"] = est[fill].round(4)
+        imd.loc[fill, "idaci_source"] = "estimated: File 8 IDACI numerator / Census 2021 age 0-15"
+        used.append(mirror / ind_rel)
     return imd.sort_values("lsoa21cd").reset_index(drop=True), used
 
 
@@ -220,50 +235,48 @@ def _points_in(gdf: gpd.GeoDataFrame, lsoa: gpd.GeoDataFrame) -> gpd.GeoDataFram
     return j[~j.index.duplicated()].drop(columns="index_right")
 
 
+def _read_points(mirror: Path, key: str, lsoa: gpd.GeoDataFrame, keep=None) -> gpd.GeoDataFrame | None:
+    """Points of an optional mirror layer inside the study-area LSOAs (None if absent or empty)."""
+    rel, layer, *_ = OPTIONAL_FILES[key]
+    if not (mirror / rel).exists():
+        return None
+    gdf = pyogrio.read_dataframe(mirror / rel, layer=layer, bbox=tuple(lsoa.total_bounds), use_arrow=True)
+    if keep is not None:
+        gdf = gdf[keep(gdf)]
+    gdf = _points_in(gdf, lsoa)
+    return gdf if len(gdf) else None
+
+
+def _venue_frame(g: gpd.GeoDataFrame, ids, names, vtype: str, subtype, address, postcode) -> pd.DataFrame:
+    return pd.DataFrame({
+        "venue_id": ids, "name": names, "type": vtype, "subtype": subtype, "address": address, "postcode": postcode,
+        "easting": g.geometry.x, "northing": g.geometry.y, "lsoa21cd": g["lsoa21cd"], "la_code": g["lad_code"],
+    })
+
+
+def _join_address(df: pd.DataFrame, cols: list[str]) -> pd.Series:
+    parts = df[cols].fillna("").astype(str)
+    return parts.apply(lambda r: ", ".join(p.strip() for p in r if p.strip()), axis=1)
+
+
 def _venues(mirror: Path, lsoa: gpd.GeoDataFrame) -> pd.DataFrame | None:
     """Candidate outreach venues from the public data: nursery/primary schools, GP practices, libraries."""
     frames = []
-    xmin, ymin, xmax, ymax = lsoa.total_bounds
-    bbox = (xmin, ymin, xmax, ymax)
-    rel, layer, *_ = OPTIONAL_FILES["schools"]
-    if (mirror / rel).exists():
-        s = pyogrio.read_dataframe(mirror / rel, layer=layer, bbox=bbox, use_arrow=True)
-        s = s[s["education_phase"].isin(SCHOOL_PHASES)]
-        s = _points_in(s, lsoa)
-        frames.append(pd.DataFrame({
-            "venue_id": "URN" + s["urn"].astype("int64").astype(str),
-            "name": s["establishment_name"],
-            "type": "school",
-            "subtype": s["education_phase"] + " (" + s["establishment_type"] + ")",
-            "address": "",
-            "postcode": "",
-            "easting": s.geometry.x, "northing": s.geometry.y,
-            "lsoa21cd": s["lsoa21cd"], "la_code": s["lad_code"],
-        }))
-    rel, layer, *_ = OPTIONAL_FILES["gp_practices"]
-    if (mirror / rel).exists():
-        g = pyogrio.read_dataframe(mirror / rel, layer=layer, bbox=bbox, use_arrow=True)
-        g = _points_in(g, lsoa)
-        addr = g[["address_1", "address_2", "address_3", "address_4"]].fillna("").agg(", ".join, axis=1)
-        frames.append(pd.DataFrame({
-            "venue_id": "ODS" + g["org_code"].astype(str), "name": g["name"].str.title(), "type": "gp_practice",
-            "subtype": "GP practice", "address": addr.str.replace(r"(, )+", ", ", regex=True).str.strip(", ").str.title(),
-            "postcode": g["postcode"], "easting": g.geometry.x, "northing": g.geometry.y,
-            "lsoa21cd": g["lsoa21cd"], "la_code": g["lad_code"],
-        }))
-    rel, layer, *_ = OPTIONAL_FILES["libraries"]
-    if (mirror / rel).exists():
-        lib = pyogrio.read_dataframe(mirror / rel, layer=layer, bbox=bbox, use_arrow=True)
-        lib = lib[lib["year_closed"].isna()]
-        lib = _points_in(lib, lsoa)
-        frames.append(pd.DataFrame({
-            "venue_id": "LIB" + lib.index.astype(str).str.zfill(4) if "unique_property_reference_number" not in lib
-            else "LIB" + lib["unique_property_reference_number"].fillna(pd.Series(lib.index.astype(str), index=lib.index)).astype(str).str.replace(r"\.0$", "", regex=True),
-            "name": lib["name"], "type": "library", "subtype": lib["type"].fillna("library"),
-            "address": lib[["address_1", "address_2"]].fillna("").agg(", ".join, axis=1).str.strip(", "),
-            "postcode": lib["postcode"], "easting": lib.geometry.x, "northing": lib.geometry.y,
-            "lsoa21cd": lib["lsoa21cd"], "la_code": lib["lad_code"],
-        }))
+    s = _read_points(mirror, "schools", lsoa, keep=lambda d: d["education_phase"].isin(SCHOOL_PHASES))
+    if s is not None:
+        frames.append(_venue_frame(s, "URN" + s["urn"].astype("int64").astype(str), s["establishment_name"], "school",
+                                   s["education_phase"] + " (" + s["establishment_type"] + ")", "", ""))
+    g = _read_points(mirror, "gp_practices", lsoa)
+    if g is not None:
+        frames.append(_venue_frame(g, "ODS" + g["org_code"].astype(str), g["name"].str.title(), "gp_practice", "GP practice",
+                                   _join_address(g, ["address_1", "address_2", "address_3", "address_4"]).str.title(), g["postcode"]))
+    lib = _read_points(mirror, "libraries", lsoa, keep=lambda d: d["year_closed"].isna())
+    if lib is not None:
+        uprn = pd.to_numeric(lib["unique_property_reference_number"], errors="coerce")
+        ids = "LIB" + uprn.map(lambda u: "" if pd.isna(u) else str(int(u)))
+        ids = ids.where(uprn.notna(), "LIB-" + lib["name"].str.upper().str.replace(r"[^A-Z0-9]+", "-", regex=True))
+        frames.append(_venue_frame(lib, ids, lib["name"], "library", lib["type"].fillna("library"),
+                                   _join_address(lib, ["address_1", "address_2"]), lib["postcode"]))
     if not frames:
         return None
     v = pd.concat(frames, ignore_index=True)
@@ -322,7 +335,8 @@ def fetch(config: Config, mirror: Path | None = None, *, log=print) -> dict:
     log(f"      {len(wards):,} wards ({derived:,} derived by dissolving LSOAs on the best-fit lookup)")
     log("[4/7] IoD2025")
     imd, imd_sources = _imd(mirror, codes)
-    log(f"      IDACI available for {int(imd['idaci_score'].notna().sum()):,} of {len(imd):,} LSOAs")
+    n_est = int(imd["idaci_source"].str.startswith("estimated").sum())
+    log(f"      IDACI for {int(imd['idaci_score'].notna().sum()):,} of {len(imd):,} LSOAs ({n_est:,} estimated from File 8 numerators)")
     log("[5/7] Census 2021 population 0-15")
     pop = _population(mirror, codes)
     log("[6/7] LSOA 2011 -> 2021 lookup")
@@ -346,7 +360,7 @@ def fetch(config: Config, mirror: Path | None = None, *, log=print) -> dict:
     outputs = {
         "lsoa": [src(MIRROR_FILES["lsoa21_boundaries"])],
         "wards": [src(MIRROR_FILES["wards"]), src(MIRROR_FILES["lookup_ward"])],
-        "imd": [src(MIRROR_FILES["imd2025"])] + [src(file7_meta, p) for p in imd_sources[1:]],
+        "imd": [src(MIRROR_FILES["imd2025"])] + [src(file7_meta if "file7" in p.name else OPTIONAL_FILES["imd2025_indicators"], p) for p in imd_sources[1:]],
         "population": [src(MIRROR_FILES["census_age"])],
         "lookup_ward": [src(MIRROR_FILES["lookup_ward"])],
         "lookup_lsoa11": [src(MIRROR_FILES["lookup_lsoa11"])],
