@@ -19,10 +19,14 @@ import shapely
 from geo import extracts as ex
 from geo.config import Config
 from geo.errors import InputProblem, ValidationError
+from geo.catchments import assign_hubs, catchment_polygons, gap_polygons, gap_types, hub_summary
 from geo.join import code_register, lsoa_table, under5_estimate, ward_table
 from geo.load import PublicData, load_public
+from geo.travel import demand_points
+from models.expected import add_expected
+from models.risk import score_areas
 
-__all__ = ["BuildResult", "Inputs", "validate_inputs", "run", "write"]
+__all__ = ["BuildResult", "Inputs", "Prepared", "validate_inputs", "prepare", "analyse", "run", "write"]
 
 
 @dataclass
@@ -56,7 +60,9 @@ class BuildResult:
     inputs: Inputs
     lsoa: gpd.GeoDataFrame
     wards: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
     notes: list[str] = field(default_factory=list)
+    model_report: dict = field(default_factory=dict)
 
     @property
     def hubs(self) -> gpd.GeoDataFrame | None:
@@ -65,6 +71,29 @@ class BuildResult:
     @property
     def venues(self) -> gpd.GeoDataFrame | None:
         return self.inputs.venues
+
+    def catchments(self) -> gpd.GeoDataFrame | None:
+        """Hub catchment polygons (LSOAs dissolved by catchment hub)."""
+        if "hub_id" not in self.lsoa.columns:
+            return None
+        return catchment_polygons(self.lsoa[["geometry", "under5_est"]], self.lsoa[["hub_id"]])
+
+    def gaps(self) -> gpd.GeoDataFrame | None:
+        """Catchment-gap polygons per hub and gap type, with counts of children."""
+        if "gap_type" not in self.lsoa.columns:
+            return None
+        return gap_polygons(self.lsoa[["geometry"]], self.lsoa.drop(columns="geometry"))
+
+    def hub_table(self) -> pd.DataFrame | None:
+        """Per hub: LSOAs, under-5s, share within the threshold, children reached, priority children."""
+        if "hub_id" not in self.lsoa.columns:
+            return None
+        table = hub_summary(self.lsoa.drop(columns="geometry"))
+        sums = self.lsoa.groupby("hub_id")[["review_eligible", "review_completed"]].sum()
+        table = table.merge(sums, left_on="hub_id", right_index=True, how="left")
+        names = self.hubs.set_index("hub_id")["name"]
+        table.insert(1, "name", table["hub_id"].map(names))
+        return table
 
     def reconciliation(self) -> dict:
         """Rows in, used and excluded (by reason) for every input file."""
@@ -130,30 +159,25 @@ def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> In
     return inputs
 
 
-def run(config: Config, *, public: PublicData | None = None) -> BuildResult:
-    """Run the pipeline for a study area.
+@dataclass
+class Prepared:
+    """The joined LSOA table before catchments and scoring (what does not change with weights or travel)."""
 
-    Parameters
-    ----------
-    config : Config
-    public : PublicData, optional
-        Already-loaded public data (saves re-reading it, e.g. in the app).
+    config: Config
+    public: PublicData
+    inputs: Inputs
+    lsoa: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    notes: list[str]
 
-    Returns
-    -------
-    BuildResult
+
+def prepare(config: Config, *, public: PublicData | None = None) -> Prepared:
+    """Load → validate → join: the LSOA table with public data and service counts.
 
     Raises
     ------
     ValidationError
         If any extract has problems (the CLI exits 2).
-
-    Examples
-    --------
-    >>> from geo.config import load_config
-    >>> result = run(load_config("config.toml"))     # doctest: +SKIP
-    >>> len(result.lsoa), len(result.wards)           # doctest: +SKIP
-    (224, 36)
     """
     public = public if public is not None else load_public(config)
     base = under5_estimate(public, config)
@@ -170,8 +194,66 @@ def run(config: Config, *, public: PublicData | None = None) -> BuildResult:
     if derived:
         notes.append(f"{derived} of {len(public.wards)} ward polygons are derived by dissolving LSOAs on the ONS best-fit lookup")
     lsoa = lsoa_table(public, under5, inputs.review, inputs.attendance)
-    wards = ward_table(lsoa, public.wards)
-    return BuildResult(config, public, inputs, lsoa, wards, notes)
+    demand = demand_points(lsoa[["lsoa21cd", "ward_code", "geometry"]], public.postcodes)
+    demand["ward_code"] = lsoa["ward_code"].to_numpy()
+    return Prepared(config, public, inputs, lsoa, demand, notes)
+
+
+def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
+    """Catchments → score: hub assignment, gap types, need/engagement/priority for LSOAs and wards.
+
+    Parameters
+    ----------
+    prepared : Prepared
+    config : Config, optional
+        Overrides ``prepared.config`` for weights and travel settings (the app's controls).
+    """
+    config = config or prepared.config
+    lsoa = prepared.lsoa.copy()
+    notes = list(prepared.notes)
+    inputs = prepared.inputs
+    if inputs.hubs is not None:
+        assignment = assign_hubs(prepared.demand, inputs.hubs, config.travel, hub_areas=inputs.hub_areas)
+        for col in ["hub_id", "travel_minutes_to_hub", "nearest_site_id", "travel_minutes_to_site", "within_threshold", "catchment_source"]:
+            lsoa[col] = assignment[col].to_numpy()
+        if assignment.attrs.get("catchment_note"):
+            notes.append(assignment.attrs["catchment_note"])
+    lsoa, report = _score(lsoa, config)
+    wards = ward_table(lsoa, prepared.public.wards, extra_counts=["children_not_reviewed"])
+    if "travel_minutes_to_hub" in lsoa.columns:
+        w = lsoa["under5_est"].fillna(0)
+        minutes = (lsoa["travel_minutes_to_hub"] * w).groupby(lsoa["ward_code"]).sum() / w.groupby(lsoa["ward_code"]).sum()
+        wards = wards.merge(minutes.rename("travel_minutes_to_hub"), left_on="ward_code", right_index=True, how="left")
+    wards, ward_report = _score(wards.drop(columns=["children_not_reviewed"]), config)
+    report["wards"] = ward_report
+    return BuildResult(config, prepared.public, inputs, lsoa, wards, prepared.demand, notes, report)
+
+
+def run(config: Config, *, public: PublicData | None = None) -> BuildResult:
+    """Run the whole pipeline for a study area: :func:`prepare` then :func:`analyse`.
+
+    Examples
+    --------
+    >>> from geo.config import load_config
+    >>> result = run(load_config("config.toml"))     # doctest: +SKIP
+    >>> len(result.lsoa), len(result.wards)           # doctest: +SKIP
+    (224, 36)
+    """
+    return analyse(prepare(config, public=public))
+
+
+def _score(areas: gpd.GeoDataFrame, config: Config) -> tuple[gpd.GeoDataFrame, dict]:
+    """Need, engagement, priority, expected take-up and gap type for LSOAs or wards."""
+    scored = score_areas(areas.drop(columns="geometry"), config.weights)
+    areas = areas.drop(columns=[c for c in scored.columns if c in areas.columns and c != "geometry"])
+    areas = pd.concat([areas, scored], axis=1)
+    expected, report = add_expected(areas.drop(columns="geometry"), target="review", random_state=config.seed % (2**32))
+    areas = pd.concat([areas, expected.drop(columns=[c for c in expected.columns if c in areas.columns])], axis=1)
+    if "within_threshold" in areas.columns or "travel_minutes_to_hub" in areas.columns:
+        minutes = areas["travel_minutes_to_site"] if "travel_minutes_to_site" in areas.columns else areas["travel_minutes_to_hub"]
+        low = areas["engagement_score"] < config.weights.low_engagement_percentile
+        areas["gap_type"] = gap_types(areas.assign(travel_minutes_to_site=minutes), threshold_minutes=config.travel.threshold_minutes, low_engagement_mask=low).to_numpy()
+    return gpd.GeoDataFrame(areas, geometry="geometry", crs=27700), report
 
 
 def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
@@ -199,5 +281,8 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         pyogrio.write_dataframe(result.hubs, paths["areas"], layer="hubs", driver="GPKG", append=True)
     if result.venues is not None:
         pyogrio.write_dataframe(result.venues, paths["areas"], layer="venues", driver="GPKG", append=True)
+    for layer, gdf in (("catchments", result.catchments()), ("gaps", result.gaps())):
+        if gdf is not None and len(gdf):
+            pyogrio.write_dataframe(gdf, paths["areas"], layer=layer, driver="GPKG", append=True)
     paths["reconciliation"].write_text(json.dumps(result.reconciliation(), indent=2, default=str))
     return paths

@@ -59,6 +59,56 @@ def _cmd_build(args) -> int:
     return 0
 
 
+def _cmd_sites(args) -> int:
+    import json
+
+    from geo.errors import DataError
+
+    out = Path(args.out)
+    if args.instance:
+        from models.siting import solve_instance_file
+
+        try:
+            res = solve_instance_file(args.instance, args.k, out, force_in=args.force_in, force_out=args.force_out, time_limit=args.time_limit)
+        except (OSError, ValueError, json.JSONDecodeError) as err:
+            raise DataError(f"{args.instance}: {err}") from None
+        print(f"objective {res['objective']:.6g} ({'optimal' if res['optimal'] else res['status']}) in {res['solve_seconds']:.3f} s; chosen {', '.join(res['chosen'])}")
+        print(f"wrote {out / 'sites.json'}")
+        return 0
+    from geo.build import run
+    from geo.sites import suggest_sites, write_sites
+
+    config = load_config(args.config)
+    result = run(config)
+    minutes = args.minutes if args.minutes is not None else config.travel.threshold_minutes
+    types = args.types or None
+    if args.per_la:
+        from geo.sites import suggest_sites_per_la
+
+        t0 = time.perf_counter()
+        table, summaries = suggest_sites_per_la(result, k=args.k, minutes=minutes, venue_types=types, mode=args.mode, time_limit=args.time_limit)
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out / "sites.csv", index=False)
+        (out / "sites.json").write_text(json.dumps({"k": args.k, "minutes": minutes, "per_la": summaries,
+                                                     "all_optimal": all(s["optimal"] for s in summaries.values()),
+                                                     "solve_seconds": time.perf_counter() - t0}, indent=2, default=float) + "\n")
+        n_opt = sum(s["optimal"] for s in summaries.values())
+        print(f"{len(summaries)} local authorities: {n_opt} solved to optimality; {len(table)} venues suggested in {time.perf_counter() - t0:.1f} s")
+        print(f"wrote {out / 'sites.csv'} and {out / 'sites.json'}")
+        return 0
+    s = suggest_sites(result, k=args.k, minutes=minutes, venue_types=types, mode=args.mode,
+                      force_in=args.force_in, force_out=args.force_out, time_limit=args.time_limit)
+    paths = write_sites(s, out)
+    r = s.result
+    print(f"{config.name}: {len(s.table)} venues within {minutes:g} min ({args.mode or config.travel.mode}); objective {r.objective:.6g} "
+          f"({'optimal' if r.optimal else r.status + f', gap {r.mip_gap:.2%}'}) in {r.solve_seconds:.3f} s")
+    for row in s.table.itertuples():
+        print(f"  {row.rank}. {row.name} ({row.type}, {row.hub_id}): {row.covered_children:.0f} children in {row.covered_lsoas} LSOAs newly within reach")
+    for p in paths.values():
+        print(f"wrote {p}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m geo", description="Family Hub outreach targeting: data, scores, catchments, venues.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -75,6 +125,17 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="folder for the demo extracts (default: the config's extract folder)")
     sp = add("build", "validate extracts, join, score and write lsoa.csv, wards.csv, areas.gpkg", _cmd_build)
     sp.add_argument("--out", default="out", help="output folder (default: out)")
+    sp = add("sites", "suggest outreach venues (maximal covering, exact MILP)", _cmd_sites)
+    sp.add_argument("--k", type=int, default=5, help="number of venues to choose (default 5)")
+    sp.add_argument("--minutes", type=float, help="travel threshold in minutes (default: the config's)")
+    sp.add_argument("--mode", help="travel mode (default: the config's)")
+    sp.add_argument("--types", nargs="*", help="venue types to consider (default: all)")
+    sp.add_argument("--force-in", nargs="*", default=[], help="venue ids that must be chosen")
+    sp.add_argument("--force-out", nargs="*", default=[], help="venue ids that must not be chosen")
+    sp.add_argument("--per-la", action="store_true", help="solve separately for each local authority")
+    sp.add_argument("--instance", help="solve a JSON instance file directly (see README)")
+    sp.add_argument("--time-limit", type=float, default=60.0, help="seconds allowed to the MILP (default 60)")
+    sp.add_argument("--out", default="out/sites", help="output folder (default: out/sites)")
     return p
 
 

@@ -96,7 +96,7 @@ def _plant(lsoa: pd.DataFrame, need: np.ndarray, n_planted: int) -> np.ndarray:
     per_ward = 4
     for ward in ward_need.index:
         top = df[df["ward"] == ward].sort_values(["need", "i"], ascending=[False, True], kind="stable")
-        top = top[top["need"] >= np.quantile(need, 0.75)]
+        top = top[top["need"] >= np.quantile(need, 0.85)]
         chosen.extend(top["i"].head(per_ward).tolist())
         if len(chosen) >= n_planted:
             break
@@ -152,13 +152,13 @@ def simulate(config: Config, public: PublicData, *, seed: int | None = None) -> 
         return v - pd.Series(v).groupby(area_codes).transform("mean").to_numpy()
 
     review_logit = _logit(base) + hub_effect + centred(ward_effect - 0.35 * need_z) + rng.normal(0, 0.15, n)
-    review_logit[planted] -= 0.8
+    review_logit[planted] -= 1.0
     p_review = _expit(review_logit)
     mode = config.travel.modes[config.travel.mode]
     decay_km = mode.speed_kmh * (config.travel.threshold_minutes / 60) / mode.detour
     reach = 0.38 * np.exp(-dist[:, 0] / 1000 / decay_km) + 0.05 + 0.04 * np.clip(need_z, -1, 1)
     reach = np.clip(reach * np.exp(ward_effect * 0.5), 0.01, 0.8)
-    reach[planted] *= 0.15
+    reach[planted] *= 0.08
 
     under5 = lsoa["under5_est"].fillna(0).to_numpy()
     rev_rows, att_rows = [], []

@@ -142,7 +142,7 @@ def _wards(mirror: Path, lsoa: gpd.GeoDataFrame, lookup: pd.DataFrame) -> gpd.Ge
             g["ward_source"] = "ONS ward boundaries (BGC)"
         else:
             sub = lsoa.merge(lookup[lookup["ward_lad_code"] == lad][["lsoa21cd", "ward_code"]], on="lsoa21cd")
-            g = sub.dissolve(by="ward_code", as_index=False)[["ward_code", "geometry"]]
+            g = sub.dissolve(by="ward_code", as_index=False, method="coverage")[["ward_code", "geometry"]]
             g = g.merge(group, on="ward_code")
             g["ward_source"] = "derived: LSOAs dissolved on ONS best-fit lookup"
         parts.append(g)

@@ -1,0 +1,639 @@
+"""Need-versus-engagement risk scoring of small areas (LSOAs or wards).
+
+The model ranks areas where **need is high but engagement with early-years services is
+low**, so that Family Hub outreach can be targeted.
+
+Need index
+    Weighted mean of within-study-area percentile ranks (0-100) of
+
+    * ``idaci`` - IDACI score, falling back to the IMD income-domain score where IDACI is
+      missing (``idaci_source`` records which was used);
+    * ``imd`` - IMD score;
+    * ``under5`` - estimated number of under-5s (a volume term: more children, more need).
+
+    ``need_score`` is the 0-100 percentile rank of that weighted index.
+
+Engagement index
+    Weighted mean of percentile ranks of
+
+    * ``review`` - empirical-Bayes smoothed review take-up ``completed / eligible``;
+    * ``reach`` - empirical-Bayes smoothed hub reach ``hub_children / under5`` (children
+      capped at the under-5 estimate, which is rounded to a whole number of children).
+
+    ``engagement_score`` is the 0-100 percentile rank (higher = more engaged).
+
+Priority
+    ``priority_score = need_score * (100 - engagement_score) / 100``: 100 for the most
+    needy and least engaged area, 0 where need is lowest or engagement highest. It is a
+    product, not a sum, so an area must be both needy *and* under-engaged to rank high.
+
+Weights in each group are normalised to sum to 1. Where a component is missing for an
+area (e.g. neither IDACI nor income score) the remaining weights of that group are
+renormalised for that area.
+
+Percentile ranks are ``100 * (rank - 1) / (m - 1)`` over the ``m`` areas with a value
+(average rank for ties), so the lowest area is 0, the highest 100 and the median 50.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from models.stats import eb_shrinkage, funnel_flag, wilson_interval
+
+__all__ = [
+    "NEED_COMPONENTS",
+    "ENGAGEMENT_COMPONENTS",
+    "QUADRANTS",
+    "INPUT_COLUMNS",
+    "SCORE_COLUMNS",
+    "percentile_rank",
+    "score_areas",
+    "explain",
+    "sensitivity",
+]
+
+NEED_COMPONENTS: tuple[str, ...] = ("idaci", "imd", "under5")
+ENGAGEMENT_COMPONENTS: tuple[str, ...] = ("review", "reach")
+
+Q_HIGH_LOW = "high need, low engagement"
+Q_HIGH_HIGH = "high need, high engagement"
+Q_LOW_LOW = "low need, low engagement"
+Q_LOW_HIGH = "low need, high engagement"
+QUADRANTS: tuple[str, ...] = (Q_HIGH_LOW, Q_HIGH_HIGH, Q_LOW_LOW, Q_LOW_HIGH)
+
+#: Canonical input columns (``idaci_score``/``income_score``: at least one is needed;
+#: ``travel_minutes_to_hub`` is optional and only used by :mod:`models.expected`).
+INPUT_COLUMNS: tuple[str, ...] = (
+    "under5_est",
+    "imd_score",
+    "idaci_score",
+    "income_score",
+    "review_eligible",
+    "review_completed",
+    "hub_children",
+)
+_REQUIRED = ("under5_est", "imd_score", "review_eligible", "review_completed", "hub_children")
+
+_COMPONENT_COLUMNS: tuple[str, ...] = (
+    "idaci_source",
+    "need_idaci_pct",
+    "need_imd_pct",
+    "need_under5_pct",
+    "review_rate",
+    "review_rate_lo",
+    "review_rate_hi",
+    "review_rate_smoothed",
+    "review_eb_weight",
+    "review_funnel_flag",
+    "review_funnel_flag_95",
+    "reach_rate",
+    "reach_rate_lo",
+    "reach_rate_hi",
+    "reach_rate_smoothed",
+    "reach_eb_weight",
+    "reach_funnel_flag",
+    "reach_funnel_flag_95",
+    "eng_review_pct",
+    "eng_reach_pct",
+    "children_not_reviewed",
+    "children_not_reached",
+)
+_COMBINED_COLUMNS: tuple[str, ...] = (
+    "need_contrib_idaci",
+    "need_contrib_imd",
+    "need_contrib_under5",
+    "need_index",
+    "need_score",
+    "eng_contrib_review",
+    "eng_contrib_reach",
+    "engagement_index",
+    "engagement_score",
+    "priority_score",
+    "priority_rank",
+    "quadrant",
+    "need_weighted_not_reviewed",
+    "need_weighted_not_reached",
+)
+#: Every column :func:`score_areas` adds (existing columns of these names are replaced).
+SCORE_COLUMNS: tuple[str, ...] = _COMPONENT_COLUMNS + _COMBINED_COLUMNS
+
+_RAW_VALUE = {  # column whose value is shown by explain() for each component
+    "imd": "imd_score",
+    "under5": "under5_est",
+    "review": "review_rate_smoothed",
+    "reach": "reach_rate_smoothed",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def percentile_rank(values: ArrayLike) -> NDArray[np.float64]:
+    """Percentile rank (0-100) of each value among the non-missing values.
+
+    ``100 * (rank - 1) / (m - 1)`` with average ranks for ties, where ``m`` is the number
+    of non-missing values; a single value gets 50 and NaN stays NaN.
+
+    Parameters
+    ----------
+    values : array_like
+        Numbers (NaN allowed).
+
+    Returns
+    -------
+    ndarray
+        Percentile ranks in [0, 100].
+
+    Examples
+    --------
+    >>> percentile_rank([10, 30, 20, np.nan, 20]).tolist()
+    [0.0, 100.0, 50.0, nan, 50.0]
+    """
+    s = pd.Series(np.asarray(values, dtype=float))
+    m = int(s.notna().sum())
+    if m <= 1:
+        return np.where(s.notna(), 50.0, np.nan)
+    return ((s.rank(method="average") - 1.0) / (m - 1.0) * 100.0).to_numpy()
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """Validated, normalised weights and thresholds."""
+
+    need: dict[str, float]
+    engagement: dict[str, float]
+    high_need: float
+    low_engagement: float
+
+
+def _normalise(raw: Mapping[str, float] | None, keys: tuple[str, ...], what: str) -> dict[str, float]:
+    raw = dict(raw or {})
+    unknown = set(raw) - set(keys)
+    if unknown:
+        raise ValueError(f"unknown {what} weight(s) {sorted(unknown)}; expected {list(keys)}")
+    w = {k: float(raw.get(k, 0.0)) for k in keys}
+    if any(not np.isfinite(v) or v < 0 for v in w.values()):
+        raise ValueError(f"{what} weights must be finite and >= 0, got {w}")
+    total = sum(w.values())
+    if total <= 0:
+        raise ValueError(f"{what} weights must not all be zero")
+    return {k: v / total for k, v in w.items()}
+
+
+def _spec(weights: Any) -> _Spec:
+    return _Spec(
+        need=_normalise(getattr(weights, "need"), NEED_COMPONENTS, "need"),
+        engagement=_normalise(getattr(weights, "engagement"), ENGAGEMENT_COMPONENTS, "engagement"),
+        high_need=float(getattr(weights, "high_need_percentile", 50.0)),
+        low_engagement=float(getattr(weights, "low_engagement_percentile", 50.0)),
+    )
+
+
+def _column_name(canonical: str, prefix_map: Mapping[str, str] | None) -> str:
+    """Actual column for a canonical input column, honouring ``prefix_map``."""
+    if not prefix_map:
+        return canonical
+    if canonical in prefix_map:
+        return prefix_map[canonical]
+    head, sep, tail = canonical.partition("_")
+    if sep and head in prefix_map:
+        return f"{prefix_map[head]}_{tail}"
+    return canonical
+
+
+def _numeric(areas: pd.DataFrame, canonical: str, prefix_map: Mapping[str, str] | None) -> NDArray[np.float64]:
+    col = _column_name(canonical, prefix_map)
+    if col not in areas.columns:
+        return np.full(len(areas), np.nan)
+    return pd.to_numeric(areas[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _check_columns(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None) -> None:
+    missing = [c for c in _REQUIRED if _column_name(c, prefix_map) not in areas.columns]
+    if not any(_column_name(c, prefix_map) in areas.columns for c in ("idaci_score", "income_score")):
+        missing.append("idaci_score or income_score")
+    if missing:
+        raise ValueError(f"areas is missing column(s): {missing}")
+
+
+def _rate_block(prefix: str, k: NDArray, n: NDArray) -> dict[str, NDArray]:
+    """Raw rate, Wilson 95% CI, EB smoothing and funnel flags of ``k / n``."""
+    has = n > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(has, k / np.where(has, n, 1.0), np.nan)
+    lo, hi = wilson_interval(k, n)
+    eb = eb_shrinkage(k, n)
+    p0 = eb.prior_mean if np.isfinite(eb.prior_mean) else 0.0
+    return {
+        f"{prefix}_rate": rate,
+        f"{prefix}_rate_lo": lo,
+        f"{prefix}_rate_hi": hi,
+        f"{prefix}_rate_smoothed": eb.rate,
+        f"{prefix}_eb_weight": eb.weight,
+        f"{prefix}_funnel_flag": funnel_flag(k, n, p0, level=0.998),
+        f"{prefix}_funnel_flag_95": funnel_flag(k, n, p0, level=0.95),
+    }
+
+
+def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Everything that does not depend on the weights (rates, percentiles, counts)."""
+    _check_columns(areas, prefix_map)
+    under5 = _numeric(areas, "under5_est", prefix_map)
+    imd = _numeric(areas, "imd_score", prefix_map)
+    idaci = _numeric(areas, "idaci_score", prefix_map)
+    income = _numeric(areas, "income_score", prefix_map)
+    eligible = np.nan_to_num(_numeric(areas, "review_eligible", prefix_map), nan=0.0).clip(min=0.0)
+    completed = np.nan_to_num(_numeric(areas, "review_completed", prefix_map), nan=0.0)
+    completed = np.clip(completed, 0.0, eligible)  # dirty extracts: completed > eligible
+    hub = np.nan_to_num(_numeric(areas, "hub_children", prefix_map), nan=0.0).clip(min=0.0)
+
+    has_idaci = np.isfinite(idaci)
+    idaci_value = np.where(has_idaci, idaci, income)
+    source = np.select(
+        [has_idaci, np.isfinite(income)], ["idaci", "income"], default="missing"
+    ).astype(object)
+
+    # Reach: whole-child denominator, children capped at it.
+    n_reach = np.nan_to_num(under5, nan=0.0).clip(min=0.0)
+    k_reach = np.minimum(hub, n_reach)
+
+    cols: dict[str, Any] = {
+        "idaci_source": source,
+        "_idaci_value": idaci_value,
+        "need_idaci_pct": percentile_rank(idaci_value),
+        "need_imd_pct": percentile_rank(imd),
+        "need_under5_pct": percentile_rank(under5),
+    }
+    cols.update(_rate_block("review", completed, eligible))
+    cols.update(_rate_block("reach", k_reach, n_reach))
+    cols["eng_review_pct"] = percentile_rank(cols["review_rate_smoothed"])
+    cols["eng_reach_pct"] = percentile_rank(cols["reach_rate_smoothed"])
+    cols["children_not_reviewed"] = eligible - completed
+    cols["children_not_reached"] = np.maximum(under5 - hub, 0.0)  # NaN where under5 unknown
+    return pd.DataFrame(cols, index=areas.index)
+
+
+def _weighted(pcts: NDArray, w: NDArray) -> tuple[NDArray, NDArray]:
+    """Per-row renormalised weighted mean of percentile columns.
+
+    Returns ``(contributions, index)``; contributions sum to the index.
+    """
+    avail = np.isfinite(pcts)
+    wmat = np.where(avail, w[None, :], 0.0)
+    total = wmat.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weff = np.where(total > 0, wmat / total, np.nan)
+    contrib = weff * np.where(avail, pcts, 0.0)
+    index = np.where(total[:, 0] > 0, contrib.sum(axis=1), np.nan)
+    return contrib, index
+
+
+def _priority_rank(priority: NDArray) -> NDArray[np.int64]:
+    """1 = highest priority; ties and NaN (last) broken by row order."""
+    key = np.where(np.isfinite(priority), priority, -np.inf)
+    order = np.lexsort((np.arange(priority.size), -key))
+    rank = np.empty(priority.size, dtype=np.int64)
+    rank[order] = np.arange(1, priority.size + 1)
+    return rank
+
+
+def _combine(comp: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+    """Weighted indices, scores, priority and quadrant from :func:`_components`."""
+    need_pct = comp[[f"need_{c}_pct" for c in NEED_COMPONENTS]].to_numpy(dtype=float)
+    need_w = np.array([spec.need[c] for c in NEED_COMPONENTS])
+    need_contrib, need_index = _weighted(need_pct, need_w)
+    eng_pct = comp[[f"eng_{c}_pct" for c in ENGAGEMENT_COMPONENTS]].to_numpy(dtype=float)
+    eng_w = np.array([spec.engagement[c] for c in ENGAGEMENT_COMPONENTS])
+    eng_contrib, eng_index = _weighted(eng_pct, eng_w)
+
+    need_score = percentile_rank(need_index)
+    eng_score = percentile_rank(eng_index)
+    priority = need_score * (100.0 - eng_score) / 100.0
+
+    high_need = need_score >= spec.high_need
+    high_eng = eng_score >= spec.low_engagement
+    known = np.isfinite(need_score) & np.isfinite(eng_score)
+    quadrant = np.select(
+        [~known, high_need & ~high_eng, high_need & high_eng, ~high_need & ~high_eng],
+        [None, Q_HIGH_LOW, Q_HIGH_HIGH, Q_LOW_LOW],
+        default=Q_LOW_HIGH,
+    ).astype(object)
+
+    cols: dict[str, Any] = {f"need_contrib_{c}": need_contrib[:, i] for i, c in enumerate(NEED_COMPONENTS)}
+    cols["need_index"] = need_index
+    cols["need_score"] = need_score
+    cols.update({f"eng_contrib_{c}": eng_contrib[:, i] for i, c in enumerate(ENGAGEMENT_COMPONENTS)})
+    cols["engagement_index"] = eng_index
+    cols["engagement_score"] = eng_score
+    cols["priority_score"] = priority
+    cols["priority_rank"] = _priority_rank(priority)
+    cols["quadrant"] = quadrant
+    cols["need_weighted_not_reviewed"] = comp["children_not_reviewed"].to_numpy() * need_score / 100.0
+    cols["need_weighted_not_reached"] = comp["children_not_reached"].to_numpy() * need_score / 100.0
+    return pd.DataFrame(cols, index=comp.index)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def score_areas(
+    areas: pd.DataFrame, weights: Any, *, prefix_map: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Score areas on need, engagement and priority (high need x low engagement).
+
+    Parameters
+    ----------
+    areas : DataFrame
+        One row per area (LSOA or ward) with columns ``under5_est``, ``imd_score``,
+        ``idaci_score`` (NaN where unavailable) and/or ``income_score``,
+        ``review_eligible``, ``review_completed`` and ``hub_children``. Missing counts are
+        treated as 0; ``review_completed`` is capped at ``review_eligible``.
+    weights : ModelWeights-like
+        Object with ``need`` (keys ``idaci``, ``imd``, ``under5``), ``engagement`` (keys
+        ``review``, ``reach``), ``high_need_percentile`` and
+        ``low_engagement_percentile``, e.g. ``geo.config.ModelWeights``. Each group of
+        weights is normalised to sum to 1; missing keys count as 0.
+    prefix_map : mapping of str to str, optional
+        Where the input columns have other names. A key is either a canonical column name
+        (``{"under5_est": "u5_gp"}``) or a column prefix (``{"review": "hv2"}`` reads
+        ``hv2_eligible`` and ``hv2_completed``).
+
+    Returns
+    -------
+    DataFrame
+        A new frame with the same index: the input columns plus :data:`SCORE_COLUMNS`
+        (existing columns with those names are replaced). ``attrs["model_weights"]`` holds
+        the normalised weights and thresholds used.
+
+        * need: ``idaci_source``, ``need_{idaci,imd,under5}_pct``,
+          ``need_contrib_{idaci,imd,under5}``, ``need_index``, ``need_score``;
+        * review take-up: ``review_rate``, ``review_rate_lo``/``_hi`` (Wilson 95%),
+          ``review_rate_smoothed``, ``review_eb_weight``, ``review_funnel_flag`` (99.8%),
+          ``review_funnel_flag_95``; the same ``reach_*`` columns for hub reach;
+        * engagement: ``eng_{review,reach}_pct``, ``eng_contrib_{review,reach}``,
+          ``engagement_index``, ``engagement_score``;
+        * priority: ``priority_score``, ``priority_rank`` (1 = highest; ties by row
+          order), ``quadrant``;
+        * children: ``children_not_reviewed``, ``children_not_reached``,
+          ``need_weighted_not_reviewed``, ``need_weighted_not_reached``.
+
+        Funnel flags compare each area with the pooled rate of the study area.
+        High need means ``need_score >= high_need_percentile``; low engagement means
+        ``engagement_score < low_engagement_percentile``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> w = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2},
+    ...                     engagement={"review": 0.5, "reach": 0.5},
+    ...                     high_need_percentile=50, low_engagement_percentile=50)
+    >>> areas = pd.DataFrame({
+    ...     "under5_est": [120.0, 80.0, 95.0], "imd_score": [45.0, 10.0, 25.0],
+    ...     "idaci_score": [0.40, 0.05, np.nan], "income_score": [0.30, 0.04, 0.15],
+    ...     "review_eligible": [30, 25, 20], "review_completed": [12, 24, 15],
+    ...     "hub_children": [20, 60, 40]}, index=["A", "B", "C"])
+    >>> s = score_areas(areas, w)
+    >>> s["priority_rank"].tolist(), s["quadrant"]["A"], s["idaci_source"]["C"]
+    ([1, 3, 2], 'high need, low engagement', 'income')
+    """
+    spec = _spec(weights)
+    comp = _components(areas, prefix_map)
+    comb = _combine(comp, spec)
+    new = pd.concat([comp.drop(columns="_idaci_value"), comb], axis=1)
+    base = areas.drop(columns=[c for c in SCORE_COLUMNS if c in areas.columns])
+    out = pd.concat([base, new[list(SCORE_COLUMNS)]], axis=1)
+    out.attrs = dict(areas.attrs)
+    out.attrs["model_weights"] = {
+        "need": dict(spec.need),
+        "engagement": dict(spec.engagement),
+        "high_need_percentile": spec.high_need,
+        "low_engagement_percentile": spec.low_engagement,
+    }
+    return out
+
+
+def explain(
+    areas_scored: pd.DataFrame,
+    code: Hashable | Iterable[Hashable] | None = None,
+    *,
+    weights: Any = None,
+) -> pd.DataFrame:
+    """Tidy per-area breakdown of the need and engagement indices.
+
+    Parameters
+    ----------
+    areas_scored : DataFrame
+        Output of :func:`score_areas` (indexed by area).
+    code : label or list of labels, optional
+        Area(s) to explain; all areas by default.
+    weights : ModelWeights-like, optional
+        Weights used for scoring. Defaults to ``areas_scored.attrs["model_weights"]``; if
+        neither is available the effective weight is recovered as
+        ``contribution / percentile`` (NaN where the percentile is 0).
+
+    Returns
+    -------
+    DataFrame
+        Long table with columns ``area``, ``index`` (``"need"`` or ``"engagement"``),
+        ``component``, ``value`` (the input to the percentile rank), ``percentile``,
+        ``weight`` (effective, after renormalising over available components) and
+        ``contribution`` (``weight * percentile``; sums to ``need_index`` or
+        ``engagement_index`` per area and index).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> w = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2},
+    ...                     engagement={"review": 0.5, "reach": 0.5},
+    ...                     high_need_percentile=50, low_engagement_percentile=50)
+    >>> areas = pd.DataFrame({
+    ...     "under5_est": [120.0, 80.0], "imd_score": [45.0, 10.0],
+    ...     "idaci_score": [0.40, 0.05], "income_score": [0.30, 0.04],
+    ...     "review_eligible": [30, 25], "review_completed": [12, 24],
+    ...     "hub_children": [20, 60]}, index=["A", "B"])
+    >>> t = explain(score_areas(areas, w), "A")
+    >>> print(t[["index", "component", "percentile", "weight", "contribution"]].to_string(index=False))
+         index component  percentile  weight  contribution
+          need     idaci       100.0     0.5          50.0
+          need       imd       100.0     0.3          30.0
+          need    under5       100.0     0.2          20.0
+    engagement    review         0.0     0.5           0.0
+    engagement     reach         0.0     0.5           0.0
+    """
+    df = areas_scored
+    if code is not None:
+        if isinstance(code, (str, bytes, tuple)) or not isinstance(code, Iterable):
+            labels = [code]
+        else:
+            labels = list(code)
+        df = df.loc[labels]
+    if weights is not None:
+        spec = _spec(weights)
+        base = {"need": spec.need, "engagement": spec.engagement}
+    elif "model_weights" in areas_scored.attrs:
+        mw = areas_scored.attrs["model_weights"]
+        base = {"need": mw["need"], "engagement": mw["engagement"]}
+    else:
+        base = None
+
+    groups = (("need", "need", NEED_COMPONENTS), ("engagement", "eng", ENGAGEMENT_COMPONENTS))
+    pieces = []
+    n = len(df)
+    for index_name, prefix, comps in groups:
+        pct = df[[f"{prefix}_{c}_pct" for c in comps]].to_numpy(dtype=float)
+        contrib = df[[f"{prefix}_contrib_{c}" for c in comps]].to_numpy(dtype=float)
+        if base is not None:
+            w = np.array([base[index_name][c] for c in comps], dtype=float)
+            wmat = np.where(np.isfinite(pct), w[None, :], 0.0)
+            total = wmat.sum(axis=1, keepdims=True)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                weight = np.where(total > 0, wmat / total, np.nan)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                weight = np.where(pct > 0, contrib / pct, np.nan)
+        values = _component_values(df, comps)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "area": np.repeat(df.index.to_numpy(), len(comps)),
+                    "index": index_name,
+                    "component": np.tile(np.array(comps, dtype=object), n),
+                    "value": values.ravel(),
+                    "percentile": pct.ravel(),
+                    "weight": weight.ravel(),
+                    "contribution": contrib.ravel(),
+                    "_pos": np.repeat(np.arange(n), len(comps)),
+                }
+            )
+        )
+    out = pd.concat(pieces, ignore_index=True)
+    out = out.sort_values("_pos", kind="stable").drop(columns="_pos").reset_index(drop=True)
+    return out
+
+
+def _column_values(df: pd.DataFrame, col: str) -> NDArray[np.float64]:
+    if col not in df.columns:
+        return np.full(len(df), np.nan)
+    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _component_values(df: pd.DataFrame, comps: tuple[str, ...]) -> NDArray[np.float64]:
+    """Inputs of each component's percentile rank (IDACI with income fallback)."""
+    cols = []
+    for c in comps:
+        if c == "idaci":
+            idaci = _column_values(df, "idaci_score")
+            cols.append(np.where(np.isfinite(idaci), idaci, _column_values(df, "income_score")))
+        else:
+            cols.append(_column_values(df, _RAW_VALUE[c]))
+    return np.column_stack(cols) if cols else np.empty((len(df), 0))
+
+
+def _spearman_of_ranks(a: NDArray, b: NDArray) -> float:
+    """Spearman correlation of two rank permutations (exact formula, no ties)."""
+    n = a.size
+    if n < 2:
+        return float("nan")
+    d = a.astype(float) - b.astype(float)
+    return float(1.0 - 6.0 * np.sum(d * d) / (n * (n * n - 1.0)))
+
+
+def sensitivity(
+    areas: pd.DataFrame,
+    weights: Any,
+    *,
+    delta: float = 0.2,
+    top: int = 20,
+    prefix_map: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """One-at-a-time sensitivity of the priority ranking to each weight.
+
+    Each need and engagement weight in turn is multiplied by ``1 - delta`` ("down") and
+    ``1 + delta`` ("up"), the group is renormalised, the areas are re-scored and the new
+    priority ranks are compared with the baseline.
+
+    Parameters
+    ----------
+    areas : DataFrame
+        Input of :func:`score_areas`.
+    weights : ModelWeights-like
+        Baseline weights.
+    delta : float, default 0.2
+        Relative change of each weight, in [0, 1].
+    top : int, default 20
+        Size of the top set compared (capped at the number of areas).
+    prefix_map : mapping, optional
+        As in :func:`score_areas`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (weight, direction) with columns ``group`` (``need``/``engagement``),
+        ``weight``, ``direction`` (``down``/``up``), ``factor``, ``base_weight`` and
+        ``new_weight`` (normalised), ``spearman`` (rank correlation of priority ranks with
+        the baseline), ``top``, ``top_overlap`` (areas in both top sets) and
+        ``top_overlap_share``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> w = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2},
+    ...                     engagement={"review": 0.5, "reach": 0.5},
+    ...                     high_need_percentile=50, low_engagement_percentile=50)
+    >>> rng = np.random.default_rng(0)
+    >>> areas = pd.DataFrame({"under5_est": rng.uniform(50, 150, 40),
+    ...     "imd_score": rng.uniform(5, 60, 40), "idaci_score": rng.uniform(0, .5, 40),
+    ...     "income_score": np.nan, "review_eligible": 30,
+    ...     "review_completed": rng.integers(5, 30, 40), "hub_children": rng.integers(0, 50, 40)})
+    >>> sensitivity(areas, w, delta=0.2, top=10).shape
+    (10, 10)
+    """
+    if not 0.0 <= delta <= 1.0:
+        raise ValueError(f"delta must be in [0, 1], got {delta!r}")
+    spec = _spec(weights)
+    comp = _components(areas, prefix_map)
+    base_rank = _combine(comp, spec)["priority_rank"].to_numpy()
+    k = int(min(max(top, 0), len(areas)))
+    base_top = base_rank <= k
+
+    rows = []
+    for group, comps in (("need", NEED_COMPONENTS), ("engagement", ENGAGEMENT_COMPONENTS)):
+        current = getattr(spec, group)
+        for name in comps:
+            for direction, factor in (("down", 1.0 - delta), ("up", 1.0 + delta)):
+                changed = dict(current)
+                changed[name] = current[name] * factor
+                try:
+                    new_group = _normalise(changed, comps, group)
+                except ValueError:  # the only non-zero weight scaled to zero
+                    new_group = dict(current)
+                new_spec = _Spec(
+                    need=new_group if group == "need" else spec.need,
+                    engagement=new_group if group == "engagement" else spec.engagement,
+                    high_need=spec.high_need,
+                    low_engagement=spec.low_engagement,
+                )
+                rank = _combine(comp, new_spec)["priority_rank"].to_numpy()
+                overlap = int(np.sum(base_top & (rank <= k)))
+                rows.append(
+                    {
+                        "group": group,
+                        "weight": name,
+                        "direction": direction,
+                        "factor": factor,
+                        "base_weight": current[name],
+                        "new_weight": new_group[name],
+                        "spearman": _spearman_of_ranks(base_rank, rank),
+                        "top": k,
+                        "top_overlap": overlap,
+                        "top_overlap_share": overlap / k if k else float("nan"),
+                    }
+                )
+    return pd.DataFrame(rows)

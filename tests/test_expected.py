@@ -1,0 +1,146 @@
+"""Tests of models.expected: the binomial GLM of take-up and add_expected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+from sklearn.base import clone
+
+from models.expected import ExpectedRateModel, add_expected, binomial_d2, expected_features
+
+
+def make_areas(seed: int = 0, n: int = 300, travel_effect: float = -0.06, idaci_effect: float = -2.0) -> pd.DataFrame:
+    """Areas whose review take-up falls with travel time and deprivation (planted effects)."""
+    rng = np.random.default_rng(seed)
+    idaci = rng.uniform(0.02, 0.6, n)
+    imd = 80 * idaci + rng.normal(0, 5, n)
+    travel = rng.uniform(2, 40, n)
+    eligible = rng.integers(5, 60, n)
+    p = expit(2.0 + idaci_effect * idaci + travel_effect * travel)
+    areas = pd.DataFrame(
+        {
+            "idaci_score": np.where(rng.random(n) < 0.1, np.nan, idaci),
+            "income_score": 0.8 * idaci,
+            "imd_score": imd,
+            "travel_minutes_to_hub": travel,
+            "review_eligible": eligible,
+            "review_completed": rng.binomial(eligible, p),
+            "under5_est": rng.uniform(40, 160, n),
+        }
+    )
+    areas["hub_children"] = rng.binomial(np.round(areas["under5_est"]).astype(int), expit(-0.5 + travel_effect * travel))
+    return areas
+
+
+def _newton_binomial_glm(X: np.ndarray, k: np.ndarray, n: np.ndarray, iters: int = 50) -> np.ndarray:
+    """Reference unpenalised binomial GLM by Newton-Raphson (intercept first)."""
+    A = np.column_stack([np.ones(len(X)), X])
+    beta = np.zeros(A.shape[1])
+    for _ in range(iters):
+        mu = expit(A @ beta)
+        grad = A.T @ (k - n * mu)
+        hess = (A * (n * mu * (1 - mu))[:, None]).T @ A
+        beta = beta + np.linalg.solve(hess, grad)
+    return beta
+
+
+def test_matches_unpenalised_binomial_glm():
+    areas = make_areas(seed=3)
+    X = expected_features(areas).fillna(expected_features(areas).mean()).to_numpy()
+    k = areas["review_completed"].to_numpy(float)
+    n = areas["review_eligible"].to_numpy(float)
+    model = ExpectedRateModel(C=1e8, max_iter=5000).fit(X, k / n, sample_weight=n)
+    mean, sd = X.mean(axis=0), X.std(axis=0)
+    ref = _newton_binomial_glm((X - mean) / sd, k, n)
+    assert model.intercept_ == pytest.approx(ref[0], abs=1e-3)
+    assert np.allclose(model.coef_, ref[1:], atol=1e-3)
+
+
+@pytest.mark.parametrize("effect, sign", [(-0.06, -1), (0.05, 1)])
+def test_recovers_sign_of_planted_distance_effect(effect, sign):
+    areas = make_areas(seed=1, travel_effect=effect)
+    out, report = add_expected(areas, target="review")
+    assert np.sign(report["coefficients"]["travel_minutes_to_hub"]) == sign
+    assert report["features"] == ["idaci_or_income", "imd_score", "travel_minutes_to_hub"]
+    assert report["cv_score"] > 0.1
+    assert report["score_in_sample"] >= report["cv_score"] - 0.05
+
+
+def test_reach_target_and_distance_effect():
+    areas = make_areas(seed=2)
+    out, report = add_expected(areas, target="reach")
+    assert {"expected_reach_rate", "reach_obs_minus_exp"} <= set(out.columns)
+    assert report["coefficients"]["travel_minutes_to_hub"] < 0
+    assert out["expected_reach_rate"].between(0, 1).all()
+
+
+def test_clone_and_get_params_round_trip():
+    m = ExpectedRateModel(C=0.5, max_iter=200)
+    c = clone(m)
+    assert c is not m
+    assert c.get_params() == m.get_params() == {"C": 0.5, "max_iter": 200}
+    c.set_params(C=2.0)
+    assert c.C == 2.0 and m.C == 0.5
+    assert not hasattr(c, "coef_")
+
+
+def test_predict_in_unit_interval_and_handles_nan():
+    areas = make_areas(seed=4)
+    X = expected_features(areas)
+    n = areas["review_eligible"].to_numpy(float)
+    y = areas["review_completed"].to_numpy(float) / n
+    m = ExpectedRateModel().fit(X, y, sample_weight=n)
+    extreme = pd.DataFrame({"idaci_or_income": [np.nan, 50.0, -50.0], "imd_score": [1e4, -1e4, np.nan],
+                            "travel_minutes_to_hub": [1e5, -1e5, 0.0]})
+    pred = np.concatenate([m.predict(X), m.predict(extreme)])
+    assert np.all((pred >= 0) & (pred <= 1)) and np.isfinite(pred).all()
+    assert list(m.feature_names_in_) == list(X.columns)
+    with pytest.raises(ValueError):
+        m.predict(X.iloc[:, :2])
+
+
+def test_score_is_weighted_deviance_d2():
+    y = np.array([0.2, 0.5, 0.9])
+    w = np.array([10.0, 50.0, 40.0])
+    ybar = np.sum(w * y) / w.sum()
+    assert binomial_d2(y, np.full(3, ybar), w) == pytest.approx(0.0, abs=1e-12)
+    assert binomial_d2(y, y, w) == pytest.approx(1.0)
+    assert binomial_d2(y, [0.9, 0.5, 0.2], w) < 0
+    # weights matter: a bad prediction on a heavy area costs more than on a light one
+    assert binomial_d2(y, [0.2, 0.3, 0.9], w) < binomial_d2(y, [0.4, 0.5, 0.9], w)
+
+
+def test_zero_eligible_areas_excluded_from_fit_but_predicted():
+    areas = make_areas(seed=5)
+    areas.loc[:9, ["review_eligible", "review_completed"]] = 0
+    out, report = add_expected(areas, target="review", cv=5, random_state=0)
+    assert report["n_areas"] == len(areas) - 10
+    assert out.loc[:9, "expected_review_rate"].notna().all()
+    assert out.loc[:9, "review_obs_minus_exp"].isna().all()
+    rate = areas["review_completed"] / areas["review_eligible"]
+    assert np.allclose(out.loc[10:, "review_obs_minus_exp"], rate[10:] - out.loc[10:, "expected_review_rate"])
+    assert len(report["cv_scores"]) == report["cv_folds"] == 5
+    assert "expected_review_rate" not in areas.columns  # input untouched
+
+
+def test_deterministic_and_cv_depends_on_seed():
+    areas = make_areas(seed=6)
+    a_out, a_rep = add_expected(areas, random_state=0)
+    b_out, b_rep = add_expected(areas, random_state=0)
+    c_rep = add_expected(areas, random_state=1)[1]
+    pd.testing.assert_frame_equal(a_out, b_out)
+    assert a_rep == b_rep
+    assert a_rep["cv_scores"] != c_rep["cv_scores"]
+
+
+def test_without_travel_column_and_degenerate_targets():
+    areas = make_areas(seed=7).drop(columns="travel_minutes_to_hub")
+    _, report = add_expected(areas)
+    assert "travel_minutes_to_hub" not in report["features"]
+    everyone = areas.assign(review_completed=areas["review_eligible"])
+    out, rep = add_expected(everyone)
+    assert np.allclose(out["expected_review_rate"], 1.0, atol=1e-6)
+    with pytest.raises(ValueError):
+        ExpectedRateModel().fit([[0.0], [1.0]], [0.5, 1.5], sample_weight=[1, 1])
