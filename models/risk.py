@@ -261,7 +261,7 @@ def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None
     ).astype(object)
 
     # Reach: whole-child denominator, children capped at it.
-    n_reach = np.nan_to_num(under5, nan=0.0).clip(min=0.0)
+    n_reach = np.floor(np.nan_to_num(under5, nan=0.0).clip(min=0.0) + 0.5)
     k_reach = np.minimum(hub, n_reach)
 
     cols: dict[str, Any] = {
