@@ -585,6 +585,8 @@ def _verify(values, primary, suppressed, relations, secondary, rule) -> None:
 
 
 _TRIALS = 12
+_SWEEPS = 2  # random-direction attacks per round when many cells are unproven
+_SWEEP_MIN = 8
 
 
 def _candidates(values, suppressed, relations, target) -> list[tuple[int, int]]:
@@ -675,6 +677,23 @@ def _pinned_cells(values, primary, suppressed, relations, rule, proven_int, prov
         if res.x is not None:  # every cell off its true value in this solution is proven
             off = np.abs(res.x[: len(cells)] - true) > (0.5 if integer else 1e-6)
             proven.update(cells[m] for m in np.flatnonzero(off))
+
+    def sweep(integer: bool, proven: set) -> None:
+        # a few random directions move many cells off their true values at once (cheap
+        # proofs for big tables); a fixed seed keeps the result deterministic
+        rng = np.random.default_rng(len(cells))
+        for _ in range(_SWEEPS):
+            direction = np.zeros(nv)
+            direction[: len(cells)] = rng.standard_normal(len(cells))
+            for sign in (1.0, -1.0):
+                res = milp(sign * direction, constraints=cons, bounds=bounds,
+                           integrality=np.full(nv, 1 if integer else 0))
+                if res.x is not None:
+                    off = np.abs(res.x[: len(cells)] - true) > (0.5 if integer else 1e-6)
+                    proven.update(cells[m] for m in np.flatnonzero(off))
+
+    if len(todo) > _SWEEP_MIN:
+        sweep(True, proven_int)
 
     pinned = []
     for c in todo:
