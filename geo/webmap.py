@@ -1,0 +1,339 @@
+"""Interactive web maps (folium/Leaflet) of a build: choropleth, hubs, catchments, gaps, venues.
+
+Analysis stays in EPSG:27700; geometry is simplified there and converted to EPSG:4326 only
+for the web. Every name shown is HTML-escaped and every small count suppressed.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement, Template
+
+from geo.disclosure import DisclosureRule, format_count
+from geo.webassets import use_local_leaflet
+
+__all__ = ["LAYERS", "Layer", "to_web", "classify", "area_map", "ATTRIBUTION"]
+
+ATTRIBUTION = (
+    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right 2025. "
+    "IoD2025: MHCLG, OGL v3.0."
+)
+TILES_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A choropleth layer: which column, how to read it, and its colours."""
+
+    column: str
+    title: str
+    fmt: str
+    colors: tuple[str, ...]
+    higher_is_worse: bool = True
+
+
+# ColorBrewer sequential palettes (5 classes)
+_REDS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+_PURPLES = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+_BLUES_R = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7", "#eff3ff")
+_GREENS_R = ("#006d2c", "#31a354", "#74c476", "#bae4b3", "#edf8e9")
+_ORANGES = ("#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603")
+
+LAYERS: dict[str, Layer] = {
+    "priority": Layer("priority_score", "Priority (high need × low engagement), 0-100", "{:.0f}", _REDS),
+    "need": Layer("need_score", "Need (percentile in study area), 0-100", "{:.0f}", _PURPLES),
+    "review take-up": Layer("review_rate_smoothed", "Review take-up (smoothed)", "{:.0%}", _BLUES_R, higher_is_worse=False),
+    "hub reach": Layer("reach_rate_smoothed", "Hub reach: under-5s attending (smoothed)", "{:.0%}", _GREENS_R, higher_is_worse=False),
+    "travel time": Layer("travel_minutes_to_hub", "Travel time to nearest hub (minutes)", "{:.0f}", _ORANGES),
+}
+
+
+def to_web(gdf: gpd.GeoDataFrame, tolerance: float = 8.0, precision: int = 5) -> gpd.GeoDataFrame:
+    """Simplify in metres (EPSG:27700) then convert to EPSG:4326 with rounded coordinates.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        In EPSG:27700.
+    tolerance : float
+        Douglas-Peucker tolerance in metres (topology-preserving per polygon).
+    precision : int
+        Decimal places kept in degrees (5 ≈ 1 m).
+
+    Examples
+    --------
+    >>> web = to_web(lsoa_gdf)           # doctest: +SKIP
+    >>> web.crs.to_epsg()                # doctest: +SKIP
+    4326
+    """
+    import shapely
+
+    out = gdf.copy()
+    if tolerance > 0:
+        out["geometry"] = out.geometry.simplify(tolerance, preserve_topology=True)
+    out = out.to_crs(4326)
+    out["geometry"] = shapely.set_precision(out.geometry.to_numpy(), 10 ** -precision)
+    return out
+
+
+def classify(values: pd.Series, k: int = 5, scheme: str = "Quantiles") -> tuple[np.ndarray, list[str], list[float]]:
+    """Class each value with mapclassify; returns (class index or -1 for missing, labels, bins)."""
+    v = pd.to_numeric(values, errors="coerce")
+    ok = v.notna().to_numpy()
+    cls = np.full(len(v), -1)
+    if ok.sum() == 0:
+        return cls, [], []
+    k = int(min(k, max(1, pd.Series(v[ok]).nunique())))
+    if k == 1:
+        cls[ok] = 0
+        return cls, [f"{v[ok].iloc[0]:.3g}"], [float(v[ok].iloc[0])]
+    c = getattr(mapclassify, scheme)(v[ok].to_numpy(dtype=float), k=k)
+    cls[ok] = c.yb
+    lo = [float(v[ok].min())] + list(c.bins[:-1])
+    return cls, [f"{a:.3g} – {b:.3g}" for a, b in zip(lo, c.bins)], list(c.bins)
+
+
+_LEGEND = Template("""
+{% macro html(this, kwargs) %}
+<style>
+  .leaflet-container .leaflet-control-attribution { font: 10px/1.3 sans-serif; max-width: 65%; }
+  .leaflet-container .leaflet-control-scale { margin-bottom: 6px; }
+</style>
+<div class="hub-legend" style="position: fixed; bottom: 44px; left: 12px; z-index: 9999; background: white;
+     padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px/1.35 sans-serif; max-width: 270px;">
+  <div style="font-weight: bold; margin-bottom: 4px;">{{ this.title }}</div>
+  {% for color, label in this.items %}
+  <div><span style="display:inline-block;width:14px;height:12px;background:{{ color }};border:1px solid #777;margin-right:6px;vertical-align:middle;"></span>{{ label }}</div>
+  {% endfor %}
+  {% for symbol, label in this.symbols %}
+  <div style="margin-top:2px;">{{ symbol }} {{ label }}</div>
+  {% endfor %}
+</div>
+{% endmacro %}
+""")
+
+
+class Legend(MacroElement):
+    """A fixed-position classed legend (labels are escaped by the caller)."""
+
+    _template = _LEGEND  # a class attribute, so copies of a map share it (deepcopy breaks jinja templates)
+
+    def __init__(self, title: str, items: list[tuple[str, str]], symbols: list[tuple[str, str]]):
+        super().__init__()
+        self._name = "Legend"
+        self.title = html.escape(title)
+        self.items = [(c, html.escape(lbl)) for c, lbl in items]
+        self.symbols = symbols
+
+
+_ATTRIBUTION = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+{% endmacro %}
+""")
+
+
+class Attribution(MacroElement):
+    """Adds the OGL / OS attribution to the map's own attribution control (shown with or without tiles)."""
+
+    _template = _ATTRIBUTION
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Attribution"
+        self.text = html.escape(text)
+
+
+def _fmt_rate(rate, lo=None, hi=None) -> str:
+    if rate is None or pd.isna(rate):
+        return "no data"
+    text = f"{rate:.0%}"
+    if lo is not None and hi is not None and pd.notna(lo) and pd.notna(hi):
+        text += f" (95% CI {lo:.0%}–{hi:.0%})"
+    return text
+
+
+_TOOLTIP_COLUMNS = [
+    "lsoa21nm", "lsoa21cd", "ward_name", "ward_code", "priority_rank", "priority_score", "quadrant", "need_score", "imd_score",
+    "review_completed", "review_eligible", "review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed",
+    "review_funnel_flag", "reach_rate_smoothed", "hub_children", "under5_est", "travel_minutes_to_hub", "hub_id", "gap_type",
+]
+
+
+def _feature_collection(geoms: np.ndarray, props: dict[str, list]) -> dict:
+    """A GeoJSON FeatureCollection from shapely geometries and property columns (vectorised)."""
+    import json
+
+    import shapely
+
+    geometry = [json.loads(g) for g in shapely.to_geojson(geoms)]
+    names = list(props)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": dict(zip(names, values)), "geometry": g}
+        for g, values in zip(geometry, zip(*props.values()))
+    ]}
+
+
+def tooltip_html(row, rule: DisclosureRule, level: str = "lsoa") -> str:
+    """The tooltip of one area: escaped names, suppressed small counts, rates with intervals.
+
+    ``row`` is a mapping (a dict record or a Series) of the area's columns.
+    """
+    e = html.escape
+    name = row.get("lsoa21nm") if level == "lsoa" else row.get("ward_name")
+    code = row.get("lsoa21cd") if level == "lsoa" else row.get("ward_code")
+    lines = [f"<b>{e(str(name))}</b> <span style='color:#666'>{e(str(code))}</span>"]
+    if level == "lsoa":
+        lines.append(f"Ward: {e(str(row.get('ward_name', '')))}")
+    if "priority_rank" in row:
+        lines.append(f"Priority rank {int(row['priority_rank'])} · score {row['priority_score']:.0f} · {e(str(row.get('quadrant', '')))}")
+    lines.append(f"Need {row.get('need_score', float('nan')):.0f}/100 · IMD score {row.get('imd_score', float('nan')):.1f}")
+    comp, elig = row.get("review_completed"), row.get("review_eligible")
+    small = 0 < (comp or 0) < rule.threshold or 0 < ((elig or 0) - (comp or 0)) < rule.threshold
+    review = "suppressed (small numbers)" if small else _fmt_rate(row.get("review_rate"), row.get("review_rate_lo"), row.get("review_rate_hi"))
+    lines.append(f"Review take-up: {review} · {format_count(comp, rule)} of {format_count(elig, rule)}")
+    if pd.notna(row.get("review_rate_smoothed")):
+        lines.append(f"Smoothed take-up {row['review_rate_smoothed']:.0%} · funnel: {e(str(row.get('review_funnel_flag', '')))}")
+    lines.append(f"Hub reach: {_fmt_rate(row.get('reach_rate_smoothed'))} (smoothed) · children attending {format_count(row.get('hub_children'), rule)}")
+    lines.append(f"Under-5s (estimate): {row.get('under5_est', float('nan')):.0f}")
+    if pd.notna(row.get("travel_minutes_to_hub")):
+        lines.append(f"Travel to {e(str(row.get('hub_id', '')))}: {row['travel_minutes_to_hub']:.0f} min")
+    if isinstance(row.get("gap_type"), str) and row.get("gap_type"):
+        lines.append(f"<span style='color:#b00'>Gap: {e(str(row['gap_type']))}</span>")
+    return "<br>".join(lines)
+
+
+def area_map(
+    areas: gpd.GeoDataFrame,
+    *,
+    layer: str = "priority",
+    level: str = "lsoa",
+    hubs: gpd.GeoDataFrame | None = None,
+    catchments: gpd.GeoDataFrame | None = None,
+    gaps: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    rule: DisclosureRule = DisclosureRule(),
+    tiles: str | None = "OpenStreetMap",
+    tolerance: float = 8.0,
+    leaflet_prefix: str | None = None,
+) -> folium.Map:
+    """Build the interactive map of a study area.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Scored LSOAs or wards (EPSG:27700).
+    layer : str
+        A key of :data:`LAYERS`.
+    level : {"lsoa", "ward"}
+    hubs : GeoDataFrame, optional
+        ``hub_id, name, site_type`` points.
+    catchments : GeoDataFrame, optional
+        Hub catchment polygons (``hub_id``).
+    gaps : GeoDataFrame, optional
+        Gap polygons (``gap_type``).
+    sites : GeoDataFrame, optional
+        Suggested venues with ``rank, name, type``.
+    rule : DisclosureRule
+        Small-number suppression for tooltips.
+    tiles : str or None
+        Basemap tiles; ``None`` for an offline map with no tiles.
+    tolerance : float
+        Simplification tolerance in metres (EPSG:27700) for the web geometry.
+    leaflet_prefix : str, optional
+        URL of the app's ``static/`` folder: Leaflet is then loaded from there instead of a CDN
+        (see :mod:`geo.webassets`; for a self-contained file use
+        :func:`geo.webassets.standalone_html`).
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> m = area_map(result.lsoa, layer="need", hubs=result.hubs)    # doctest: +SKIP
+    >>> m.save("map.html")                                              # doctest: +SKIP
+    """
+    spec = LAYERS[layer]
+    code_col = "lsoa21cd" if level == "lsoa" else "ward_code"
+    keep = list(dict.fromkeys([code_col, spec.column, *(c for c in _TOOLTIP_COLUMNS if c in areas.columns)]))
+    web = to_web(areas[keep + ["geometry"]], tolerance)
+    cls, labels, _ = classify(web[spec.column])
+    colors = list(spec.colors[: len(labels)]) if len(labels) < 5 else list(spec.colors)
+    fill = np.array([colors[c] if c >= 0 else "#cccccc" for c in cls])
+    tip_cols = [c for c in _TOOLTIP_COLUMNS if c in web.columns]
+    tips = [tooltip_html(r, rule, level) for r in web[tip_cols].to_dict("records")]
+    features = _feature_collection(web.geometry.to_numpy(), {"code": web[code_col].tolist(), "fill": fill.tolist(), "tip": tips})
+
+    minx, miny, maxx, maxy = web.total_bounds
+    # SVG rather than canvas: Leaflet's canvas hit-testing lets unfilled outlines swallow clicks
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True)
+    if leaflet_prefix is not None:
+        use_local_leaflet(m, leaflet_prefix)
+    if tiles:
+        folium.TileLayer(tiles, attr=TILES_ATTRIBUTION, name="Basemap").add_to(m)
+    m.add_child(Attribution(ATTRIBUTION))
+    folium.GeoJson(
+        features,
+        name=spec.title,
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.4, "fillOpacity": 0.75},
+        highlight_function=lambda f: {"weight": 2, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+    ).add_to(m)
+    if catchments is not None and len(catchments):
+        c = to_web(catchments[["hub_id", "geometry"]], tolerance)
+        folium.GeoJson(_feature_collection(c.geometry.to_numpy(), {"hub_id": c["hub_id"].astype(str).tolist()}), name="Hub catchments", interactive=False,
+                       style_function=lambda f: {"fill": False, "color": "#1b4f9c", "weight": 2.5, "dashArray": "6 4"}).add_to(m)
+    if gaps is not None and len(gaps):
+        g = to_web(gaps[["gap_type", "geometry"]], tolerance)
+        folium.GeoJson(_feature_collection(g.geometry.to_numpy(), {"gap_type": g["gap_type"].astype(str).tolist()}), name="Catchment gaps", interactive=False,
+                       style_function=lambda f: {"fill": False, "color": "#d4007a" if f["properties"]["gap_type"] == "beyond reach" else "#ff8c00",
+                                                 "weight": 2.0, "dashArray": "5 3" if f["properties"]["gap_type"] == "beyond reach" else None}).add_to(m)
+    if hubs is not None and len(hubs):
+        h = hubs.to_crs(4326)
+        fg = folium.FeatureGroup(name="Hubs and spokes").add_to(m)
+        for _, r in h.iterrows():
+            is_hub = r["site_type"] == "hub"
+            folium.Marker(
+                [r.geometry.y, r.geometry.x],
+                tooltip=f"{'Family Hub' if is_hub else 'Spoke'}: {html.escape(str(r['name']))} ({html.escape(str(r['hub_id']))})",
+                icon=folium.DivIcon(
+                    html=f"<div class='hub-marker {'hub' if is_hub else 'spoke'}' style='width:{18 if is_hub else 14}px;height:{18 if is_hub else 14}px;"
+                         f"background:{'#1b4f9c' if is_hub else '#6aa0e8'};border:2px solid white;border-radius:{'3px' if is_hub else '50%'};"
+                         "box-shadow:0 0 2px #000'></div>",
+                    icon_size=(18, 18), icon_anchor=(9, 9)),
+            ).add_to(fg)
+    if sites is not None and len(sites):
+        s = sites.to_crs(4326)
+        fg = folium.FeatureGroup(name="Suggested venues").add_to(m)
+        for _, r in s.iterrows():
+            folium.Marker(
+                [r.geometry.y, r.geometry.x],
+                tooltip=f"Suggested venue {int(r['rank'])}: {html.escape(str(r['name']))} ({html.escape(str(r['type']))})",
+                icon=folium.DivIcon(
+                    html=f"<div class='venue-marker' style='width:22px;height:22px;line-height:22px;text-align:center;background:#111;color:#fff;"
+                         f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400'>{int(r['rank'])}</div>",
+                    icon_size=(22, 22), icon_anchor=(11, 11)),
+            ).add_to(fg)
+    symbols = [("<span style='display:inline-block;width:12px;height:12px;background:#1b4f9c;border-radius:2px'></span>", "Family Hub"),
+               ("<span style='display:inline-block;width:10px;height:10px;background:#6aa0e8;border-radius:50%'></span>", "Spoke")]
+    if catchments is not None and len(catchments):
+        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px dashed #1b4f9c'></span>", "Hub catchment"))
+    if gaps is not None and len(gaps):
+        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px dashed #d4007a'></span>", "Gap: beyond reach of every hub and spoke"))
+        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px solid #ff8c00'></span>", "Gap: near but not engaged"))
+    if sites is not None and len(sites):
+        symbols.append(("<span style='display:inline-block;width:14px;height:14px;border-radius:50%;background:#111;color:#fff;font-size:9px;text-align:center'>1</span>", "Suggested venue (rank)"))
+    items = list(zip(colors, labels)) + ([("#cccccc", "no data")] if (cls < 0).any() else [])
+    m.add_child(Legend(spec.title, items, symbols))  # a child of the map, so streamlit-folium renders it too
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m

@@ -1,0 +1,196 @@
+"""Family Hub outreach map: a thin Streamlit UI over the pure functions in ``geo/`` and ``models/``.
+
+Run: ``streamlit run streamlit_app.py --server.address 127.0.0.1 -- --config config.toml``
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import copy
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import app_views as views
+from geo.build import Prepared, analyse, prepare
+from geo.config import ConfigError, ModelWeights, load_config
+from geo.disclosure import DisclosureRule
+from geo.errors import DataError, ValidationError
+from geo.sites import suggest_sites
+from geo.webassets import static_url
+from geo.webmap import LAYERS, area_map
+
+REPO = Path(__file__).resolve().parent
+
+
+def _cli_config() -> str:
+    """The study area to open: ``-- --config PATH``, else ``$FAMILYHUB_CONFIG``, else ``config.toml``."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--config", default=os.environ.get("FAMILYHUB_CONFIG", str(REPO / "config.toml")))
+    args, _ = p.parse_known_args(sys.argv[1:])
+    return args.config
+
+
+@st.cache_resource(show_spinner="Loading and validating the study area's data…")
+def load_prepared(config_path: str, mtime: float) -> Prepared:
+    """Load → validate → join, once per config file (and again when it changes)."""
+    return prepare(load_config(config_path))
+
+
+@st.cache_resource(show_spinner="Scoring areas and drawing catchments…", max_entries=16)
+def load_result(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float):
+    prepared = load_prepared(config_path, mtime)
+    cfg = prepared.config
+    cfg = cfg.with_(
+        weights=replace(cfg.weights, need=dict(need), engagement=dict(engagement)),
+        travel=replace(cfg.travel, mode=mode, threshold_minutes=minutes),
+    )
+    return analyse(prepared, cfg)
+
+
+@st.cache_data(show_spinner="Choosing outreach venues…", max_entries=64)
+def load_sites(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
+               k: int, types: tuple, force_in: tuple, force_out: tuple):
+    result = load_result(config_path, mtime, need, engagement, mode, minutes)
+    return suggest_sites(result, k=k, venue_types=types, force_in=force_in, force_out=force_out)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def load_view(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
+              level: str, las: tuple, hubs: tuple) -> views.View:
+    """The areas, catchments and gaps the user selected (cached per selection)."""
+    result = load_result(config_path, mtime, need, engagement, mode, minutes)
+    return views.filter_view(result, level=level, las=las, hubs=hubs)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def build_map(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
+              k: int, types: tuple, force_in: tuple, force_out: tuple, layer: str, level: str,
+              las: tuple, hubs: tuple, base_url: str):
+    """Build the folium map once per combination of controls (cached; copy before rendering)."""
+    result = load_result(config_path, mtime, need, engagement, mode, minutes)
+    sites = load_sites(config_path, mtime, need, engagement, mode, minutes, k, types, force_in, force_out)
+    view = load_view(config_path, mtime, need, engagement, mode, minutes, level, las, hubs)
+    return area_map(
+        view.areas, layer=layer, level=level, hubs=view.hubs, catchments=view.catchments, gaps=view.gaps,
+        sites=views.sites_frame(sites, view), rule=DisclosureRule(result.config.disclosure_threshold),
+        leaflet_prefix=static_url(base_url),
+    )
+
+
+@st.cache_data(show_spinner="Applying disclosure control…", max_entries=64)
+def load_table(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
+               level: str, las: tuple, hubs: tuple, table: str) -> pd.DataFrame | None:
+    """A suppressed, formatted table: ``priority``, ``wards`` or ``hubs`` (cached per selection)."""
+    result = load_result(config_path, mtime, need, engagement, mode, minutes)
+    view = load_view(config_path, mtime, need, engagement, mode, minutes, level, las, hubs)
+    rule = DisclosureRule(result.config.disclosure_threshold)
+    if table == "priority":
+        return views.priority_frame(view, level, rule)
+    if table == "wards":
+        return views.ward_frame(result, view, rule)
+    return views.hub_frame(result, rule)
+
+
+@st.cache_data(show_spinner="Drawing charts…", max_entries=32)
+def load_charts(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
+                level: str, las: tuple, hubs: tuple) -> list[bytes]:
+    result = load_result(config_path, mtime, need, engagement, mode, minutes)
+    view = load_view(config_path, mtime, need, engagement, mode, minutes, level, las, hubs)
+    return views.chart_images(result, view, level)
+
+
+TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Data and sources"]
+
+
+def main() -> None:
+    st.set_page_config(page_title="Family Hub outreach", page_icon="🗺️", layout="wide")
+    configs = views.available_configs(REPO, _cli_config())
+    with st.sidebar:
+        st.header("Study area")
+        config_path = st.selectbox("Study area", list(configs), format_func=lambda p: configs[p], key="config")
+    try:
+        cfg = load_config(config_path)
+        mtime = Path(config_path).stat().st_mtime
+        prepared = load_prepared(config_path, mtime)
+    except (ConfigError, DataError, ValidationError) as err:
+        st.error(f"The study area could not be loaded:\n\n{err}")
+        st.stop()
+
+    if cfg.extracts.synthetic:
+        st.warning("**SYNTHETIC DEMO DATA.** Review take-up and hub attendance here are made up by the project's "
+                   "seeded generator, keyed on real LSOAs. No real child is counted.", icon="⚠️")
+
+    with st.sidebar:
+        la_names = views.la_names(prepared)
+        las = st.multiselect("Local authorities", list(la_names), default=list(la_names), format_func=la_names.get, key="las")
+        hub_ids = views.hub_names(prepared)
+        hubs = st.multiselect("Hubs (catchments)", list(hub_ids), default=[], format_func=hub_ids.get, key="hubs",
+                              help="Leave empty for all hubs")
+        level = st.radio("Geography", ["lsoa", "ward"], format_func={"lsoa": "LSOA", "ward": "Ward"}.get, horizontal=True, key="level")
+        layer = st.selectbox("Map layer", list(LAYERS), key="layer")
+        st.header("Model weights")
+        need = {k: st.slider(f"Need: {k}", 0.0, 1.0, float(v), 0.05, key=f"need_{k}") for k, v in cfg.weights.need.items()}
+        engagement = {k: st.slider(f"Engagement: {k}", 0.0, 1.0, float(v), 0.05, key=f"eng_{k}") for k, v in cfg.weights.engagement.items()}
+        if sum(need.values()) == 0 or sum(engagement.values()) == 0:
+            st.error("Each group of weights needs at least one weight above 0.")
+            st.stop()
+        st.header("Travel and venues")
+        modes = list(cfg.travel.modes)
+        mode = st.selectbox("Travel mode", modes, index=modes.index(cfg.travel.mode), key="mode")
+        minutes = float(st.slider("Threshold (minutes)", 5, 60, int(cfg.travel.threshold_minutes), 5, key="minutes"))
+        k = int(st.slider("Number of venues to suggest (k)", 1, 15, 5, key="k"))
+        venue_types = views.venue_types(prepared)
+        types = st.multiselect("Venue types", venue_types, default=venue_types, key="types")
+        venue_names = views.venue_names(prepared, types)
+        force_in = st.multiselect("Force venues in", list(venue_names), format_func=venue_names.get, key="force_in")
+        force_out = st.multiselect("Exclude venues", [v for v in venue_names if v not in force_in], format_func=venue_names.get, key="force_out")
+
+    key = (config_path, mtime, tuple(sorted(need.items())), tuple(sorted(engagement.items())), mode, minutes)
+    selection = (level, tuple(sorted(las)), tuple(sorted(hubs)))
+    venue_key = (k, tuple(sorted(types)), tuple(sorted(force_in)), tuple(sorted(force_out)))
+    result = load_result(*key)
+    sites = load_sites(*key, *venue_key)
+    view = load_view(*key, *selection)
+    rule = DisclosureRule(result.config.disclosure_threshold)
+
+    st.markdown(f"### Family Hub outreach · {html.escape(result.config.name)}")
+    views.headline(st, result, view, sites, rule)
+
+    # only the open tab is computed (on_change="rerun" tracks which one it is)
+    tab_map, tab_priority, tab_wards, tab_hubs, tab_charts, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
+    m = build_map(*key, *venue_key, layer, level, selection[1], selection[2], st.get_option("server.baseUrlPath"))
+    if tab_map.open:
+        with tab_map:
+            # st_folium alters the map it renders, so each run gets its own copy of the cached map;
+            # render=False skips a second full-page render that the component does not need
+            clicked = st_folium(copy.deepcopy(m), height=620, use_container_width=True, render=False,
+                                returned_objects=["last_active_drawing"], key="map")
+            views.area_profile(st, result, view, clicked, level, rule)
+            views.sites_panel(st, sites, rule)
+    if tab_priority.open:
+        with tab_priority:
+            views.priority_table(st, load_table(*key, *selection, "priority"))
+    if tab_wards.open:
+        with tab_wards:
+            views.ward_table(st, load_table(*key, *selection, "wards"))
+    if tab_hubs.open:
+        with tab_hubs:
+            views.hub_cards(st, result, view, sites, load_table(*key, *selection, "hubs"))
+    if tab_charts.open:
+        with tab_charts:
+            views.charts(st, load_charts(*key, *selection))
+    if tab_data.open:
+        with tab_data:
+            views.data_page(st, result)
+    views.downloads(st, result, view, sites, m, rule)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""The app in a real browser: ``streamlit run`` on 127.0.0.1, driven by Playwright with Debian's Chromium.
+
+Screenshots go to ``tests/artifacts/`` (git-ignored) for a person to look at.
+Set ``CHROMIUM=/path/to/chromium`` if it is not ``/usr/bin/chromium``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_app import XSS, write_app_config, xss_extracts
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (apt install chromium, or set CHROMIUM=...)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, biborough_config):
+    """``streamlit run streamlit_app.py`` on 127.0.0.1 with the bi-borough demo (fetched into a temp folder)."""
+    config = write_app_config(tmp_path_factory.mktemp("browser"), biborough_config)
+    port = _free_port()
+    env = {**os.environ, "FAMILYHUB_CONFIG": str(config), "PYTHONPATH": str(REPO)}
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"streamlit exited: {log.read()}")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.seek(0)
+    text = log.read()
+    assert "Traceback" not in text, text
+
+
+def _shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+MAP = "iframe[title='streamlit_folium.st_folium']"
+
+
+def _map_frame(page, legend: str = "", timeout: float = 60):
+    """The map's iframe whose legend contains ``legend``, once it has loaded.
+
+    A changed map arrives as a new iframe next to the old one until Streamlit removes the old,
+    so look through all of them.
+    """
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        frames = page.locator(MAP)
+        for i in range(frames.count()):
+            frame = frames.nth(i).content_frame
+            try:
+                if frame.locator(".hub-legend").filter(has_text=legend).count() and frames.nth(i).is_visible():
+                    return frame
+            except Exception:  # the frame went away while we looked
+                pass
+        time.sleep(0.3)
+    raise AssertionError(f"no map with legend {legend!r} after {timeout} s")
+
+
+def _select(page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+@pytest.fixture(scope="module")
+def app_result(biborough_config, tmp_path_factory):
+    from geo.build import run
+    from geo.config import load_config
+
+    return run(load_config(write_app_config(tmp_path_factory.mktemp("result"), biborough_config)))
+
+
+def test_map_loads_updates_and_opens_a_profile(server, browser, app_result):
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    # Leaflet comes from the app itself (static/vendor), so the map needs no CDN
+    leaflet = []
+    page.on("request", lambda r: leaflet.append(r.url) if "leaflet" in r.url and r.url.endswith(".js") else None)
+    page.goto(server)
+
+    frame = _map_frame(page, "Priority", timeout=180)
+    legend = frame.locator(".hub-legend")
+    legend.wait_for(state="visible", timeout=60_000)
+    assert "Priority" in legend.inner_text()
+    assert frame.locator(".hub-marker.hub").count() == 5          # the five bi-borough Family Hubs
+    assert frame.locator(".hub-marker.spoke").count() == 1
+    assert frame.locator(".venue-marker").count() == 5            # k = 5 suggested venues, numbered
+    assert [frame.locator(".venue-marker").nth(i).inner_text() for i in range(5)] == ["1", "2", "3", "4", "5"]
+    assert "Open Government Licence" in frame.locator(".leaflet-control-attribution").inner_text()
+    assert page.get_by_text("SYNTHETIC DEMO DATA").first.is_visible()
+    assert any("/app/static/vendor/leaflet" in u for u in leaflet), leaflet
+    time.sleep(1.5)
+    _shot(page, "app_1_priority_map")
+
+    # change a control: the map layer -> the legend follows
+    _select(page, "Map layer", "need")
+    frame = _map_frame(page, "Need (percentile")
+    assert "80 – 100" in frame.locator(".hub-legend").inner_text()
+    assert frame.locator(".hub-marker.hub").count() == 5
+    time.sleep(1.5)
+    _shot(page, "app_2_need_layer")
+
+    # click the top-priority LSOA with the mouse: its profile opens below the map
+    top = app_result.lsoa.sort_values("priority_rank").iloc[0]
+    point = app_result.lsoa.loc[[top.name]].to_crs(4326).representative_point().iloc[0]
+    box = page.locator(MAP).bounding_box()
+    xy = frame.locator(".leaflet-container").evaluate(
+        "(el, ll) => { const p = window.map.latLngToContainerPoint(ll); return [p.x, p.y]; }", [point.y, point.x])
+    container = frame.locator(".leaflet-container").bounding_box()
+    page.mouse.click(container["x"] + xy[0], container["y"] + xy[1])
+    page.get_by_text("priority rank").first.wait_for(timeout=60_000)
+    profile = page.get_by_test_id("stMain").inner_text()
+    assert top["lsoa21nm"] in profile and "priority rank 1 of" in profile
+    assert "Review take-up" in profile and "Need" in profile and "Funnel plot" in profile
+    del box
+    page.get_by_text("priority rank").first.scroll_into_view_if_needed()
+    time.sleep(1)
+    _shot(page, "app_3_area_profile")
+
+    # the other panels render in the browser too
+    for tab, expect in [("Priority areas", "Priority areas"), ("Hubs", "All hubs"), ("Charts", "Funnel plot"),
+                        ("Data and sources", "Reconciliation")]:
+        page.get_by_role("tab", name=tab).click()
+        page.get_by_text(expect).first.wait_for(timeout=60_000)
+        time.sleep(1.5)
+        _shot(page, f"app_4_{tab.split()[0].lower()}")
+    assert not dialogs
+    assert not [e for e in errors if "tile" not in e.lower()], errors
+
+
+def test_exported_map_html_shows_html_names_as_text(tmp_path, biborough_config, browser):
+    """A venue and a hub named ``<img src=x onerror=alert(1)>`` render as text, and no script runs."""
+    from geo import app_views as views
+    from geo.build import run
+    from geo.config import load_config
+    from geo.sites import suggest_sites
+    from geo.webassets import standalone_html
+    from geo.webmap import area_map
+
+    hubs, venues, venue_id = xss_extracts(tmp_path / "xss", biborough_config)
+    result = run(load_config(write_app_config(tmp_path / "cfg", biborough_config, hubs=hubs, venues=venues)))
+    sites = suggest_sites(result, k=3, force_in=[venue_id])
+    view = views.filter_view(result, level="lsoa")
+    m = area_map(view.areas, hubs=view.hubs, catchments=view.catchments, gaps=view.gaps,
+                 sites=views.sites_frame(sites, view), tiles=None)
+    page_file = tmp_path / "map.html"
+    page_file.write_text(standalone_html(m))
+
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(page_file.as_uri())
+    page.locator(".leaflet-container").wait_for(state="visible", timeout=30_000)
+    marker = page.locator(".venue-marker").first
+    marker.hover()
+    page.locator(".leaflet-tooltip").first.wait_for(timeout=10_000)
+    hub = page.locator(".hub-marker.hub").nth(4)
+    for i in range(page.locator(".venue-marker").count()):
+        page.locator(".venue-marker").nth(i).hover()
+        time.sleep(0.2)
+        if XSS in page.locator(".leaflet-tooltip").last.inner_text():
+            break
+    assert XSS in page.locator(".leaflet-tooltip").last.inner_text()    # shown as text
+    assert page.locator("img[src='x']").count() == 0                  # never an element
+    time.sleep(0.5)
+    assert not dialogs
+    del hub
