@@ -84,6 +84,44 @@ def build_map(config_path: str, mtime: float, need: tuple, engagement: tuple, mo
     )
 
 
+MAP_HEIGHT = 620
+MAP_RETURNS = ["last_active_drawing"]  # only a click on an area reruns the app (not panning or zooming)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def map_component_args(*map_key) -> dict | None:
+    """What ``st_folium`` sends to its component for a cached map, computed once per map.
+
+    ``st_folium`` re-renders the whole map (hundreds of kB of GeoJSON) on every rerun and alters
+    the map it renders; capturing its component arguments once keeps reruns fast. Returns
+    ``None`` if this streamlit-folium version does not work this way (then ``st_folium`` is used).
+    """
+    import streamlit_folium
+
+    if not callable(getattr(streamlit_folium, "_component_func", None)):
+        return None
+    captured: dict = {}
+    real = streamlit_folium._component_func
+    streamlit_folium._component_func = lambda **kwargs: captured.update(kwargs)
+    try:
+        st_folium(copy.deepcopy(build_map(*map_key)), height=MAP_HEIGHT, use_container_width=True, render=False,
+                  returned_objects=MAP_RETURNS, key="map")
+    finally:
+        streamlit_folium._component_func = real
+    return captured or None
+
+
+def show_map(map_key: tuple):
+    """The map in the page; returns what the user clicked (streamlit-folium's return value)."""
+    import streamlit_folium
+
+    args = map_component_args(*map_key)
+    if args is None:  # st_folium alters the map it renders: give it a copy of the cached map
+        return st_folium(copy.deepcopy(build_map(*map_key)), height=MAP_HEIGHT, use_container_width=True,
+                         render=False, returned_objects=MAP_RETURNS, key="map")
+    return streamlit_folium._component_func(**args)
+
+
 @st.cache_data(show_spinner="Applying disclosure control…", max_entries=64)
 def load_table(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
                level: str, las: tuple, hubs: tuple, table: str) -> pd.DataFrame | None:
@@ -165,13 +203,11 @@ def main() -> None:
 
     # only the open tab is computed (on_change="rerun" tracks which one it is)
     tab_map, tab_priority, tab_wards, tab_hubs, tab_charts, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
-    m = build_map(*key, *venue_key, layer, level, selection[1], selection[2], st.get_option("server.baseUrlPath"))
+    map_key = (*key, *venue_key, layer, level, selection[1], selection[2], st.get_option("server.baseUrlPath"))
+    m = build_map(*map_key)
     if tab_map.open:
         with tab_map:
-            # st_folium alters the map it renders, so each run gets its own copy of the cached map;
-            # render=False skips a second full-page render that the component does not need
-            clicked = st_folium(copy.deepcopy(m), height=620, use_container_width=True, render=False,
-                                returned_objects=["last_active_drawing"], key="map")
+            clicked = show_map(map_key)
             views.area_profile(st, result, view, clicked, level, rule)
             views.sites_panel(st, sites, rule)
     if tab_priority.open:
