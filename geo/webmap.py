@@ -275,7 +275,7 @@ def area_map(
 
     minx, miny, maxx, maxy = web.total_bounds
     # SVG rather than canvas: Leaflet's canvas hit-testing lets unfilled outlines swallow clicks
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True)
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
     if leaflet_prefix is not None:
         use_local_leaflet(m, leaflet_prefix)
     if tiles:
