@@ -22,10 +22,19 @@ Engagement index
 
     ``engagement_score`` is the 0-100 percentile rank (higher = more engaged).
 
+Engagement shortfall
+    How far below the study-area rate an area's engagement is, on the rate scale (so
+    "almost nobody reviewed" counts for more than "slightly below the median"): for each
+    component ``shortfall = 1 - smoothed_rate / study_area_rate`` (0 at the study-area rate,
+    1 where nobody is reviewed or reached, negative above the study-area rate), then the
+    weighted mean with the engagement weights.
+
 Priority
-    ``priority_score = need_score * (100 - engagement_score) / 100``: 100 for the most
-    needy and least engaged area, 0 where need is lowest or engagement highest. It is a
-    product, not a sum, so an area must be both needy *and* under-engaged to rank high.
+    ``priority_score = need_score * clip(engagement_shortfall, 0, 1)``: 0-100, 100 for an
+    area of the highest need where nobody is engaged, 0 where need is lowest or engagement
+    is at or above the study-area rate. It is a product, not a sum, so an area must be both
+    needy *and* under-engaged to rank high. ``priority_rank`` orders areas by the unclipped
+    product, so areas engaged above the study-area rate are still ordered among themselves.
 
 Weights in each group are normalised to sum to 1. Where a component is missing for an
 area (e.g. neither IDACI nor income score) the remaining weights of that group are
@@ -102,6 +111,8 @@ _COMPONENT_COLUMNS: tuple[str, ...] = (
     "reach_funnel_flag_95",
     "eng_review_pct",
     "eng_reach_pct",
+    "shortfall_review",
+    "shortfall_reach",
     "children_not_reviewed",
     "children_not_reached",
 )
@@ -115,6 +126,7 @@ _COMBINED_COLUMNS: tuple[str, ...] = (
     "eng_contrib_reach",
     "engagement_index",
     "engagement_score",
+    "engagement_shortfall",
     "priority_score",
     "priority_rank",
     "quadrant",
@@ -275,6 +287,11 @@ def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None
     cols.update(_rate_block("reach", k_reach, n_reach))
     cols["eng_review_pct"] = percentile_rank(cols["review_rate_smoothed"])
     cols["eng_reach_pct"] = percentile_rank(cols["reach_rate_smoothed"])
+    for c in ("review", "reach"):
+        k_all, n_all = (completed, eligible) if c == "review" else (k_reach, n_reach)
+        p0 = k_all.sum() / n_all.sum() if n_all.sum() > 0 else np.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cols[f"shortfall_{c}"] = 1.0 - cols[f"{c}_rate_smoothed"] / p0 if p0 > 0 else np.full(len(areas), np.nan)
     cols["children_not_reviewed"] = eligible - completed
     cols["children_not_reached"] = np.maximum(under5 - hub, 0.0)  # NaN where under5 unknown
     return pd.DataFrame(cols, index=areas.index)
@@ -315,7 +332,10 @@ def _combine(comp: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
 
     need_score = percentile_rank(need_index)
     eng_score = percentile_rank(eng_index)
-    priority = need_score * (100.0 - eng_score) / 100.0
+    short = comp[[f"shortfall_{c}" for c in ENGAGEMENT_COMPONENTS]].to_numpy(dtype=float)
+    _, shortfall = _weighted(short, eng_w)
+    product = need_score * shortfall
+    priority = need_score * np.clip(shortfall, 0.0, 1.0)
 
     high_need = need_score >= spec.high_need
     high_eng = eng_score >= spec.low_engagement
@@ -332,8 +352,9 @@ def _combine(comp: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     cols.update({f"eng_contrib_{c}": eng_contrib[:, i] for i, c in enumerate(ENGAGEMENT_COMPONENTS)})
     cols["engagement_index"] = eng_index
     cols["engagement_score"] = eng_score
+    cols["engagement_shortfall"] = shortfall
     cols["priority_score"] = priority
-    cols["priority_rank"] = _priority_rank(priority)
+    cols["priority_rank"] = _priority_rank(product)
     cols["quadrant"] = quadrant
     cols["need_weighted_not_reviewed"] = comp["children_not_reviewed"].to_numpy() * need_score / 100.0
     cols["need_weighted_not_reached"] = comp["children_not_reached"].to_numpy() * need_score / 100.0

@@ -89,3 +89,101 @@ def copy_demo(tmp_path):
     dst = tmp_path / "demo"
     shutil.copytree(src, dst)
     return dst
+
+
+# ---------------------------------------------------------------------------------------------
+# Study-area configs written for a test, and the Leicestershire study area (rural county, issue 8).
+
+
+def _toml_value(value) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # a TOML basic string
+
+
+def write_study_config(dst: Path, base: Path, fetched=None, **tables) -> Path:
+    """Write a copy of the TOML file ``base`` to ``dst`` with some keys changed.
+
+    Keeps every other setting (travel modes, weights, demo hubs) of ``base``. Relative
+    extract paths are made absolute (they resolved against ``base``'s folder), and with a
+    ``fetched`` config (from :func:`fetched_config`) ``[data]`` points at its fetched public
+    data. ``tables`` maps a table name to ``{key: value}``; ``None`` removes the key::
+
+        write_study_config(tmp_path / "c.toml", REPO / "config.toml", cfg,
+                           model={"need_weights": {"idaci": 0.1, "imd": 0.1, "under5": 0.8}},
+                           extracts={"venues": None})
+    """
+    import re
+    import tomllib
+
+    base = Path(base)
+    text = base.read_text()
+    raw = tomllib.loads(text)
+    edits: dict[str, dict] = {}
+    for key, value in raw.get("extracts", {}).items():
+        if isinstance(value, str) and not Path(value).is_absolute():
+            edits.setdefault("extracts", {})[key] = str((base.parent / value).resolve())
+    if fetched is not None:
+        edits.setdefault("data", {}).update(boundaries_dir=str(fetched.boundaries_dir.parent), public_dir=str(fetched.public_dir.parent))
+        if fetched.extracts.venues is not None:
+            edits.setdefault("extracts", {})["venues"] = str(fetched.extracts.venues)
+    for table, values in tables.items():
+        edits.setdefault(table, {}).update(values)
+
+    out, section, done = [], None, set()
+
+    def flush(sec):
+        for k, v in edits.get(sec, {}).items():
+            if (sec, k) not in done and v is not None:
+                out.append(f"{k} = {_toml_value(v)}")
+                done.add((sec, k))
+
+    for line in text.splitlines():
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header:
+            flush(section)
+            section = header.group(1).strip()
+            out.append(line)
+            continue
+        m = re.match(r"^\s*([A-Za-z0-9_]+)\s*=", line)
+        if m and m.group(1) in edits.get(section, {}):
+            key = m.group(1)
+            value = edits[section][key]
+            done.add((section, key))
+            if value is not None:
+                out.append(f"{key} = {_toml_value(value)}")
+            continue
+        out.append(line)
+    flush(section)
+    for table, values in edits.items():  # tables absent from base
+        if table not in raw and any(v is not None for v in values.values()):
+            out.append(f"[{table}]")
+            flush(table)
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_text("\n".join(out) + "\n")
+    return dst
+
+
+LEICESTERSHIRE = REPO / "configs" / "leicestershire.toml"
+
+
+@pytest.fixture(scope="session")
+def leicestershire_config(tmp_path_factory):
+    """The Leicestershire config with public data fetched into a temporary folder."""
+    return fetched_config(tmp_path_factory.mktemp("lei"), LEICESTERSHIRE)
+
+
+@pytest.fixture(scope="session")
+def leicestershire_build(leicestershire_config):
+    from geo.build import run
+
+    return run(leicestershire_config)

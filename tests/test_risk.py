@@ -128,8 +128,17 @@ def test_priority_rank_is_permutation_and_follows_score():
     assert sorted(ranks.tolist()) == list(range(1, len(s) + 1))
     ordered = s.sort_values("priority_rank")["priority_score"].to_numpy()
     assert np.all(np.diff(ordered) <= 0)
-    expected = s["need_score"] * (100 - s["engagement_score"]) / 100
+    # shortfall below the study-area rate, on the rate scale, weighted like engagement
+    p_review = s["review_completed"].clip(upper=s["review_eligible"]).sum() / s["review_eligible"].sum()
+    n_reach = np.floor(s["under5_est"] + 0.5)
+    p_reach = np.minimum(s["hub_children"], n_reach).sum() / n_reach.sum()
+    shortfall = 0.5 * (1 - s["review_rate_smoothed"] / p_review) + 0.5 * (1 - s["reach_rate_smoothed"] / p_reach)
+    assert np.allclose(s["engagement_shortfall"], shortfall)
+    expected = s["need_score"] * shortfall.clip(0, 1)
     assert np.allclose(s["priority_score"], expected)
+    # ranks follow the unclipped product, so areas above the study-area rate are ordered too
+    above = s[shortfall < 0].sort_values("priority_rank")
+    assert np.all(np.diff((above["need_score"] * shortfall[above.index]).to_numpy()) <= 0)
 
 
 def test_ties_broken_by_row_order_and_deterministic():
