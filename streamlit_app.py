@@ -29,10 +29,11 @@ from geo.webmap import LAYERS, area_map
 REPO = Path(__file__).resolve().parent
 
 
-def _cli_config() -> str:
-    """The study area to open: ``-- --config PATH``, else ``$FAMILYHUB_CONFIG``, else ``config.toml``."""
+def _cli_configs() -> list[str]:
+    """Study areas offered first: ``-- --config PATH [PATH ...]``, else ``$FAMILYHUB_CONFIG``
+    (paths separated by ``os.pathsep``), else ``config.toml``. The first opens by default."""
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--config", default=os.environ.get("FAMILYHUB_CONFIG", str(REPO / "config.toml")))
+    p.add_argument("--config", nargs="+", default=os.environ.get("FAMILYHUB_CONFIG", str(REPO / "config.toml")).split(os.pathsep))
     args, _ = p.parse_known_args(sys.argv[1:])
     return args.config
 
@@ -144,15 +145,26 @@ def load_charts(config_path: str, mtime: float, need: tuple, engagement: tuple, 
     return views.chart_images(result, view, level)
 
 
+#: controls whose options depend on the study area: reset to its defaults when the study area changes
+STUDY_AREA_CONTROLS = ("las", "hubs", "mode", "minutes", "types", "force_in", "force_out", "need_", "eng_")
+
+
+def _reset_study_area_controls() -> None:
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(STUDY_AREA_CONTROLS):
+            del st.session_state[key]
+
+
 TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Data and sources"]
 
 
 def main() -> None:
     st.set_page_config(page_title="Family Hub outreach", page_icon="🗺️", layout="wide")
-    configs = views.available_configs(REPO, _cli_config())
+    configs = views.available_configs(REPO, _cli_configs())
     with st.sidebar:
         st.header("Study area")
-        config_path = st.selectbox("Study area", list(configs), format_func=lambda p: configs[p], key="config")
+        config_path = st.selectbox("Study area", list(configs), format_func=lambda p: configs[p], key="config",
+                                   on_change=_reset_study_area_controls)
     try:
         cfg = load_config(config_path)
         mtime = Path(config_path).stat().st_mtime

@@ -36,18 +36,26 @@ class View:
     level: str
 
 
-def available_configs(repo: Path, cli_config: str) -> dict[str, str]:
-    """Study areas the app can switch between: the command-line config and every fetched one in ``configs/``."""
+def available_configs(repo: Path, cli_configs: list[str] | str) -> dict[str, str]:
+    """Study areas the app can switch between: ``{config path: label}``.
+
+    The configs named on the command line come first (the first opens by default), then the
+    repository's ``config.toml`` and every config in ``configs/`` whose public data is fetched.
+    """
+    named = [cli_configs] if isinstance(cli_configs, str) else list(cli_configs)
+    given = {Path(c).resolve() for c in named}
     out = {}
-    for path in [Path(cli_config), repo / "config.toml", *sorted((repo / "configs").glob("*.toml"))]:
+    for path in [*map(Path, named), repo / "config.toml", *sorted((repo / "configs").glob("*.toml"))]:
         path = path.resolve()
         if str(path) in out or not path.exists():
             continue
         try:
             cfg = load_config(path)
         except Exception:  # a broken config is reported when it is chosen, not while listing
+            if path in given:
+                out[str(path)] = f"{path.name} (cannot be read)"
             continue
-        if path == Path(cli_config).resolve() or public_paths(cfg)["manifest"].exists():
+        if path in given or public_paths(cfg)["manifest"].exists():
             out[str(path)] = cfg.name
     # labels must be unique (widgets keep their value by label): name the file where names repeat
     names = list(out.values())

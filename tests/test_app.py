@@ -7,6 +7,7 @@ shows is compared with the pipeline's own functions (``geo.build``, ``geo.sites`
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -301,3 +302,39 @@ def test_download_tables_are_suppressed(app_result):
         assert not scan_for_small_counts(csv, counts=present), name
     # the raw pipeline does have small counts, so the scan is not vacuous
     assert scan_for_small_counts(app_result.lsoa[["review_completed"]], counts=["review_completed"])
+
+
+def test_switching_study_area_to_leicestershire(app_config, leicestershire_config, leicestershire_build, tmp_path, monkeypatch):
+    from tests.conftest import write_study_config
+
+    lei = write_study_config(tmp_path / "lei.toml", REPO / "configs" / "leicestershire.toml", leicestershire_config)
+    monkeypatch.setenv("FAMILYHUB_CONFIG", os.pathsep.join([str(app_config), str(lei)]))
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
+    rerun(at)
+    assert at.selectbox(key="config").value == str(app_config.resolve())
+    at.multiselect(key="hubs").set_value(["WCC-QPK"])
+    rerun(at)
+    at.selectbox(key="config").set_value(str(lei.resolve()))
+    rerun(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Under-5s (estimate)"] == f"{leicestershire_build.lsoa['under5_est'].sum():,.0f}"
+    assert at.multiselect(key="hubs").value == []                    # the bi-borough hub does not carry over
+    assert len(at.multiselect(key="hubs").options) == 21
+    assert len(at.multiselect(key="las").value) == 7                 # the seven districts
+    assert at.selectbox(key="mode").value == "drive"
+    assert any("derived by dissolving LSOAs" in c.value for c in at.caption)
+    open_tab(at, "Priority areas")
+    assert len(at.dataframe[0].value) == 408
+    at.radio(key="level").set_value("ward")
+    rerun(at)
+    assert len(at.dataframe[0].value) == 138
+
+
+def test_a_broken_config_is_reported_not_a_traceback(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[study_area]\nname = 'x'\nla_codes = 'E09000033'\n[travel]\nmode = 'teleport'\n")
+    monkeypatch.setenv("FAMILYHUB_CONFIG", str(bad))
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert at.error and "could not be loaded" in at.error[0].value
