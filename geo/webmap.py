@@ -85,19 +85,40 @@ def to_web(gdf: gpd.GeoDataFrame, tolerance: float = 8.0, precision: int = 5) ->
 
 
 def classify(values: pd.Series, k: int = 5, scheme: str = "Quantiles") -> tuple[np.ndarray, list[str], list[float]]:
-    """Class each value with mapclassify; returns (class index or -1 for missing, labels, bins)."""
+    """Class each value with mapclassify; returns (class index or -1 for missing, labels, bins).
+
+    Where many areas share the lowest value (e.g. a priority of 0 for every area engaged at or
+    above the study-area rate), that value gets a class of its own and the rest are classed
+    into ``k - 1`` classes, so no class is empty or repeated.
+
+    Examples
+    --------
+    >>> cls, labels, _ = classify(pd.Series([0, 0, 0, 0, 1, 2, 3, 4, 5, 6]), k=3)
+    >>> labels
+    ['0', '1 – 3.5', '3.5 – 6']
+    >>> cls.tolist()
+    [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
+    """
     v = pd.to_numeric(values, errors="coerce")
     ok = v.notna().to_numpy()
     cls = np.full(len(v), -1)
     if ok.sum() == 0:
         return cls, [], []
-    k = int(min(k, max(1, pd.Series(v[ok]).nunique())))
+    x = v[ok].to_numpy(dtype=float)
+    k = int(min(k, max(1, len(np.unique(x)))))
     if k == 1:
         cls[ok] = 0
-        return cls, [f"{v[ok].iloc[0]:.3g}"], [float(v[ok].iloc[0])]
-    c = getattr(mapclassify, scheme)(v[ok].to_numpy(dtype=float), k=k)
+        return cls, [f"{x[0]:.3g}"], [float(x[0])]
+    low = x == x.min()
+    if low.mean() >= 1.0 / k and k > 2:  # the lowest value is a class of its own
+        rest_cls, rest_labels, rest_bins = classify(pd.Series(x[~low]), k - 1, scheme)
+        inner = np.zeros(len(x), dtype=int)
+        inner[~low] = rest_cls + 1
+        cls[ok] = inner
+        return cls, [f"{x.min():.3g}"] + rest_labels, [float(x.min())] + rest_bins
+    c = getattr(mapclassify, scheme)(x, k=k)
     cls[ok] = c.yb
-    lo = [float(v[ok].min())] + list(c.bins[:-1])
+    lo = [float(x.min())] + list(c.bins[:-1])
     return cls, [f"{a:.3g} – {b:.3g}" for a, b in zip(lo, c.bins)], list(c.bins)
 
 
