@@ -119,6 +119,9 @@ class Config:
         Where ``fetch`` writes clipped boundaries and public tables for this study area.
     mirror : Path or None
         Default local mirror of the public data (laid out like ``shared/data``).
+    venue_school_phases : tuple of str
+        GIAS ``education_phase`` values of the schools ``fetch`` keeps as candidate venues
+        (default nursery, primary and all-through); ``("all",)`` keeps every open school.
     under5_ratio : float
         Under-5s as a share of the Census 0-15 count, used where no under-5 file is given.
     period : str or None
@@ -134,6 +137,7 @@ class Config:
     boundaries_dir: Path
     public_dir: Path
     mirror: Path | None = None
+    venue_school_phases: tuple[str, ...] = ("Nursery", "Primary", "All-through")
     under5_ratio: float = 0.30
     period: str | None = None
     disclosure_threshold: int = 5
@@ -255,6 +259,16 @@ def load_config(path: str | Path) -> Config:
     boundaries_dir = _resolve(root, data.get("boundaries_dir", "data/boundaries"), "data.boundaries_dir", path) / slug
     public_dir = _resolve(root, data.get("public_dir", "data/extracts/public"), "data.public_dir", path) / slug
     mirror = _resolve(root, data["mirror"], "data.mirror", path) if data.get("mirror") else None
+    phases = data.get("venue_school_phases", list(Config.venue_school_phases))
+    if phases == "all":
+        venue_school_phases: tuple[str, ...] = ("all",)
+    elif isinstance(phases, list) and phases and all(isinstance(p, str) and p.strip() for p in phases):
+        venue_school_phases = tuple(dict.fromkeys(p.strip() for p in phases))
+    else:
+        raise ConfigError(
+            f"{path}: [data] venue_school_phases must be \"all\" or a non-empty list of GIAS education phases "
+            f"(e.g. [\"Nursery\", \"Primary\", \"All-through\"]), got {phases!r}"
+        )
 
     ex = raw.get("extracts", {})
     if not isinstance(ex, dict):
@@ -329,6 +343,7 @@ def load_config(path: str | Path) -> Config:
         boundaries_dir=boundaries_dir,
         public_dir=public_dir,
         mirror=mirror,
+        venue_school_phases=venue_school_phases,
         under5_ratio=under5_ratio,
         period=period,
         disclosure_threshold=threshold,

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from geo.catchments import dissolve
 from geo.config import Config
 from geo.errors import DataError
 
@@ -59,6 +60,7 @@ OPTIONAL_FILES["imd2025_indicators"] = ("reference/imd2025_indicators_lsoa21_eng
 IDACI_NUMERATOR = "income_deprivation_affecting_children_index_idaci_numerator"
 FILE7_GLOB = "reference/imd2025_file7_full_lsoa21_*.csv"
 
+#: Default GIAS phases kept as candidate venues (``[data] venue_school_phases`` overrides it).
 SCHOOL_PHASES = {"Nursery", "Primary", "All-through"}
 
 
@@ -135,17 +137,23 @@ def _wards(mirror: Path, lsoa: gpd.GeoDataFrame, lookup: pd.DataFrame) -> gpd.Ge
         )
         ons = ons[ons["WD25CD"].isin(wanted["ward_code"])].to_crs(27700)
     parts = []
+    derived_lads = []
     for lad, group in wanted.groupby("ward_lad_code", sort=True):
         if ons is not None and set(group["ward_code"]) <= set(ons["WD25CD"]):
             g = ons[ons["WD25CD"].isin(group["ward_code"])].rename(columns={"WD25CD": "ward_code"})[["ward_code", "geometry"]]
             g = g.merge(group, on="ward_code")
             g["ward_source"] = "ONS ward boundaries (BGC)"
+            parts.append(g)
         else:
-            sub = lsoa.merge(lookup[lookup["ward_lad_code"] == lad][["lsoa21cd", "ward_code"]], on="lsoa21cd")
-            g = sub.dissolve(by="ward_code", as_index=False, method="coverage")[["ward_code", "geometry"]]
-            g = g.merge(group, on="ward_code")
-            g["ward_source"] = "derived: LSOAs dissolved on ONS best-fit lookup"
-        parts.append(g)
+            derived_lads.append(lad)
+    if derived_lads:
+        # every derived LA at once: one join and one dissolve by (LA, ward), as LA by LA before
+        links = lookup[lookup["ward_lad_code"].isin(derived_lads)][["lsoa21cd", "ward_lad_code", "ward_code"]]
+        sub = lsoa[["lsoa21cd", "geometry"]].merge(links, on="lsoa21cd")
+        g = dissolve(sub[["ward_lad_code", "ward_code", "geometry"]], ["ward_lad_code", "ward_code"], {})
+        g = g[["ward_lad_code", "ward_code", "geometry"]].merge(wanted, on=["ward_code", "ward_lad_code"])
+        g["ward_source"] = "derived: LSOAs dissolved on ONS best-fit lookup"
+        parts.append(g[["ward_code", "geometry", "ward_name", "ward_lad_code", "ward_source"]])
     wards = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=27700)
     wards = wards.rename(columns={"ward_lad_code": "lad_code"})
     return wards[["ward_code", "ward_name", "lad_code", "ward_source", "geometry"]].sort_values("ward_code").reset_index(drop=True)
@@ -259,10 +267,12 @@ def _join_address(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     return parts.apply(lambda r: ", ".join(p.strip() for p in r if p.strip()), axis=1)
 
 
-def _venues(mirror: Path, lsoa: gpd.GeoDataFrame) -> pd.DataFrame | None:
-    """Candidate outreach venues from the public data: nursery/primary schools, GP practices, libraries."""
+def _venues(mirror: Path, lsoa: gpd.GeoDataFrame, phases: tuple[str, ...] = tuple(sorted(SCHOOL_PHASES))) -> pd.DataFrame | None:
+    """Candidate outreach venues from the public data: schools of ``phases`` (``("all",)``: every
+    open school; default nursery, primary and all-through), GP practices, libraries."""
     frames = []
-    s = _read_points(mirror, "schools", lsoa, keep=lambda d: d["education_phase"].isin(SCHOOL_PHASES))
+    keep = None if tuple(phases) == ("all",) else (lambda d: d["education_phase"].isin(list(phases)))
+    s = _read_points(mirror, "schools", lsoa, keep=keep)
     if s is not None:
         frames.append(_venue_frame(s, "URN" + s["urn"].astype("int64").astype(str), s["establishment_name"], "school",
                                    s["education_phase"] + " (" + s["establishment_type"] + ")", "", ""))
@@ -344,7 +354,7 @@ def fetch(config: Config, mirror: Path | None = None, *, log=print) -> dict:
     register = _code_register(mirror)
     log("[7/7] postcodes and candidate venues")
     pcs = _postcodes(mirror, lsoa)
-    venues = _venues(mirror, lsoa)
+    venues = _venues(mirror, lsoa, config.venue_school_phases)
 
     pyogrio.write_dataframe(lsoa, paths["lsoa"], layer="lsoa", driver="GPKG")
     pyogrio.write_dataframe(wards, paths["wards"], layer="wards", driver="GPKG")
@@ -376,7 +386,8 @@ def fetch(config: Config, mirror: Path | None = None, *, log=print) -> dict:
         venues.to_csv(paths["venues"], index=False)
         keys = [k for k in ("schools", "gp_practices", "libraries") if (mirror / OPTIONAL_FILES[k][0]).exists()]
         outputs["venues"] = [src(OPTIONAL_FILES[k]) for k in keys]
-        log(f"      {len(venues):,} candidate venues: " + ", ".join(f"{t} {n}" for t, n in venues["type"].value_counts().sort_index().items()))
+        log(f"      {len(venues):,} candidate venues: " + ", ".join(f"{t} {n}" for t, n in venues["type"].value_counts().sort_index().items())
+            + f" (school phases: {', '.join(config.venue_school_phases)})")
 
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     files = []

@@ -20,6 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from geo.errors import DataError
 from geo.travel import travel_minutes
 from models.siting import CoverageInstance, MaxCoverage, SetCover, SetCoverResult, SitingResult
 
@@ -67,6 +68,81 @@ def _xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()])
 
 
+class _Context:
+    """What every per-area instance of one build result shares, computed once.
+
+    Demand coordinates, the inputs of the weights, venue and hub coordinates, the venues'
+    WGS84 positions and the nearest-demand-point tree: :func:`suggest_sites_per_la` solves
+    ~300 instances on one build, and these cost more to recompute than the instances do.
+    """
+
+    def __init__(self, result, venues: gpd.GeoDataFrame | None = None):
+        self.result = result
+        lsoa = result.lsoa
+        self.dxy = _xy(result.demand)
+        self.lsoa_ids = lsoa["lsoa21cd"].to_numpy(dtype=str)
+        self.children = lsoa["children_not_reached"].to_numpy(dtype=float)
+        self.priority = lsoa["priority_score"].to_numpy(dtype=float)
+        if venues is None:
+            venues = result.venues if result.venues is not None else gpd.GeoDataFrame({"venue_id": [], "name": [], "type": []}, geometry=[], crs=27700)
+        self.venues = venues
+        self.venue_ids = venues["venue_id"].to_numpy(dtype=str)
+        # the venue columns of the suggestion tables, as each table takes them
+        self.venue_cols = {c: venues[c].to_numpy() for c in ("venue_id", "name", "type") if c in venues}
+        self.venue_cols |= {c: venues[c].fillna("").to_numpy() for c in ("address", "postcode") if c in venues}
+        self.vxy = _xy(venues) if len(venues) else np.empty((0, 2))
+        self.hxy = _xy(result.hubs) if result.hubs is not None and len(result.hubs) else None
+        self.lsoa_hub = lsoa["hub_id"].to_numpy() if "hub_id" in lsoa.columns else None
+        self.straight_line = result.config.travel.network is None
+        self._tree = None
+        self._wgs = None
+
+    def tree(self) -> cKDTree:
+        if self._tree is None:
+            self._tree = cKDTree(self.dxy)
+        return self._tree
+
+    def latlon(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """WGS84 latitude and longitude of the venues at positions ``pos``."""
+        if self._wgs is None:
+            wgs = gpd.GeoSeries(self.venues.geometry.array, crs=27700).to_crs(4326)
+            self._wgs = (wgs.y.to_numpy(), wgs.x.to_numpy())
+        return self._wgs[0][pos], self._wgs[1][pos]
+
+
+def _instance(ctx: _Context, mask: np.ndarray | None, vpos: np.ndarray, minutes: float, mode: str | None
+              ) -> tuple[CoverageInstance, np.ndarray]:
+    """The covering instance of the demand in ``mask`` and the venues at positions ``vpos``."""
+    travel = ctx.result.config.travel
+    sel = slice(None) if mask is None else mask
+    children = ctx.children[sel]
+    weight = children * ctx.priority[sel] / 100.0
+    dxy = ctx.dxy[sel]
+    if len(vpos):
+        vm = travel_minutes(dxy, ctx.vxy[vpos], travel, mode=mode)
+        cov = sp.csc_matrix(np.asarray(vm) <= minutes)
+    else:
+        cov = sp.csc_matrix((len(dxy), 0), dtype=bool)
+    covered = np.zeros(len(dxy), dtype=bool)
+    if ctx.hxy is not None:
+        hxy = ctx.hxy
+        if ctx.straight_line and len(dxy):
+            # hubs beyond straight-line reach of the demand's bounding box cannot be within the
+            # threshold; 0.1% and 1 m of slack keep the float32 minutes at the edge exactly as before
+            hxy = hxy[_near(hxy, dxy, minutes * 1.001, travel, mode, slack_m=1.0)]
+        hm = travel_minutes(dxy, hxy, travel, mode=mode)
+        covered = (np.asarray(hm) <= minutes).any(axis=1)
+    inst = CoverageInstance(ctx.lsoa_ids[sel], np.round(weight, 6), ctx.venue_ids[vpos], cov, covered)
+    return inst, children
+
+
+def _venue_positions(ctx: _Context, venue_types=None) -> np.ndarray:
+    """Positions of the candidate venues (of these types), in table order."""
+    if venue_types is None:
+        return np.arange(len(ctx.venues))
+    return np.flatnonzero(ctx.venues["type"].isin(list(venue_types)).to_numpy(dtype=bool))
+
+
 def siting_instance(result, *, venue_types=None, minutes: float | None = None, mode: str | None = None,
                     lsoa_mask: np.ndarray | None = None, venues: gpd.GeoDataFrame | None = None) -> tuple[CoverageInstance, gpd.GeoDataFrame, np.ndarray]:
     """Build the covering instance of a build result.
@@ -89,31 +165,12 @@ def siting_instance(result, *, venue_types=None, minutes: float | None = None, m
     -------
     (CoverageInstance, GeoDataFrame of candidate venues, array of children not reached per demand point)
     """
-    travel = result.config.travel
-    minutes = float(travel.threshold_minutes if minutes is None else minutes)
-    lsoa = result.lsoa
-    mask = np.ones(len(lsoa), dtype=bool) if lsoa_mask is None else np.asarray(lsoa_mask, dtype=bool)
-    demand = result.demand[mask]
-    areas = lsoa[mask]
-    if venues is None:
-        venues = result.venues if result.venues is not None else gpd.GeoDataFrame({"venue_id": [], "name": [], "type": []}, geometry=[], crs=27700)
-    if venue_types is not None:
-        venues = venues[venues["type"].isin(list(venue_types))]
-    venues = venues.reset_index(drop=True)
-    children = areas["children_not_reached"].to_numpy(dtype=float)
-    weight = children * areas["priority_score"].to_numpy(dtype=float) / 100.0
-    dxy = _xy(demand)
-    if len(venues):
-        vm = travel_minutes(dxy, _xy(venues), travel, mode=mode)
-        cov = sp.csc_matrix(np.asarray(vm) <= minutes)
-    else:
-        cov = sp.csc_matrix((len(demand), 0), dtype=bool)
-    covered = np.zeros(len(demand), dtype=bool)
-    if result.hubs is not None and len(result.hubs):
-        hm = travel_minutes(dxy, _xy(result.hubs), travel, mode=mode)
-        covered = (np.asarray(hm) <= minutes).any(axis=1)
-    inst = CoverageInstance(areas["lsoa21cd"].to_numpy(dtype=str), np.round(weight, 6), venues["venue_id"].to_numpy(dtype=str), cov, covered)
-    return inst, venues, children
+    minutes = float(result.config.travel.threshold_minutes if minutes is None else minutes)
+    ctx = _Context(result, venues)
+    mask = None if lsoa_mask is None else np.asarray(lsoa_mask, dtype=bool)
+    vpos = _venue_positions(ctx, venue_types)
+    inst, children = _instance(ctx, mask, vpos, minutes, mode)
+    return inst, ctx.venues.iloc[vpos].reset_index(drop=True), children
 
 
 def _explain(inst: CoverageInstance, chosen: list[str], children: np.ndarray) -> list[np.ndarray]:
@@ -121,20 +178,21 @@ def _explain(inst: CoverageInstance, chosen: list[str], children: np.ndarray) ->
     cov = inst.coverage.tocsc()
     taken = inst.covered.copy()
     out = []
-    col = {c: i for i, c in enumerate(inst.candidate_ids)}
     for c in chosen:
-        rows = cov[:, col[c]].nonzero()[0]
+        rows = cov[:, int(np.flatnonzero(inst.candidate_ids == c)[0])].nonzero()[0]
         new = rows[~taken[rows]]
         taken[new] = True
         out.append(new)
     return out
 
 
-def _hub_of(points: gpd.GeoDataFrame, result) -> np.ndarray:
-    if "hub_id" not in result.lsoa.columns or not len(points):
-        return np.full(len(points), "", dtype=object)
-    _, idx = cKDTree(_xy(result.demand)).query(_xy(points))
-    return result.lsoa["hub_id"].to_numpy()[idx]
+def _hub_of(ctx: _Context, xy: np.ndarray) -> np.ndarray:
+    """Catchment hub of the LSOA whose demand point is nearest to each point."""
+    result = ctx.result
+    if "hub_id" not in result.lsoa.columns or not len(xy):
+        return np.full(len(xy), "", dtype=object)
+    _, idx = ctx.tree().query(xy)
+    return ctx.lsoa_hub[idx]
 
 
 def suggest_sites(result, *, k: int = 5, venue_types=None, minutes: float | None = None, mode: str | None = None,
@@ -164,27 +222,41 @@ def suggest_sites(result, *, k: int = 5, venue_types=None, minutes: float | None
     >>> s.table[["rank", "name", "covered_children"]] # doctest: +SKIP
     """
     minutes = float(result.config.travel.threshold_minutes if minutes is None else minutes)
-    inst, venues, children = siting_instance(result, venue_types=venue_types, minutes=minutes, mode=mode, lsoa_mask=lsoa_mask, venues=venues)
-    force_in = [v for v in force_in if v in set(inst.candidate_ids)]
-    force_out = [v for v in force_out if v in set(inst.candidate_ids)]
+    pool = venues if venues is not None else result.venues
+    unknown = [v for v in (*force_in, *force_out) if pool is None or v not in set(pool["venue_id"])]
+    if unknown:
+        raise DataError(f"unknown venue id(s) {', '.join(map(repr, unknown))}: not in the venues file (force-in/force-out take venue_id values)")
+    ctx = _Context(result, venues)
+    mask = None if lsoa_mask is None else np.asarray(lsoa_mask, dtype=bool)
+    return _suggest(ctx, mask, _venue_positions(ctx, venue_types), k=k, minutes=minutes, mode=mode,
+                    force_in=force_in, force_out=force_out, time_limit=time_limit)
+
+
+def _suggest(ctx: _Context, mask: np.ndarray | None, vpos: np.ndarray, *, k: int, minutes: float, mode: str | None,
+             force_in=(), force_out=(), time_limit: float = 60.0) -> SiteSuggestion:
+    """:func:`suggest_sites` on a shared :class:`_Context`: the demand in ``mask``, the venues at ``vpos``."""
+    inst, children = _instance(ctx, mask, vpos, minutes, mode)
+    candidates = set(inst.candidate_ids)
+    force_in = [v for v in force_in if v in candidates]  # venues of other --types are dropped
+    force_out = [v for v in force_out if v in candidates]
     res = MaxCoverage(k, force_in=force_in, force_out=force_out, time_limit=time_limit).solve(inst)
     newly = _explain(inst, res.chosen, children)
-    v = venues.set_index("venue_id").loc[res.chosen] if res.chosen else venues.iloc[:0].set_index("venue_id")
-    v = gpd.GeoDataFrame(v.reset_index(), geometry="geometry", crs=27700)
-    wgs = v.to_crs(4326)
+    pos = vpos[np.array([np.flatnonzero(inst.candidate_ids == c)[0] for c in res.chosen], dtype=np.int64)]
+    v = {c: col[pos] for c, col in ctx.venue_cols.items()}
+    lat, lon = ctx.latlon(pos)
     table = pd.DataFrame({
-        "rank": np.arange(1, len(v) + 1),
-        "venue_id": v["venue_id"].to_numpy(),
-        "name": v["name"].to_numpy(),
-        "type": v["type"].to_numpy(),
-        "hub_id": _hub_of(v, result),
-        "lat": np.round(wgs.geometry.y.to_numpy(), 6),
-        "lon": np.round(wgs.geometry.x.to_numpy(), 6),
+        "rank": np.arange(1, len(pos) + 1),
+        "venue_id": v["venue_id"],
+        "name": v["name"],
+        "type": v["type"],
+        "hub_id": _hub_of(ctx, ctx.vxy[pos]),
+        "lat": np.round(lat, 6),
+        "lon": np.round(lon, 6),
         "covered_weight": np.round(np.asarray(res.marginal_weight, dtype=float), 3),
         "covered_children": [float(np.round(children[n].sum(), 1)) for n in newly],
         "covered_lsoas": [len(n) for n in newly],
-        "address": v["address"].fillna("").to_numpy() if "address" in v else "",
-        "postcode": v["postcode"].fillna("").to_numpy() if "postcode" in v else "",
+        "address": v.get("address", ""),
+        "postcode": v.get("postcode", ""),
         "lsoa_codes": [";".join(inst.demand_ids[n]) for n in newly],
     })
     return SiteSuggestion(table, res, inst, minutes)
@@ -200,26 +272,29 @@ def suggest_sites_per_la(result, *, k: int = 5, venue_types=None, minutes: float
         All suggested venues with an ``la_code`` column, and each LA's solver summary.
     """
     tables, summaries = [], {}
-    lad = result.lsoa["lad_code"].to_numpy()
-    venues = result.venues
-    for code in sorted(pd.unique(lad)):
-        mask = lad == code
-        s = suggest_sites(result, k=k, venue_types=venue_types, minutes=minutes, mode=mode, lsoa_mask=mask, time_limit=time_limit,
-                          venues=None if venues is None else _near(venues, result.demand[mask], minutes or result.config.travel.threshold_minutes, result.config.travel, mode))
+    lad_codes, lads = pd.factorize(result.lsoa["lad_code"].to_numpy())
+    threshold = float(result.config.travel.threshold_minutes if minutes is None else minutes)
+    ctx = _Context(result)  # shared by every LA: coordinates, venue positions, the demand tree
+    typed = _venue_positions(ctx, venue_types)
+    for i in sorted(range(len(lads)), key=lambda j: lads[j]):
+        code = lads[i]
+        mask = lad_codes == i
+        vpos = typed[_near(ctx.vxy[typed], ctx.dxy[mask], minutes or result.config.travel.threshold_minutes, result.config.travel, mode)]
+        s = _suggest(ctx, mask, vpos, k=k, minutes=threshold, mode=mode, time_limit=time_limit)
         tables.append(s.table.assign(la_code=code))
         summaries[code] = s.summary() | {"chosen": list(s.result.chosen)}
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=SITES_COLUMNS + ["la_code"])
     return table[["la_code"] + [c for c in table.columns if c != "la_code"]], summaries
 
 
-def _near(venues: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, minutes: float, travel, mode: str | None) -> gpd.GeoDataFrame:
-    """Venues within straight-line reach of an area's bounding box (a cheap pre-filter)."""
+def _near(vxy: np.ndarray, dxy: np.ndarray, minutes: float, travel, mode: str | None, slack_m: float = 0.0) -> np.ndarray:
+    """Venues within straight-line reach of an area's bounding box (a cheap pre-filter), as a mask."""
     m = travel.modes[mode or travel.mode]
-    reach = minutes / 60 * m.speed_kmh * 1000 / m.detour
-    x0, y0, x1, y1 = demand.total_bounds
-    x, y = venues.geometry.x.to_numpy(), venues.geometry.y.to_numpy()
-    keep = (x >= x0 - reach) & (x <= x1 + reach) & (y >= y0 - reach) & (y <= y1 + reach)
-    return venues[keep]
+    reach = minutes / 60 * m.speed_kmh * 1000 / m.detour + slack_m
+    x0, y0 = dxy.min(axis=0)
+    x1, y1 = dxy.max(axis=0)
+    x, y = vxy[:, 0], vxy[:, 1]
+    return (x >= x0 - reach) & (x <= x1 + reach) & (y >= y0 - reach) & (y <= y1 + reach)
 
 
 def cover_priority(result, *, venue_types=None, minutes: float | None = None, mode: str | None = None,
@@ -239,7 +314,7 @@ def write_sites(suggestion: SiteSuggestion, out_dir: Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out_dir / "sites.csv", "json": out_dir / "sites.json", "instance": out_dir / "sites_instance.json"}
-    suggestion.table[SITES_COLUMNS + ["address", "postcode"]].to_csv(paths["csv"], index=False)
+    suggestion.table[SITES_COLUMNS].to_csv(paths["csv"], index=False)
     paths["json"].write_text(json.dumps(suggestion.summary(), indent=2, default=float) + "\n")
     suggestion.instance.to_json(paths["instance"])
     return paths

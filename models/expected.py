@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 __all__ = ["ExpectedRateModel", "binomial_d2", "expected_features", "target_counts", "add_expected"]
 
@@ -340,25 +341,28 @@ def add_expected(
                       pooled_rate=float("nan"), score_in_sample=float("nan"),
                       cv_score=float("nan"), cv_scores=[], cv_folds=0)
     else:
-        model.fit(Xf, yf, sample_weight=wf)
-        expected = model.predict(X)
-        scores: list[float] = []
-        folds = int(min(cv, len(yf)))
-        if folds >= 2:
-            splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
-            for train, test in splitter.split(Xf):
-                m = clone(model).fit(Xf.iloc[train], yf[train], sample_weight=wf[train])
-                scores.append(m.score(Xf.iloc[test], yf[test], sample_weight=wf[test]))
-        finite = [s for s in scores if np.isfinite(s)]
-        report.update(
-            coefficients={c: float(b) for c, b in zip(X.columns, model.coef_)},
-            intercept=model.intercept_,
-            pooled_rate=float(np.sum(k[fit_rows]) / np.sum(wf)),
-            score_in_sample=model.score(Xf, yf, sample_weight=wf),
-            cv_score=float(np.mean(finite)) if finite else float("nan"),
-            cv_scores=[float(s) for s in scores],
-            cv_folds=folds if folds >= 2 else 0,
-        )
+        # The fits are tiny (3 features): a multi-threaded BLAS only adds thread hand-offs,
+        # which cost far more than the arithmetic (4x slower on 2 busy cores).
+        with threadpool_limits(limits=1, user_api="blas"):
+            model.fit(Xf, yf, sample_weight=wf)
+            expected = model.predict(X)
+            scores: list[float] = []
+            folds = int(min(cv, len(yf)))
+            if folds >= 2:
+                splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
+                for train, test in splitter.split(Xf):
+                    m = clone(model).fit(Xf.iloc[train], yf[train], sample_weight=wf[train])
+                    scores.append(m.score(Xf.iloc[test], yf[test], sample_weight=wf[test]))
+            finite = [s for s in scores if np.isfinite(s)]
+            report.update(
+                coefficients={c: float(b) for c, b in zip(X.columns, model.coef_)},
+                intercept=model.intercept_,
+                pooled_rate=float(np.sum(k[fit_rows]) / np.sum(wf)),
+                score_in_sample=model.score(Xf, yf, sample_weight=wf),
+                cv_score=float(np.mean(finite)) if finite else float("nan"),
+                cv_scores=[float(s) for s in scores],
+                cv_folds=folds if folds >= 2 else 0,
+            )
 
     out = areas.copy()
     out[f"expected_{target}_rate"] = expected

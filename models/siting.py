@@ -330,6 +330,9 @@ class CoverageInstance:
     # -- helpers ------------------------------------------------------------
     def candidate_index(self, ids: Iterable[str], what: str = "candidate") -> np.ndarray:
         """Map candidate ids to column indices (ValueError on unknown ids)."""
+        ids = list(ids)
+        if not ids:  # the usual case (nothing forced): no lookup table to build
+            return np.zeros(0, dtype=np.int64)
         lookup = {c: j for j, c in enumerate(self.candidate_ids)}
         out = []
         for cid in ids:
@@ -781,7 +784,10 @@ class MaxCoverage:
         red["demand_locked"] = int(inst.covered.sum())
         red["demand_zero_weight"] = int((target & (inst.weights <= 0)).sum())
         live = target & (inst.weights > 0)
-        n_allowed_cov = np.asarray(cov[:, np.flatnonzero(allowed)].getnnz(axis=1)).reshape(-1) if n_allowed else np.zeros(n_d, int)
+        if n_allowed == n_c:  # nothing forced out: every column counts
+            n_allowed_cov = np.asarray(cov.getnnz(axis=1)).reshape(-1)
+        else:
+            n_allowed_cov = np.asarray(cov[:, np.flatnonzero(allowed)].getnnz(axis=1)).reshape(-1) if n_allowed else np.zeros(n_d, int)
         red["demand_uncoverable"] = int((live & (n_allowed_cov == 0)).sum())
         live &= n_allowed_cov > 0
         by_forced = _covered_by(cov, fin)
