@@ -68,3 +68,10 @@ def test_another_seed_gives_other_numbers(biborough_config, biborough_build):
     assert not a["review_takeup"]["completed"].equals(b["review_takeup"]["completed"])
     c = simulate(biborough_config, biborough_build.public, seed=1)
     pd.testing.assert_frame_equal(a["hub_attendance"], c["hub_attendance"])
+
+
+def test_leicestershire_demo_matches_committed_files(leicestershire_config, tmp_path):
+    written = write_demo(leicestershire_config, out_dir=tmp_path)
+    committed = REPO / "data" / "extracts" / "demo" / "leicestershire"
+    for key, path in written.items():
+        assert path.read_bytes() == (committed / path.name).read_bytes(), f"{path.name} differs from the committed demo file"
