@@ -177,7 +177,8 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
         comp, elig = r["review_completed"], r["review_eligible"]
         small = 0 < comp < rule.threshold or 0 < elig - comp < rule.threshold
         st.markdown("**Review take-up** (2-2½ year)")
-        st.write(f"Completed {format_count(comp, rule)} of {format_count(elig, rule)} eligible")
+        shown = format_count(comp, rule) if not small or 0 < comp < rule.threshold else "c"
+        st.write(f"Completed {shown} of {format_count(elig, rule)} eligible")
         if small:
             st.write("Rate suppressed (small numbers)")
         else:

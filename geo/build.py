@@ -253,6 +253,8 @@ def _score(areas: gpd.GeoDataFrame, config: Config) -> tuple[gpd.GeoDataFrame, d
     areas = pd.concat([areas, scored], axis=1)
     expected, report = add_expected(areas.drop(columns="geometry"), target="review", random_state=config.seed % (2**32))
     areas = pd.concat([areas, expected.drop(columns=[c for c in expected.columns if c in areas.columns])], axis=1)
+    expected, report["reach"] = add_expected(areas.drop(columns="geometry"), target="reach", random_state=config.seed % (2**32))
+    areas = pd.concat([areas, expected.drop(columns=[c for c in expected.columns if c in areas.columns])], axis=1)
     if "within_threshold" in areas.columns or "travel_minutes_to_hub" in areas.columns:
         minutes = areas["travel_minutes_to_site"] if "travel_minutes_to_site" in areas.columns else areas["travel_minutes_to_hub"]
         low = areas["engagement_score"] < config.weights.low_engagement_percentile
@@ -338,7 +340,9 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     Returns
     -------
     dict
-        Output name -> path: ``lsoa``, ``wards``, ``areas``, ``reconciliation``.
+        Output name -> path: ``lsoa``, ``wards``, ``areas``, ``reconciliation``, ``model``
+        (``model.json``: weights, the expected-rate models' cross-validated fit, and the
+        ±20% weight sensitivity of the LSOA ranking).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -347,6 +351,7 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         "wards": out_dir / "wards.csv",
         "areas": out_dir / "areas.gpkg",
         "reconciliation": out_dir / "reconciliation.json",
+        "model": out_dir / "model.json",
     }
     write_csv(result.lsoa.drop(columns="geometry"), paths["lsoa"])
     write_csv(result.wards.drop(columns="geometry"), paths["wards"])
@@ -368,4 +373,38 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     finally:
         pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": previous})
     paths["reconciliation"].write_text(json.dumps(result.reconciliation(), indent=2, default=str))
+    paths["model"].write_text(json.dumps(model_summary(result), indent=2, default=float))
     return paths
+
+
+def model_summary(result: BuildResult) -> dict:
+    """What the model did, for ``model.json``: weights, expected-rate fits, sensitivity.
+
+    ``expected`` holds the fit report of the expected review take-up and expected reach
+    models for LSOAs and wards (coefficients, in-sample and 5-fold cross-validated deviance
+    D²); ``sensitivity`` has one row per weight moved down and up by 20%, with the Spearman
+    correlation of the new LSOA priority ranks with the baseline and the overlap of the top 20.
+    """
+    from models.risk import sensitivity
+
+    def fit(report: dict) -> dict:
+        return {k: v for k, v in report.items() if k not in ("wards", "reach")}
+
+    lsoa, wards = result.model_report, result.model_report.get("wards", {})
+    sens = sensitivity(result.lsoa.drop(columns="geometry"), result.config.weights, delta=0.2, top=20)
+    w = result.config.weights
+    return {
+        "study_area": result.config.name,
+        "weights": {"need": dict(w.need), "engagement": dict(w.engagement),
+                    "high_need_percentile": w.high_need_percentile, "low_engagement_percentile": w.low_engagement_percentile},
+        "priority": "need_score x clip(engagement_shortfall, 0, 1); shortfall = 1 - smoothed rate / study-area rate, weighted",
+        "expected": {
+            "lsoa": {"review": fit(lsoa), "reach": fit(lsoa.get("reach", {}))},
+            "ward": {"review": fit(wards), "reach": fit(wards.get("reach", {}))},
+        },
+        "sensitivity": {
+            "delta": 0.2, "top": 20,
+            "min_spearman": float(sens["spearman"].min()), "min_top_overlap": int(sens["top_overlap"].min()),
+            "rows": sens.to_dict("records"),
+        },
+    }

@@ -7,6 +7,7 @@ message per problem naming the file, row(s) and column and no traceback; 1 anyth
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -53,6 +54,14 @@ def _cmd_build(args) -> int:
             print(f"    {note}")
     for note in result.notes:
         print(f"  note: {note}")
+    model = json.loads(paths["model"].read_text())
+    for target in ("review", "reach"):
+        fit = model["expected"]["lsoa"][target]
+        if fit.get("cv_score") is not None:
+            print(f"  expected {target} model (LSOAs): deviance D² {fit['score_in_sample']:.3f} in sample, "
+                  f"{fit['cv_score']:.3f} cross-validated ({fit['cv_folds']} folds)")
+    sens = model["sensitivity"]
+    print(f"  weights ±20%: Spearman of priority ranks ≥ {sens['min_spearman']:.3f}, top-20 overlap ≥ {sens['min_top_overlap']}/20")
     for p in paths.values():
         print(f"wrote {p}")
     print(f"built in {time.perf_counter() - t0:.2f} s")
@@ -109,6 +118,41 @@ def _cmd_sites(args) -> int:
     return 0
 
 
+def _cmd_export(args) -> int:
+    import datetime as dt
+
+    from geo.build import run
+    from geo.export import Helper, Progress, export_pack, listed_hub_ids, steps
+
+    config = load_config(args.config)
+    t0 = time.perf_counter()
+    try:
+        generated = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise ConfigError(f"--date must be YYYY-MM-DD, got {args.date!r}") from None
+    listed = listed_hub_ids(config)
+    if args.hub and listed is not None and args.hub not in listed:
+        raise DataError(f"unknown hub id {args.hub!r}; hubs of {config.name}: {', '.join(listed) or 'none'}")
+    n_hubs = 1 if args.hub else len(listed or [])
+    progress = Progress(1 + steps(n_hubs))
+    with Helper() as helper:  # a second process: it gets ready while this one builds
+        progress(f"build {config.name}")
+        result = run(config)
+        res = export_pack(result, Path(args.out), hub=args.hub, k=args.k, dpi=args.dpi, generated=generated,
+                          progress=progress, helper=helper)
+    print(f"{config.name}: {len(res.pages)} pages for {len(res.hub_ids)} hub(s)"
+          + (" (SYNTHETIC demo extracts)" if config.extracts.synthetic else ""))
+    for kind, counts in res.tables.counts_by_reason().items():
+        print(f"  {kind} table: {counts['primary']} small counts, {counts['secondary']} withheld to protect them, "
+              f"{counts['derived']} derived values withheld")
+    print(f"  {res.tables.linked_cells} cell(s) withheld to protect sums across the LSOA, ward and hub tables")
+    for p in (res.paths["pack"], res.paths["map"], res.paths["xlsx"], res.out_dir / "maps", res.out_dir / "visits", res.out_dir / "tables"):
+        print(f"wrote {p}")
+    print("  steps: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in res.timings.items()))
+    print(f"exported in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m geo", description="Family Hub outreach targeting: data, scores, catchments, venues.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -136,6 +180,12 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--instance", help="solve a JSON instance file directly (see README)")
     sp.add_argument("--time-limit", type=float, default=60.0, help="seconds allowed to the MILP (default 60)")
     sp.add_argument("--out", default="out/sites", help="output folder (default: out/sites)")
+    sp = add("export", "write the ILT pack (PDF), maps, map.html, tables and visit lists, all under disclosure control", _cmd_export)
+    sp.add_argument("--out", default="out/pack", help="output folder (default: out/pack)")
+    sp.add_argument("--hub", help="only this hub's pages, map and visit list (a hub id; the tables cover the study area)")
+    sp.add_argument("--k", type=int, default=5, help="suggested venues per hub (default 5)")
+    sp.add_argument("--dpi", type=int, default=300, help="resolution of maps/<hub_id>.png (default 300)")
+    sp.add_argument("--date", help="generation date printed on the pack, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)")
     return p
 
 

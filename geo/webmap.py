@@ -220,7 +220,9 @@ def tooltip_html(row, rule: DisclosureRule, level: str = "lsoa") -> str:
     comp, elig = row.get("review_completed"), row.get("review_eligible")
     small = 0 < (comp or 0) < rule.threshold or 0 < ((elig or 0) - (comp or 0)) < rule.threshold
     review = "suppressed (small numbers)" if small else _fmt_rate(row.get("review_rate"), row.get("review_rate_lo"), row.get("review_rate_hi"))
-    lines.append(f"Review take-up: {review} · {format_count(comp, rule)} of {format_count(elig, rule)}")
+    # when reviewed or not reviewed is small, the completed count is withheld too ("6 of 8" gives away 2)
+    shown = format_count(comp, rule) if not small or 0 < (comp or 0) < rule.threshold else "c"
+    lines.append(f"Review take-up: {review} · {shown} of {format_count(elig, rule)}")
     if pd.notna(row.get("review_rate_smoothed")):
         lines.append(f"Smoothed take-up {row['review_rate_smoothed']:.0%} · funnel: {e(str(row.get('review_funnel_flag', '')))}")
     lines.append(f"Hub reach: {_fmt_rate(row.get('reach_rate_smoothed'))} (smoothed) · children attending {format_count(row.get('hub_children'), rule)}")

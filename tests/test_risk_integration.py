@@ -98,7 +98,31 @@ def cli_build(biborough_config, tmp_path_factory):
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "224 LSOAs, 36 wards" in proc.stdout
+    assert "cross-validated (5 folds)" in proc.stdout and "weights ±20%" in proc.stdout
     return pd.read_csv(out / "lsoa.csv"), pd.read_csv(out / "wards.csv")
+
+
+def test_build_reports_model_fit_and_sensitivity(cli_build, biborough_build):
+    import json
+
+    from geo.build import model_summary
+
+    lsoa, wards = cli_build
+    for df in (lsoa, wards):  # expected take-up and expected reach, observed minus expected
+        for col in ("expected_review_rate", "review_obs_minus_exp", "expected_reach_rate", "reach_obs_minus_exp"):
+            assert col in df.columns, col
+        has = df["review_eligible"] > 0
+        np.testing.assert_allclose(df.loc[has, "review_obs_minus_exp"],
+                                   df.loc[has, "review_rate"] - df.loc[has, "expected_review_rate"], atol=1e-6)
+    summary = json.loads(json.dumps(model_summary(biborough_build), default=float))
+    for level in ("lsoa", "ward"):
+        for target in ("review", "reach"):
+            fit = summary["expected"][level][target]
+            assert fit["target"] == target and fit["cv_folds"] == 5 and len(fit["cv_scores"]) == 5
+            assert -1 < fit["cv_score"] <= fit["score_in_sample"] + 0.2
+    rows = summary["sensitivity"]["rows"]
+    assert len(rows) == 2 * (3 + 2)  # every need and engagement weight, down and up
+    assert summary["sensitivity"]["min_spearman"] == min(r["spearman"] for r in rows) > 0.9
 
 
 def test_build_cli_writes_every_required_column(cli_build):

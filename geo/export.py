@@ -1,0 +1,460 @@
+"""ILT map packs and exports: everything that leaves the tool, under disclosure control.
+
+:func:`export_pack` writes into one folder::
+
+    pack.pdf              A4 landscape: cover, one page per hub, ward summary, one visit list per hub
+    maps/<hub_id>.png     each hub's map (300 dpi by default)
+    map.html              interactive map (geo.webmap.area_map), self-contained: Leaflet inlined, no tiles
+    tables.xlsx           sheets LSOAs, wards, hubs, sites, reconciliation, disclosure, notes
+    tables/<name>.csv     the same tables as CSV
+    visits/<hub_id>.csv   leafleting postcodes of the hub's top priority LSOAs and its suggested venues
+
+All counts come from :func:`geo.export_tables.export_tables` (primary, derived and secondary
+suppression within each table and across the linked LSOA, ward and hub tables). Nothing is
+downloaded: maps have no tiles and the web map carries its own copy of Leaflet.
+
+Output is deterministic for the same inputs and generation date: PDF dates come from
+``generated`` (or ``SOURCE_DATE_EPOCH``), web-map element ids are renumbered, and the XLSX
+zip entries and document dates are fixed.
+
+The web map is :mod:`geo.export_web`, the helper process :mod:`geo.export_helper`, the tables
+:mod:`geo.export_tables`, the PDF pages :mod:`geo.packpdf`, the static maps
+:mod:`geo.printmap` and the visit lists :mod:`geo.visits`.
+
+Examples
+--------
+>>> from geo.build import run
+>>> from geo.config import load_config
+>>> result = run(load_config("config.toml"))                        # doctest: +SKIP
+>>> out = export_pack(result, "out/pack", generated=dt.date(2026, 1, 5))   # doctest: +SKIP
+>>> out.pages                                                        # doctest: +SKIP
+12
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import os
+import re
+import sys
+import time
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+
+from geo.disclosure import DisclosureRule  # noqa: E402
+from geo.errors import DataError  # noqa: E402
+from geo.export_tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table  # noqa: E402
+from geo.export_helper import Helper  # noqa: E402
+from geo.export_web import map_html, map_inputs, render_map_html  # noqa: E402
+from geo.packpdf import PackContext, cover_page, hub_page, visit_page, ward_page_count, ward_pages  # noqa: E402
+from geo.printmap import map_layers, write_hub_pngs  # noqa: E402
+from geo.tables_out import xlsx_bytes  # noqa: E402
+from geo.visits import VISIT_LSOAS, visit_list  # noqa: E402
+from geo.webmap import ATTRIBUTION  # noqa: E402
+
+__all__ = ["ExportResult", "export_pack", "pack_hub_ids", "listed_hub_ids", "steps", "Helper", "page_plan", "generation_date",
+           "map_html", "map_inputs", "render_map_html", "write_tables", "notes_table", "Progress", "SHEETS"]
+
+#: sheet name -> CSV file name
+SHEETS = {"LSOAs": "lsoas", "wards": "wards", "hubs": "hubs", "sites": "sites", "reconciliation": "reconciliation",
+          "disclosure": "disclosure", "notes": "notes"}
+
+
+@dataclass
+class ExportResult:
+    """What :func:`export_pack` wrote.
+
+    Attributes
+    ----------
+    out_dir : Path
+    paths : dict
+        ``pack``, ``map``, ``xlsx`` -> path; ``maps``, ``visits``, ``tables`` -> list of paths.
+    pages : list of str
+        The page plan (``cover``, ``hub:<id>``, ``wards``, ``visits:<id>``).
+    hub_ids : list of str
+    tables : ExportTables
+    sites : DataFrame
+    timings : dict
+        Seconds per step.
+    """
+
+    out_dir: Path
+    paths: dict
+    pages: list[str]
+    hub_ids: list[str]
+    tables: ExportTables
+    sites: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+class Progress:
+    """Numbered progress lines on stderr: ``[3/9] hub WCC-BES map…``.
+
+    Examples
+    --------
+    >>> p = Progress(2, stream=sys.stdout)
+    >>> p("tables")
+    [1/2] tables…
+    """
+
+    def __init__(self, total: int, stream=None, enabled: bool = True):
+        self.total, self.done, self.stream, self.enabled = total, 0, stream, enabled
+
+    def __call__(self, message: str) -> None:
+        self.done += 1
+        if self.enabled:
+            print(f"[{self.done}/{self.total}] {message}…", file=self.stream or sys.stderr, flush=True)
+
+
+def generation_date(value: dt.date | None = None) -> dt.date:
+    """The date printed on a pack: ``value``, else ``SOURCE_DATE_EPOCH`` (reproducible builds), else today."""
+    if value is not None:
+        return value
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def pack_hub_ids(result, hub: str | None = None) -> list[str]:
+    """Hub ids a pack covers: every ``site_type == "hub"`` in hub-id order, or the one asked for.
+
+    Raises
+    ------
+    DataError
+        If ``hub`` is not a hub of the study area (spokes have no page of their own).
+    """
+    hubs = result.hubs
+    if hubs is None or not len(hubs):
+        raise DataError(f"{result.config.path}: no hubs file is configured ([extracts] hubs): a pack is organised by hub")
+    ids = sorted(hubs.loc[hubs["site_type"].astype(str) == "hub", "hub_id"].astype(str))
+    if hub is None:
+        return ids
+    if hub not in ids:
+        spokes = set(hubs["hub_id"].astype(str)) - set(ids)
+        why = " (it is a spoke: ask for its hub)" if hub in spokes else ""
+        raise DataError(f"unknown hub id {hub!r}{why}; hubs of {result.config.name}: {', '.join(ids)}")
+    return [hub]
+
+
+def listed_hub_ids(config) -> list[str] | None:
+    """Hub ids in the config's hubs file, read without validation (to reject a bad ``--hub`` early).
+
+    Returns None when the file cannot be read as a CSV with ``hub_id`` and ``site_type``: the
+    build then reports the problems properly.
+    """
+    path = config.extracts.hubs
+    if path is None:
+        return []
+    try:
+        hubs = pd.read_csv(path, dtype=str, usecols=["hub_id", "site_type"])
+    except (OSError, ValueError, pd.errors.ParserError):
+        return None
+    return sorted(hubs.loc[hubs["site_type"].str.strip() == "hub", "hub_id"].str.strip().dropna())
+
+
+def steps(n_hubs: int) -> int:
+    """Progress steps of :func:`export_pack` for ``n_hubs`` hubs."""
+    return 2 + n_hubs + 3
+
+
+def page_plan(hub_ids: list[str], ward_rows: int) -> list[str]:
+    """Pages in order: cover, one per hub, the ward summary, one visit list per hub.
+
+    Examples
+    --------
+    >>> page_plan(["A", "B"], 39)
+    ['cover', 'hub:A', 'hub:B', 'wards', 'visits:A', 'visits:B']
+    """
+    return ["cover"] + [f"hub:{h}" for h in hub_ids] + ["wards"] * ward_page_count(ward_rows) + [f"visits:{h}" for h in hub_ids]
+
+
+def _la_names(result) -> dict[str, str]:
+    lk = result.public.lookup_ward
+    if {"ward_lad_code", "ward_lad_name"} <= set(lk.columns):
+        return dict(zip(lk["ward_lad_code"], lk["ward_lad_name"]))
+    return {}
+
+
+def _venue_points(sites: pd.DataFrame) -> Callable[[str], gpd.GeoDataFrame | None]:
+    pts = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs=4326).to_crs(27700)
+
+    def of(hub_id: str) -> gpd.GeoDataFrame | None:
+        sel = pts[pts["hub_id"] == hub_id]
+        return sel if len(sel) else None
+
+    return of
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def notes_table(result, generated: dt.date, rule: DisclosureRule, k: int, site_notes: dict[str, str]) -> pd.DataFrame:
+    """The ``notes`` sheet: what the tables are, their conventions and attribution."""
+    cfg = result.config
+    rows = [
+        ("study area", cfg.name), ("local authorities", ", ".join(cfg.la_codes)),
+        ("service extracts", "SYNTHETIC demo data: no real child is counted" if cfg.extracts.synthetic else "council extracts"),
+        ("periods", "; ".join(f"{k_} {v}" for k_, v in result.inputs.periods.items())),
+        ("generated", generated.isoformat()),
+        ("disclosure", f"counts from 1 to {rule.threshold - 1} are shown as {rule.label}; c = withheld (to protect a small "
+                       "count, or a rate or other value derived from a withheld count); totals and subtotals are protected "
+                       "within each table and across the LSOAs, wards and hubs sheets"),
+        ("LSOAs sheet", f"zeros are withheld too: {rule.label} means 0 to {rule.threshold - 1} on the LSOAs sheet"),
+        ("estimates", "under5_est and the children-not-reached figures are estimates; per hub and per venue they are "
+                      "rounded to the nearest 10 (columns ending _nearest_10)"),
+        ("travel", f"{cfg.travel.mode}, {cfg.travel.threshold_minutes:g} minutes"),
+        ("venues", f"up to {k} suggested per hub for its catchment (exact maximal covering)"),
+        ("attribution", ATTRIBUTION),
+        ("postcodes", "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail data © "
+                      "Royal Mail copyright and database right 2025"),
+    ]
+    rows += [("note", n) for n in result.notes]
+    rows += [(f"venues {h}", n) for h, n in site_notes.items()]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def _fixed_xlsx(data: bytes, generated: dt.date) -> bytes:
+    """Rewrite an XLSX with fixed zip timestamps and document dates (same inputs, same bytes)."""
+    stamp = generated.strftime("%Y-%m-%dT00:00:00Z")
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", body)
+            zi = zipfile.ZipInfo(info.filename, date_time=(generated.year, generated.month, generated.day, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = info.external_attr
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
+def write_tables(sheets: dict[str, pd.DataFrame], out_dir: Path, generated: dt.date) -> dict:
+    """Write ``tables.xlsx`` and ``tables/<name>.csv``; return their paths."""
+    out_dir = Path(out_dir)
+    (out_dir / "tables").mkdir(parents=True, exist_ok=True)
+    xlsx = out_dir / "tables.xlsx"
+    xlsx.write_bytes(_fixed_xlsx(xlsx_bytes(sheets), generated))
+    csvs = []
+    for name, df in sheets.items():
+        p = out_dir / "tables" / f"{SHEETS.get(name, name)}.csv"
+        df.to_csv(p, index=False)
+        csvs.append(p)
+    return {"xlsx": xlsx, "tables": csvs}
+
+
+# --------------------------------------------------------------------------- the pack
+
+
+def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int = 5, dpi: int = 300,
+                generated: dt.date | None = None, progress: bool | Progress = True, time_limit: float = 60.0,
+                helper: Helper | None = None, parallel: bool = True) -> ExportResult:
+    """Write the ILT pack and every export of a build into ``out_dir``.
+
+    Parameters
+    ----------
+    result : geo.build.BuildResult
+    out_dir : str or Path
+    hub : str, optional
+        Only this hub's pages, map, and visit list (the tables always cover the study area,
+        with the same suppression).
+    k : int
+        Suggested venues per hub.
+    dpi : int
+        Resolution of ``maps/<hub_id>.png`` (default 300).
+    generated : date, optional
+        Date printed on the pack and stored in file metadata (default: ``SOURCE_DATE_EPOCH``
+        or today).
+    progress : bool or Progress
+        Numbered progress lines on stderr.
+    time_limit : float
+        Seconds allowed to each venue MILP.
+    helper : Helper, optional
+        A helper process already started (the CLI starts one before the build); by default
+        one is started here when ``parallel`` is true.
+    parallel : bool
+        Use a helper process (False: everything in this process; same output).
+
+    Returns
+    -------
+    ExportResult
+
+    Raises
+    ------
+    DataError
+        Unknown hub id, or no hubs file.
+
+    Examples
+    --------
+    >>> res = export_pack(result, "out/pack", hub="WCC-BES", dpi=150)   # doctest: +SKIP
+    >>> res.pages                                                         # doctest: +SKIP
+    ['cover', 'hub:WCC-BES', 'wards', 'visits:WCC-BES']
+    """
+    if k < 1:
+        raise DataError(f"--k must be at least 1, got {k}")
+    hub_ids = pack_hub_ids(result, hub)
+    generated = generation_date(generated)
+    out_dir = Path(out_dir)
+    rule = DisclosureRule.from_config(result.config)
+    n_steps = steps(len(hub_ids))
+    step = progress if isinstance(progress, Progress) else Progress(n_steps, enabled=bool(progress))
+    if isinstance(progress, Progress):
+        step.total = step.done + n_steps
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - clock
+        clock = now
+
+    own_helper = helper is None
+    helper = helper if helper is not None else Helper(enabled=parallel)
+    try:
+        step(f"suggested venues ({k} per hub, {len(hub_ids)} hub{'s' if len(hub_ids) != 1 else ''})")
+        sites, site_notes = hub_sites(result, hub_ids, k=k, time_limit=time_limit)
+        visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS) for h in hub_ids}
+        layers = _layers(result)
+        venue_points = _venue_points(sites)
+        lap("sites")
+        for d in ("maps", "visits"):
+            (out_dir / d).mkdir(parents=True, exist_ok=True)
+        png_jobs = [{"hub_id": h, "path": out_dir / "maps" / f"{h}.png", "title": _hub_name(result, h),
+                     "subtitle": _map_subtitle(result, h), "synthetic": bool(result.config.extracts.synthetic),
+                     "venues": venue_points(h)} for h in hub_ids]
+        pngs = helper.submit(write_hub_pngs, layers, png_jobs, dpi)
+        step("disclosure control of the LSOA, ward and hub tables")
+        tables = export_tables(result, rule)  # in this process: the helper may still be importing
+        sheets = {
+            "LSOAs": tables.lsoa.display, "wards": tables.wards.display,
+            "hubs": tables.hubs.display if tables.hubs is not None else pd.DataFrame(),
+            "sites": sites, "reconciliation": reconciliation_table(result.reconciliation()),
+            "disclosure": tables.audit(), "notes": notes_table(result, generated, rule, k, site_notes),
+        }
+        web_and_tables = helper.submit(_write_web_and_tables, map_inputs(result, tables, sites, hub_ids, whole_area=hub is None),
+                                       out_dir / "map.html", sheets, out_dir, generated)
+        lap("tables")
+        pages = page_plan(hub_ids, len(tables.wards.display))
+        ctx = PackContext(
+            config=result.config, generated=generated, periods=result.inputs.periods, rule=rule, tables=tables,
+            hubs=result.hubs, hub_ids=hub_ids, sites=sites, site_notes=site_notes, visits=visits, layers=layers,
+            la_names=_la_names(result), notes=list(result.notes), reconciliation=result.reconciliation(),
+            venue_points=venue_points, total_pages=len(pages),
+        )
+        ctx.contents = _contents(ctx, pages)
+        paths: dict = {"pack": out_dir / "pack.pdf", "map": out_dir / "map.html", "maps": [], "visits": []}
+        stamp = dt.datetime(generated.year, generated.month, generated.day, tzinfo=dt.timezone.utc)
+        metadata = {"Title": f"Family Hub outreach pack: {result.config.name}", "Author": "geo export",
+                    "Subject": "SYNTHETIC DATA" if result.config.extracts.synthetic else "Family Hub outreach",
+                    "CreationDate": stamp, "ModDate": stamp}
+        # the PDF's text in the standard PDF fonts (Helvetica, Courier): no font embedding, fast, small
+        with matplotlib.rc_context({"pdf.use14corefonts": True}), _quiet_fonts(), PdfPages(paths["pack"], metadata=metadata) as pdf:
+            _save(pdf, cover_page(ctx))
+            for i, h in enumerate(hub_ids):
+                step(f"hub {h} map and page")
+                fig = hub_page(ctx, h, 2 + i)
+                _save(pdf, fig)
+            lap("hub pages")
+            step("ward summary and visit lists")
+            for fig in ward_pages(ctx, 2 + len(hub_ids)):
+                _save(pdf, fig)
+            first_visit = pages.index(f"visits:{hub_ids[0]}") + 1
+            for i, h in enumerate(hub_ids):
+                _save(pdf, visit_page(ctx, h, first_visit + i))
+                p = out_dir / "visits" / f"{h}.csv"
+                visits[h].to_csv(p, index=False)
+                paths["visits"].append(p)
+            lap("ward and visit pages")
+        (out_dir / "pack.json").write_text(json.dumps({
+            "study_area": result.config.name, "generated": generated.isoformat(), "hubs": hub_ids, "pages": pages, "k": k,
+            "dpi": dpi, "synthetic": result.config.extracts.synthetic, "disclosure": tables.counts_by_reason(),
+            "cells_added_across_tables": tables.linked_cells, "lsoa_rule_suppress_zero": lsoa_rule(rule).suppress_zero,
+            "venue_notes": site_notes,
+        }, indent=2) + "\n")
+        paths["manifest"] = out_dir / "pack.json"
+        step(f"hub maps (maps/*.png, {dpi} dpi)")
+        paths["maps"] = [Path(p) for p in pngs.result()]
+        lap("maps (waiting for the helper)")
+        step("interactive map (map.html) and tables (tables.xlsx, tables/*.csv)")
+        paths.update(web_and_tables.result())
+        lap("map.html and tables (waiting for the helper)")
+    finally:
+        if own_helper:
+            helper.close()
+    return ExportResult(out_dir, paths, pages, hub_ids, tables, sites, timings)
+
+
+class _quiet_fonts:
+    """Silence matplotlib's notice that the core fonts' weight is "medium" rather than "normal"."""
+
+    def __enter__(self):
+        self.logger = logging.getLogger("matplotlib.font_manager")
+        self.level = self.logger.level
+        self.logger.setLevel(logging.ERROR)
+
+    def __exit__(self, *exc):
+        self.logger.setLevel(self.level)
+
+
+def _layers(result):
+    with warnings.catch_warnings():  # mapclassify: ties leave fewer quantile classes; the legend shows what there is
+        warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
+        return map_layers(result)
+
+
+def _write_web_and_tables(inputs: tuple, html_path: Path, sheets: dict, out_dir: Path, generated: dt.date) -> dict:
+    """Write ``map.html`` and the tables (a helper job)."""
+    Path(html_path).write_text(render_map_html(*inputs), encoding="utf-8")
+    return write_tables(sheets, out_dir, generated)
+
+
+def _hub_name(result, hub_id: str) -> str:
+    m = result.hubs.loc[result.hubs["hub_id"] == hub_id, "name"]
+    return str(m.iloc[0]) if len(m) else hub_id
+
+
+def _map_subtitle(result, hub_id: str) -> str:
+    travel = result.config.travel
+    n = int((result.lsoa["hub_id"] == hub_id).sum()) if "hub_id" in result.lsoa.columns else 0
+    names = {"review_takeup": "review", "hub_attendance": "attendance"}
+    periods = ", ".join(f"{names.get(k, k)} {v}" for k, v in result.inputs.periods.items() if v)
+    return (f"{hub_id} · {n:,} LSOAs in its catchment · {travel.mode}, {travel.threshold_minutes:g} min"
+            + (f" · {periods}" if periods else ""))
+
+
+def _save(pdf: PdfPages, fig) -> None:
+    pdf.savefig(fig)
+    plt.close(fig)
+
+
+def _contents(ctx: PackContext, pages: list[str]) -> list[tuple[str, int]]:
+    out, seen = [], set()
+    for i, p in enumerate(pages, start=1):
+        if p == "cover" or p in seen:
+            continue
+        seen.add(p)
+        kind, _, hub = p.partition(":")
+        label = {"hub": f"{hub} {ctx.hub_name(hub)}", "wards": "Ward summary", "visits": f"Visit list {hub}"}[kind]
+        out.append((label, i))
+    return out

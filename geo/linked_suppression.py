@@ -1,0 +1,266 @@
+"""Secondary suppression across linked tables, checked by an attack on all of them at once.
+
+:func:`geo.disclosure.suppress` protects one table against its own totals. Tables exported
+together are linked (a ward's count is the sum of its LSOAs' counts, and so is a hub's), so a
+reader can combine their relations: two LSOAs shown as ``"<5"`` in a ward whose count is shown
+as 8 must each be 4. :func:`protect` takes the suppression the tables already have and adds
+cells until
+
+1. every relation has no suppressed cell or at least two (the relation rule), and
+2. no small count (a true value from 1 to threshold-1) can be pinned to one value by an
+   integer attack on every relation at once that knows what each label means: ``"<5"`` is
+   1..4 (0..4 in a table that suppresses zeros) and ``"c"`` is 0 or >= 5 (>= 5 there).
+
+A withheld count that is 0 or at least the threshold may be pinned: it is no small count
+(within a single table :mod:`geo.disclosure` is stricter). Suppressing more cells only enlarges
+what a reader must consider possible, so a cell once shown to have two possible values keeps
+them: only unproven cells are attacked again.
+
+Cells are any hashable labels (e.g. ``(table, row key, column)``).
+
+Examples
+--------
+>>> values = {"w": 5.0, "a": 2.0, "b": 3.0, "x": 2.0, "y": 3.0}
+>>> rels = [("w", ("a", "b")), ("w", ("x", "y"))]
+>>> protect(values, {"a", "b", "x", "y"}, set(), rels)    # w = 5 = a + b: (1,4), (2,3), ... all fit
+([], [])
+>>> values = {"w": 8.0, "a": 4.0, "b": 4.0, "t": 20.0, "u": 12.0}
+>>> rels = [("w", ("a", "b")), ("t", ("w", "u"))]
+>>> protect(values, {"a", "b"}, set(), rels)              # w = 8 with a, b <= 4: both 4; hide w (and u)
+(['w', 'u'], [])
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+__all__ = ["protect", "pinned_cells", "close_relations"]
+
+Relation = tuple[Hashable, Sequence[Hashable]]
+
+_SWEEPS = 4
+_MAX_ROUNDS = 40
+_TRIALS = 12
+
+
+def _rank(cell, is_total: bool, values: Mapping, order: Mapping) -> tuple:
+    v = values[cell]
+    return (v <= 0, is_total, v, order[cell])
+
+
+def close_relations(values: Mapping[Hashable, float], suppressed: set, relations: Sequence[Relation],
+                    order: Mapping[Hashable, int]) -> list:
+    """Suppress cells until no relation has exactly one suppressed cell; return the cells added.
+
+    The cell added to a relation is its smallest positive shown part, else its total, zeros
+    last (ties in ``order``), as in :mod:`geo.disclosure`.
+    """
+    added = []
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            cells = (total, *parts)
+            if sum(c in suppressed for c in cells) != 1:
+                continue
+            cands = [(c, c == total) for c in cells if c not in suppressed]
+            if not cands:
+                continue
+            cell = min(cands, key=lambda ct: _rank(ct[0], ct[1], values, order))[0]
+            suppressed.add(cell)
+            added.append(cell)
+            changed = True
+    return added
+
+
+def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set, relations: Sequence[Relation],
+                 threshold: int = 5, *, zero_small: set = frozenset(), proven: set | None = None, seed: int = 0,
+                 only: Sequence[Hashable] | None = None) -> list:
+    """Small counts a reader can pin to one value from every shown cell and relation.
+
+    Parameters
+    ----------
+    values : mapping cell -> true value
+    primary : set
+        Cells shown as ``"<threshold"``.
+    suppressed : set
+        Every suppressed cell (primary ones included); the others are shown.
+    relations : list of (total cell, part cells)
+    threshold : int
+    zero_small : set
+        Cells of tables that suppress zeros too: there ``"<threshold"`` means
+        0..threshold-1 and ``"c"`` means threshold or more.
+    proven : set, optional
+        Cells already shown to have two feasible values (updated in place).
+    seed : int
+        Seed of the random-direction sweeps (deterministic results).
+    only : list, optional
+        Attack only these cells.
+
+    Returns
+    -------
+    list
+        Pinned primary cells whose true value is 1..threshold-1, in the order of ``values``.
+    """
+    proven = set() if proven is None else proven
+    rels = [r for r in relations if any(c in suppressed for c in (r[0], *r[1]))]
+    order = {c: i for i, c in enumerate(values)}
+    cells = sorted({c for t, ps in rels for c in (t, *ps) if c in suppressed}, key=order.__getitem__)
+    targets = cells if only is None else [c for c in only if c in set(cells)]
+    todo = [c for c in targets if c in primary and c not in proven and 0 < values[c] < threshold]
+    if not todo:
+        return []
+    idx = {c: k for k, c in enumerate(cells)}
+    n = len(cells)
+    sec = [c for c in cells if c not in primary and c not in zero_small]
+    nv = n + len(sec)
+    finite = np.array([v for v in values.values() if np.isfinite(v)])
+    big = float(np.abs(finite).sum()) + threshold + 1.0
+    lb, ub = np.zeros(nv), np.ones(nv)
+    for c, k in idx.items():
+        zero = c in zero_small
+        lb[k], ub[k] = ((0 if zero else 1), threshold - 1) if c in primary else ((threshold if zero else 0), big)
+    rows, cols, data, rhs = [], [], [], []
+    for r, (total, parts) in enumerate(rels):
+        b = 0.0
+        for c, sign in [(total, -1.0), *((p, 1.0) for p in parts)]:
+            if c in suppressed:
+                rows.append(r)
+                cols.append(idx[c])
+                data.append(sign)
+            else:
+                b -= sign * values[c]
+        rhs.append(b)
+    for m, c in enumerate(sec):  # a "c" cell is 0 (z = 0) or in [threshold, big] (z = 1)
+        r = len(rels) + 2 * m
+        rows += [r, r, r + 1, r + 1]
+        cols += [idx[c], n + m, idx[c], n + m]
+        data += [1.0, -threshold, 1.0, -big]
+    lo = np.r_[rhs, np.tile([0.0, -np.inf], len(sec))]
+    hi = np.r_[rhs, np.tile([np.inf, 0.0], len(sec))]
+    cons = LinearConstraint(sp.csr_array((data, (rows, cols)), shape=(len(rels) + 2 * len(sec), nv)), lo, hi)
+    true = np.array([values[c] for c in cells])
+    integrality = np.ones(nv)
+
+    def solve(obj, lb_=lb, ub_=ub) -> bool:
+        """A feasible integer table (first found); every cell off its true value is proven."""
+        res = milp(obj, constraints=cons, bounds=Bounds(lb_, ub_), integrality=integrality, options={"mip_rel_gap": 1e9})
+        if res.x is None:
+            return False
+        proven.update(cells[m] for m in np.flatnonzero(np.abs(res.x[:n] - true) > 0.5))
+        return True
+
+    if len(todo) > 8:  # a few random directions prove many cells at once
+        rng = np.random.default_rng(seed + n)
+        for _ in range(_SWEEPS):
+            d = np.zeros(nv)
+            d[:n] = rng.standard_normal(n)
+            solve(d)
+            solve(-d)
+    pinned = []
+    for c in todo:
+        if c in proven:
+            continue
+        k = idx[c]
+        for side in (-1, 1):  # a feasible table with the cell below, then above, its true value
+            lb_, ub_ = lb.copy(), ub.copy()
+            if side < 0:
+                ub_[k] = min(ub[k], true[k] - 1)
+            else:
+                lb_[k] = max(lb[k], true[k] + 1)
+            if lb_[k] <= ub_[k] and solve(np.zeros(nv), lb_, ub_):
+                proven.add(c)
+                break
+        else:
+            pinned.append(c)
+    return pinned
+
+
+def _candidates(c, sup: set, relations: Sequence[Relation], by_cell: dict, values, order) -> list:
+    """Shown cells to try as complements of pinned cell ``c``.
+
+    First the best cell of each relation holding ``c``, then the best of each relation holding
+    one of their other suppressed cells (a pin often comes through a row identity), then the
+    rest; within each group smallest positive value first, totals after parts, zeros last.
+    """
+    near = by_cell.get(c, [])
+    far = sorted({k2 for k in near for x in (relations[k][0], *relations[k][1]) if x in sup and x != c
+                  for k2 in by_cell.get(x, []) if k2 not in near})
+    groups: list[list] = [[], [], []]
+    seen: set = set()
+    for ring, ks in ((0, near), (1, far)):
+        for k in ks:
+            here = sorted(((x, relations[k][0] == x) for x in (relations[k][0], *relations[k][1])
+                           if x not in sup and x not in seen), key=lambda ct: _rank(ct[0], ct[1], values, order))
+            seen.update(x for x, _ in here)
+            groups[ring] += here[:1]
+            groups[2] += here[1:]
+    return [x for g in groups for x, _ in sorted(g, key=lambda ct: _rank(ct[0], ct[1], values, order))]
+
+
+def protect(values: Mapping[Hashable, float], primary: set, suppressed: set, relations: Sequence[Relation],
+            threshold: int = 5, *, zero_small: set = frozenset()) -> tuple[list, list]:
+    """Add suppressed cells until the relation rule holds and no small count is pinned.
+
+    Parameters
+    ----------
+    values : mapping cell -> true value (its order breaks ties)
+    primary : set
+        Small counts (shown as ``"<threshold"``).
+    suppressed : set
+        Cells suppressed already (primary and secondary); not modified.
+    relations : list of (total cell, part cells)
+        Relations with a missing value should be left out (they cannot be used exactly).
+    threshold : int
+    zero_small : set
+        Cells whose table suppresses zeros too (see :func:`pinned_cells`).
+
+    Returns
+    -------
+    (list, list)
+        Cells added (in the order chosen) and small counts still pinned (empty unless nothing
+        left to suppress frees them; a warning is issued then).
+    """
+    order = {c: i for i, c in enumerate(values)}
+    sup = set(suppressed) | set(primary)
+    added = close_relations(values, sup, relations, order)
+    proven: set = set()
+    pinned: list = []
+    by_cell: dict = {}
+    for k, (t, ps) in enumerate(relations):
+        for c in (t, *ps):
+            by_cell.setdefault(c, []).append(k)
+    for _ in range(_MAX_ROUNDS):
+        pinned = pinned_cells(values, set(primary), sup, relations, threshold, zero_small=zero_small, proven=proven)
+        if not pinned:
+            return added, []
+        touched: set = set()
+        fixed = 0
+        for c in pinned:
+            if touched & set(by_cell.get(c, [])):
+                continue  # a complement chosen this round may already free it
+            cands = _candidates(c, sup, relations, by_cell, values, order)
+            if not cands:
+                continue
+            chosen = cands[0]
+            for x in cands[:_TRIALS]:  # prefer the first complement that frees the cell
+                trial = set(sup) | {x}
+                close_relations(values, trial, relations, order)
+                if not pinned_cells(values, set(primary), trial, relations, threshold, zero_small=zero_small,
+                                    proven=set(proven), only=[c]):
+                    chosen = x
+                    break
+            sup.add(chosen)
+            added.append(chosen)
+            added += close_relations(values, sup, relations, order)
+            touched.update(by_cell.get(c, []))
+            fixed += 1
+        if not fixed:
+            break
+    warnings.warn(f"linked disclosure control: {len(pinned)} small count(s) remain recoverable: {pinned[:5]}", stacklevel=2)
+    return added, pinned

@@ -1,0 +1,627 @@
+"""Pages of the ILT pack (A4 landscape, matplotlib): cover, hub pages, ward summary, visit lists.
+
+Every number on a page comes from the suppressed tables of :mod:`geo.export_tables` (counts
+1-4 as ``"<5"``, withheld values as ``"c"``); pages only format them. Tables put their text
+columns first and their numeric columns last, and keep at least two character widths between
+columns, so that ``pdftotext -layout`` reads them back column by column (the tests do).
+
+Examples
+--------
+>>> fig = cover_page(ctx)                 # doctest: +SKIP
+>>> fig.savefig(pdf_pages)                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")
+import geopandas as gpd  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from geo.config import Config  # noqa: E402
+from geo.disclosure import DisclosureRule  # noqa: E402
+from geo.export_tables import ExportTables  # noqa: E402
+from geo.printmap import MapLayers, attribution_lines, draw_hub_map, legend_handles, plain  # noqa: E402
+from geo.visits import postcode_sectors  # noqa: E402
+from geo.webmap import ATTRIBUTION  # noqa: E402
+
+__all__ = ["PAGE_SIZE", "Column", "PackContext", "draw_table", "cover_page", "hub_page", "ward_pages", "ward_page_count",
+           "visit_page", "key_figures", "text_width", "wrap_to", "WARD_ROWS_PER_PAGE", "fmt_value"]
+
+PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
+WARD_ROWS_PER_PAGE = 42
+RED = "#c0392b"
+GREY = "#555555"
+QUADRANT_SHORT = {
+    "high need, low engagement": "High need, low eng.",
+    "high need, high engagement": "High need, high eng.",
+    "low need, low engagement": "Low need, low eng.",
+    "low need, high engagement": "Low need, high eng.",
+}
+CONVENTION = ("Counts of 1 to 4 children are shown as <5 (LSOA rows: 0 to 4); c = withheld so that no small count can be "
+              "worked out. Under-5s and 'not reached' are estimates (children not reached per hub or venue: nearest 10). "
+              "Eligible, Reviewed: 2-2½ year review; Attending: children seen at a hub.")
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_value(value, kind: str) -> str:
+    """Format one cell: suppression labels pass through; missing values are ``"–"``.
+
+    Kinds: ``count`` (whole number with separators), ``pct`` (percentage), ``score``
+    (0 decimals), ``minutes``, ``int``, ``text``.
+
+    Examples
+    --------
+    >>> [fmt_value(v, "count") for v in (1234, "<5", "c", float("nan"))]
+    ['1,234', '<5', 'c', '–']
+    >>> fmt_value(0.4567, "pct"), fmt_value("high need, low engagement", "quadrant")
+    ('46%', 'High need, low eng.')
+    """
+    if isinstance(value, str):
+        if kind == "quadrant":
+            return QUADRANT_SHORT.get(value, value) or "–"
+        return value.strip() or "–"
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v):
+        return "–"
+    if kind == "pct":
+        return f"{v:.0%}"
+    if kind in ("count", "score", "minutes"):
+        return f"{v:,.0f}"
+    if kind == "int":
+        return f"{int(round(v))}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A printed table column.
+
+    Attributes
+    ----------
+    key : str
+        Column of the data frame.
+    header : str
+        Printed header (no double spaces).
+    kind : str
+        Formatting kind for :func:`fmt_value`; numeric kinds are right-aligned.
+    grow : float
+        Share of any spare width this column takes (text columns), and of any shortfall it
+        gives up (its text is then truncated with an ellipsis).
+    """
+
+    key: str
+    header: str
+    kind: str = "text"
+    grow: float = 0.0
+
+    @property
+    def right(self) -> bool:
+        return self.kind not in ("text", "quadrant")
+
+
+_NARROW = set("ijlI.,:;'|!() ")
+_WIDE = set("MWmw@%")
+
+
+def text_width(text: str, fontsize: float, bold: bool = False) -> float:
+    """Approximate printed width in inches of ``text`` in Helvetica / Arial (the pack's PDF font).
+
+    Examples
+    --------
+    >>> round(text_width("Westminster 018A", 10), 2)
+    1.25
+    """
+    em = 0.0
+    for ch in str(text):
+        if ch in _NARROW:
+            em += 0.28
+        elif ch in _WIDE:
+            em += 0.83
+        elif ch.isupper():
+            em += 0.68
+        else:
+            em += 0.556
+    return em * fontsize / 72 * (1.06 if bold else 1.0)
+
+
+def _fit(text: str, width_in: float, fontsize: float, bold: bool = False) -> str:
+    """Truncate with an ellipsis to fit ``width_in`` inches; never two spaces inside a cell."""
+    text = " ".join(str(text).split())
+    if text_width(text, fontsize, bold) <= width_in + 1e-6:
+        return text
+    while text and text_width(text + "…", fontsize, bold) > width_in:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def draw_table(ax, df: pd.DataFrame, columns: Sequence[Column], *, fontsize: float = 7.0,
+               emphasis: Sequence[bool] | None = None, max_row_height: float | None = None) -> list[float]:
+    """Draw ``df`` as a table filling ``ax`` from the top (axes turned off).
+
+    Column widths fit their header and cells; spare width goes to (and any shortfall comes
+    from) the columns with ``grow > 0``, whose text is truncated with an ellipsis if needed.
+    Columns are at least 1.2 em apart.
+
+    Parameters
+    ----------
+    ax : Axes
+    df : DataFrame
+        Values as in the suppressed display tables.
+    columns : list of Column
+    fontsize : float
+    emphasis : list of bool, optional
+        Rows to print bold on a light band (totals).
+    max_row_height : float, optional
+        Cap on a row's height in inches (default 1.9 x the font size).
+
+    Returns
+    -------
+    list of float
+        Column widths in inches.
+    """
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    fig_w, fig_h = ax.figure.get_size_inches()
+    box = ax.get_position()
+    width_in, height_in = box.width * fig_w, box.height * fig_h
+    emphasis = list(emphasis) if emphasis is not None else [False] * len(df)
+    cells = [[plain(fmt_value(row[c.key], c.kind)) if c.key in row.index else "–" for c in columns] for _, row in df.iterrows()]
+    pad = 0.6 * fontsize / 72  # inches each side
+    need = []
+    for j, c in enumerate(columns):
+        w = text_width(c.header, fontsize, True)
+        for i, r in enumerate(cells):
+            w = max(w, text_width(r[j], fontsize, emphasis[i]))
+        need.append(w * 1.02 + 2 * pad)
+    grow = np.array([c.grow for c in columns], dtype=float)
+    need = np.array(need)
+    fixed = need[grow == 0].sum()
+    room = width_in - fixed
+    widths = need.copy()
+    if grow.sum() > 0 and room > 0:
+        flex = need[grow > 0]
+        if flex.sum() <= room:  # spare width to the growing columns
+            widths[grow > 0] = flex + (room - flex.sum()) * grow[grow > 0] / grow.sum()
+        else:  # shortfall from the growing columns, in proportion to what they would need
+            widths[grow > 0] = flex * room / flex.sum()
+    if widths.sum() > width_in:  # still too wide: scale everything
+        widths = widths * width_in / widths.sum()
+    else:
+        widths = widths + (width_in - widths.sum()) / len(widths)
+    lefts = np.cumsum([0.0, *widths[:-1]]) / width_in
+    row_h_in = min(height_in / (len(df) + 1.3), max_row_height or fontsize * 1.9 / 72)
+    row_h = row_h_in / height_in
+    p = pad / width_in
+    drop = fontsize * 0.36 / 72 / height_in  # baseline below the row's middle
+    y = 1 - row_h * 0.65
+    for c, x, w in zip(columns, lefts, widths / width_in):
+        ax.text(x + w - p if c.right else x + p, y - drop, _fit(c.header, w * width_in - 2 * pad, fontsize, True),
+                ha="right" if c.right else "left", va="baseline", fontsize=fontsize, fontweight="bold")
+    ax.plot([0, 1], [1 - row_h * 1.25] * 2, color="#333333", linewidth=0.6)
+    for i, row in enumerate(cells):
+        y = 1 - row_h * (i + 1.9)
+        if emphasis[i] or i % 2 == 1:
+            ax.add_patch(Rectangle((0, y - row_h / 2), 1, row_h, facecolor="#e8eef7" if emphasis[i] else "#f4f4f4",
+                                   edgecolor="none", zorder=0))
+        for c, x, w, text in zip(columns, lefts, widths / width_in, row):
+            ax.text(x + w - p if c.right else x + p, y - drop, _fit(text, w * width_in - 2 * pad, fontsize, emphasis[i]),
+                    ha="right" if c.right else "left", va="baseline", fontsize=fontsize,
+                    fontweight="bold" if emphasis[i] else "normal")
+    return list(widths)
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class PackContext:
+    """What the pages need (built by :func:`geo.export.export_pack`)."""
+
+    config: Config
+    generated: dt.date
+    periods: dict[str, str]
+    rule: DisclosureRule
+    tables: ExportTables
+    hubs: gpd.GeoDataFrame
+    hub_ids: list[str]
+    sites: pd.DataFrame
+    site_notes: dict[str, str]
+    visits: dict[str, pd.DataFrame]
+    layers: MapLayers
+    la_names: dict[str, str]
+    notes: list[str]
+    reconciliation: dict
+    venue_points: Callable[[str], gpd.GeoDataFrame | None]
+    total_pages: int = 0
+    contents: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.config.extracts.synthetic)
+
+    def hub_name(self, hub_id: str) -> str:
+        m = self.hubs.loc[self.hubs["hub_id"] == hub_id, "name"]
+        return str(m.iloc[0]) if len(m) else hub_id
+
+    def period_text(self) -> str:
+        names = {"review_takeup": "2-2½ year review take-up", "hub_attendance": "hub attendance"}
+        return "; ".join(f"{names.get(k, k)} {v}" for k, v in self.periods.items() if v) or "no service extracts"
+
+
+def _page(ctx: PackContext, title: str, subtitle: str, page_no: int, *, footer_attribution: bool = True,
+          badge_x: float = 0.975) -> plt.Figure:
+    fig = plt.figure(figsize=PAGE_SIZE)
+    room = (0.42 if badge_x < 0.9 else 0.75) * PAGE_SIZE[0]
+    size = next((f for f in (15, 13.5, 12) if text_width(title, f, True) <= room), 12)  # long names: smaller, then cut
+    fig.text(0.025, 0.955, plain(_fit(title, room, size, True)), fontsize=size, fontweight="bold", va="center")
+    if subtitle:
+        fig.text(0.025, 0.922, plain(subtitle), fontsize=8.5, va="center", color="#333333")
+    if ctx.synthetic:
+        fig.text(badge_x, 0.955, " SYNTHETIC DATA ", fontsize=11, fontweight="bold", color="white", ha="right", va="center",
+                 bbox={"facecolor": RED, "edgecolor": "none", "pad": 3})
+    foot = f"{plain(ctx.config.name)} · generated {ctx.generated.isoformat()} · page {page_no} of {ctx.total_pages}"
+    fig.text(0.975, 0.014, foot, fontsize=6.5, ha="right", va="center", color=GREY)
+    if footer_attribution:
+        fig.text(0.025, 0.034, CONVENTION, fontsize=5.5, va="center", color=GREY)
+        fig.text(0.025, 0.02, attribution_lines(ATTRIBUTION).replace("\n", "  ·  "), fontsize=5.5, va="center", color=GREY)
+    return fig
+
+
+# --------------------------------------------------------------------------- cover
+
+
+def wrap_to(text: str, width_in: float, fontsize: float) -> list[str]:
+    """Greedy word wrap to a printed width (see :func:`text_width`).
+
+    Examples
+    --------
+    >>> wrap_to("one two three four", 0.6, 10)
+    ['one two', 'three', 'four']
+    """
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and text_width(lines[-1] + " " + word, fontsize) <= width_in:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def _paragraphs(fig, x: float, y: float, width: float, items: Sequence[str], fontsize: float, *, bullet: bool = False,
+                gap: float = 0.6, color: str = "black") -> float:
+    """Write wrapped paragraphs from (x, y) down (figure fractions); return the y below them."""
+    line = fontsize * 1.45 / 72 / PAGE_SIZE[1]
+    ascent = fontsize * 0.8 / 72 / PAGE_SIZE[1]
+    indent = 0.012 if bullet else 0.0
+    for item in items:
+        lines = wrap_to(plain(item), (width - indent) * PAGE_SIZE[0], fontsize)
+        if bullet:
+            fig.text(x, y - ascent, "•", fontsize=fontsize, va="baseline", color=color)
+        for k, ln in enumerate(lines):
+            fig.text(x + indent, y - ascent - k * line, ln, fontsize=fontsize, va="baseline", color=color)
+        y -= line * (len(lines) + gap)
+    return y
+
+
+def cover_page(ctx: PackContext) -> plt.Figure:
+    """Study area, local authorities, data periods, generation date, contents and how to read the pack."""
+    fig = plt.figure(figsize=PAGE_SIZE)
+    top = 0.90
+    if ctx.synthetic:
+        fig.patches.append(Rectangle((0, 0.87), 1, 0.13, transform=fig.transFigure, facecolor=RED, edgecolor="none"))
+        fig.text(0.5, 0.952, "SYNTHETIC DATA", fontsize=30, fontweight="bold", color="white", ha="center", va="center")
+        fig.text(0.5, 0.895, "Review take-up and hub attendance in this pack are made up by the project's seeded demo "
+                 "generator. No real child is counted. Do not use for decisions.", fontsize=10, color="white",
+                 ha="center", va="center")
+        top = 0.835
+    fig.text(0.05, top, "Family Hub outreach pack", fontsize=24, fontweight="bold", va="top")
+    fig.text(0.05, top - 0.06, plain(ctx.config.name), fontsize=15, va="top", color="#1b4f9c")
+    las = ", ".join(f"{ctx.la_names.get(c, c)} ({c})" for c in ctx.config.la_codes)
+    travel = ctx.config.travel
+    facts = [
+        ("Local authorities", las),
+        ("Data periods", ctx.period_text()),
+        ("Generated", ctx.generated.strftime("%d %B %Y").lstrip("0")),
+        ("Travel to a hub", f"{travel.mode}, {travel.threshold_minutes:g} minutes (catchments and gaps)"),
+        ("Hubs in this pack", f"{len(ctx.hub_ids)}: " + ", ".join(ctx.hub_ids)),
+    ]
+    y = top - 0.115
+    for label, value in facts:
+        fig.text(0.05, y - 9.5 * 0.8 / 72 / PAGE_SIZE[1], label, fontsize=9.5, fontweight="bold", va="baseline")
+        y = _paragraphs(fig, 0.19, y, 0.76, [value], 9.5, gap=0.35)
+    y -= 0.015
+    col_top = y
+    # contents (left)
+    fig.text(0.05, y, "Contents", fontsize=11, fontweight="bold", va="top")
+    y -= 0.035
+    entries = _grouped_contents(ctx) if len(ctx.contents) > 16 else [(lbl, f"{p}") for lbl, p in ctx.contents]
+    for i, (label, page) in enumerate(entries):
+        col, row = divmod(i, 8)
+        fig.text(0.05 + col * 0.22, y - 0.012 - row * 0.021, plain(_fit(label, 2.15, 8)), fontsize=8, va="baseline")
+        fig.text(0.05 + col * 0.22 + 0.205, y - 0.012 - row * 0.021, page, fontsize=8, va="baseline", ha="right")
+    y -= 0.021 * min(len(entries), 8) + 0.02
+    notes = list(ctx.notes)
+    rec = ctx.reconciliation
+    files = rec.get("files", [])
+    if files:
+        balanced = "all balanced" if rec.get("all_balanced") else "NOT all balanced: see the reconciliation sheet"
+        notes.append(f"Input files ({balanced}): " + "; ".join(
+            f"{f['kind']} {f['rows_used']:,} of {f['rows_in']:,} rows used" for f in files) + ".")
+    if notes:
+        fig.text(0.05, y - 0.01, "Data notes", fontsize=11, fontweight="bold", va="top")
+        y -= 0.045
+        for i, note in enumerate(notes):
+            lines = len(wrap_to(note, 0.41 * PAGE_SIZE[0], 7.5))
+            if y - lines * 7.5 * 1.45 / 72 / PAGE_SIZE[1] < 0.075:
+                _paragraphs(fig, 0.05, y, 0.42, [f"… and {len(notes) - i} more in the notes sheet of tables.xlsx."], 7.5,
+                            color="#333333")
+                break
+            y = _paragraphs(fig, 0.05, y, 0.42, [note], 7.5, bullet=True, color="#333333")
+    # how to read (right)
+    audit = ctx.tables.counts_by_reason()
+    n_cells = {r: sum(v[r] for v in audit.values()) for r in ("primary", "secondary", "derived")}
+    bullets = [
+        "Priority score (0-100) ranks LSOAs by high need (IDACI, IMD, under-5s) and low engagement (review take-up, "
+        "hub reach). Maps colour it in quantile classes of the whole study area.",
+        f"Catchment gaps: LSOAs beyond {travel.threshold_minutes:g} minutes of a hub or spoke ('beyond reach', hatched "
+        "magenta), or near one but with low engagement ('near but not engaged', hatched orange).",
+        "Suggested venues are chosen for each hub's catchment (exact maximal covering) to bring the most "
+        "priority-weighted children not yet reached within the travel threshold. Numbers on the maps are their ranks.",
+        "Visit lists give the postcodes of each hub's top 5 priority LSOAs (OS Code-Point Open) for leafleting, and the "
+        "addresses of the suggested venues.",
+        f"Disclosure control: counts of 1 to 4 are shown as <5 (on LSOA rows 0 to 4) and values derived from them are "
+        f"withheld (c). Further cells are withheld so that no small count can be worked out from totals, within a table "
+        f"or across the LSOA, ward and hub tables. In this pack's tables {n_cells['primary']:,} cells are small counts, "
+        f"{n_cells['secondary']:,} are withheld to protect them ({ctx.tables.linked_cells:,} of these across tables) and "
+        f"{n_cells['derived']:,} derived values are withheld. Children not reached per hub or venue are estimates "
+        "rounded to the nearest 10.",
+    ]
+    fig.text(0.53, col_top, "How to read this pack", fontsize=11, fontweight="bold", va="top")
+    _paragraphs(fig, 0.53, col_top - 0.035, 0.42, bullets, 8, bullet=True)
+    fig.text(0.05, 0.045, attribution_lines(ATTRIBUTION).replace("\n", "  ·  "), fontsize=6.5, va="center", color=GREY)
+    fig.text(0.05, 0.027, "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail "
+             "data © Royal Mail copyright and database right 2025; National Statistics data © Crown copyright and database "
+             "right 2025.", fontsize=6.5, va="center", color=GREY)
+    fig.text(0.975, 0.012, f"page 1 of {ctx.total_pages}", fontsize=6.5, ha="right", va="center", color=GREY)
+    return fig
+
+
+def _grouped_contents(ctx: PackContext) -> list[tuple[str, str]]:
+    """Contents by kind of page with page ranges (for packs with many hubs)."""
+    groups: dict[str, list[int]] = {}
+    for label, page in ctx.contents:
+        kind = "Visit lists (one per hub)" if label.startswith("Visit list") else (
+            "Ward summary" if label == "Ward summary" else "Hub pages (one per hub)")
+        groups.setdefault(kind, []).append(page)
+    out = []
+    for kind, pages in groups.items():
+        first, last = min(pages), max(pages)
+        if kind == "Ward summary":
+            last = first + ward_page_count(len(ctx.tables.wards.display)) - 1
+        out.append((kind, f"{first}–{last}" if last > first else f"{first}"))
+    hubs = ctx.hub_ids
+    out.append((f"Hubs in order: {hubs[0]} to {hubs[-1]}", ""))
+    return out
+
+
+# --------------------------------------------------------------------------- hub page
+
+LSOA_COLUMNS = [
+    Column("priority_rank", "Rank", "int"), Column("lsoa21cd", "LSOA"), Column("lsoa21nm", "Name", grow=1.2),
+    Column("ward_name", "Ward", grow=1.0), Column("quadrant", "Quadrant", "quadrant", grow=0.6),
+    Column("gap_type", "Gap", grow=0.6), Column("priority_score", "Priority", "score"),
+    Column("under5_est", "Under-5s", "count"), Column("review_eligible", "Eligible", "count"),
+    Column("review_completed", "Reviewed", "count"), Column("review_rate", "Take-up", "pct"),
+    Column("hub_children", "Attending", "count"), Column("reach_rate_smoothed", "Reach", "pct"),
+    Column("children_not_reached", "Not reached", "count"), Column("travel_minutes_to_hub", "Minutes", "minutes"),
+]
+VENUE_COLUMNS = [
+    Column("rank", "#", "int"), Column("name", "Venue", grow=2.0), Column("kind", "Type"),
+    Column("postcode", "Postcode"), Column("covered_lsoas", "LSOAs", "int"),
+    Column("covered_children_nearest_10", "Children", "count"),
+]
+
+
+def _venue_kind(row) -> str:
+    sub = row.get("subtype") if isinstance(row.get("subtype"), str) else ""
+    return sub.split(" (")[0] if sub else str(row.get("type", "")).replace("_", " ")
+
+
+def key_figures(ctx: PackContext, hub_id: str) -> list[tuple[str, str]]:
+    """(label, value) lines of a hub, from the suppressed hub and LSOA tables."""
+    hubs = ctx.tables.hubs.display if ctx.tables.hubs is not None else pd.DataFrame(columns=["hub_id"])
+    row = hubs[hubs["hub_id"] == hub_id]
+    lsoa = ctx.tables.lsoa.display
+    mine = lsoa[lsoa["hub_id"] == hub_id]
+    travel = ctx.config.travel
+    if row.empty:
+        return [("Catchment", "no LSOA is nearest to this hub, so it has no catchment figures")]
+    r = row.iloc[0]
+    gaps = mine["gap_type"].fillna("").value_counts() if "gap_type" in mine else pd.Series(dtype=int)
+    return [
+        ("LSOAs in the catchment", f"{len(mine):,}"),
+        ("Under-5s (estimate)", fmt_value(r["under5"], "count")),
+        (f"Within {travel.threshold_minutes:g} min ({travel.mode}) of a hub or spoke", fmt_value(r["share_under5_within_threshold"], "pct")),
+        ("Reviewed at 2-2½ years", f"{fmt_value(r['reviewed_pct'], 'pct')} ({fmt_value(r['review_completed'], 'count')} of "
+                                   f"{fmt_value(r['review_eligible'], 'count')} eligible)"),
+        ("Reached by a hub", f"{fmt_value(r['reached_pct'], 'pct')} ({fmt_value(r['children_reached'], 'count')} children attending)"),
+        ("Children not reached in high-need areas", f"about {fmt_value(r['children_not_reached_high_need_nearest_10'], 'count')} (est.)"),
+        ("Priority LSOAs (high need, low engagement)", f"{int((mine['quadrant'] == 'high need, low engagement').sum()):,}"),
+        ("Gaps: beyond reach / near but not engaged", f"{int(gaps.get('beyond reach', 0)):,} / {int(gaps.get('near but not engaged', 0)):,} LSOAs"),
+    ]
+
+
+def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> plt.Figure:
+    """A hub's page: priority map, key figures, suggested venues, top-10 priority LSOAs.
+
+    Returns
+    -------
+    Figure
+    """
+    name = ctx.hub_name(hub_id)
+    travel = ctx.config.travel
+    lsoa = ctx.tables.lsoa.display
+    mine = lsoa[lsoa["hub_id"] == hub_id].sort_values("priority_rank")
+    subtitle = (f"{hub_id} · catchment of {len(mine):,} LSOAs · travel {travel.mode}, {travel.threshold_minutes:g} min · "
+                f"{ctx.period_text()}")
+    fig = _page(ctx, name, subtitle, page_no, footer_attribution=False, badge_x=0.595)
+    ax = fig.add_axes((0.025, 0.355, 0.445, 0.545))
+    draw_hub_map(ax, ctx.layers, hub_id, ctx.venue_points(hub_id), fontsize=6.5)
+    lax = fig.add_axes((0.478, 0.355, 0.12, 0.545))
+    lax.set_axis_off()
+    venues = ctx.sites[ctx.sites["hub_id"] == hub_id]
+    lax.legend(handles=legend_handles(ctx.layers, venues=len(venues) > 0), loc="upper left", fontsize=6,
+               title="Priority score\n(quantile classes)", title_fontsize=6.5, frameon=False, alignment="left",
+               handlelength=1.8, handleheight=1.2, borderaxespad=0, labelspacing=0.55)
+    fig.text(0.025, 0.342, attribution_lines(ATTRIBUTION), fontsize=5.5, va="top", color=GREY, linespacing=1.35)
+    # key figures
+    fig.text(0.615, 0.895, "Key figures", fontsize=10, fontweight="bold", va="center")
+    y = 0.866
+    for label, value in key_figures(ctx, hub_id):
+        fig.text(0.615, y, plain(label) + ":", fontsize=7.5, va="center", color="#333333")
+        fig.text(0.975, y, plain(value), fontsize=7.5, va="center", ha="right", fontweight="bold")
+        y -= 0.027
+    # venues
+    fig.text(0.615, y - 0.012, "Suggested outreach venues", fontsize=10, fontweight="bold", va="center")
+    vy = y - 0.03
+    if len(venues):
+        v = venues.copy()
+        v["kind"] = [_venue_kind(r) for _, r in v.iterrows()]
+        vax = fig.add_axes((0.615, vy - 0.024 * (len(v) + 1.3), 0.36, 0.024 * (len(v) + 1.3)))
+        draw_table(vax, v, VENUE_COLUMNS, fontsize=6.8)
+        vy -= 0.024 * (len(v) + 1.3) + 0.012
+    note = ctx.site_notes.get(hub_id)
+    if not len(venues) and not note:
+        note = "no venue suggested"
+    explain = (f"Each venue brings the LSOAs shown within {travel.threshold_minutes:g} min ({travel.mode}) for the first "
+               "time; children est. = children in them not yet reached by a hub (nearest 10).")
+    _paragraphs(fig, 0.615, vy, 0.36, [(note + ". " if note else "") + explain], 6.8, color="#333333")
+    # top-10 LSOAs
+    fig.text(0.025, 0.285, f"Top {min(10, len(mine))} priority LSOAs in this catchment (rank in the study area of "
+             f"{len(lsoa):,})", fontsize=9.5, fontweight="bold", va="center")
+    tax = fig.add_axes((0.025, 0.05, 0.95, 0.22))
+    draw_table(tax, mine.head(10), LSOA_COLUMNS, fontsize=6.6)
+    fig.text(0.025, 0.034, CONVENTION, fontsize=5.5, va="center", color=GREY)
+    return fig
+
+
+# --------------------------------------------------------------------------- wards
+
+WARD_COLUMNS = [
+    Column("ward_code", "Ward code"), Column("ward_name", "Ward", grow=1.5), Column("la", "Local authority", grow=1.0),
+    Column("quadrant", "Quadrant", "quadrant", grow=0.5), Column("priority_rank", "Rank", "int"),
+    Column("priority_score", "Priority", "score"), Column("under5_est", "Under-5s", "count"),
+    Column("review_eligible", "Eligible", "count"), Column("review_completed", "Reviewed", "count"),
+    Column("children_not_reviewed", "Not reviewed", "count"), Column("review_rate", "Take-up", "pct"),
+    Column("hub_children", "Attending", "count"), Column("reach_rate_smoothed", "Reach", "pct"),
+    Column("children_not_reached", "Not reached", "count"), Column("travel_minutes_to_hub", "Minutes", "minutes"),
+]
+
+
+def ward_page_count(n_rows: int) -> int:
+    """Pages the ward summary takes for ``n_rows`` rows (wards, subtotals and total).
+
+    Examples
+    --------
+    >>> ward_page_count(39), ward_page_count(146)
+    (1, 4)
+    """
+    return max(1, math.ceil(n_rows / WARD_ROWS_PER_PAGE))
+
+
+def ward_pages(ctx: PackContext, first_page: int) -> list[plt.Figure]:
+    """The ward summary (suppressed, with local-authority subtotals and the total), over as many pages as needed."""
+    wards = ctx.tables.wards.display.copy()
+    key = wards["ward_code"].astype(str)
+    is_total = key.str.endswith(" total") | (key == "Total")
+    wards["la"] = [ctx.la_names.get(c, c) if isinstance(c, str) else "" for c in wards["lad_code"]]
+    wards.loc[is_total, "ward_name"] = [f"{ctx.la_names.get(k[:-6], k[:-6])} total" if k.endswith(" total") else "All wards"
+                                        for k in key[is_total]]
+    n_pages = ward_page_count(len(wards))
+    figs = []
+    for p in range(n_pages):
+        part = wards.iloc[p * WARD_ROWS_PER_PAGE:(p + 1) * WARD_ROWS_PER_PAGE]
+        title = "Ward summary" + (f" ({p + 1} of {n_pages})" if n_pages > 1 else "")
+        sub = (f"{len(wards) - int(is_total.sum()):,} wards with local-authority subtotals and the total · {ctx.period_text()} · "
+               "ward counts are sums of their LSOAs (ONS best-fit)")
+        fig = _page(ctx, title, sub, first_page + p)
+        ax = fig.add_axes((0.025, 0.06, 0.95, 0.835))
+        draw_table(ax, part, WARD_COLUMNS, fontsize=6.6, emphasis=is_total.iloc[p * WARD_ROWS_PER_PAGE:(p + 1) * WARD_ROWS_PER_PAGE].tolist(),
+                   max_row_height=0.165)
+        figs.append(fig)
+    return figs
+
+
+# --------------------------------------------------------------------------- visit list
+
+
+def _postcode_lines(postcodes: Sequence[str], width: int) -> list[str]:
+    text = "; ".join(f"{sector} {' '.join(units)}".strip() for sector, units in postcode_sectors(postcodes))
+    return textwrap.wrap(text, width, break_on_hyphens=False)
+
+
+def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> plt.Figure:
+    """A hub's visit list: postcodes of its top priority LSOAs, and its suggested venues with addresses."""
+    visits = ctx.visits[hub_id]
+    name = ctx.hub_name(hub_id)
+    pcs = visits[visits["item"] == "leaflet postcode"]
+    ven = visits[visits["item"] == "suggested venue"]
+    n_lsoa = pcs["lsoa21cd"].nunique()
+    fig = _page(ctx, f"Visit list: {name}", f"{hub_id} · postcodes of the top {n_lsoa} priority LSOAs for leafleting, "
+                f"and the suggested venues · full list in visits/{hub_id}.csv", page_no)
+    fig.text(0.025, 0.885, "Leafleting: postcodes by LSOA (sector, then units)", fontsize=10, fontweight="bold", va="center")
+    y, line_h, bottom = 0.855, 0.0215, 0.06
+    width = 115
+    for rank, part in pcs.groupby("rank", sort=True):
+        first = part.iloc[0]
+        have = part["postcode"].astype(bool)
+        head = (f"{rank}. {first['lsoa21cd']} {first['lsoa21nm']} · ward {first['ward_name']} · priority rank "
+                f"{int(first['priority_rank'])} of {len(ctx.tables.lsoa.display):,} · {int(have.sum()):,} postcodes")
+        fig.text(0.025, y, plain(head), fontsize=7.8, fontweight="bold", va="top")
+        y -= line_h * 1.15
+        if not have.any():
+            y = _paragraphs(fig, 0.035, y, 0.56, [str(first["note"])], 7, color="#333333") - line_h * 0.35
+            continue
+        lines = _postcode_lines(part.loc[have, "postcode"], width)
+        remaining_lsoas = pcs["rank"].nunique() - int(rank)
+        room = int((y - bottom) / (line_h * 0.9)) - 2 * remaining_lsoas  # keep room for the other headings
+        if len(lines) > max(room, 1):
+            shown = lines[: max(room - 1, 1)]
+            hidden = sum(len(ln.split()) for ln in lines[len(shown):])
+            lines = shown + [f"… and about {hidden:,} more postcode units of this LSOA: see visits/{hub_id}.csv"]
+        for ln in lines:
+            fig.text(0.035, y, plain(ln), fontsize=6.8, va="top", family="monospace")
+            y -= line_h * 0.9
+        y -= line_h * 0.35
+    x = 0.625
+    fig.text(x, 0.885, "Suggested venues to approach", fontsize=10, fontweight="bold", va="center")
+    y = 0.855
+    if ven.empty:
+        fig.text(x, y, plain(ctx.site_notes.get(hub_id, "no venue suggested")), fontsize=7.5, va="top", wrap=True)
+    for _, v in ven.iterrows():
+        fig.text(x, y, plain(_fit(f"{v['rank']}. {v['name']}", 3.9, 8.2)), fontsize=8.2, fontweight="bold", va="top")
+        y -= 0.024
+        addr = v["address"] or "no address on file: use the map position"
+        detail = [f"{v['type']} · {addr}" + (f", {v['postcode']}" if v["postcode"] else ""),
+                  f"map position (latitude, longitude) {v['lat']:.5f}, {v['lon']:.5f}", v["note"]]
+        y = _paragraphs(fig, x + 0.012, y, 0.34, detail, 7, gap=0.15, color="#333333") - 0.01
+    return fig

@@ -1,0 +1,409 @@
+"""Static (print) maps of a hub's catchment with matplotlib: no tiles, no network.
+
+A hub map shows the priority score of every LSOA in view as a classed choropleth (the same
+quantile classes and colours as the web map, over the whole study area so that every page
+of a pack shares one legend), LSOAs outside the hub's catchment in grey, the catchment
+outline, catchment gaps hatched, ward boundaries, hubs and spokes as distinct markers, the
+suggested venues numbered by rank, a scale bar, a north arrow and the attribution.
+
+Everything is drawn in EPSG:27700 (British National Grid, metres), so the scale bar is exact
+and grid north is within a degree of true north across England.
+
+Examples
+--------
+>>> layers = map_layers(result)                                    # doctest: +SKIP
+>>> fig = hub_map_figure(layers, "WCC-BES", venues, title="Bessborough")   # doctest: +SKIP
+>>> fig.savefig("WCC-BES.png", dpi=300)                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import geopandas as gpd  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import FancyArrow, Patch, PathPatch, Rectangle  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+
+from geo.webmap import ATTRIBUTION, LAYERS, classify  # noqa: E402
+
+__all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles", "scale_bar", "north_arrow",
+           "hub_map_figure", "write_hub_pngs", "plain", "COLOURS", "MAP_FIGSIZE"]
+
+#: colours shared with the web map (geo.webmap)
+COLOURS = {
+    "hub": "#1b4f9c", "spoke": "#6aa0e8", "catchment": "#1b4f9c", "outside": "#e6e6e6", "no data": "#cccccc",
+    "beyond reach": "#d4007a", "near but not engaged": "#ff8c00", "venue": "#111111", "venue edge": "#ffd400",
+    "ward": "#4d4d4d",
+}
+#: size in inches of a stand-alone hub map (maps/<hub_id>.png): 2550 x 1860 pixels at 300 dpi
+MAP_FIGSIZE = (8.5, 6.2)
+GAP_HATCH = {"beyond reach": "////", "near but not engaged": "\\\\\\\\"}
+GAP_LABEL = {"beyond reach": "Gap: beyond reach", "near but not engaged": "Gap: near but not engaged"}
+
+
+def plain(text) -> str:
+    """Text for matplotlib: ``$`` would start mathtext, so it is escaped.
+
+    Examples
+    --------
+    >>> plain("Costs $5 & <b>")
+    'Costs \\\\$5 & <b>'
+    """
+    return str(text).replace("$", r"\$")
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """What every hub map of a study area draws (EPSG:27700), classified once.
+
+    Attributes
+    ----------
+    lsoa : GeoDataFrame
+        ``lsoa21cd, hub_id, priority_score, fill`` (class colour) and geometry.
+    labels, colours : list of str
+        Class labels and colours of the priority legend.
+    has_missing : bool
+        Whether some LSOA has no priority score (drawn as "no data").
+    wards : GeoDataFrame
+        ``ward_code, ward_name`` boundaries.
+    catchments, gaps : GeoDataFrame or None
+        Catchment polygons (``hub_id``) and gap polygons (``hub_id, gap_type``).
+    hubs : GeoDataFrame or None
+        ``hub_id, name, site_type`` points.
+    """
+
+    lsoa: gpd.GeoDataFrame
+    labels: list[str]
+    colours: list[str]
+    has_missing: bool
+    wards: gpd.GeoDataFrame
+    catchments: gpd.GeoDataFrame | None
+    gaps: gpd.GeoDataFrame | None
+    hubs: gpd.GeoDataFrame | None
+
+
+def map_layers(result) -> MapLayers:
+    """Classify the priority score over the whole study area and gather the layers.
+
+    Parameters
+    ----------
+    result : geo.build.BuildResult
+
+    Returns
+    -------
+    MapLayers
+
+    Examples
+    --------
+    >>> layers = map_layers(result)          # doctest: +SKIP
+    >>> layers.labels[:2]                     # doctest: +SKIP
+    ['0.5 – 12.1', '12.1 – 30.2']
+    """
+    spec = LAYERS["priority"]
+    lsoa = result.lsoa
+    cls, labels, _ = classify(lsoa[spec.column])
+    labels = [re.sub(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", lambda m: _num(float(m.group(0))), lbl) for lbl in labels]
+    colours = list(spec.colors[: len(labels)]) if len(labels) < len(spec.colors) else list(spec.colors)
+    fill = np.array([colours[c] if c >= 0 else COLOURS["no data"] for c in cls], dtype=object)
+    cols = ["lsoa21cd", spec.column] + (["hub_id"] if "hub_id" in lsoa.columns else [])
+    areas = gpd.GeoDataFrame(lsoa[cols].assign(fill=fill), geometry=lsoa.geometry.to_numpy(), crs=27700)
+    if "hub_id" not in areas.columns:
+        areas["hub_id"] = None
+    wards = gpd.GeoDataFrame(result.wards[["ward_code", "ward_name"]], geometry=result.wards.geometry.to_numpy(), crs=27700)
+    return MapLayers(areas, labels, colours, bool((cls < 0).any()), wards, result.catchments(), result.gaps(), result.hubs)
+
+
+def _num(v: float) -> str:
+    """A class bound for a legend: whole numbers from 10, one decimal below.
+
+    Examples
+    --------
+    >>> _num(0.0), _num(0.00643), _num(4.78), _num(38.31)
+    ('0', '0.0', '4.8', '38')
+    """
+    if v == int(v) or abs(v) >= 10:
+        return f"{v:.0f}"
+    return f"{v:.1f}"
+
+
+def hub_view(layers: MapLayers, hub_id: str, aspect: float, margin: float = 0.06) -> tuple[float, float, float, float]:
+    """Map extent (xmin, xmax, ymin, ymax) around a hub's catchment with the axes' aspect (width / height).
+
+    Falls back to the hub's own location (2 km square) when its catchment is empty.
+    """
+    sel = layers.lsoa[layers.lsoa["hub_id"] == hub_id]
+    if len(sel):
+        x0, y0, x1, y1 = sel.total_bounds
+    else:
+        pt = layers.hubs[layers.hubs["hub_id"] == hub_id].geometry.iloc[0]
+        x0, y0, x1, y1 = pt.x - 1000, pt.y - 1000, pt.x + 1000, pt.y + 1000
+    w, h = max(x1 - x0, 200.0), max(y1 - y0, 200.0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    w, h = w * (1 + 2 * margin), h * (1 + 2 * margin)
+    if w / h < aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    return cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
+
+
+def _nice_length(width_m: float) -> float:
+    target = width_m / 5
+    steps = [50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000, 100000]
+    return min(steps, key=lambda s: abs(math.log(s / target)))
+
+
+def scale_bar(ax, extent: tuple[float, float, float, float], *, fontsize: float = 6.5) -> float:
+    """Draw a two-segment scale bar in the lower right corner; return its length in metres."""
+    x0, x1, y0, y1 = extent
+    length = _nice_length(x1 - x0)
+    h = (y1 - y0) * 0.012
+    right = x1 - (x1 - x0) * 0.04
+    left = right - length
+    base = y0 + (y1 - y0) * 0.045
+    pad = (x1 - x0) * 0.015
+    ax.add_patch(Rectangle((left - pad, base - h * 1.6), length + 2 * pad, h * 5.2, facecolor="white", edgecolor="none",
+                           alpha=0.85, zorder=20))
+    for i in range(2):
+        ax.add_patch(Rectangle((left + i * length / 2, base), length / 2, h, facecolor="black" if i == 0 else "white",
+                               edgecolor="black", linewidth=0.6, zorder=21))
+    unit = (lambda v: f"{v / 1000:g}") if length >= 1000 else (lambda v: f"{v:g}")
+    suffix = "km" if length >= 1000 else "m"
+    for v in (0, length / 2, length):
+        label = unit(v) + (f" {suffix}" if v == length else "")
+        ax.text(left + v, base + h * 1.6, label, ha="center", va="bottom", fontsize=fontsize, zorder=22)
+    return length
+
+
+def north_arrow(ax, *, fontsize: float = 8) -> None:
+    """Draw a north arrow in the upper right corner (grid north of EPSG:27700)."""
+    ax.add_patch(FancyArrow(0.955, 0.86, 0, 0.07, width=0.012, head_width=0.035, head_length=0.035,
+                            length_includes_head=True, transform=ax.transAxes, color="black", zorder=22))
+    ax.text(0.955, 0.835, "N", transform=ax.transAxes, ha="center", va="top", fontsize=fontsize, fontweight="bold",
+            zorder=22, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5})
+
+
+def legend_handles(layers: MapLayers, *, venues: bool = True, gaps: bool = True) -> list:
+    """Legend entries: priority classes, outside-catchment, outline, gaps, hub, spoke, venue."""
+    h = [Patch(facecolor=c, edgecolor="#666666", linewidth=0.4, label=lbl) for c, lbl in zip(layers.colours, layers.labels)]
+    if layers.has_missing:
+        h.append(Patch(facecolor=COLOURS["no data"], edgecolor="#666666", linewidth=0.4, label="no data"))
+    h.append(Patch(facecolor=COLOURS["outside"], edgecolor="white", label="Other hubs' catchments"))
+    h.append(Line2D([], [], color=COLOURS["catchment"], linewidth=2.2, label="This hub's catchment"))
+    h.append(Line2D([], [], color=COLOURS["ward"], linewidth=0.7, linestyle=(0, (4, 2)), label="Ward boundary"))
+    if gaps:
+        for gap in ("beyond reach", "near but not engaged"):
+            h.append(Patch(facecolor="none", edgecolor=COLOURS[gap], hatch=GAP_HATCH[gap], linewidth=1.0, label=GAP_LABEL[gap]))
+    h.append(Line2D([], [], marker="s", linestyle="none", markersize=8, markerfacecolor=COLOURS["hub"],
+                    markeredgecolor="white", label="Family Hub"))
+    h.append(Line2D([], [], marker="o", linestyle="none", markersize=7, markerfacecolor=COLOURS["spoke"],
+                    markeredgecolor="white", label="Spoke"))
+    if venues:
+        h.append(Line2D([], [], marker="o", linestyle="none", markersize=9, markerfacecolor=COLOURS["venue"],
+                        markeredgecolor=COLOURS["venue edge"], markeredgewidth=1.4, label="Suggested venue (by rank)"))
+    return h
+
+
+def _polygon_path(geom) -> MplPath:
+    """A compound path of a (multi)polygon: exterior and hole rings."""
+    rings = []
+    for poly in getattr(geom, "geoms", [geom]):
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        rings.append(MplPath(np.asarray(poly.exterior.coords)[:, :2], closed=True))
+        rings += [MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in poly.interiors]
+    return MplPath.make_compound_path(*rings) if rings else MplPath(np.zeros((0, 2)))
+
+
+def _fill(ax, geoms, facecolor, *, edgecolor="none", linewidth=0.0, zorder=1, hatch=None) -> None:
+    """Add polygons as one collection (no per-call redraws, unlike GeoSeries.plot)."""
+    patches = [PathPatch(_polygon_path(g)) for g in geoms if g is not None and not g.is_empty]
+    if not patches:
+        return
+    coll = PatchCollection(patches, facecolor=facecolor, edgecolor=edgecolor, linewidth=linewidth, zorder=zorder,
+                           match_original=False)
+    if hatch:
+        coll.set_hatch(hatch)
+    ax.add_collection(coll)
+
+
+def _outline(ax, geoms, *, color, linewidth, linestyle="solid", zorder=4) -> None:
+    """Draw polygon boundaries as one line collection."""
+    segs = []
+    for g in geoms:
+        if g is None or g.is_empty:
+            continue
+        b = g.boundary
+        for line in getattr(b, "geoms", [b]):
+            segs.append(np.asarray(line.coords)[:, :2])
+    if segs:
+        ax.add_collection(LineCollection(segs, colors=color, linewidths=linewidth, linestyles=linestyle, zorder=zorder))
+
+
+def _in_view(gdf: gpd.GeoDataFrame | None, extent) -> gpd.GeoDataFrame | None:
+    if gdf is None or not len(gdf):
+        return gdf
+    x0, x1, y0, y1 = extent
+    return gdf.cx[x0:x1, y0:y1]
+
+
+def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *,
+                 fontsize: float = 6.5, label_wards: bool = True) -> tuple[float, float, float, float]:
+    """Draw one hub's catchment map into ``ax`` (no legend); return the extent drawn.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    layers : MapLayers
+    hub_id : str
+        A hub with ``site_type == "hub"``.
+    venues : GeoDataFrame, optional
+        Suggested venues (``rank``, points in EPSG:27700), numbered on the map.
+    fontsize : float
+        Base font size in points.
+    label_wards : bool
+        Write ward names at their centres (in view, inside the catchment).
+
+    Returns
+    -------
+    tuple
+        ``(xmin, xmax, ymin, ymax)`` in metres.
+    """
+    bbox = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    aspect = (bbox.width * fig_w) / (bbox.height * fig_h)
+    extent = hub_view(layers, hub_id, aspect)
+    x0, x1, y0, y1 = extent
+    ax.set_xticks([])
+    ax.set_yticks([])
+    tol = (x1 - x0) / 1500  # about half a printed pixel at 300 dpi on a 5-inch map
+    areas = _in_view(layers.lsoa, extent)
+    inside = (areas["hub_id"] == hub_id).to_numpy()
+    geoms = areas.geometry.simplify(tol)
+    _fill(ax, geoms[~inside], COLOURS["outside"], edgecolor="white", linewidth=0.3, zorder=1)
+    _fill(ax, geoms[inside], list(areas["fill"][inside]), edgecolor="#7a7a7a", linewidth=0.25, zorder=2)
+    gaps = layers.gaps
+    if gaps is not None and len(gaps):
+        g = gaps[gaps["hub_id"] == hub_id]
+        for gap, part in g.groupby("gap_type"):
+            if gap in GAP_HATCH and len(part):
+                _fill(ax, part.geometry.simplify(tol), "none", edgecolor=COLOURS[gap], linewidth=1.0, zorder=3,
+                      hatch=GAP_HATCH[gap])
+    wards = _in_view(layers.wards, extent)
+    if wards is not None and len(wards):
+        _outline(ax, wards.geometry.simplify(tol), color=COLOURS["ward"], linewidth=0.5, linestyle=(0, (4, 2)), zorder=4)
+    if layers.catchments is not None and len(layers.catchments):
+        c = layers.catchments[layers.catchments["hub_id"] == hub_id]
+        if len(c):
+            _outline(ax, c.geometry.simplify(tol), color=COLOURS["catchment"], linewidth=2.0, zorder=5)
+    if label_wards and wards is not None and len(wards):
+        catch = areas[inside].geometry.union_all() if inside.any() else None
+        for name, geom in zip(wards["ward_name"], wards.geometry):
+            p = geom.representative_point()
+            if x0 < p.x < x1 and y0 < p.y < y1 and (catch is None or catch.contains(p)):
+                ax.text(p.x, p.y, plain(name), fontsize=fontsize - 1.5, color="#333333", ha="center", va="center",
+                        zorder=6, alpha=0.9, clip_on=True,
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.55, "pad": 0.3})
+    hubs = _in_view(layers.hubs, extent)
+    if hubs is not None and len(hubs):
+        is_hub = (hubs["site_type"].astype(str) == "hub").to_numpy()
+        for sel, marker, size, colour in ((~is_hub, "o", 55, COLOURS["spoke"]), (is_hub, "s", 85, COLOURS["hub"])):
+            if sel.any():
+                ax.scatter(hubs.geometry.x[sel], hubs.geometry.y[sel], marker=marker, s=size, c=colour,
+                           edgecolors="white", linewidths=1.2, zorder=8)
+        for hid, geom, hub in zip(hubs["hub_id"], hubs.geometry, is_hub):
+            ax.annotate(plain(hid), (geom.x, geom.y), xytext=(5, 5), textcoords="offset points",
+                        fontsize=fontsize - 0.5, fontweight="bold" if hid == hub_id else "normal",
+                        color=COLOURS["hub"] if hub else "#2f5f9e", zorder=9, clip_on=True,
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.4})
+    if venues is not None and len(venues):
+        v = venues.sort_values("rank")
+        ax.scatter(v.geometry.x, v.geometry.y, s=150, c=COLOURS["venue"], edgecolors=COLOURS["venue edge"],
+                   linewidths=1.5, zorder=10)
+        for rank, geom in zip(v["rank"], v.geometry):
+            ax.text(geom.x, geom.y, f"{int(rank)}", color="white", fontsize=fontsize, fontweight="bold",
+                    ha="center", va="center", zorder=11)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_linewidth(0.6)
+        s.set_color("#555555")
+    scale_bar(ax, extent, fontsize=fontsize)
+    north_arrow(ax, fontsize=fontsize + 1.5)
+    return extent
+
+
+def hub_map_figure(layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *, title: str = "",
+                   subtitle: str = "", synthetic: bool = False, attribution: str = ATTRIBUTION) -> plt.Figure:
+    """A stand-alone hub map (for ``maps/<hub_id>.png``): map, legend, title and attribution.
+
+    Examples
+    --------
+    >>> fig = hub_map_figure(layers, "WCC-BES", venues, title="Bessborough Family Hub")   # doctest: +SKIP
+    >>> fig.savefig("maps/WCC-BES.png", dpi=300)                                         # doctest: +SKIP
+    """
+    fig = plt.figure(figsize=MAP_FIGSIZE)
+    ax = fig.add_axes((0.02, 0.10, 0.72, 0.78))
+    draw_hub_map(ax, layers, hub_id, venues, fontsize=6.5)
+    lax = fig.add_axes((0.755, 0.10, 0.235, 0.78))
+    lax.axis("off")
+    lax.legend(handles=legend_handles(layers, venues=venues is not None and len(venues) > 0), loc="upper left",
+               title="Priority score (0-100)\nquantile classes, study area", title_fontsize=7, fontsize=6.5,
+               frameon=False, alignment="left", handlelength=2.2, handleheight=1.3, borderaxespad=0)
+    fig.text(0.02, 0.955, plain(title), fontsize=12, fontweight="bold", va="center")
+    if subtitle:
+        fig.text(0.02, 0.913, plain(subtitle), fontsize=7, va="center", color="#333333")
+    if synthetic:
+        fig.text(0.985, 0.955, " SYNTHETIC DATA ", fontsize=10, fontweight="bold", color="white", ha="right", va="center",
+                 bbox={"facecolor": "#c0392b", "edgecolor": "none", "pad": 3})
+    fig.text(0.02, 0.05, attribution_lines(attribution), fontsize=5.5, va="center", color="#333333", linespacing=1.4)
+    return fig
+
+
+def write_hub_pngs(layers: MapLayers, jobs: list[dict], dpi: int = 300) -> list[str]:
+    """Render stand-alone hub maps to PNG files (runs in a helper process during an export).
+
+    Parameters
+    ----------
+    layers : MapLayers
+    jobs : list of dict
+        ``hub_id, path, title, subtitle, synthetic`` and ``venues`` (GeoDataFrame or None).
+    dpi : int
+
+    Returns
+    -------
+    list of str
+        The paths written, in job order.
+    """
+    written = []
+    for job in jobs:
+        fig = hub_map_figure(layers, job["hub_id"], job["venues"], title=job["title"], subtitle=job["subtitle"],
+                             synthetic=job["synthetic"])
+        fig.savefig(job["path"], dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+        plt.close(fig)
+        written.append(str(job["path"]))
+    return written
+
+
+def attribution_lines(attribution: str = ATTRIBUTION) -> str:
+    """The attribution, one sentence per line.
+
+    Examples
+    --------
+    >>> attribution_lines("A b. C d.")
+    'A b.\\nC d.'
+    """
+    parts = [p.strip() for p in attribution.replace(". ", ".\n").splitlines() if p.strip()]
+    return "\n".join(parts)

@@ -1,0 +1,471 @@
+"""ILT map packs and exports: pages, files, disclosure control on everything that leaves the tool.
+
+One pack is built per module (bi-borough demo, maps at a low DPI) from a copy of the demo
+config whose spoke and venue names carry an HTML payload. Disclosure is checked on what was
+written: every CSV, XLSX sheet, the PDF's text (``pdftotext``) and the web map's tooltips are
+scanned for counts of 1-4, and a reader's attack on the exported ward and hub tables (and on
+the LSOA, ward and hub tables together) must not pin any suppressed count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from geo.cli import main
+from geo.disclosure import CONFIDENTIAL, DisclosureRule, add_total_row, scan_for_small_counts
+from geo.errors import DataError
+from geo.tables_out import hub_table, ward_table_out
+from tests.conftest import REPO, copy_config
+from tests.test_disclosure import lp_ranges, milp_ranges
+
+PAYLOAD = "<img src=x onerror=alert(1)>"
+DATE = dt.date(2026, 1, 5)
+DPI = 40
+#: count columns of real children, by exported table
+COUNTS = {
+    "lsoas": ["review_eligible", "review_completed", "children_not_reviewed", "hub_children"],
+    "wards": ["review_eligible", "review_completed", "children_not_reviewed", "hub_children"],
+    "hubs": ["review_eligible", "review_completed", "children_not_reviewed", "children_reached"],
+}
+IDENTITY = ("review_eligible", ("review_completed", "children_not_reviewed"))
+PDF_COUNT_HEADERS = {"Eligible", "Reviewed", "Not reviewed", "Attending"}
+
+
+def _run(*cmd: str) -> str:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def pack_config(biborough_config, tmp_path_factory) -> Path:
+    """A copy of the demo config: SYNTHETIC, with the spoke and every venue named with an HTML payload."""
+    d = tmp_path_factory.mktemp("export_cfg")
+    demo = d / "demo"
+    shutil.copytree(REPO / "data" / "extracts" / "demo" / "biborough", demo)
+    hubs = pd.read_csv(demo / "hubs.csv", dtype=str, keep_default_na=False)
+    hubs.loc[hubs["hub_id"] == "WCC-BAY", "name"] = f"{PAYLOAD} Bayswater"
+    hubs.to_csv(demo / "hubs.csv", index=False)
+    venues = pd.read_csv(biborough_config.extracts.venues, dtype=str, keep_default_na=False)
+    venues["name"] = PAYLOAD + " " + venues["name"]
+    venues.to_csv(d / "venues.csv", index=False)
+    path = copy_config(d, biborough_config, hubs=demo / "hubs.csv", venues=d / "venues.csv")
+    text = path.read_text()
+    assert "[extracts]\n" in text and "synthetic" not in text
+    path.write_text(text.replace("[extracts]\n", "[extracts]\nsynthetic = true\n", 1))
+    return path
+
+
+@pytest.fixture(scope="module")
+def pack(pack_config, tmp_path_factory):
+    from geo.build import run
+    from geo.config import load_config
+    from geo.export import export_pack
+
+    result = run(load_config(pack_config))
+    out = tmp_path_factory.mktemp("pack")
+    res = export_pack(result, out, dpi=DPI, generated=DATE, progress=False)
+    return result, res, out
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(pack) -> list[str]:
+    _, res, out = pack
+    return [_run("pdftotext", "-layout", "-f", str(i), "-l", str(i), str(out / "pack.pdf"), "-") for i in range(1, len(res.pages) + 1)]
+
+
+# ----------------------------------------------------------------- pages and files
+
+
+def test_page_count_is_cover_hubs_wards_and_visit_lists(pack):
+    result, res, out = pack
+    hubs = sorted(result.hubs.loc[result.hubs["site_type"] == "hub", "hub_id"])
+    assert hubs == ["RBKC-N", "RBKC-S", "WCC-BES", "WCC-CHS", "WCC-QPK"]
+    assert res.pages == ["cover", *(f"hub:{h}" for h in hubs), "wards", *(f"visits:{h}" for h in hubs)]
+    info = _run("pdfinfo", str(out / "pack.pdf"))
+    assert re.search(r"^Pages:\s+12$", info, re.M)  # 1 cover + 5 hubs + 1 ward summary + 5 visit lists
+    assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts \(A4\)", info)
+
+
+def test_every_page_renders(pack, tmp_path):
+    _, res, out = pack
+    _run("pdftoppm", "-png", "-r", "15", str(out / "pack.pdf"), str(tmp_path / "p"))
+    pngs = sorted(tmp_path.glob("p-*.png"))
+    assert len(pngs) == len(res.pages)
+    for p in pngs:
+        head = p.read_bytes()[:24]
+        assert head[:8] == b"\x89PNG\r\n\x1a\n"
+        w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        assert abs(w / h - 297 / 210) < 0.02  # A4 landscape
+
+
+def test_outputs_written(pack):
+    _, res, out = pack
+    hubs = res.hub_ids
+    assert sorted(p.name for p in (out / "maps").iterdir()) == [f"{h}.png" for h in hubs]
+    assert sorted(p.name for p in (out / "visits").iterdir()) == [f"{h}.csv" for h in hubs]
+    assert sorted(p.name for p in (out / "tables").iterdir()) == sorted(
+        f"{n}.csv" for n in ("lsoas", "wards", "hubs", "sites", "reconciliation", "disclosure", "notes"))
+    from geo.printmap import MAP_FIGSIZE
+
+    for hub in hubs:
+        head = (out / "maps" / f"{hub}.png").read_bytes()[:24]
+        assert head[:8] == b"\x89PNG\r\n\x1a\n"
+        size = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        assert size == (round(MAP_FIGSIZE[0] * DPI), round(MAP_FIGSIZE[1] * DPI))
+    manifest = json.loads((out / "pack.json").read_text())
+    assert manifest["pages"] == res.pages and manifest["synthetic"] is True
+
+
+def test_default_map_resolution_is_300_dpi():
+    import inspect
+
+    from geo.cli import parser
+    from geo.export import export_pack
+
+    assert inspect.signature(export_pack).parameters["dpi"].default == 300
+    assert parser().parse_args(["export"]).dpi == 300
+
+
+def test_cover_banner_periods_and_attribution(pack, pdf_pages):
+    result, res, _ = pack
+    cover = " ".join(pdf_pages[0].split())
+    assert "SYNTHETIC DATA" in cover
+    assert "2025-Q4" in cover and "5 January 2026" in cover
+    for page in pdf_pages:
+        assert "SYNTHETIC DATA" in page  # pages get separated when printed
+    for i, kind in enumerate(res.pages):
+        if kind.startswith("hub:"):
+            text = " ".join(pdf_pages[i].split())
+            assert "Contains OS data © Crown copyright and database right" in text
+            assert "Source: Office for National Statistics licensed under the Open Government Licence v3.0" in text
+            assert "Top 10 priority LSOAs" in text and "Suggested outreach venues" in text
+
+
+# ----------------------------------------------------------------- scanning for small counts
+
+
+def _count_columns(frame: pd.DataFrame, name: str) -> list[str]:
+    cols = COUNTS.get(name, [])
+    extra = [c for c in frame.columns if c.startswith("covered_children")]
+    return [c for c in cols + extra if c in frame.columns]
+
+
+def test_csv_and_xlsx_have_no_small_counts(pack):
+    _, _, out = pack
+    for name, cols in COUNTS.items():
+        found = scan_for_small_counts(out / "tables" / f"{name}.csv", counts=cols)
+        assert found == [], (name, found[:5])
+    sites = pd.read_csv(out / "tables" / "sites.csv", dtype=str, keep_default_na=False)
+    assert scan_for_small_counts(sites, counts=["covered_children_nearest_10"]) == []
+    assert (pd.to_numeric(sites["covered_children_nearest_10"]) % 10 == 0).all()
+    sheets = pd.read_excel(out / "tables.xlsx", sheet_name=None, dtype=object)
+    assert list(sheets) == ["LSOAs", "wards", "hubs", "sites", "reconciliation", "disclosure", "notes"]
+    for sheet, frame in sheets.items():
+        name = {"LSOAs": "lsoas"}.get(sheet, sheet)
+        cols = _count_columns(frame, name)
+        assert scan_for_small_counts(frame, counts=cols) == [], sheet
+    for sheet, frame in sheets.items():  # each sheet has the rows and columns of the CSV of the same name
+        csv = pd.read_csv(out / "tables" / f"{ {'LSOAs': 'lsoas'}.get(sheet, sheet)}.csv", dtype=str, keep_default_na=False)
+        assert list(frame.columns) == list(csv.columns) and len(frame) == len(csv), sheet
+
+
+def test_visit_lists_hold_postcodes_of_the_top_lsoas_and_the_venues(pack):
+    result, res, out = pack
+    pcs = result.public.postcodes.set_index("postcode")["lsoa21cd"]
+    for hub in res.hub_ids:
+        v = pd.read_csv(out / "visits" / f"{hub}.csv", dtype=str, keep_default_na=False)
+        post = v[v["item"] == "leaflet postcode"]
+        top = result.lsoa[result.lsoa["hub_id"] == hub].sort_values("priority_rank").head(5)["lsoa21cd"].tolist()
+        assert post["lsoa21cd"].drop_duplicates().tolist() == top  # every top LSOA, in priority order
+        listed = post[post["postcode"] != ""]
+        assert (pcs.loc[listed["postcode"]].to_numpy() == listed["lsoa21cd"].to_numpy()).all()
+        for code in top:  # all of each LSOA's postcodes, none dropped; none on file is said so
+            expected = int((pcs == code).sum())
+            if expected:
+                assert (listed["lsoa21cd"] == code).sum() == expected
+            else:
+                assert (post.loc[post["lsoa21cd"] == code, "note"] != "").all()
+        venues = v[v["item"] == "suggested venue"]
+        mine = res.sites[res.sites["hub_id"] == hub]
+        assert venues["venue_id"].tolist() == mine["venue_id"].tolist()
+        assert not set(v.columns) & {c for cols in COUNTS.values() for c in cols}  # no count of children here
+
+
+def _pdf_tables(text: str) -> list[pd.DataFrame]:
+    """Tables of a page read back from ``pdftotext -layout`` (cells are 2+ spaces apart)."""
+    tables, header, rows = [], None, []
+    for line in text.splitlines():
+        cells = [c for c in re.split(r"\s{2,}", line.strip()) if c]
+        if {"Eligible", "Reviewed"} <= set(cells) or {"Eligible", "Attending"} <= set(cells):
+            if header:
+                tables.append(pd.DataFrame(rows, columns=header))
+            header, rows = cells, []
+            continue
+        if header is None:
+            continue
+        if not cells:
+            continue
+        if len(cells) != len(header):
+            tables.append(pd.DataFrame(rows, columns=header))
+            header, rows = None, []
+            continue
+        rows.append(cells)
+    if header:
+        tables.append(pd.DataFrame(rows, columns=header))
+    return tables
+
+
+def test_pdf_text_has_no_small_counts(pack, pdf_pages):
+    _, res, _ = pack
+    rows_read = {"hub": 0, "wards": 0}
+    for kind, text in zip(res.pages, pdf_pages):
+        for table in _pdf_tables(text):
+            cols = [c for c in table.columns if c in PDF_COUNT_HEADERS]
+            assert cols, table.columns
+            assert scan_for_small_counts(table, counts=cols) == [], (kind, table.head())
+            rows_read["hub" if kind.startswith("hub:") else kind] += len(table)
+        for comp, elig in re.findall(r"\((\S+) of (\S+) eligible\)", text):
+            assert scan_for_small_counts(pd.DataFrame({"n": [comp, elig]})) == [], kind
+        for n in re.findall(r"\((\S+) children attending\)", text):
+            assert scan_for_small_counts(pd.DataFrame({"n": [n]})) == [], kind
+    # the parser read every table row: 10 per hub page, every ward with its subtotals and total
+    assert rows_read["hub"] == 10 * len(res.hub_ids)
+    assert rows_read["wards"] == len(res.tables.wards.display) == 36 + 2 + 1
+
+
+def _tooltips(page: str) -> list[str]:
+    return [json.loads(f'"{s}"') for s in re.findall(r'"tip": "((?:[^"\\]|\\.)*)"', page)]
+
+
+def test_map_html_is_self_contained_escaped_and_suppressed(pack):
+    result, _, out = pack
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]*\bsrc=", page)
+    assert not re.search(r"<link[^>]*https?://", page)
+    assert "Leaflet 1.9.3" in page and "L.map(" in page
+    assert PAYLOAD not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    for m in re.finditer(r"onerror=alert", page):
+        assert page[max(0, m.start() - 16):m.start()].endswith("&lt;img src=x "), page[m.start() - 40:m.start() + 20]
+    tips = _tooltips(page)
+    assert len(tips) == len(result.lsoa)
+    values = []
+    for tip in tips:
+        comp_elig = re.search(r"reviewed (\S+) of (\S+) eligible", tip)
+        attending = re.search(r"children attending: (\S+)", tip)
+        assert comp_elig and attending, tip
+        values += [comp_elig.group(1), comp_elig.group(2), attending.group(1)]
+    assert scan_for_small_counts(pd.DataFrame({"n": values})) == []
+    assert "c" in values or "<5" in values  # the tooltips carry the suppressed values
+
+
+def test_map_html_is_deterministic(pack):
+    from geo.export import map_html
+
+    result, res, out = pack
+    again = map_html(result, res.tables, res.sites, res.hub_ids)
+    assert again == (out / "map.html").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------- a reader's attack on the exported tables
+
+
+def _numeric(frame: pd.DataFrame, cols) -> pd.DataFrame:
+    out = frame.copy()
+    for c in cols:
+        out[c] = [v if v in ("<5", CONFIDENTIAL) else (float(v) if v != "" else np.nan) for v in frame[c]]
+    return out
+
+
+def _table_relations(frame: pd.DataFrame, key: str, counts: list[str], group: str | None):
+    """(total cell, part cells) of one exported table as its reader sees them: (row position, column)."""
+    keys = frame[key].tolist()
+    rels = []
+    is_sub = frame[key].str.endswith(" total")
+    leaves = [i for i in range(len(frame)) if not is_sub.iat[i] and keys[i] != "Total"]
+    grand = keys.index("Total")
+    if group and is_sub.any():
+        subs = []
+        for i in np.flatnonzero(is_sub.to_numpy()):
+            g = frame[group].iat[i]
+            subs.append(i)
+            rels += [((i, c), [(j, c) for j in leaves if frame[group].iat[j] == g]) for c in counts]
+        rels += [((grand, c), [(i, c) for i in subs]) for c in counts]
+    else:
+        rels += [((grand, c), [(j, c) for j in leaves]) for c in counts]
+    total, parts = IDENTITY
+    rels += [((i, total), [(i, p) for p in parts]) for i in range(len(frame))]
+    return rels
+
+
+def _true_tables(result):
+    wards = ward_table_out(result.wards)
+    hubs = hub_table(result)
+    return (add_total_row(wards, COUNTS["wards"], key="ward_code", group_col="lad_code"),
+            add_total_row(hubs, COUNTS["hubs"], key="hub_id"))
+
+
+@pytest.mark.parametrize("name, key, group", [("wards", "ward_code", "lad_code"), ("hubs", "hub_id", None)])
+def test_no_suppressed_count_is_recoverable_in_the_exported_table(pack, name, key, group):
+    result, _, out = pack
+    shown = pd.read_csv(out / "tables" / f"{name}.csv", dtype=str, keep_default_na=False)
+    counts = COUNTS[name]
+    display = _numeric(shown, counts)
+    true = _true_tables(result)[0 if name == "wards" else 1]
+    assert display[key].tolist() == true[key].astype(str).tolist()
+    rels = _table_relations(shown, key, counts, group)
+    rule = DisclosureRule(5)
+    suppressed = [(i, c) for c in counts for i in range(len(display)) if isinstance(display[c].iat[i], str)]
+    if name == "wards":
+        assert suppressed  # the demo's wards have small counts: the attack below is not vacuous
+    if not suppressed:
+        return
+    ranges = lp_ranges(display, rels, rule)
+    for cell in suppressed:  # every suppressed count is in a relation; the truth is feasible; nothing is pinned
+        lo, hi = ranges[cell]
+        assert lo - 1e-7 <= float(true[cell[1]].iat[cell[0]]) <= hi + 1e-7
+        assert hi - lo > 1e-6, f"{name}: {cell} is pinned to {lo}"
+    for (i, c), (lo, hi) in milp_ranges(display, rels, rule).items():
+        if display[c].iat[i] == "<5":
+            assert hi > lo, f"{name}: small count {c} of {shown[key].iat[i]} is pinned by an integer attack"
+    for t, parts in rels:  # no relation with exactly one suppressed cell
+        assert sum(isinstance(display[col].iat[row], str) for row, col in [t, *parts]) != 1
+
+
+def test_linked_tables_do_not_reveal_a_small_count(pack):
+    """LSOA, ward and hub tables together: a ward or hub is the sum of its LSOAs (LSOA "<5" means 0-4)."""
+    _, _, out = pack
+    frames = {n: pd.read_csv(out / "tables" / f"{n}.csv", dtype=str, keep_default_na=False) for n in COUNTS}
+    keys = {"lsoas": "lsoa21cd", "wards": "ward_code", "hubs": "hub_id"}
+    cell_value = {}
+    for n, f in frames.items():
+        for c in COUNTS[n]:
+            for k, v in zip(f[keys[n]], f[c]):
+                cell_value[(n, k, c)] = v
+    lsoa = frames["lsoas"]
+    rels = []
+    for ward, part in lsoa.groupby("ward_code"):
+        rels += [(("wards", ward, c), [("lsoas", k, c) for k in part["lsoa21cd"]]) for c in COUNTS["wards"]]
+    for hub, part in lsoa.groupby("hub_id"):
+        rels += [(("hubs", hub, h), [("lsoas", k, s) for k in part["lsoa21cd"]]) for h, s in zip(COUNTS["hubs"], COUNTS["lsoas"])]
+    for n, key, group in (("wards", "ward_code", "lad_code"), ("hubs", "hub_id", None)):
+        f = frames[n]
+        for (i, c), parts in _table_relations(f, key, COUNTS[n], group):
+            rels.append(((n, f[key].iat[i], c), [(n, f[key].iat[j], cc) for j, cc in parts]))
+    rels += [((("lsoas", k, IDENTITY[0])), [("lsoas", k, p) for p in IDENTITY[1]]) for k in lsoa["lsoa21cd"]]
+    unknown = sorted(c for c, v in cell_value.items() if v in ("<5", CONFIDENTIAL))
+    idx = {c: i for i, c in enumerate(unknown)}
+    a, b = [], []
+    for t, parts in rels:
+        row, rhs = np.zeros(len(unknown)), 0.0
+        for cell, sign in [(t, -1.0), *((p, 1.0) for p in parts)]:
+            if cell in idx:
+                row[idx[cell]] += sign
+            else:
+                rhs -= sign * float(cell_value[cell])
+        if row.any():
+            a.append(row)
+            b.append(rhs)
+        assert sum(c in idx for c in [t, *parts]) != 1, t  # the relation rule across tables
+    a, b = np.array(a), np.array(b)
+    lsoa_cell = np.array([c[0] == "lsoas" for c in unknown])
+    small = np.array([cell_value[c] == "<5" for c in unknown])
+    lb = np.where(small, np.where(lsoa_cell, 0, 1), np.where(lsoa_cell, 5, 0)).astype(float)
+    ub = np.where(small, 4, 1e6).astype(float)
+    # what a reader can deduce over the integers, knowing that "<5" is 1-4 (LSOAs: 0-4) and "c" is
+    # 0 or >= 5 (LSOAs: >= 5). A "<5" cell is safe when two feasible tables differ in it, or when its
+    # only feasible value is 0 (zeros are shown by the rule; only counts of 1-4 are withheld).
+    sec = [k for k, c in enumerate(unknown) if not small[k] and not lsoa_cell[k]]
+    n, nv = len(unknown), len(unknown) + len(sec)
+    link = np.zeros((2 * len(sec), nv))
+    for m, k in enumerate(sec):
+        link[2 * m, [k, n + m]] = [1, -5]
+        link[2 * m + 1, [k, n + m]] = [1, -1e6]
+    cons = [LinearConstraint(np.c_[a, np.zeros((len(a), len(sec)))], b, b),
+            LinearConstraint(link, np.tile([0, -np.inf], len(sec)), np.tile([np.inf, 0], len(sec)))]
+    lo0, hi0 = np.r_[lb, np.zeros(len(sec))], np.r_[ub, np.ones(len(sec))]
+
+    def solve(obj, lo=lo0, hi=hi0):
+        r = milp(obj, constraints=cons, integrality=np.ones(nv), bounds=Bounds(lo, hi), options={"mip_rel_gap": 1e9})
+        return None if r.x is None else np.round(r.x[:n])
+
+    rng = np.random.default_rng(0)
+    sols = []
+    for _ in range(4):
+        d = np.r_[rng.standard_normal(n), np.zeros(len(sec))]
+        sols += [x for x in (solve(d), solve(-d)) if x is not None]
+    assert sols, "the exported tables are inconsistent"
+    first = sols[0]
+    free = np.ptp(np.array(sols), axis=0) > 0.5
+    checked = 0
+    for k in np.flatnonzero(small & ~free):
+        below, above = hi0.copy(), lo0.copy()
+        below[k], above[k] = first[k] - 1, first[k] + 1
+        moved = (below[k] >= lo0[k] and solve(np.zeros(nv), lo0, below) is not None) or \
+                (above[k] <= hi0[k] and solve(np.zeros(nv), above, hi0) is not None)
+        assert moved or first[k] == 0, f"{unknown[k]} is pinned to {first[k]:g} by the tables together"
+        checked += 1
+    assert small.sum() > 100 and free[small].sum() + checked == small.sum()
+
+
+# ----------------------------------------------------------------- command line
+
+
+@pytest.fixture()
+def fast_cli(pack, monkeypatch):
+    """The CLI on the module's build and tables (both deterministic) in one process, so a CLI test
+    costs only its pages (the module's pack ran with a helper process)."""
+    import geo.build
+    import geo.export
+
+    result, res, _ = pack
+    monkeypatch.setattr(geo.build, "run", lambda config: result)
+    monkeypatch.setattr(geo.export, "export_tables", lambda result_, rule, **kw: res.tables)
+    helper = geo.export.Helper
+    monkeypatch.setattr(geo.export, "Helper", lambda enabled=True: helper(enabled=False))
+    return result
+
+
+def test_cli_hub_option_writes_one_hub(pack_config, fast_cli, tmp_path, capsys):
+    result = fast_cli
+    out = tmp_path / "one"
+    args = ["export", "--config", str(pack_config), "--out", str(out), "--hub", "RBKC-S", "--dpi", "30", "--date", "2026-01-05"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    steps = re.findall(r"^\[(\d+)/(\d+)\] (.*)…$", err, re.M)
+    assert [int(s[0]) for s in steps] == list(range(1, len(steps) + 1)) and {s[1] for s in steps} == {str(len(steps))}
+    assert any("hub RBKC-S map" in s[2] for s in steps)
+    assert re.search(r"^Pages:\s+4$", _run("pdfinfo", str(out / "pack.pdf")), re.M)  # cover, hub, wards, visit list
+    assert [p.name for p in (out / "maps").iterdir()] == ["RBKC-S.png"]
+    assert [p.name for p in (out / "visits").iterdir()] == ["RBKC-S.csv"]
+    tips = _tooltips((out / "map.html").read_text(encoding="utf-8"))
+    assert len(tips) == int((result.lsoa["hub_id"] == "RBKC-S").sum())
+    # the same inputs and date give the same bytes
+    again = tmp_path / "again"
+    assert main([*args[:4], str(again), *args[5:]]) == 0
+    for name in ("pack.pdf", "map.html", "tables.xlsx", "maps/RBKC-S.png", "visits/RBKC-S.csv", "tables/wards.csv"):
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_cli_unknown_hub_exits_2(pack_config, tmp_path, capsys):
+    assert main(["export", "--config", str(pack_config), "--out", str(tmp_path), "--hub", "NOPE"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown hub id 'NOPE'" in err and "WCC-BES" in err and "Traceback" not in err
+    assert main(["export", "--config", str(pack_config), "--out", str(tmp_path), "--date", "5/1/2026"]) == 2
+
+
+def test_a_spoke_is_not_a_pack_hub(pack, tmp_path):
+    from geo.export import export_pack
+
+    result, _, _ = pack
+    with pytest.raises(DataError, match="spoke"):
+        export_pack(result, tmp_path, hub="WCC-BAY", progress=False)
