@@ -3,7 +3,7 @@
 The map is the app's map without tiles. Its LSOA tooltips are rebuilt from the suppressed LSOA
 table (the same values as the exported ``tables/lsoas.csv``); the areas handed to
 :func:`geo.webmap.area_map` have their count columns blanked, so its own tooltips never see a
-raw count. Leaflet is inlined from ``geo/static/leaflet`` and every other external script and
+raw count. Leaflet is inlined from ``static/vendor`` (:mod:`geo.webassets`) and every other external script and
 style sheet is dropped, so the page works offline and loads nothing; folium's random element
 ids are renumbered so the same inputs give the same bytes.
 
@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import base64
 import html
 import re
 import warnings
@@ -28,12 +27,11 @@ import pandas as pd
 from geo.disclosure import DisclosureRule
 from geo.export_tables import ExportTables
 from geo.packpdf import fmt_value
+from geo.webassets import standalone_html
 from geo.webmap import area_map
 
-__all__ = ["map_html", "map_inputs", "render_map_html", "LEAFLET_VERSION"]
+__all__ = ["map_html", "map_inputs", "render_map_html"]
 
-STATIC = Path(__file__).resolve().parent / "static" / "leaflet"
-LEAFLET_VERSION = "1.9.3"  # the vendored copy in geo/static/leaflet (see its README)
 
 
 def _tooltip(d: pd.Series, n_areas: int) -> str:
@@ -97,7 +95,7 @@ def map_html(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[st
 
     Built with :func:`geo.webmap.area_map` (no tiles); its LSOA tooltips are replaced by
     ones from the suppressed LSOA table (the same values as the exported tables), Leaflet is
-    inlined from ``geo/static/leaflet`` and no other script or style sheet is linked.
+    inlined from ``static/vendor`` (:mod:`geo.webassets`) and no other script or style sheet is linked.
 
     Parameters
     ----------
@@ -140,36 +138,11 @@ def render_map_html(areas: gpd.GeoDataFrame, hubs, catchments, gaps, sites, lsoa
                 replaced += 1
     if replaced != keep:
         raise RuntimeError(f"web map: replaced {replaced} tooltips for {keep} LSOAs (geo.webmap.area_map changed?)")
-    page = m.get_root().render()
-    return _self_contained(page)
+    return _self_contained(m)
 
 
-def _self_contained(page: str) -> str:
-    """Inline Leaflet, drop every other external script and style sheet, renumber random element ids."""
-    css = (STATIC / "leaflet.css").read_text(encoding="utf-8")
-    for img in ("layers.png", "layers-2x.png"):
-        uri = "data:image/png;base64," + base64.b64encode((STATIC / img).read_bytes()).decode()
-        css = css.replace(f"url(images/{img})", f"url({uri})")
-    js = (STATIC / "leaflet.js").read_text(encoding="utf-8")
-    out, n_js, n_css = [], 0, 0
-    for line in page.splitlines():
-        s = line.strip()
-        if s.startswith("<script") and "src=" in s and "leaflet.js" in s and "http" in s:
-            linked = re.search(r"leaflet@([\d.]+)", s)
-            if linked and linked.group(1) != LEAFLET_VERSION:
-                raise RuntimeError(f"web map: folium links Leaflet {linked.group(1)} but geo/static/leaflet has "
-                                   f"{LEAFLET_VERSION}: update the vendored copy (see its README)")
-            out.append("<script>" + js.replace("</script", "<\\/script") + "</script>")
-            n_js += 1
-        elif s.startswith("<link") and "leaflet.css" in s and "http" in s:
-            out.append("<style>" + css + "</style>")
-            n_css += 1
-        elif (s.startswith("<script") and "src=" in s) or (s.startswith("<link") and "stylesheet" in s and "http" in s):
-            continue  # jQuery, Bootstrap, Font Awesome, awesome-markers: the map uses none of them
-        else:
-            out.append(line)
-    if n_js != 1 or n_css != 1:
-        raise RuntimeError("web map: could not inline Leaflet (folium's template changed?)")
-    text = "\n".join(out) + "\n"
+def _self_contained(m) -> str:
+    """The map as one page (Leaflet inlined by :func:`geo.webassets.standalone_html`), random element ids renumbered."""
+    text = standalone_html(m)
     ids: dict[str, str] = {}
     return re.sub(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", lambda mt: ids.setdefault(mt.group(0), f"{len(ids) + 1:032x}"), text)

@@ -21,6 +21,7 @@ False
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import folium
@@ -69,8 +70,11 @@ def standalone_html(m: folium.Map) -> str:
     """
     use_local_leaflet(m, None)
     page = m.get_root().render()
-    js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8")
+    js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     css = (LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8")
+    for img in ("layers.png", "layers-2x.png"):  # the layer control's icons, as data URIs
+        uri = "data:image/png;base64," + base64.b64encode((LEAFLET_DIR / "images" / img).read_bytes()).decode()
+        css = css.replace(f"url(images/{img})", f"url({uri})")
     page = page.replace(f'<script src="{_INLINE}/leaflet.js"></script>', f"<script>{js}</script>")
     page = page.replace(f'<link rel="stylesheet" href="{_INLINE}/leaflet.css"/>', f"<style>{css}</style>")
     if _INLINE in page:  # folium changed its tag format: fail loudly rather than ship a broken map
