@@ -67,6 +67,7 @@ __all__ = [
     "SuppressedTable",
     "SmallCount",
     "add_total_row",
+    "audit_frame",
     "suppress",
     "format_count",
     "scan_for_small_counts",
@@ -450,13 +451,7 @@ def suppress(
             display[c] = shown
             numeric[c] = pd.to_numeric(df[c], errors="coerce").astype(float).where(~m)
 
-    rows = []
-    for i in range(n):
-        for c in df.columns:
-            if mask.iat[i, df.columns.get_loc(c)]:
-                rows.append((table, keys[i], c, reason.iat[i, df.columns.get_loc(c)]))
-    audit = pd.DataFrame(rows, columns=["table", "row", "column", "reason"]).astype(
-        {"table": object, "column": object, "reason": object})
+    audit = audit_frame(table, keys, mask, reason)
     return SuppressedTable(display=display, mask=mask, reason=reason, audit=audit,
                            numeric=numeric, rule=rule)
 
@@ -624,9 +619,10 @@ def _pinned_cells(values, primary, suppressed, relations, rule, proven_int, prov
 
     ``proven_int`` / ``proven_lp`` (updated in place) hold cells already shown to have
     another feasible value in the integer problem / its linear relaxation. ``only``
-    restricts the cells attacked.
+    restricts the cells attacked. Each attack is solved on the cell's component of the
+    reader's model (:class:`geo.disclosure_attack.ReaderModel`).
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from geo.disclosure_attack import ReaderModel
 
     rels = [r for r in relations if any(suppressed[c] for c in r.cells)]
     cells = sorted({c for r in rels for c in r.cells if suppressed[c]})
@@ -639,61 +635,34 @@ def _pinned_cells(values, primary, suppressed, relations, rule, proven_int, prov
     lo_primary = 0 if rule.suppress_zero else 1
     finite = values[np.isfinite(values)]
     big = float(np.abs(finite).sum()) + t + 1.0
-    sec_cells = [c for c in cells if not primary[c]]
-    nz = len(sec_cells) if not rule.suppress_zero else 0
-    nv = len(cells) + nz
-    lb = np.zeros(nv)
-    ub = np.ones(nv)
-    for c, k in idx.items():
-        if primary[c]:
-            lb[k], ub[k] = lo_primary, t - 1
-        else:
-            lb[k], ub[k] = (t if rule.suppress_zero else 0), big
-    rows_a, rhs = [], []
+    lb = [lo_primary if primary[c] else (t if rule.suppress_zero else 0) for c in cells]
+    ub = [t - 1 if primary[c] else big for c in cells]
+    disjunctive = [] if rule.suppress_zero else [idx[c] for c in cells if not primary[c]]
+    model_rels = []
     for r in rels:
-        a = np.zeros(nv)
-        b = 0.0
+        terms, b = [], 0.0
         for c, sign in [(r.total, -1.0), *((p, 1.0) for p in r.parts)]:
             if suppressed[c]:
-                a[idx[c]] += sign
+                terms.append((idx[c], sign))
             else:
                 b -= sign * values[c]
-        rows_a.append(a)
-        rhs.append(b)
-    cons = [LinearConstraint(np.array(rows_a), rhs, rhs)]
-    if nz:  # secondary cell x is 0 (z = 0) or in [t, big] (z = 1); relaxed: x in [0, big]
-        a = np.zeros((2 * nz, nv))
-        for m, c in enumerate(sec_cells):
-            a[2 * m, idx[c]], a[2 * m, len(cells) + m] = 1.0, -t
-            a[2 * m + 1, idx[c]], a[2 * m + 1, len(cells) + m] = 1.0, -big
-        cons.append(LinearConstraint(a, np.tile([0.0, -np.inf], nz), np.tile([np.inf, 0.0], nz)))
-    bounds = Bounds(lb, ub)
-    true = np.array([values[c] for c in cells])
+        model_rels.append((terms, b))
+    model = ReaderModel.build([values[c] for c in cells], lb, ub, model_rels, disjunctive, threshold=t, big=big)
 
-    def attack(k: int, sign: float, integer: bool, proven: set) -> None:
-        obj = np.zeros(nv)
-        obj[k] = sign
-        res = milp(obj, constraints=cons, integrality=np.full(nv, 1 if integer else 0), bounds=bounds)
-        if res.x is not None:  # every cell off its true value in this solution is proven
-            off = np.abs(res.x[: len(cells)] - true) > (0.5 if integer else 1e-6)
-            proven.update(cells[m] for m in np.flatnonzero(off))
+    def prove(off, proven: set) -> bool:
+        if off is None:
+            return False
+        proven.update(cells[m] for m in off)
+        return True
 
-    def sweep(integer: bool, proven: set) -> None:
+    if len(todo) > _SWEEP_MIN:
         # a few random directions move many cells off their true values at once (cheap
         # proofs for big tables); a fixed seed keeps the result deterministic
         rng = np.random.default_rng(len(cells))
         for _ in range(_SWEEPS):
-            direction = np.zeros(nv)
-            direction[: len(cells)] = rng.standard_normal(len(cells))
+            direction = rng.standard_normal(len(cells))
             for sign in (1.0, -1.0):
-                res = milp(sign * direction, constraints=cons, bounds=bounds,
-                           integrality=np.full(nv, 1 if integer else 0))
-                if res.x is not None:
-                    off = np.abs(res.x[: len(cells)] - true) > (0.5 if integer else 1e-6)
-                    proven.update(cells[m] for m in np.flatnonzero(off))
-
-    if len(todo) > _SWEEP_MIN:
-        sweep(True, proven_int)
+                prove(model.sweep(sign * direction, integer=True), proven_int)
 
     pinned = []
     for c in todo:
@@ -701,22 +670,36 @@ def _pinned_cells(values, primary, suppressed, relations, rule, proven_int, prov
         if primary[c]:
             if c in proven_int or ub[k] - lb[k] < 0.5:
                 continue  # a "<2" cell is 1 by definition: suppressing more cannot help
-            for sign in (1.0, -1.0):
-                attack(k, sign, True, proven_int)
-                if c in proven_int:
-                    break
-            else:
+            # an integer table the reader must accept with this cell below, else above, its value
+            if not any(prove(model.other_value(k, below), proven_int) and c in proven_int for below in (True, False)):
                 pinned.append(c)
         else:
             if c in proven_int or c in proven_lp:
                 continue
-            for sign in (1.0, -1.0):
-                attack(k, sign, False, proven_lp)
-                if c in proven_lp:
-                    break
-            else:
+            if not any(prove(model.extreme(k, sign, integer=False), proven_lp) and c in proven_lp for sign in (1.0, -1.0)):
                 pinned.append(c)
     return pinned
+
+
+def audit_frame(table: str, keys: Sequence[Hashable], mask: pd.DataFrame, reason: pd.DataFrame) -> pd.DataFrame:
+    """One row per withheld cell, in row then column order: ``table, row, column, reason``.
+
+    Examples
+    --------
+    >>> mask = pd.DataFrame({"n": [True, False], "m": [False, True]})
+    >>> reason = pd.DataFrame({"n": ["primary", ""], "m": ["", "secondary"]})
+    >>> audit_frame("t", ["a", "b"], mask, reason).values.tolist()
+    [['t', 'a', 'n', 'primary'], ['t', 'b', 'm', 'secondary']]
+    """
+    m = mask.to_numpy(dtype=bool)
+    i, j = np.nonzero(m)  # row-major: row then column order
+    audit = pd.DataFrame({
+        "table": np.full(len(i), table, dtype=object),
+        "row": pd.Index(keys)[i].to_numpy(dtype=object) if len(i) else np.array([], dtype=object),
+        "column": mask.columns.to_numpy(dtype=object)[j],
+        "reason": reason.to_numpy(dtype=object)[i, j],
+    })
+    return audit.astype({"table": object, "column": object, "reason": object})
 
 
 # --------------------------------------------------------------------------- checking

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.disclosure import CONFIDENTIAL, DisclosureRule, SuppressedTable, add_total_row
+from geo.disclosure import CONFIDENTIAL, DisclosureRule, SuppressedTable, add_total_row, audit_frame
 from geo.errors import DataError
 from geo.linked_suppression import protect
 from geo.tables_out import (
@@ -358,10 +358,7 @@ def _apply(st: SuppressedTable, key: str, cells: list[tuple[Hashable, str]], kin
             numeric[col] = pd.to_numeric(numeric[col], errors="coerce").astype(float)
             numeric.iat[i, j] = np.nan
     table_name = st.audit["table"].iat[0] if len(st.audit) else kind
-    rows = [(table_name, display[key].iat[i], col, reason.iat[i, j])
-            for i in range(len(display)) for j, col in enumerate(display.columns) if mask.iat[i, j]]
-    audit = pd.DataFrame(rows, columns=["table", "row", "column", "reason"]).astype(
-        {"table": object, "column": object, "reason": object})
+    audit = audit_frame(table_name, list(display[key]), mask, reason)
     return replace(st, display=display, mask=mask, reason=reason, numeric=numeric, audit=audit)
 
 

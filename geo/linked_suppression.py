@@ -36,8 +36,8 @@ import warnings
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+
+from geo.disclosure_attack import ReaderModel
 
 __all__ = ["protect", "pinned_cells", "close_relations"]
 
@@ -116,67 +116,44 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
     if not todo:
         return []
     idx = {c: k for k, c in enumerate(cells)}
-    n = len(cells)
-    sec = [c for c in cells if c not in primary and c not in zero_small]
-    nv = n + len(sec)
     finite = np.array([v for v in values.values() if np.isfinite(v)])
     big = float(np.abs(finite).sum()) + threshold + 1.0
-    lb, ub = np.zeros(nv), np.ones(nv)
-    for c, k in idx.items():
+    lb, ub = [], []
+    for c in cells:
         zero = c in zero_small
-        lb[k], ub[k] = ((0 if zero else 1), threshold - 1) if c in primary else ((threshold if zero else 0), big)
-    rows, cols, data, rhs = [], [], [], []
-    for r, (total, parts) in enumerate(rels):
-        b = 0.0
+        lo, hi = ((0 if zero else 1), threshold - 1) if c in primary else ((threshold if zero else 0), big)
+        lb.append(lo)
+        ub.append(hi)
+    disjunctive = [idx[c] for c in cells if c not in primary and c not in zero_small]  # "c": 0 or >= threshold
+    model_rels = []
+    for total, parts in rels:
+        terms, b = [], 0.0
         for c, sign in [(total, -1.0), *((p, 1.0) for p in parts)]:
             if c in suppressed:
-                rows.append(r)
-                cols.append(idx[c])
-                data.append(sign)
+                terms.append((idx[c], sign))
             else:
                 b -= sign * values[c]
-        rhs.append(b)
-    for m, c in enumerate(sec):  # a "c" cell is 0 (z = 0) or in [threshold, big] (z = 1)
-        r = len(rels) + 2 * m
-        rows += [r, r, r + 1, r + 1]
-        cols += [idx[c], n + m, idx[c], n + m]
-        data += [1.0, -threshold, 1.0, -big]
-    lo = np.r_[rhs, np.tile([0.0, -np.inf], len(sec))]
-    hi = np.r_[rhs, np.tile([np.inf, 0.0], len(sec))]
-    cons = LinearConstraint(sp.csr_array((data, (rows, cols)), shape=(len(rels) + 2 * len(sec), nv)), lo, hi)
-    true = np.array([values[c] for c in cells])
-    integrality = np.ones(nv)
+        model_rels.append((terms, b))
+    model = ReaderModel.build([values[c] for c in cells], lb, ub, model_rels, disjunctive, threshold=threshold, big=big)
 
-    def solve(obj, lb_=lb, ub_=ub) -> bool:
-        """A feasible integer table (first found); every cell off its true value is proven."""
-        res = milp(obj, constraints=cons, bounds=Bounds(lb_, ub_), integrality=integrality, options={"mip_rel_gap": 1e9})
-        if res.x is None:
+    def prove(off) -> bool:
+        if off is None:
             return False
-        proven.update(cells[m] for m in np.flatnonzero(np.abs(res.x[:n] - true) > 0.5))
+        proven.update(cells[m] for m in off)
         return True
 
     if len(todo) > 8:  # a few random directions prove many cells at once
-        rng = np.random.default_rng(seed + n)
+        rng = np.random.default_rng(seed + len(cells))
         for _ in range(_SWEEPS):
-            d = np.zeros(nv)
-            d[:n] = rng.standard_normal(n)
-            solve(d)
-            solve(-d)
+            d = rng.standard_normal(len(cells))
+            prove(model.sweep(d))
+            prove(model.sweep(-d))
     pinned = []
     for c in todo:
         if c in proven:
             continue
-        k = idx[c]
-        for side in (-1, 1):  # a feasible table with the cell below, then above, its true value
-            lb_, ub_ = lb.copy(), ub.copy()
-            if side < 0:
-                ub_[k] = min(ub[k], true[k] - 1)
-            else:
-                lb_[k] = max(lb[k], true[k] + 1)
-            if lb_[k] <= ub_[k] and solve(np.zeros(nv), lb_, ub_):
-                proven.add(c)
-                break
-        else:
+        # a feasible table with the cell below, then above, its true value
+        if not any(prove(model.other_value(idx[c], below)) and c in proven for below in (True, False)):
             pinned.append(c)
     return pinned
 

@@ -421,8 +421,8 @@ def score_areas(
     ...     "review_eligible": [30, 25, 20], "review_completed": [12, 24, 15],
     ...     "hub_children": [20, 60, 40]}, index=["A", "B", "C"])
     >>> s = score_areas(areas, w)
-    >>> s["priority_rank"].tolist(), s["quadrant"]["A"], s["idaci_source"]["C"]
-    ([1, 3, 2], 'high need, low engagement', 'income')
+    >>> s["priority_rank"].tolist(), s["quadrant"]["A"], s["idaci_source"]["C"]   # B, C score 0; C is engaged above the area rate
+    ([1, 2, 3], 'high need, low engagement', 'income')
     """
     spec = _spec(weights)
     comp = _components(areas, prefix_map)

@@ -1,0 +1,30 @@
+"""The examples in the docstrings of geo/ and models/ run and give what they say."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import geo
+import models
+
+MODULES = sorted(
+    f"{pkg.__name__}.{m.name}" for pkg in (geo, models) for m in pkgutil.iter_modules(pkg.__path__) if m.name != "__main__"
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, monkeypatch):
+    monkeypatch.chdir(geo.__path__[0] + "/..")  # examples name files relative to the repository
+    module = importlib.import_module(name)
+    res = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False, report=False)
+    assert res.failed == 0, f"{name}: {res.failed} of {res.attempted} docstring examples failed (run pytest --doctest-modules {name.replace('.', '/')}.py)"
+
+
+def test_examples_are_collected():
+    assert {"geo.disclosure", "geo.disclosure_attack", "models.risk"} <= set(MODULES)
+    attempted = doctest.testmod(importlib.import_module("geo.disclosure_attack"), report=False).attempted
+    assert attempted >= 4
