@@ -126,6 +126,10 @@ def _cmd_export(args) -> int:
 
     config = load_config(args.config)
     t0 = time.perf_counter()
+    if config.export.basemap is not None:  # a bad basemap fails now, not after the build
+        from geo.basemap import Basemap
+
+        Basemap.open(config.export.basemap, config.export.basemap_attribution)
     try:
         generated = dt.date.fromisoformat(args.date) if args.date else None
     except ValueError:

@@ -27,6 +27,7 @@ __all__ = [
     "Travel",
     "ModelWeights",
     "Extracts",
+    "ExportSettings",
     "load_config",
 ]
 
@@ -102,6 +103,18 @@ class Extracts:
 
 
 @dataclass(frozen=True)
+class ExportSettings:
+    """The ``[export]`` table: a local basemap GeoTIFF for the exported maps (optional).
+
+    ``basemap_attribution`` is required with ``basemap``: it is printed on every map drawn
+    over it (see :mod:`geo.basemap`).
+    """
+
+    basemap: Path | None = None
+    basemap_attribution: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the pipeline needs to know about one study area.
 
@@ -128,6 +141,8 @@ class Config:
         Extract period to analyse; ``None`` means the latest period present.
     disclosure_threshold : int
         Counts from 1 to ``threshold - 1`` are suppressed in anything shown or exported.
+    export : ExportSettings
+        Export options (a local basemap).
     """
 
     name: str
@@ -146,6 +161,7 @@ class Config:
     travel: Travel = field(default_factory=Travel)
     weights: ModelWeights = field(default_factory=ModelWeights)
     demo: dict = field(default_factory=dict)
+    export: ExportSettings = field(default_factory=ExportSettings)
 
     @property
     def root(self) -> Path:
@@ -191,7 +207,7 @@ def _weights(table: Any, default: dict[str, float], path: Path, where: str) -> d
     return out
 
 
-KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo"}
+KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -352,7 +368,32 @@ def load_config(path: str | Path) -> Config:
         travel=travel,
         weights=weights,
         demo=_demo(raw.get("demo", {}), path),
+        export=_export(raw.get("export", {}), root, path),
     )
+
+
+def _export(table: Any, root: Path, path: Path) -> ExportSettings:
+    """The ``[export]`` table: ``basemap`` (a GeoTIFF, must exist) and its ``basemap_attribution``."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [export] must be a table")
+    known = {"basemap", "basemap_attribution"}
+    unknown = set(table) - known
+    if unknown:
+        raise ConfigError(f"{path}: [export] unknown key(s) {sorted(unknown)}; expected {sorted(known)}")
+    attribution = table.get("basemap_attribution", "")
+    if not isinstance(attribution, str):
+        raise ConfigError(f"{path}: [export] basemap_attribution must be a string")
+    if not table.get("basemap"):
+        if attribution.strip():
+            raise ConfigError(f"{path}: [export] basemap_attribution is set but no basemap is named")
+        return ExportSettings()
+    basemap = _resolve(root, table["basemap"], "export.basemap", path)
+    if not basemap.is_file():
+        raise ConfigError(f"{path}: [export] basemap = {table['basemap']!r}: file not found ({basemap})")
+    if not attribution.strip():
+        raise ConfigError(f"{path}: [export] basemap_attribution is required with a basemap (its licence and "
+                          "source, printed on every map drawn over it)")
+    return ExportSettings(basemap=basemap, basemap_attribution=" ".join(attribution.split()))
 
 
 def _demo(table: Any, path: Path) -> dict:

@@ -352,8 +352,6 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
             "sites": sites, "reconciliation": reconciliation_table(result.reconciliation()),
             "disclosure": tables.audit(), "notes": notes_table(result, generated, rule, k, site_notes),
         }
-        web_and_tables = helper.submit(_write_web_and_tables, map_inputs(result, tables, sites, hub_ids, whole_area=hub is None),
-                                       out_dir / "map.html", sheets, out_dir, generated)
         lap("tables")
         pages = page_plan(hub_ids, len(tables.wards.display))
         ctx = PackContext(
@@ -393,12 +391,19 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
             "venue_notes": site_notes,
         }, indent=2) + "\n")
         paths["manifest"] = out_dir / "pack.json"
+        step("tables (tables.xlsx, tables/*.csv) and interactive map (map.html)")
+        web_inputs = map_inputs(result, tables, sites, hub_ids, whole_area=hub is None)
+        # if the helper has drawn the PNG maps it writes the web map beside the tables; else both here
+        web = helper.submit(_write_map_html, web_inputs, out_dir / "map.html") if pngs.done() else None
+        paths.update(write_tables(sheets, out_dir, generated))
+        if web is None:
+            _write_map_html(web_inputs, out_dir / "map.html")
+        else:
+            web.result()
+        lap("tables and map.html")
         step(f"hub maps (maps/*.png, {dpi} dpi)")
         paths["maps"] = [Path(p) for p in pngs.result()]
         lap("maps (waiting for the helper)")
-        step("interactive map (map.html) and tables (tables.xlsx, tables/*.csv)")
-        paths.update(web_and_tables.result())
-        lap("map.html and tables (waiting for the helper)")
     finally:
         if own_helper:
             helper.close()
@@ -423,10 +428,10 @@ def _layers(result):
         return map_layers(result)
 
 
-def _write_web_and_tables(inputs: tuple, html_path: Path, sheets: dict, out_dir: Path, generated: dt.date) -> dict:
-    """Write ``map.html`` and the tables (a helper job)."""
+def _write_map_html(inputs: tuple, html_path: Path) -> Path:
+    """Write ``map.html`` from :func:`geo.export_web.map_inputs`."""
     Path(html_path).write_text(render_map_html(*inputs), encoding="utf-8")
-    return write_tables(sheets, out_dir, generated)
+    return Path(html_path)
 
 
 def _hub_name(result, hub_id: str) -> str:

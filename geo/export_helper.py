@@ -55,13 +55,16 @@ class _Done:
     def result(self):
         return self.value
 
+    def done(self) -> bool:
+        return True
+
 
 class Helper:
     """One spawned helper process for export work that can run beside the main process.
 
-    The PNG maps, the web map and the tables' files are written there while the main process
-    suppresses the tables and draws the PDF (on two free cores a pack finishes about a
-    quarter sooner). The helper needs a few seconds to start (imports), so it gets the jobs
+    The PNG maps are drawn there while the main process suppresses the tables, draws the PDF
+    and writes the tables' files; the web map too if the helper is free by then (on two free
+    cores a pack finishes about a third sooner). The helper needs a few seconds to start (imports), so it gets the jobs
     that are submitted early and wanted late. Spawned, not forked: the helper shares no solver threads or state with its parent.
     A job that cannot run in the helper (no process could be started, or it died) runs inline.
 
@@ -82,7 +85,7 @@ class Helper:
                 self.pool = None
 
     def submit(self, fn, *args, **kwargs):
-        """Run ``fn(*args, **kwargs)`` in the helper; returns an object with ``result()``."""
+        """Run ``fn(*args, **kwargs)`` in the helper; returns an object with ``result()`` and ``done()``."""
         if self.pool is not None:
             try:
                 return _Retry(self.pool.submit(fn, *args, **kwargs), fn, args, kwargs)
@@ -113,3 +116,7 @@ class _Retry:
             return self.future.result()
         except BrokenProcessPool:
             return self.fn(*self.args, **self.kwargs)
+
+    def done(self) -> bool:
+        """Whether the job has finished (or failed): then the helper is free for another."""
+        return self.future.done()

@@ -24,13 +24,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.basemap import Basemap
 from geo.disclosure import DisclosureRule
 from geo.export_tables import ExportTables
 from geo.packpdf import fmt_value
 from geo.webassets import standalone_html
-from geo.webmap import area_map
+from geo.webmap import Attribution, area_map
 
-__all__ = ["map_html", "map_inputs", "render_map_html"]
+__all__ = ["map_html", "map_inputs", "render_map_html", "add_basemap"]
 
 
 
@@ -87,7 +88,9 @@ def map_inputs(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[
     if len(sites):
         named = sites.assign(name=[f"{n} (for {h})" for n, h in zip(sites["name"], sites["hub_id"])])
         pts = gpd.GeoDataFrame(named, geometry=gpd.points_from_xy(named["lon"], named["lat"]), crs=4326).to_crs(27700)
-    return areas, result.hubs, catch, gaps, pts, tables.lsoa.display, DisclosureRule.from_config(result.config)
+    export = result.config.export
+    basemap = Basemap.open(export.basemap, export.basemap_attribution) if export.basemap is not None else None
+    return areas, result.hubs, catch, gaps, pts, tables.lsoa.display, DisclosureRule.from_config(result.config), basemap
 
 
 def map_html(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[str], *, whole_area: bool = True) -> str:
@@ -116,11 +119,12 @@ def map_html(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[st
 
 
 def render_map_html(areas: gpd.GeoDataFrame, hubs, catchments, gaps, sites, lsoa_display: pd.DataFrame,
-                    rule: DisclosureRule) -> str:
+                    rule: DisclosureRule, basemap: Basemap | None = None) -> str:
     """:func:`map_html` from its parts (what a helper process is sent).
 
     ``areas`` are the LSOAs to show (their count columns already blanked), ``sites`` the
-    suggested venues as EPSG:27700 points, ``lsoa_display`` the suppressed LSOA table.
+    suggested venues as EPSG:27700 points, ``lsoa_display`` the suppressed LSOA table,
+    ``basemap`` a local GeoTIFF shown under the areas as an image layer (with its attribution).
     """
     keep = len(areas)
     with warnings.catch_warnings():
@@ -138,7 +142,29 @@ def render_map_html(areas: gpd.GeoDataFrame, hubs, catchments, gaps, sites, lsoa
                 replaced += 1
     if replaced != keep:
         raise RuntimeError(f"web map: replaced {replaced} tooltips for {keep} LSOAs (geo.webmap.area_map changed?)")
+    if basemap is not None:
+        add_basemap(m, basemap, tuple(areas.to_crs(4326).total_bounds))
     return _self_contained(m)
+
+
+def add_basemap(m, basemap: Basemap, bounds: tuple[float, float, float, float]) -> bool:
+    """Put ``basemap`` under the map's areas as one image (embedded, offline) and add its attribution.
+
+    ``bounds`` = ``(west, south, east, north)`` in degrees (padded by 10%). Returns False (and
+    adds nothing) when the basemap does not cover them.
+    """
+    import folium
+
+    w, s, e, n = bounds
+    pad_x, pad_y = 0.1 * (e - w), 0.1 * (n - s)
+    got = basemap.web_overlay((w - pad_x, s - pad_y, e + pad_x, n + pad_y))
+    if got is None:
+        return False
+    image, corners = got
+    folium.map.CustomPane("basemap", z_index=250).add_to(m)  # above tiles (200), under the areas (400)
+    folium.raster_layers.ImageOverlay(image, bounds=corners, name="Basemap", pane="basemap", interactive=False).add_to(m)
+    Attribution(f"Basemap: {basemap.attribution}").add_to(m)
+    return True
 
 
 def _self_contained(m) -> str:

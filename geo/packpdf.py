@@ -33,7 +33,6 @@ from geo.disclosure import DisclosureRule  # noqa: E402
 from geo.export_tables import ExportTables  # noqa: E402
 from geo.printmap import MapLayers, attribution_lines, draw_hub_map, legend_handles, plain  # noqa: E402
 from geo.visits import postcode_sectors  # noqa: E402
-from geo.webmap import ATTRIBUTION  # noqa: E402
 
 __all__ = ["PAGE_SIZE", "Column", "PackContext", "draw_table", "cover_page", "hub_page", "ward_pages", "ward_page_count",
            "visit_page", "key_figures", "text_width", "wrap_to", "WARD_ROWS_PER_PAGE", "fmt_value"]
@@ -282,7 +281,7 @@ def _page(ctx: PackContext, title: str, subtitle: str, page_no: int, *, footer_a
     fig.text(0.975, 0.014, foot, fontsize=6.5, ha="right", va="center", color=GREY)
     if footer_attribution:
         fig.text(0.025, 0.034, CONVENTION, fontsize=5.5, va="center", color=GREY)
-        fig.text(0.025, 0.02, attribution_lines(ATTRIBUTION).replace("\n", "  ·  "), fontsize=5.5, va="center", color=GREY)
+        fig.text(0.025, 0.02, attribution_lines(ctx.layers.attribution).replace("\n", "  ·  "), fontsize=5.5, va="center", color=GREY)
     return fig
 
 
@@ -397,7 +396,7 @@ def cover_page(ctx: PackContext) -> plt.Figure:
     ]
     fig.text(0.53, col_top, "How to read this pack", fontsize=11, fontweight="bold", va="top")
     _paragraphs(fig, 0.53, col_top - 0.035, 0.42, bullets, 8, bullet=True)
-    fig.text(0.05, 0.045, attribution_lines(ATTRIBUTION).replace("\n", "  ·  "), fontsize=6.5, va="center", color=GREY)
+    fig.text(0.05, 0.045, attribution_lines(ctx.layers.attribution).replace("\n", "  ·  "), fontsize=6.5, va="center", color=GREY)
     fig.text(0.05, 0.027, "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail "
              "data © Royal Mail copyright and database right 2025; National Statistics data © Crown copyright and database "
              "right 2025.", fontsize=6.5, va="center", color=GREY)
@@ -492,7 +491,7 @@ def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> plt.Figure:
     lax.legend(handles=legend_handles(ctx.layers, venues=len(venues) > 0), loc="upper left", fontsize=6,
                title="Priority score\n(quantile classes)", title_fontsize=6.5, frameon=False, alignment="left",
                handlelength=1.8, handleheight=1.2, borderaxespad=0, labelspacing=0.55)
-    fig.text(0.025, 0.342, attribution_lines(ATTRIBUTION), fontsize=5.5, va="top", color=GREY, linespacing=1.35)
+    fig.text(0.025, 0.342, attribution_lines(ctx.layers.attribution), fontsize=5.5, va="top", color=GREY, linespacing=1.35)
     # key figures
     fig.text(0.615, 0.895, "Key figures", fontsize=10, fontweight="bold", va="center")
     y = 0.866

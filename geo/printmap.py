@@ -28,11 +28,13 @@ matplotlib.use("Agg")
 import geopandas as gpd  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.colors import to_rgba_array  # noqa: E402
 from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Patch, PathPatch, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 
+from geo.basemap import Basemap  # noqa: E402
 from geo.webmap import ATTRIBUTION, LAYERS, classify  # noqa: E402
 
 __all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles", "scale_bar", "north_arrow",
@@ -79,6 +81,8 @@ class MapLayers:
         Catchment polygons (``hub_id``) and gap polygons (``hub_id, gap_type``).
     hubs : GeoDataFrame or None
         ``hub_id, name, site_type`` points.
+    basemap : geo.basemap.Basemap or None
+        A local GeoTIFF drawn under the areas (the config's ``[export] basemap``).
     """
 
     lsoa: gpd.GeoDataFrame
@@ -89,6 +93,14 @@ class MapLayers:
     catchments: gpd.GeoDataFrame | None
     gaps: gpd.GeoDataFrame | None
     hubs: gpd.GeoDataFrame | None
+    basemap: Basemap | None = None
+
+    @property
+    def attribution(self) -> str:
+        """The maps' attribution: the boundaries' and IoD's, and the basemap's if there is one."""
+        if self.basemap is None:
+            return ATTRIBUTION
+        return f"{ATTRIBUTION} Basemap: {self.basemap.attribution.rstrip('.')}."
 
 
 def map_layers(result) -> MapLayers:
@@ -119,7 +131,10 @@ def map_layers(result) -> MapLayers:
     if "hub_id" not in areas.columns:
         areas["hub_id"] = None
     wards = gpd.GeoDataFrame(result.wards[["ward_code", "ward_name"]], geometry=result.wards.geometry.to_numpy(), crs=27700)
-    return MapLayers(areas, labels, colours, bool((cls < 0).any()), wards, result.catchments(), result.gaps(), result.hubs)
+    export = result.config.export
+    basemap = Basemap.open(export.basemap, export.basemap_attribution) if export.basemap is not None else None
+    return MapLayers(areas, labels, colours, bool((cls < 0).any()), wards, result.catchments(), result.gaps(), result.hubs,
+                     basemap)
 
 
 def _num(v: float) -> str:
@@ -224,13 +239,21 @@ def _polygon_path(geom) -> MplPath:
     return MplPath.make_compound_path(*rings) if rings else MplPath(np.zeros((0, 2)))
 
 
-def _fill(ax, geoms, facecolor, *, edgecolor="none", linewidth=0.0, zorder=1, hatch=None) -> None:
+def _basemap_width(ax) -> int:
+    """Pixels across a map's axes at 300 dpi (capped): the basemap is read at print resolution."""
+    bbox = ax.get_position()
+    return int(min(3000, max(600, bbox.width * ax.figure.get_size_inches()[0] * 300)))
+
+
+def _fill(ax, geoms, facecolor, *, edgecolor="none", linewidth=0.0, zorder=1, hatch=None, alpha=None) -> None:
     """Add polygons as one collection (no per-call redraws, unlike GeoSeries.plot)."""
     patches = [PathPatch(_polygon_path(g)) for g in geoms if g is not None and not g.is_empty]
     if not patches:
         return
     coll = PatchCollection(patches, facecolor=facecolor, edgecolor=edgecolor, linewidth=linewidth, zorder=zorder,
                            match_original=False)
+    if alpha is not None:  # translucent fills, opaque edges
+        coll.set_facecolor(to_rgba_array(facecolor, alpha=alpha))
     if hatch:
         coll.set_hatch(hatch)
     ax.add_collection(coll)
@@ -289,8 +312,11 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
     areas = _in_view(layers.lsoa, extent)
     inside = (areas["hub_id"] == hub_id).to_numpy()
     geoms = areas.geometry.simplify(tol)
-    _fill(ax, geoms[~inside], COLOURS["outside"], edgecolor="white", linewidth=0.3, zorder=1)
-    _fill(ax, geoms[inside], list(areas["fill"][inside]), edgecolor="#7a7a7a", linewidth=0.25, zorder=2)
+    # over a basemap the areas are translucent so that streets and places show through
+    under = layers.basemap is not None and layers.basemap.draw(ax, extent, width=_basemap_width(ax), zorder=0)
+    _fill(ax, geoms[~inside], COLOURS["outside"], edgecolor="white", linewidth=0.3, zorder=1, alpha=0.45 if under else None)
+    _fill(ax, geoms[inside], list(areas["fill"][inside]), edgecolor="#7a7a7a", linewidth=0.25, zorder=2,
+          alpha=0.72 if under else None)
     gaps = layers.gaps
     if gaps is not None and len(gaps):
         g = gaps[gaps["hub_id"] == hub_id]
@@ -346,7 +372,7 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
 
 
 def hub_map_figure(layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *, title: str = "",
-                   subtitle: str = "", synthetic: bool = False, attribution: str = ATTRIBUTION) -> plt.Figure:
+                   subtitle: str = "", synthetic: bool = False, attribution: str | None = None) -> plt.Figure:
     """A stand-alone hub map (for ``maps/<hub_id>.png``): map, legend, title and attribution.
 
     Examples
@@ -368,7 +394,8 @@ def hub_map_figure(layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | No
     if synthetic:
         fig.text(0.985, 0.955, " SYNTHETIC DATA ", fontsize=10, fontweight="bold", color="white", ha="right", va="center",
                  bbox={"facecolor": "#c0392b", "edgecolor": "none", "pad": 3})
-    fig.text(0.02, 0.05, attribution_lines(attribution), fontsize=5.5, va="center", color="#333333", linespacing=1.4)
+    fig.text(0.02, 0.05, attribution_lines(layers.attribution if attribution is None else attribution), fontsize=5.5,
+             va="center", color="#333333", linespacing=1.4)
     return fig
 
 
