@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import copy
 import os
 import sys
 from dataclasses import replace
@@ -24,7 +23,7 @@ from geo.disclosure import DisclosureRule
 from geo.errors import DataError, ValidationError
 from geo.sites import suggest_sites
 from geo.webassets import static_url
-from geo.webmap import LAYERS, area_map
+from geo.webmap import LAYERS, MapBase, layer_map, map_base, site_markers
 
 REPO = Path(__file__).resolve().parent
 
@@ -42,6 +41,19 @@ def _cli_configs() -> list[str]:
 def load_prepared(config_path: str, mtime: float) -> Prepared:
     """Load → validate → join, once per config file (and again when it changes)."""
     return prepare(load_config(config_path))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_choices(config_path: str, mtime: float) -> dict:
+    """The options of the study area's controls: local authorities, hubs, venue types (once per config)."""
+    prepared = load_prepared(config_path, mtime)
+    return {"las": views.la_names(prepared), "hubs": views.hub_names(prepared), "venue_types": views.venue_types(prepared)}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_venue_names(config_path: str, mtime: float, types: tuple) -> dict:
+    """Venues of these types that can be forced in or out: ``{venue_id: label}``."""
+    return views.venue_names(load_prepared(config_path, mtime), list(types))
 
 
 @st.cache_resource(show_spinner="Scoring areas and drawing catchments…", max_entries=16)
@@ -62,27 +74,57 @@ def load_sites(config_path: str, mtime: float, need: tuple, engagement: tuple, m
     return suggest_sites(result, k=k, venue_types=types, force_in=force_in, force_out=force_out)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def load_polygons(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float):
+    """Hub catchments and catchment gaps of a build (dissolved once, not per selection)."""
+    return views.polygons(load_result(config_path, mtime, need, engagement, mode, minutes))
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
 def load_view(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
               level: str, las: tuple, hubs: tuple) -> views.View:
     """The areas, catchments and gaps the user selected (cached per selection)."""
     result = load_result(config_path, mtime, need, engagement, mode, minutes)
-    return views.filter_view(result, level=level, las=las, hubs=hubs)
+    return views.filter_view(result, level=level, las=las, hubs=hubs,
+                             polygons=load_polygons(config_path, mtime, need, engagement, mode, minutes))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def build_map(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
-              k: int, types: tuple, force_in: tuple, force_out: tuple, layer: str, level: str,
-              las: tuple, hubs: tuple, base_url: str):
-    """Build the folium map once per combination of controls (cached; copy before rendering)."""
+@st.cache_resource(show_spinner=False, max_entries=16)
+def load_map_base(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
+                  level: str) -> MapBase:
+    """Every area of the study area ready for the web map (simplified, reprojected, tooltips), once per build and level."""
     result = load_result(config_path, mtime, need, engagement, mode, minutes)
+    catchments, gaps = load_polygons(config_path, mtime, need, engagement, mode, minutes)
+    return map_base(result.lsoa if level == "lsoa" else result.wards, level=level, hubs=result.hubs,
+                    catchments=catchments, gaps=gaps, rule=DisclosureRule(result.config.disclosure_threshold))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def load_site_markers(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
+                      k: int, types: tuple, force_in: tuple, force_out: tuple):
+    """The suggested venues as map markers (cached per choice of venues)."""
     sites = load_sites(config_path, mtime, need, engagement, mode, minutes, k, types, force_in, force_out)
-    view = load_view(config_path, mtime, need, engagement, mode, minutes, level, las, hubs)
-    return area_map(
-        view.areas, layer=layer, level=level, hubs=view.hubs, catchments=view.catchments, gaps=view.gaps,
-        sites=views.sites_frame(sites, view), rule=DisclosureRule(result.config.disclosure_threshold),
-        leaflet_prefix=static_url(base_url),
-    )
+    return site_markers(views.sites_frame(sites))
+
+
+def map_parts(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
+              k: int, types: tuple, force_in: tuple, force_out: tuple, layer: str, level: str,
+              las: tuple, hubs: tuple, base_url: str) -> dict:
+    """The arguments of :func:`geo.webmap.layer_map` for a combination of controls, from cached parts.
+
+    Changing the layer only reclassifies and recolours the areas; changing the selection only
+    takes other rows of the cached :class:`geo.webmap.MapBase`; changing the venues only moves
+    the markers.
+    """
+    key = (config_path, mtime, need, engagement, mode, minutes)
+    view = load_view(*key, level, las, hubs)
+    return {"base": views.view_map_base(load_map_base(*key, level), view), "layer": layer,
+            "sites": load_site_markers(*key, k, types, force_in, force_out), "leaflet_prefix": static_url(base_url)}
+
+
+def build_map(*map_key):
+    """A new folium map for a combination of controls (cheap: the slow parts are cached)."""
+    return layer_map(**map_parts(*map_key))
 
 
 MAP_HEIGHT = 620
@@ -91,7 +133,7 @@ MAP_RETURNS = ["last_active_drawing"]  # only a click on an area reruns the app 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def map_component_args(*map_key) -> dict | None:
-    """What ``st_folium`` sends to its component for a cached map, computed once per map.
+    """What ``st_folium`` sends to its component for a map, computed once per combination of controls.
 
     ``st_folium`` re-renders the whole map (hundreds of kB of GeoJSON) on every rerun and alters
     the map it renders; capturing its component arguments once keeps reruns fast. Returns
@@ -105,7 +147,7 @@ def map_component_args(*map_key) -> dict | None:
     real = streamlit_folium._component_func
     streamlit_folium._component_func = lambda **kwargs: captured.update(kwargs)
     try:
-        st_folium(copy.deepcopy(build_map(*map_key)), height=MAP_HEIGHT, use_container_width=True, render=False,
+        st_folium(build_map(*map_key), height=MAP_HEIGHT, use_container_width=True, render=False,
                   returned_objects=MAP_RETURNS, key="map")
     finally:
         streamlit_folium._component_func = real
@@ -117,10 +159,54 @@ def show_map(map_key: tuple):
     import streamlit_folium
 
     args = map_component_args(*map_key)
-    if args is None:  # st_folium alters the map it renders: give it a copy of the cached map
-        return st_folium(copy.deepcopy(build_map(*map_key)), height=MAP_HEIGHT, use_container_width=True,
+    if args is None:
+        return st_folium(build_map(*map_key), height=MAP_HEIGHT, use_container_width=True,
                          render=False, returned_objects=MAP_RETURNS, key="map")
     return streamlit_folium._component_func(**args)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def load_pack(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
+              k: int, hub: str | None, generated: str) -> bytes:
+    """The ILT pack (zip bytes) of the build the app shows, made once per combination (it takes ~10 s)."""
+    import datetime as dt
+
+    from geo.packzip import pack_zip
+
+    result = load_result(config_path, mtime, need, engagement, mode, minutes)
+    return pack_zip(result, hub=hub, k=k, generated=dt.date.fromisoformat(generated))
+
+
+def pack_offer(key: tuple, k: int, hubs: list[str], result) -> views.PackOffer | None:
+    """The ILT pack for the current controls: one hub's if exactly one hub is selected, else every hub's.
+
+    The pack last prepared in this session is kept in ``st.session_state`` (and every pack in
+    :func:`load_pack`'s cache), so it stays offered until a control it depends on changes.
+    """
+    import datetime as dt
+
+    from geo.packzip import pack_file_name
+
+    n_hubs = 0 if result.hubs is None else int((result.hubs["site_type"] == "hub").sum())
+    if not n_hubs:
+        return None
+    hub = hubs[0] if len(hubs) == 1 else None
+    pack_key = (*key, k, hub)
+    held = st.session_state.get("ilt_pack")  # (pack key, generation date, zip bytes)
+    held = held if held and held[0] == pack_key else None
+
+    def prepare() -> bytes:
+        from geo.export import generation_date
+
+        generated = generation_date().isoformat()
+        zipped = load_pack(*pack_key, generated)
+        st.session_state["ilt_pack"] = (pack_key, generated, zipped)
+        return zipped
+
+    return views.PackOffer(
+        covers=f"hub {hub} only" if hub else f"all {n_hubs} hubs", prepare=prepare,
+        file_name=lambda suffix: pack_file_name(result.config.slug, hub, dt.date.fromisoformat(held[1]), suffix),
+        data=held[2] if held else None)
 
 
 @st.cache_data(show_spinner="Applying disclosure control…", max_entries=64)
@@ -166,10 +252,9 @@ def main() -> None:
         config_path = st.selectbox("Study area", list(configs), format_func=lambda p: configs[p], key="config",
                                    on_change=_reset_study_area_controls)
     try:
-        cfg = load_config(config_path)
         mtime = Path(config_path).stat().st_mtime
-        prepared = load_prepared(config_path, mtime)
-    except (ConfigError, DataError, ValidationError) as err:
+        cfg = load_prepared(config_path, mtime).config
+    except (ConfigError, DataError, ValidationError, OSError) as err:
         st.error(f"The study area could not be loaded:\n\n{err}")
         st.stop()
 
@@ -178,9 +263,10 @@ def main() -> None:
                    "seeded generator, keyed on real LSOAs. No real child is counted.", icon="⚠️")
 
     with st.sidebar:
-        la_names = views.la_names(prepared)
+        choices = load_choices(config_path, mtime)
+        la_names = choices["las"]
         las = st.multiselect("Local authorities", list(la_names), default=list(la_names), format_func=la_names.get, key="las")
-        hub_ids = views.hub_names(prepared)
+        hub_ids = choices["hubs"]
         hubs = st.multiselect("Hubs (catchments)", list(hub_ids), default=[], format_func=hub_ids.get, key="hubs",
                               help="Leave empty for all hubs")
         level = st.radio("Geography", ["lsoa", "ward"], format_func={"lsoa": "LSOA", "ward": "Ward"}.get, horizontal=True, key="level")
@@ -196,9 +282,9 @@ def main() -> None:
         mode = st.selectbox("Travel mode", modes, index=modes.index(cfg.travel.mode), key="mode")
         minutes = float(st.slider("Threshold (minutes)", 5, 60, int(cfg.travel.threshold_minutes), 5, key="minutes"))
         k = int(st.slider("Number of venues to suggest (k)", 1, 15, 5, key="k"))
-        venue_types = views.venue_types(prepared)
+        venue_types = choices["venue_types"]
         types = st.multiselect("Venue types", venue_types, default=venue_types, key="types")
-        venue_names = views.venue_names(prepared, types)
+        venue_names = load_venue_names(config_path, mtime, tuple(types))
         force_in = st.multiselect("Force venues in", list(venue_names), format_func=venue_names.get, key="force_in")
         force_out = st.multiselect("Exclude venues", [v for v in venue_names if v not in force_in], format_func=venue_names.get, key="force_out")
 
@@ -209,6 +295,10 @@ def main() -> None:
     sites = load_sites(*key, *venue_key)
     view = load_view(*key, *selection)
     rule = DisclosureRule(result.config.disclosure_threshold)
+    if view.areas.empty:
+        st.warning("No area is in both the chosen local authorities and the chosen hub catchments: "
+                   "change the local authorities or the hubs.")
+        st.stop()
 
     st.markdown(f"### Family Hub outreach · {html.escape(result.config.name)}")
     views.headline(st, result, view, sites, rule)
@@ -216,7 +306,6 @@ def main() -> None:
     # only the open tab is computed (on_change="rerun" tracks which one it is)
     tab_map, tab_priority, tab_wards, tab_hubs, tab_charts, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
     map_key = (*key, *venue_key, layer, level, selection[1], selection[2], st.get_option("server.baseUrlPath"))
-    m = build_map(*map_key)
     if tab_map.open:
         with tab_map:
             clicked = show_map(map_key)
@@ -237,7 +326,8 @@ def main() -> None:
     if tab_data.open:
         with tab_data:
             views.data_page(st, result)
-    views.downloads(st, result, view, sites, m, rule)
+    parts = map_parts(*map_key)  # cached parts: the map for the HTML download is built only if asked for
+    views.downloads(st, result, view, sites, lambda: layer_map(**parts), rule, pack=pack_offer(key, k, hubs, result))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +20,11 @@ import pandas as pd
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, format_count
 from geo.fetch import public_paths
+from geo.reproject import to_crs
 from geo.tables_out import for_display, hub_table, lsoa_table_out, suppressed_table, ward_table_out, xlsx_bytes
+from geo.webmap import MapBase
 
-__all__ = ["View", "filter_view", "available_configs"]
+__all__ = ["View", "PackOffer", "filter_view", "polygons", "view_map_base", "available_configs"]
 
 
 @dataclass
@@ -94,8 +97,16 @@ def venue_names(prepared, types) -> dict[str, str]:
     return dict(zip(v["venue_id"], v["name"] + " (" + v["type"] + ")"))
 
 
-def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = ()) -> View:
-    """Select LSOAs by local authority and hub catchment; wards follow their LSOAs."""
+def polygons(result) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """The build's hub catchments and catchment gaps (dissolved: worth computing once per build)."""
+    return result.catchments(), result.gaps()
+
+
+def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = (), polygons: tuple | None = None) -> View:
+    """Select LSOAs by local authority and hub catchment; wards follow their LSOAs.
+
+    ``polygons`` is :func:`polygons` of the same build, if already computed.
+    """
     lsoa = result.lsoa
     keep = np.ones(len(lsoa), dtype=bool)
     if las:
@@ -107,8 +118,7 @@ def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = ()) -> Vie
         areas = result.wards[result.wards["ward_code"].isin(sel["ward_code"])]
     else:
         areas = sel
-    catch = result.catchments()
-    gaps = result.gaps()
+    catch, gaps = polygons if polygons is not None else (result.catchments(), result.gaps())
     if catch is not None:
         catch = catch[catch["hub_id"].isin(sel["hub_id"])]
     if gaps is not None:
@@ -116,9 +126,22 @@ def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = ()) -> Vie
     return View(areas, sel, result.hubs, catch, gaps, level)
 
 
-def sites_frame(sites, view: View) -> gpd.GeoDataFrame:
+def sites_frame(sites, view: View | None = None) -> gpd.GeoDataFrame:
+    """The suggested venues as EPSG:27700 points (``view`` is not used: any view shows every venue)."""
     t = sites.table
-    return gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["lon"], t["lat"]), crs=4326).to_crs(27700)
+    return to_crs(gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["lon"], t["lat"]), crs=4326), 27700)
+
+
+def view_map_base(base: MapBase, view: View) -> MapBase:
+    """The rows of a whole-study-area :class:`geo.webmap.MapBase` that ``view`` shows.
+
+    ``base`` must come from the frames ``view`` was filtered from (the build's LSOAs or wards
+    and :func:`polygons`): then ``layer_map(view_map_base(base, view), layer)`` is the same
+    map as :func:`geo.webmap.area_map` draws from the view.
+    """
+    return base.take(view.areas.index,
+                     None if view.catchments is None else view.catchments.index,
+                     None if view.gaps is None else view.gaps.index)
 
 
 def _text(value) -> str:
@@ -333,17 +356,43 @@ def download_tables(result, view: View, sites, rule: DisclosureRule) -> dict[str
     return sheets
 
 
-def downloads(st, result, view: View, sites, m, rule: DisclosureRule, pack=None) -> None:
-    """Download buttons: tables as CSV and XLSX (suppressed), the areas as GeoPackage, the map as HTML.
+@dataclass
+class PackOffer:
+    """The ILT pack in the downloads panel: prepared on request (it takes 10-20 s), then offered.
+
+    Attributes
+    ----------
+    covers : str
+        What the pack covers, e.g. ``"all 5 hubs"`` or ``"hub WCC-QPK only"``.
+    prepare : callable
+        Makes (or fetches from a cache) the pack's zip bytes; called when the user asks.
+    file_name : callable
+        ``file_name(suffix)``: the download's file name for ``"zip"`` or ``"pdf"``.
+    data : bytes or None
+        The zip, if already prepared for the current controls.
+    """
+
+    covers: str
+    prepare: Callable[[], bytes]
+    file_name: Callable[[str], str]
+    data: bytes | None = None
+
+
+def downloads(st, result, view: View, sites, m, rule: DisclosureRule, pack: PackOffer | None = None) -> None:
+    """Download buttons: tables as CSV and XLSX (suppressed), the areas as GeoPackage, the map as HTML, the ILT pack.
 
     Files are made only when a button is clicked (deferred callables), so changing a control
-    does not rebuild them. ``pack`` is an optional callable returning the ILT pack (zip bytes).
+    does not rebuild them. ``m`` is the map shown (a folium map, or a callable returning a new
+    one). ``pack`` offers the ILT pack: a "Prepare ILT pack" button runs ``pack.prepare`` (with a
+    spinner) and reruns the page, which then offers the zip and its PDF (``pack.data``).
     """
     import copy
 
+    from geo.packzip import read_member
     from geo.webassets import standalone_html
 
     tables = lambda: download_tables(result, view, sites, rule)  # noqa: E731
+    map_copy = m if callable(m) else (lambda: copy.deepcopy(m))
     with st.sidebar:
         st.header("Downloads")
         st.caption("Counts 1-4 are shown as <5 and rates from them as c in every download.")
@@ -355,11 +404,26 @@ def downloads(st, result, view: View, sites, m, rule: DisclosureRule, pack=None)
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx", on_click="ignore")
         st.download_button("Areas (GeoPackage)", lambda: _gpkg_bytes(view, rule), "areas.gpkg",
                            "application/geopackage+sqlite3", key="dl_gpkg", on_click="ignore")
-        st.download_button("Map (HTML, works offline)", lambda: standalone_html(copy.deepcopy(m)).encode("utf-8"),
+        st.download_button("Map (HTML, works offline)", lambda: standalone_html(map_copy()).encode("utf-8"),
                            "map.html", "text/html", key="dl_map", on_click="ignore")
-        if pack is not None:
-            st.download_button("ILT map pack (PDF, PNG maps, tables; zip)", pack, "ilt_pack.zip", "application/zip",
-                               key="dl_pack", on_click="ignore")
+        if pack is None:
+            return
+        st.subheader("ILT map pack")
+        st.caption(f"For {pack.covers}: A4 PDF (cover, a page per hub with its map, ward summary, visit lists), "
+                   "300 dpi hub maps, offline map.html and the tables, zipped. Uses the weights, travel mode and "
+                   "minutes chosen here, and suggests k venues per hub (of any type); every count under disclosure control.")
+        data = pack.data
+        if data is None:
+            if st.button("Prepare ILT pack", key="pack_prepare", icon=":material/picture_as_pdf:",
+                         help="Takes 10-20 seconds; then download the zip or the PDF."):
+                with st.spinner("Preparing the ILT pack: maps, PDF pages and tables…"):
+                    pack.prepare()
+                st.rerun()  # the page again, now offering the pack instead of the button
+        else:
+            st.download_button("ILT pack (zip)", lambda: data, pack.file_name("zip"), "application/zip",
+                               key="dl_pack", on_click="ignore", type="primary")
+            st.download_button("ILT pack (PDF only)", lambda: read_member(data, "pack.pdf"), pack.file_name("pdf"),
+                               "application/pdf", key="dl_pack_pdf", on_click="ignore")
 
 
 def _gpkg_bytes(view: View, rule: DisclosureRule) -> bytes:

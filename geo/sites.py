@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from geo.errors import DataError
+from geo.reproject import to_crs
 from geo.travel import travel_minutes
 from models.siting import CoverageInstance, MaxCoverage, SetCover, SetCoverResult, SitingResult
 
@@ -105,7 +106,7 @@ class _Context:
     def latlon(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """WGS84 latitude and longitude of the venues at positions ``pos``."""
         if self._wgs is None:
-            wgs = gpd.GeoSeries(self.venues.geometry.array, crs=27700).to_crs(4326)
+            wgs = to_crs(gpd.GeoSeries(self.venues.geometry.array, crs=27700), 4326)  # no new PROJ set-up per app rerun
             self._wgs = (wgs.y.to_numpy(), wgs.x.to_numpy())
         return self._wgs[0][pos], self._wgs[1][pos]
 

@@ -2,11 +2,17 @@
 
 Analysis stays in EPSG:27700; geometry is simplified there and converted to EPSG:4326 only
 for the web. Every name shown is HTML-escaped and every small count suppressed.
+
+:func:`area_map` draws a map in one call. It is :func:`map_base` (the work that does not depend
+on the layer shown: simplification, reprojection, tooltips, hub positions), then
+:func:`layer_map` (classes, colours, legend, markers): the app keeps the base per study area and
+geography level and only recolours it when the user changes the layer.
 """
 
 from __future__ import annotations
 
 import html
+import warnings
 from dataclasses import dataclass
 
 import folium
@@ -14,12 +20,13 @@ import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement, Template
+from branca.element import Element, Figure, MacroElement, Template
 
 from geo.disclosure import DisclosureRule, format_count
+from geo.reproject import to_crs
 from geo.webassets import use_local_leaflet
 
-__all__ = ["LAYERS", "Layer", "to_web", "classify", "area_map", "ATTRIBUTION"]
+__all__ = ["LAYERS", "Layer", "to_web", "classify", "area_map", "MapBase", "map_base", "layer_map", "site_markers", "ATTRIBUTION"]
 
 ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
@@ -79,7 +86,7 @@ def to_web(gdf: gpd.GeoDataFrame, tolerance: float = 8.0, precision: int = 5) ->
     out = gdf.copy()
     if tolerance > 0:
         out["geometry"] = out.geometry.simplify(tolerance, preserve_topology=True)
-    out = out.to_crs(4326)
+    out = to_crs(out, 4326)
     out["geometry"] = shapely.set_precision(out.geometry.to_numpy(), 10 ** -precision)
     return out
 
@@ -173,6 +180,86 @@ class Attribution(MacroElement):
         self.text = html.escape(text)
 
 
+class _Text(Element):
+    """Rendered output put into the page as it is.
+
+    branca's ``MacroElement.render`` wraps each piece it renders in ``Element(text)``, which
+    compiles the text as a Jinja template only to render it back: slow for a layer's GeoJSON
+    (hundreds of kB), and it would evaluate Jinja syntax in the data (an area or venue named
+    ``{{ ... }}``) when the page is rendered. This gives back the text as Jinja would for text
+    without Jinja syntax (which drops one trailing newline).
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Text"
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _Verbatim(MacroElement):
+    """``MacroElement.render`` with the rendered pieces added as :class:`_Text`.
+
+    Mixed in after a folium class (``class X(folium.GeoJson, _Verbatim)``), it takes the place of
+    ``MacroElement.render`` at the end of that class's ``render`` chain; everything else is
+    folium's. Style values that are elements (folium's ``{{'name'}}`` substitution) are not
+    supported: nothing here uses them.
+    """
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
+        module = self._template.module.__dict__
+        for part, holder in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = module.get(part)
+            if macro is not None:
+                holder.add_child(_Text(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class _GeoJson(folium.GeoJson, _Verbatim):
+    """``folium.GeoJson`` rendered without re-parsing its output, with its bounds given in advance.
+
+    ``bounds`` is ``[[lat_min, lon_min], [lat_max, lon_max]]`` of the data, as folium computes
+    it (folium walks every coordinate in Python otherwise).
+    """
+
+    def __init__(self, data, *, bounds, **kwargs):
+        super().__init__(data, **kwargs)
+        self._bounds = bounds
+
+    def _get_self_bounds(self):
+        return [list(self._bounds[0]), list(self._bounds[1])]
+
+
+class _Tooltip(folium.Tooltip, _Verbatim):
+    """``folium.Tooltip`` whose text (with names in it) is not parsed as a template."""
+
+
+assert _GeoJson.__mro__.index(_Verbatim) + 1 == _GeoJson.__mro__.index(MacroElement), _GeoJson.__mro__
+assert _Tooltip.__mro__.index(_Verbatim) + 1 == _Tooltip.__mro__.index(MacroElement), _Tooltip.__mro__
+
+
+def _extents(geometries: list[dict]) -> list:
+    """folium's bounds of each GeoJSON geometry (as :meth:`folium.GeoJson._get_self_bounds` computes them)."""
+    from folium.utilities import get_bounds
+
+    return [get_bounds(g, lonlat=True) for g in geometries]
+
+
+def _extent(extents) -> list:
+    """The bounds of several features from theirs, exactly as folium would compute them from all the points."""
+    from branca.utilities import none_max, none_min
+
+    out = [[None, None], [None, None]]
+    for lo, hi in extents:
+        out = [[none_min(out[0][0], lo[0]), none_min(out[0][1], lo[1])], [none_max(out[1][0], hi[0]), none_max(out[1][1], hi[1])]]
+    return out
+
+
 def _fmt_rate(rate, lo=None, hi=None) -> str:
     if rate is None or pd.isna(rate):
         return "no data"
@@ -187,20 +274,6 @@ _TOOLTIP_COLUMNS = [
     "review_completed", "review_eligible", "review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed",
     "review_funnel_flag", "reach_rate_smoothed", "hub_children", "under5_est", "travel_minutes_to_hub", "hub_id", "gap_type",
 ]
-
-
-def _feature_collection(geoms: np.ndarray, props: dict[str, list]) -> dict:
-    """A GeoJSON FeatureCollection from shapely geometries and property columns (vectorised)."""
-    import json
-
-    import shapely
-
-    geometry = [json.loads(g) for g in shapely.to_geojson(geoms)]
-    names = list(props)
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": dict(zip(names, values)), "geometry": g}
-        for g, values in zip(geometry, zip(*props.values()))
-    ]}
 
 
 def tooltip_html(row, rule: DisclosureRule, level: str = "lsoa") -> str:
@@ -234,6 +307,163 @@ def tooltip_html(row, rule: DisclosureRule, level: str = "lsoa") -> str:
     return "<br>".join(lines)
 
 
+@dataclass(frozen=True)
+class MapBase:
+    """The layer-independent parts of an area map, ready for the web (EPSG:4326).
+
+    :func:`map_base` makes it (simplification, reprojection, tooltips, marker positions: the
+    slow part of a map); :func:`layer_map` colours it by one layer and builds the folium map
+    (cheap). The app keeps one per study area and geography level, takes the rows of the areas,
+    catchments and gaps a user selected (:meth:`take`) and recolours it when the layer changes.
+
+    Attributes
+    ----------
+    level : {"lsoa", "ward"}
+    areas : DataFrame
+        One row per area, in the input's order and with its index: ``code``, every
+        :data:`LAYERS` column present, ``tip`` (tooltip HTML), ``geometry`` (a GeoJSON
+        geometry dict), its bounds ``minx, miny, maxx, maxy`` (degrees) and ``extent``
+        (the same as folium computes them, ``[[lat_min, lon_min], [lat_max, lon_max]]``).
+    catchments : DataFrame or None
+        ``hub_id`` (as given), ``label`` (hub id as text), ``geometry`` (GeoJSON dict), ``extent``.
+    gaps : DataFrame or None
+        ``hub_id`` (if given), ``gap_type`` (as text), ``geometry`` (GeoJSON dict), ``extent``.
+    hubs : DataFrame or None
+        ``lat, lon, hub_id, name, site_type``.
+    """
+
+    level: str
+    areas: pd.DataFrame
+    catchments: pd.DataFrame | None = None
+    gaps: pd.DataFrame | None = None
+    hubs: pd.DataFrame | None = None
+
+    def take(self, areas=None, catchments=None, gaps=None) -> "MapBase":
+        """The same base with only these rows (index labels of the frames it was made from).
+
+        ``None`` keeps every row. Rows come in the order given, so taking the index of a
+        filtered frame gives exactly the map :func:`area_map` draws for that frame.
+        """
+        def rows(frame, labels):
+            return frame if frame is None or labels is None else frame.loc[list(labels)]
+
+        return MapBase(self.level, rows(self.areas, areas), rows(self.catchments, catchments), rows(self.gaps, gaps), self.hubs)
+
+    def total_bounds(self) -> np.ndarray:
+        """``minx, miny, maxx, maxy`` of the areas (as ``GeoSeries.total_bounds``)."""
+        if not len(self.areas):
+            return np.full(4, np.nan)
+        b = self.areas[["minx", "miny", "maxx", "maxy"]].to_numpy(dtype=float)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+            return np.array([np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3])])
+
+
+def _geojson_geometries(geoms: np.ndarray) -> list[dict]:
+    import json
+
+    import shapely
+
+    return [json.loads(g) for g in shapely.to_geojson(geoms)]
+
+
+def map_base(
+    areas: gpd.GeoDataFrame,
+    *,
+    level: str = "lsoa",
+    hubs: gpd.GeoDataFrame | None = None,
+    catchments: gpd.GeoDataFrame | None = None,
+    gaps: gpd.GeoDataFrame | None = None,
+    rule: DisclosureRule = DisclosureRule(),
+    tolerance: float = 8.0,
+) -> MapBase:
+    """Prepare everything of an area map that does not depend on the layer shown.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Scored LSOAs or wards (EPSG:27700), with a unique index.
+    level : {"lsoa", "ward"}
+    hubs, catchments, gaps : GeoDataFrame, optional
+        As :func:`area_map`.
+    rule : DisclosureRule
+        Small-number suppression for tooltips.
+    tolerance : float
+        Simplification tolerance in metres (EPSG:27700) for the web geometry.
+
+    Returns
+    -------
+    MapBase
+
+    Raises
+    ------
+    ValueError
+        If an index is not unique (:meth:`MapBase.take` selects rows by index label).
+
+    Examples
+    --------
+    >>> base = map_base(result.lsoa, level="lsoa", hubs=result.hubs)    # doctest: +SKIP
+    >>> m = layer_map(base.take(areas=view.areas.index), "need")          # doctest: +SKIP
+    """
+    import shapely
+
+    for name, frame in (("areas", areas), ("catchments", catchments), ("gaps", gaps)):
+        if frame is not None and not frame.index.is_unique:
+            raise ValueError(f"map_base: the {name} index is not unique")
+    code_col = "lsoa21cd" if level == "lsoa" else "ward_code"
+    layer_cols = [spec.column for spec in LAYERS.values() if spec.column in areas.columns]
+    tip_cols = [c for c in _TOOLTIP_COLUMNS if c in areas.columns]
+    keep = list(dict.fromkeys([code_col, *layer_cols, *tip_cols]))
+    web = to_web(areas[keep + ["geometry"]], tolerance)
+    geoms = web.geometry.to_numpy()
+    bounds = shapely.bounds(geoms).reshape(-1, 4)
+    table = pd.DataFrame({"code": web[code_col].to_numpy()}, index=web.index)
+    for c in layer_cols:
+        table[c] = web[c]
+    table["tip"] = [tooltip_html(r, rule, level) for r in web[tip_cols].to_dict("records")]
+    table["geometry"] = _geojson_geometries(geoms)
+    table["extent"] = _extents(table["geometry"].tolist())
+    for i, c in enumerate(("minx", "miny", "maxx", "maxy")):
+        table[c] = bounds[:, i]
+
+    catch = None
+    if catchments is not None:
+        c = to_web(catchments[["hub_id", "geometry"]], tolerance)
+        catch = pd.DataFrame({"hub_id": c["hub_id"], "label": c["hub_id"].astype(str),
+                              "geometry": _geojson_geometries(c.geometry.to_numpy())}, index=c.index)
+        catch["extent"] = _extents(catch["geometry"].tolist())
+    gap = None
+    if gaps is not None:
+        g = to_web(gaps[[*(["hub_id"] if "hub_id" in gaps.columns else []), "gap_type", "geometry"]], tolerance)
+        gap = pd.DataFrame({"gap_type": g["gap_type"].astype(str), "geometry": _geojson_geometries(g.geometry.to_numpy())}, index=g.index)
+        gap["extent"] = _extents(gap["geometry"].tolist())
+        if "hub_id" in g.columns:
+            gap.insert(0, "hub_id", g["hub_id"])
+    points = None
+    if hubs is not None:
+        h = to_crs(hubs, 4326)
+        points = pd.DataFrame({"lat": h.geometry.y, "lon": h.geometry.x, "hub_id": h["hub_id"], "name": h["name"],
+                               "site_type": h["site_type"]}, index=h.index)
+    return MapBase(level, table, catch, gap, points)
+
+
+def site_markers(sites: gpd.GeoDataFrame | None) -> pd.DataFrame | None:
+    """Suggested venues as map markers: ``lat, lon, rank, name, type`` (from points in any CRS).
+
+    Examples
+    --------
+    >>> pts = gpd.GeoDataFrame({"rank": [1], "name": ["Library"], "type": ["library"]},
+    ...                        geometry=gpd.points_from_xy([530000], [180000]), crs=27700)
+    >>> site_markers(pts)[["rank", "name"]].to_dict("records")
+    [{'rank': 1, 'name': 'Library'}]
+    """
+    if sites is None:
+        return None
+    s = to_crs(sites, 4326)
+    return pd.DataFrame({"lat": s.geometry.y, "lon": s.geometry.x, "rank": s["rank"], "name": s["name"], "type": s["type"]},
+                        index=s.index)
+
+
 def area_map(
     areas: gpd.GeoDataFrame,
     *,
@@ -249,6 +479,9 @@ def area_map(
     leaflet_prefix: str | None = None,
 ) -> folium.Map:
     """Build the interactive map of a study area.
+
+    The same as ``layer_map(map_base(areas, ...), layer, sites=site_markers(sites), ...)``:
+    to draw several layers of one selection, make the :class:`MapBase` once.
 
     Parameters
     ----------
@@ -285,18 +518,54 @@ def area_map(
     >>> m = area_map(result.lsoa, layer="need", hubs=result.hubs)    # doctest: +SKIP
     >>> m.save("map.html")                                              # doctest: +SKIP
     """
+    LAYERS[layer]  # an unknown layer fails before any work
+    base = map_base(areas, level=level, hubs=hubs, catchments=catchments, gaps=gaps, rule=rule, tolerance=tolerance)
+    return layer_map(base, layer, sites=site_markers(sites), tiles=tiles, leaflet_prefix=leaflet_prefix)
+
+
+def _feature_list(geometries, props: dict[str, list]) -> dict:
+    """A FeatureCollection of GeoJSON geometry dicts (shared, never altered) and new property dicts."""
+    names = list(props)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": dict(zip(names, values)), "geometry": g}
+        for g, values in zip(geometries, zip(*props.values()))
+    ]}
+
+
+def layer_map(
+    base: MapBase,
+    layer: str = "priority",
+    *,
+    sites: pd.DataFrame | None = None,
+    tiles: str | None = "OpenStreetMap",
+    leaflet_prefix: str | None = None,
+) -> folium.Map:
+    """The folium map of a :class:`MapBase` coloured by one layer (classes, legend, markers).
+
+    Parameters
+    ----------
+    base : MapBase
+    layer : str
+        A key of :data:`LAYERS`.
+    sites : DataFrame, optional
+        Suggested venues from :func:`site_markers`.
+    tiles, leaflet_prefix
+        As :func:`area_map`.
+
+    Returns
+    -------
+    folium.Map
+        A new map on every call (folium and streamlit-folium alter the maps they render).
+    """
     spec = LAYERS[layer]
-    code_col = "lsoa21cd" if level == "lsoa" else "ward_code"
-    keep = list(dict.fromkeys([code_col, spec.column, *(c for c in _TOOLTIP_COLUMNS if c in areas.columns)]))
-    web = to_web(areas[keep + ["geometry"]], tolerance)
-    cls, labels, _ = classify(web[spec.column])
+    areas = base.areas
+    cls, labels, _ = classify(areas[spec.column])
     colors = list(spec.colors[: len(labels)]) if len(labels) < 5 else list(spec.colors)
     fill = np.array([colors[c] if c >= 0 else "#cccccc" for c in cls])
-    tip_cols = [c for c in _TOOLTIP_COLUMNS if c in web.columns]
-    tips = [tooltip_html(r, rule, level) for r in web[tip_cols].to_dict("records")]
-    features = _feature_collection(web.geometry.to_numpy(), {"code": web[code_col].tolist(), "fill": fill.tolist(), "tip": tips})
+    features = _feature_list(areas["geometry"].tolist(), {"code": areas["code"].tolist(), "fill": fill.tolist(), "tip": areas["tip"].tolist()})
+    catchments, gaps = base.catchments, base.gaps
 
-    minx, miny, maxx, maxy = web.total_bounds
+    minx, miny, maxx, maxy = base.total_bounds()
     # SVG rather than canvas: Leaflet's canvas hit-testing lets unfilled outlines swallow clicks
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
     if leaflet_prefix is not None:
@@ -304,30 +573,30 @@ def area_map(
     if tiles:
         folium.TileLayer(tiles, attr=TILES_ATTRIBUTION, name="Basemap").add_to(m)
     m.add_child(Attribution(ATTRIBUTION))
-    folium.GeoJson(
+    _GeoJson(
         features,
+        bounds=_extent(areas["extent"]),
         name=spec.title,
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.4, "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 2, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
     ).add_to(m)
     if catchments is not None and len(catchments):
-        c = to_web(catchments[["hub_id", "geometry"]], tolerance)
-        folium.GeoJson(_feature_collection(c.geometry.to_numpy(), {"hub_id": c["hub_id"].astype(str).tolist()}), name="Hub catchments", interactive=False,
-                       style_function=lambda f: {"fill": False, "color": "#1b4f9c", "weight": 2.5, "dashArray": "6 4"}).add_to(m)
+        _GeoJson(_feature_list(catchments["geometry"].tolist(), {"hub_id": catchments["label"].tolist()}), bounds=_extent(catchments["extent"]),
+                 name="Hub catchments", interactive=False,
+                 style_function=lambda f: {"fill": False, "color": "#1b4f9c", "weight": 2.5, "dashArray": "6 4"}).add_to(m)
     if gaps is not None and len(gaps):
-        g = to_web(gaps[["gap_type", "geometry"]], tolerance)
-        folium.GeoJson(_feature_collection(g.geometry.to_numpy(), {"gap_type": g["gap_type"].astype(str).tolist()}), name="Catchment gaps", interactive=False,
-                       style_function=lambda f: {"fill": False, "color": "#d4007a" if f["properties"]["gap_type"] == "beyond reach" else "#ff8c00",
-                                                 "weight": 2.0, "dashArray": "5 3" if f["properties"]["gap_type"] == "beyond reach" else None}).add_to(m)
-    if hubs is not None and len(hubs):
-        h = hubs.to_crs(4326)
+        _GeoJson(_feature_list(gaps["geometry"].tolist(), {"gap_type": gaps["gap_type"].tolist()}), bounds=_extent(gaps["extent"]),
+                 name="Catchment gaps", interactive=False,
+                 style_function=lambda f: {"fill": False, "color": "#d4007a" if f["properties"]["gap_type"] == "beyond reach" else "#ff8c00",
+                                           "weight": 2.0, "dashArray": "5 3" if f["properties"]["gap_type"] == "beyond reach" else None}).add_to(m)
+    if base.hubs is not None and len(base.hubs):
         fg = folium.FeatureGroup(name="Hubs and spokes").add_to(m)
-        for _, r in h.iterrows():
-            is_hub = r["site_type"] == "hub"
+        for r in base.hubs.itertuples(index=False):
+            is_hub = r.site_type == "hub"
             folium.Marker(
-                [r.geometry.y, r.geometry.x],
-                tooltip=f"{'Family Hub' if is_hub else 'Spoke'}: {html.escape(str(r['name']))} ({html.escape(str(r['hub_id']))})",
+                [r.lat, r.lon],
+                tooltip=_Tooltip(f"{'Family Hub' if is_hub else 'Spoke'}: {html.escape(str(r.name))} ({html.escape(str(r.hub_id))})"),
                 icon=folium.DivIcon(
                     html=f"<div class='hub-marker {'hub' if is_hub else 'spoke'}' style='width:{18 if is_hub else 14}px;height:{18 if is_hub else 14}px;"
                          f"background:{'#1b4f9c' if is_hub else '#6aa0e8'};border:2px solid white;border-radius:{'3px' if is_hub else '50%'};"
@@ -335,15 +604,14 @@ def area_map(
                     icon_size=(18, 18), icon_anchor=(9, 9)),
             ).add_to(fg)
     if sites is not None and len(sites):
-        s = sites.to_crs(4326)
         fg = folium.FeatureGroup(name="Suggested venues").add_to(m)
-        for _, r in s.iterrows():
+        for r in sites.itertuples(index=False):
             folium.Marker(
-                [r.geometry.y, r.geometry.x],
-                tooltip=f"Suggested venue {int(r['rank'])}: {html.escape(str(r['name']))} ({html.escape(str(r['type']))})",
+                [r.lat, r.lon],
+                tooltip=_Tooltip(f"Suggested venue {int(r.rank)}: {html.escape(str(r.name))} ({html.escape(str(r.type))})"),
                 icon=folium.DivIcon(
                     html=f"<div class='venue-marker' style='width:22px;height:22px;line-height:22px;text-align:center;background:#111;color:#fff;"
-                         f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400'>{int(r['rank'])}</div>",
+                         f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400'>{int(r.rank)}</div>",
                     icon_size=(22, 22), icon_anchor=(11, 11)),
             ).add_to(fg)
     symbols = [("<span style='display:inline-block;width:12px;height:12px;background:#1b4f9c;border-radius:2px'></span>", "Family Hub"),

@@ -165,6 +165,14 @@ def test_la_and_hub_filters_select_their_lsoas(app, app_result):
     rerun(app)
     assert set(app.dataframe[0].value["hub_id"]) == {"WCC-QPK"}
     assert len(app.dataframe[0].value) == (app_result.lsoa["hub_id"] == "WCC-QPK").sum()
+    # a local authority and a hub with no LSOA in common: said so, no traceback
+    lsoa = app_result.lsoa
+    hub = next(h for h in sorted(set(lsoa["hub_id"].dropna())) if not ((lsoa["lad_code"] == "E09000020") & (lsoa["hub_id"] == h)).any())
+    app.multiselect(key="las").set_value(["E09000020"])
+    app.multiselect(key="hubs").set_value([hub])
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("No area is in both" in w.value for w in app.warning)
 
 
 def test_ward_level_and_every_map_layer(app, app_result):
@@ -302,6 +310,59 @@ def test_download_tables_are_suppressed(app_result):
         assert not scan_for_small_counts(csv, counts=present), name
     # the raw pipeline does have small counts, so the scan is not vacuous
     assert scan_for_small_counts(app_result.lsoa[["review_completed"]], counts=["review_completed"])
+
+
+def test_ilt_pack_button_prepares_the_pack_once(app, app_config, app_result, monkeypatch):
+    """"Prepare ILT pack" runs the export (in this process) for the controls shown; the zip is then offered and kept."""
+    import io
+    import json
+    import time
+    import zipfile
+
+    import geo.packzip
+
+    calls = []
+    real = geo.packzip.pack_zip
+    monkeypatch.setattr(geo.packzip, "pack_zip", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    assert not [b for b in app.download_button if b.key in ("dl_pack", "dl_pack_pdf")]
+    assert any("all 5 hubs" in c.value for c in app.caption)
+    app.button(key="pack_prepare").click()
+    rerun(app)
+    assert len(calls) == 1 and calls[0]["hub"] is None and calls[0]["k"] == 5
+    key, generated, data = app.session_state["ilt_pack"]
+    names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    hubs = sorted(app_result.hubs.loc[app_result.hubs["site_type"] == "hub", "hub_id"])
+    assert {"pack.pdf", "map.html", "tables.xlsx", "pack.json"} | {f"maps/{h}.png" for h in hubs} | {f"visits/{h}.csv" for h in hubs} <= names
+    assert views_pack_member(data, "pack.pdf").startswith(b"%PDF")
+    manifest = json.loads(views_pack_member(data, "pack.json"))
+    assert manifest["hubs"] == hubs and manifest["generated"] == generated and manifest["k"] == 5
+    offered = {b.key: b.label for b in app.download_button}
+    assert offered["dl_pack"] == "ILT pack (zip)" and offered["dl_pack_pdf"] == "ILT pack (PDF only)"
+    assert not [b for b in app.button if b.key == "pack_prepare"]
+    # another control (not one the pack depends on): still offered, nothing redone
+    app.selectbox(key="layer").select("need")
+    rerun(app)
+    assert {"dl_pack", "dl_pack_pdf"} <= {b.key for b in app.download_button} and len(calls) == 1
+    # a second session asking for the same pack gets it from the cache at once
+    monkeypatch.setenv("FAMILYHUB_CONFIG", str(app_config))
+    other = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=240)
+    rerun(other)
+    other.button(key="pack_prepare").click()
+    t0 = time.perf_counter()
+    rerun(other)
+    assert time.perf_counter() - t0 < 10 and len(calls) == 1
+    assert other.session_state["ilt_pack"][2] == data
+    # one hub selected: that hub's pack, not prepared yet
+    app.multiselect(key="hubs").set_value(["WCC-QPK"])
+    rerun(app)
+    assert any("hub WCC-QPK only" in c.value for c in app.caption)
+    assert [b for b in app.button if b.key == "pack_prepare"] and not [b for b in app.download_button if b.key == "dl_pack"]
+
+
+def views_pack_member(data: bytes, name: str) -> bytes:
+    from geo.packzip import read_member
+
+    return read_member(data, name)
 
 
 def test_switching_study_area_to_leicestershire(app_config, leicestershire_config, leicestershire_build, tmp_path, monkeypatch):

@@ -180,6 +180,44 @@ def test_map_loads_updates_and_opens_a_profile(server, browser, app_result):
     assert not [e for e in errors if "tile" not in e.lower()], errors
 
 
+def test_ilt_pack_is_prepared_and_downloaded(server, browser, app_result, tmp_path):
+    """The sidebar's "Prepare ILT pack" button: a spinner, then the zip (and the PDF) download in the browser."""
+    import zipfile
+
+    page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server)
+    _map_frame(page, "Priority", timeout=180)
+    sidebar = page.get_by_test_id("stSidebar")
+    prepare = sidebar.get_by_role("button", name="Prepare ILT pack")
+    prepare.scroll_into_view_if_needed()
+    assert sidebar.get_by_text("For all 5 hubs").first.is_visible()
+    time.sleep(0.5)
+    sidebar.screenshot(path=str(ARTIFACTS / "app_5_downloads.png"))
+    prepare.click()
+    zip_button = sidebar.get_by_role("button", name="ILT pack (zip)")
+    zip_button.wait_for(timeout=180_000)
+    zip_button.scroll_into_view_if_needed()
+    time.sleep(0.5)
+    sidebar.screenshot(path=str(ARTIFACTS / "app_6_pack_ready.png"))
+    with page.expect_download(timeout=60_000) as info:
+        zip_button.click()
+    download = info.value
+    assert download.suggested_filename.startswith("ilt_pack_biborough_") and download.suggested_filename.endswith(".zip")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    names = set(zipfile.ZipFile(path).namelist())
+    hubs = sorted(app_result.hubs.loc[app_result.hubs["site_type"] == "hub", "hub_id"])
+    assert {"pack.pdf", "map.html", "tables.xlsx"} | {f"maps/{h}.png" for h in hubs} <= names
+    with page.expect_download(timeout=60_000) as info:
+        sidebar.get_by_role("button", name="ILT pack (PDF only)").click()
+    pdf = tmp_path / info.value.suggested_filename
+    info.value.save_as(pdf)
+    assert pdf.suffix == ".pdf" and pdf.read_bytes() == zipfile.ZipFile(path).read("pack.pdf")
+    assert not [e for e in errors if "tile" not in e.lower()], errors
+
+
 def test_exported_map_html_shows_html_names_as_text(tmp_path, biborough_config, browser):
     """A venue and a hub named ``<img src=x onerror=alert(1)>`` render as text, and no script runs."""
     from geo import app_views as views
