@@ -74,19 +74,12 @@ def load_sites(config_path: str, mtime: float, need: tuple, engagement: tuple, m
     return suggest_sites(result, k=k, venue_types=types, force_in=force_in, force_out=force_out)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def load_polygons(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float):
-    """Hub catchments and catchment gaps of a build (dissolved once, not per selection)."""
-    return views.polygons(load_result(config_path, mtime, need, engagement, mode, minutes))
-
-
 @st.cache_resource(show_spinner=False, max_entries=32)
 def load_view(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
               level: str, las: tuple, hubs: tuple) -> views.View:
     """The areas, catchments and gaps the user selected (cached per selection)."""
     result = load_result(config_path, mtime, need, engagement, mode, minutes)
-    return views.filter_view(result, level=level, las=las, hubs=hubs,
-                             polygons=load_polygons(config_path, mtime, need, engagement, mode, minutes))
+    return views.filter_view(result, level=level, las=las, hubs=hubs)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -94,9 +87,8 @@ def load_map_base(config_path: str, mtime: float, need: tuple, engagement: tuple
                   level: str) -> MapBase:
     """Every area of the study area ready for the web map (simplified, reprojected, tooltips), once per build and level."""
     result = load_result(config_path, mtime, need, engagement, mode, minutes)
-    catchments, gaps = load_polygons(config_path, mtime, need, engagement, mode, minutes)
     return map_base(result.lsoa if level == "lsoa" else result.wards, level=level, hubs=result.hubs,
-                    catchments=catchments, gaps=gaps, rule=DisclosureRule(result.config.disclosure_threshold))
+                    catchments=result.catchments(), gaps=result.gaps(), rule=DisclosureRule(result.config.disclosure_threshold))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

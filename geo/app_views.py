@@ -24,7 +24,7 @@ from geo.reproject import to_crs
 from geo.tables_out import for_display, hub_table, lsoa_table_out, suppressed_table, ward_table_out, xlsx_bytes
 from geo.webmap import MapBase
 
-__all__ = ["View", "PackOffer", "filter_view", "polygons", "view_map_base", "available_configs"]
+__all__ = ["View", "PackOffer", "filter_view", "view_map_base", "available_configs"]
 
 
 @dataclass
@@ -97,16 +97,8 @@ def venue_names(prepared, types) -> dict[str, str]:
     return dict(zip(v["venue_id"], v["name"] + " (" + v["type"] + ")"))
 
 
-def polygons(result) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
-    """The build's hub catchments and catchment gaps (dissolved: worth computing once per build)."""
-    return result.catchments(), result.gaps()
-
-
-def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = (), polygons: tuple | None = None) -> View:
-    """Select LSOAs by local authority and hub catchment; wards follow their LSOAs.
-
-    ``polygons`` is :func:`polygons` of the same build, if already computed.
-    """
+def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = ()) -> View:
+    """Select LSOAs by local authority and hub catchment; wards follow their LSOAs."""
     lsoa = result.lsoa
     keep = np.ones(len(lsoa), dtype=bool)
     if las:
@@ -118,7 +110,7 @@ def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = (), polygo
         areas = result.wards[result.wards["ward_code"].isin(sel["ward_code"])]
     else:
         areas = sel
-    catch, gaps = polygons if polygons is not None else (result.catchments(), result.gaps())
+    catch, gaps = result.catchments(), result.gaps()
     if catch is not None:
         catch = catch[catch["hub_id"].isin(sel["hub_id"])]
     if gaps is not None:
@@ -126,8 +118,8 @@ def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = (), polygo
     return View(areas, sel, result.hubs, catch, gaps, level)
 
 
-def sites_frame(sites, view: View | None = None) -> gpd.GeoDataFrame:
-    """The suggested venues as EPSG:27700 points (``view`` is not used: any view shows every venue)."""
+def sites_frame(sites) -> gpd.GeoDataFrame:
+    """The suggested venues as EPSG:27700 points (every view shows every venue)."""
     t = sites.table
     return to_crs(gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["lon"], t["lat"]), crs=4326), 27700)
 
@@ -135,8 +127,8 @@ def sites_frame(sites, view: View | None = None) -> gpd.GeoDataFrame:
 def view_map_base(base: MapBase, view: View) -> MapBase:
     """The rows of a whole-study-area :class:`geo.webmap.MapBase` that ``view`` shows.
 
-    ``base`` must come from the frames ``view`` was filtered from (the build's LSOAs or wards
-    and :func:`polygons`): then ``layer_map(view_map_base(base, view), layer)`` is the same
+    ``base`` must come from the frames ``view`` was filtered from (the build's LSOAs or wards,
+    catchments and gaps): then ``layer_map(view_map_base(base, view), layer)`` is the same
     map as :func:`geo.webmap.area_map` draws from the view.
     """
     return base.take(view.areas.index,

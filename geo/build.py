@@ -66,6 +66,7 @@ class BuildResult:
     demand: gpd.GeoDataFrame
     notes: list[str] = field(default_factory=list)
     model_report: dict = field(default_factory=dict)
+    _polygons: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def hubs(self) -> gpd.GeoDataFrame | None:
@@ -76,17 +77,21 @@ class BuildResult:
         return self.inputs.venues
 
     def catchments(self) -> gpd.GeoDataFrame | None:
-        """Hub catchment polygons (LSOAs dissolved by catchment hub)."""
+        """Hub catchment polygons (LSOAs dissolved by catchment hub; dissolved once, a copy returned)."""
         if "hub_id" not in self.lsoa.columns:
             return None
-        return catchment_polygons(self.lsoa[["geometry", "under5_est"]], self.lsoa[["hub_id"]])
+        if "catchments" not in self._polygons:
+            self._polygons["catchments"] = catchment_polygons(self.lsoa[["geometry", "under5_est"]], self.lsoa[["hub_id"]])
+        return self._polygons["catchments"].copy()
 
     def gaps(self) -> gpd.GeoDataFrame | None:
-        """Catchment-gap polygons per hub and gap type, with counts of children."""
+        """Catchment-gap polygons per hub and gap type, with counts of children (dissolved once, a copy returned)."""
         if "gap_type" not in self.lsoa.columns:
             return None
-        cols = [c for c in ("hub_id", "gap_type", "under5_est", "hub_children") if c in self.lsoa.columns]
-        return gap_polygons(self.lsoa[["geometry"]], pd.DataFrame(self.lsoa[cols]))  # the columns it reads
+        if "gaps" not in self._polygons:
+            cols = [c for c in ("hub_id", "gap_type", "under5_est", "hub_children") if c in self.lsoa.columns]
+            self._polygons["gaps"] = gap_polygons(self.lsoa[["geometry"]], pd.DataFrame(self.lsoa[cols]))  # the columns it reads
+        return self._polygons["gaps"].copy()
 
     def hub_table(self) -> pd.DataFrame | None:
         """Per hub: LSOAs, under-5s, share within the threshold, children reached, priority children."""

@@ -281,7 +281,7 @@ def test_names_are_escaped_everywhere(tmp_path, biborough_config, monkeypatch):
     sites = suggest_sites(result, k=3, force_in=[venue_id])
     assert XSS in set(sites.table["name"])
     view = views.filter_view(result, level="lsoa")
-    m = area_map(view.areas, hubs=view.hubs, catchments=view.catchments, gaps=view.gaps, sites=views.sites_frame(sites, view))
+    m = area_map(view.areas, hubs=view.hubs, catchments=view.catchments, gaps=view.gaps, sites=views.sites_frame(sites))
     page = standalone_html(m)
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page

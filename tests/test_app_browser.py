@@ -232,7 +232,7 @@ def test_exported_map_html_shows_html_names_as_text(tmp_path, biborough_config, 
     sites = suggest_sites(result, k=3, force_in=[venue_id])
     view = views.filter_view(result, level="lsoa")
     m = area_map(view.areas, hubs=view.hubs, catchments=view.catchments, gaps=view.gaps,
-                 sites=views.sites_frame(sites, view), tiles=None)
+                 sites=views.sites_frame(sites), tiles=None)
     page_file = tmp_path / "map.html"
     page_file.write_text(standalone_html(m))
 

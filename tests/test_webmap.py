@@ -49,7 +49,7 @@ def _component_args(m: folium.Map) -> str:
 @pytest.fixture(scope="module")
 def parts(biborough_build):
     result = biborough_build
-    polygons = views.polygons(result)
+    polygons = (result.catchments(), result.gaps())
     sites = suggest_sites(result, k=4)
     return result, polygons, sites
 
@@ -58,21 +58,21 @@ def parts(biborough_build):
 def test_cached_base_recoloured_per_layer_is_the_map_area_map_draws(parts, level, las, hubs):
     result, polygons, sites = parts
     rule = DisclosureRule(result.config.disclosure_threshold)
-    view = views.filter_view(result, level=level, las=las, hubs=hubs, polygons=polygons)
+    view = views.filter_view(result, level=level, las=las, hubs=hubs)
     whole = map_base(result.lsoa if level == "lsoa" else result.wards, level=level, hubs=result.hubs,
                      catchments=polygons[0], gaps=polygons[1], rule=rule)
     base = views.view_map_base(whole, view)
-    markers = site_markers(views.sites_frame(sites, view))
+    markers = site_markers(views.sites_frame(sites))
     assert len(base.areas) == len(view.areas) and list(base.areas["code"]) == list(view.areas["lsoa21cd" if level == "lsoa" else "ward_code"])
     for layer in LAYERS:
         direct = area_map(view.areas, layer=layer, level=level, hubs=view.hubs, catchments=view.catchments, gaps=view.gaps,
-                          sites=views.sites_frame(sites, view), rule=rule, leaflet_prefix="/app/static")
+                          sites=views.sites_frame(sites), rule=rule, leaflet_prefix="/app/static")
         fast = layer_map(base, layer, sites=markers, leaflet_prefix="/app/static")
         assert _component_args(fast) == _component_args(direct), layer
         again = layer_map(base, layer, sites=markers, tiles=None)
         assert _normalised(standalone_html(again)) == _normalised(standalone_html(
             area_map(view.areas, layer=layer, level=level, hubs=view.hubs, catchments=view.catchments, gaps=view.gaps,
-                     sites=views.sites_frame(sites, view), rule=rule, tiles=None))), layer
+                     sites=views.sites_frame(sites), rule=rule, tiles=None))), layer
 
 
 def test_fast_elements_render_what_folium_renders(parts):
