@@ -16,14 +16,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import app_views as views
+from geo.app import views
 from geo.build import Prepared, analyse, prepare
 from geo.config import ConfigError, ModelWeights, load_config
 from geo.disclosure import DisclosureRule
 from geo.errors import DataError, ValidationError
 from geo.sites import suggest_sites
-from geo.webassets import static_url
-from geo.webmap import LAYERS, MapBase, layer_map, map_base, site_markers
+from geo.maps.assets import static_url
+from geo.maps.webmap import LAYERS, MapBase, layer_map, map_base, site_markers
 
 REPO = Path(__file__).resolve().parent
 
@@ -102,10 +102,10 @@ def load_site_markers(config_path: str, mtime: float, need: tuple, engagement: t
 def map_parts(config_path: str, mtime: float, need: tuple, engagement: tuple, mode: str, minutes: float,
               k: int, types: tuple, force_in: tuple, force_out: tuple, layer: str, level: str,
               las: tuple, hubs: tuple, base_url: str) -> dict:
-    """The arguments of :func:`geo.webmap.layer_map` for a combination of controls, from cached parts.
+    """The arguments of :func:`geo.maps.webmap.layer_map` for a combination of controls, from cached parts.
 
     Changing the layer only reclassifies and recolours the areas; changing the selection only
-    takes other rows of the cached :class:`geo.webmap.MapBase`; changing the venues only moves
+    takes other rows of the cached :class:`geo.maps.webmap.MapBase`; changing the venues only moves
     the markers.
     """
     key = (config_path, mtime, need, engagement, mode, minutes)
@@ -163,7 +163,7 @@ def load_pack(config_path: str, mtime: float, need: tuple, engagement: tuple, mo
     """The ILT pack (zip bytes) of the build the app shows, made once per combination (it takes ~10 s)."""
     import datetime as dt
 
-    from geo.packzip import pack_zip
+    from geo.export.bundle import pack_zip
 
     result = load_result(config_path, mtime, need, engagement, mode, minutes)
     return pack_zip(result, hub=hub, k=k, generated=dt.date.fromisoformat(generated))
@@ -177,7 +177,7 @@ def pack_offer(key: tuple, k: int, hubs: list[str], result) -> views.PackOffer |
     """
     import datetime as dt
 
-    from geo.packzip import pack_file_name
+    from geo.export.bundle import pack_file_name
 
     n_hubs = 0 if result.hubs is None else int((result.hubs["site_type"] == "hub").sum())
     if not n_hubs:
@@ -188,7 +188,7 @@ def pack_offer(key: tuple, k: int, hubs: list[str], result) -> views.PackOffer |
     held = held if held and held[0] == pack_key else None
 
     def prepare() -> bytes:
-        from geo.export import generation_date
+        from geo.export.pack import generation_date
 
         generated = generation_date().isoformat()
         zipped = load_pack(*pack_key, generated)

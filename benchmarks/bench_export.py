@@ -10,7 +10,7 @@ Three timings, each the median of ``--runs`` runs (see :func:`benchmarks.harness
 
 - ``cli``: the whole command in a fresh interpreter (imports, build, export), as a user runs it;
 - ``build``: :func:`geo.build.run` in this process;
-- ``export``: :func:`geo.export.export_pack` on that build (its helper process included).
+- ``export``: :func:`geo.export.pack.export_pack` on that build (its helper process included).
 
 Each is also given as a ratio to :func:`benchmarks.harness.reference_seconds`, a fixed
 workload timed in the same process, so that results from different machines compare. The
@@ -47,7 +47,7 @@ def main(argv=None) -> int:
 
     from geo.build import run
     from geo.config import load_config
-    from geo.export import export_pack
+    from geo.export.pack import export_pack
 
     config = load_config(args.config)
     ref = reference_seconds()
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     data.setdefault("benchmark", "export")
     data["machine"] = machine()
     data["timing"] = ("median of N runs: cli = `python -m geo export` in a fresh interpreter (imports, build, export); "
-                      "build = geo.build.run; export = geo.export.export_pack on that build")
+                      "build = geo.build.run; export = geo.export.pack.export_pack on that build")
     data.setdefault("results", {})[config.slug] = entry
     RESULTS.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=float) + "\n")

@@ -122,12 +122,12 @@ def _cmd_export(args) -> int:
     import datetime as dt
 
     from geo.build import run
-    from geo.export import Helper, Progress, export_pack, listed_hub_ids, steps
+    from geo.export.pack import Helper, Progress, export_pack, listed_hub_ids, steps
 
     config = load_config(args.config)
     t0 = time.perf_counter()
     if config.export.basemap is not None:  # a bad basemap fails now, not after the build
-        from geo.basemap import Basemap
+        from geo.maps.basemap import Basemap
 
         Basemap.open(config.export.basemap, config.export.basemap_attribution)
     try:

@@ -107,7 +107,7 @@ class ExportSettings:
     """The ``[export]`` table: a local basemap GeoTIFF for the exported maps (optional).
 
     ``basemap_attribution`` is required with ``basemap``: it is printed on every map drawn
-    over it (see :mod:`geo.basemap`).
+    over it (see :mod:`geo.maps.basemap`).
     """
 
     basemap: Path | None = None

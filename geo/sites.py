@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from geo.errors import DataError
-from geo.reproject import to_crs
+from geo.maps.reproject import to_crs
 from geo.travel import travel_minutes
 from models.siting import CoverageInstance, MaxCoverage, SetCover, SetCoverResult, SitingResult
 

@@ -2,7 +2,7 @@
 
 Every sidebar control and every tab is exercised on the real bi-borough data, and what the app
 shows is compared with the pipeline's own functions (``geo.build``, ``geo.sites``,
-``geo.app_views``). The browser test (real Chromium) is ``tests/test_app_browser.py``.
+``geo.app.views``). The browser test (real Chromium) is ``tests/test_app_browser.py``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import app_views as views
+from geo.app import views
 from geo.build import run
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, scan_for_small_counts
 from geo.sites import suggest_sites
-from geo.webassets import standalone_html
-from geo.webmap import LAYERS, area_map
+from geo.maps.assets import standalone_html
+from geo.maps.webmap import LAYERS, area_map
 
 REPO = Path(__file__).resolve().parents[1]
 XSS = "<img src=x onerror=alert(1)>"
@@ -319,11 +319,11 @@ def test_ilt_pack_button_prepares_the_pack_once(app, app_config, app_result, mon
     import time
     import zipfile
 
-    import geo.packzip
+    import geo.export.bundle
 
     calls = []
-    real = geo.packzip.pack_zip
-    monkeypatch.setattr(geo.packzip, "pack_zip", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    real = geo.export.bundle.pack_zip
+    monkeypatch.setattr(geo.export.bundle, "pack_zip", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
     assert not [b for b in app.download_button if b.key in ("dl_pack", "dl_pack_pdf")]
     assert any("all 5 hubs" in c.value for c in app.caption)
     app.button(key="pack_prepare").click()
@@ -360,7 +360,7 @@ def test_ilt_pack_button_prepares_the_pack_once(app, app_config, app_result, mon
 
 
 def views_pack_member(data: bytes, name: str) -> bytes:
-    from geo.packzip import read_member
+    from geo.export.bundle import read_member
 
     return read_member(data, name)
 

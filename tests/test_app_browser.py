@@ -220,12 +220,12 @@ def test_ilt_pack_is_prepared_and_downloaded(server, browser, app_result, tmp_pa
 
 def test_exported_map_html_shows_html_names_as_text(tmp_path, biborough_config, browser):
     """A venue and a hub named ``<img src=x onerror=alert(1)>`` render as text, and no script runs."""
-    from geo import app_views as views
+    from geo.app import views
     from geo.build import run
     from geo.config import load_config
     from geo.sites import suggest_sites
-    from geo.webassets import standalone_html
-    from geo.webmap import area_map
+    from geo.maps.assets import standalone_html
+    from geo.maps.webmap import area_map
 
     hubs, venues, venue_id = xss_extracts(tmp_path / "xss", biborough_config)
     result = run(load_config(write_app_config(tmp_path / "cfg", biborough_config, hubs=hubs, venues=venues)))

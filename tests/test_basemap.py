@@ -19,7 +19,7 @@ import rasterio
 from PIL import Image
 from rasterio.transform import from_bounds
 
-from geo.basemap import Basemap
+from geo.maps.basemap import Basemap
 from geo.config import ConfigError, load_config
 from geo.errors import DataError
 from tests.conftest import copy_config
@@ -121,7 +121,7 @@ def test_config_export_table(tmp_path, biborough_config, rgb_tif):
 @pytest.fixture(scope="module")
 def basemap_pack(biborough_config, rgb_tif, tmp_path_factory):
     from geo.build import run
-    from geo.export import export_pack
+    from geo.export.pack import export_pack
 
     d = tmp_path_factory.mktemp("bm_cfg")
     cfg = load_config(_config_with(d, biborough_config, f'basemap = "{rgb_tif}"\nbasemap_attribution = "{BASEMAP_CREDIT}"\n'))
@@ -133,7 +133,7 @@ def basemap_pack(biborough_config, rgb_tif, tmp_path_factory):
 @pytest.fixture(scope="module")
 def plain_pack(biborough_build, tmp_path_factory) -> Path:
     """The same hub's pack without a basemap."""
-    from geo.export import export_pack
+    from geo.export.pack import export_pack
 
     out = tmp_path_factory.mktemp("plain_pack")
     export_pack(biborough_build, out, hub="WCC-BES", dpi=60, progress=False, parallel=False)

@@ -11,8 +11,9 @@ import pytest
 import geo
 import models
 
-MODULES = sorted(
-    f"{pkg.__name__}.{m.name}" for pkg in (geo, models) for m in pkgutil.iter_modules(pkg.__path__) if m.name != "__main__"
+MODULES = sorted(  # modules of the subpackages too (geo.maps, geo.export, ...), and the packages themselves
+    m.name for pkg in (geo, models) for m in pkgutil.walk_packages(pkg.__path__, f"{pkg.__name__}.")
+    if not m.name.endswith(".__main__")
 )
 
 
@@ -26,5 +27,6 @@ def test_docstring_examples(name, monkeypatch):
 
 def test_examples_are_collected():
     assert {"geo.disclosure", "geo.disclosure_attack", "models.risk"} <= set(MODULES)
+    assert {"geo.export", "geo.export.pack", "geo.maps.webmap", "geo.app.views"} <= set(MODULES)
     attempted = doctest.testmod(importlib.import_module("geo.disclosure_attack"), report=False).attempted
     assert attempted >= 4

@@ -68,7 +68,7 @@ def pack_config(biborough_config, tmp_path_factory) -> Path:
 def pack(pack_config, tmp_path_factory):
     from geo.build import run
     from geo.config import load_config
-    from geo.export import export_pack
+    from geo.export.pack import export_pack
 
     result = run(load_config(pack_config))
     out = tmp_path_factory.mktemp("pack")
@@ -114,7 +114,7 @@ def test_outputs_written(pack):
     assert sorted(p.name for p in (out / "visits").iterdir()) == [f"{h}.csv" for h in hubs]
     assert sorted(p.name for p in (out / "tables").iterdir()) == sorted(
         f"{n}.csv" for n in ("lsoas", "wards", "hubs", "sites", "reconciliation", "disclosure", "notes"))
-    from geo.printmap import MAP_FIGSIZE
+    from geo.maps.printmap import MAP_FIGSIZE
 
     for hub in hubs:
         head = (out / "maps" / f"{hub}.png").read_bytes()[:24]
@@ -129,7 +129,7 @@ def test_default_map_resolution_is_300_dpi():
     import inspect
 
     from geo.cli import parser
-    from geo.export import export_pack
+    from geo.export.pack import export_pack
 
     assert inspect.signature(export_pack).parameters["dpi"].default == 300
     assert parser().parse_args(["export"]).dpi == 300
@@ -251,7 +251,7 @@ def test_map_html_is_self_contained_escaped_and_suppressed(pack):
     page = (out / "map.html").read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]*\bsrc=", page)
     assert not re.search(r"<link[^>]*https?://", page)
-    from geo.webassets import LEAFLET_VERSION
+    from geo.maps.assets import LEAFLET_VERSION
 
     assert f"Leaflet {LEAFLET_VERSION}" in page and "L.map(" in page  # the one vendored copy, inlined
     assert PAYLOAD not in page
@@ -271,7 +271,7 @@ def test_map_html_is_self_contained_escaped_and_suppressed(pack):
 
 
 def test_map_html_is_deterministic(pack):
-    from geo.export import map_html
+    from geo.export.pack import map_html
 
     result, res, out = pack
     again = map_html(result, res.tables, res.sites, res.hub_ids)
@@ -427,13 +427,13 @@ def fast_cli(pack, monkeypatch):
     """The CLI on the module's build and tables (both deterministic) in one process, so a CLI test
     costs only its pages (the module's pack ran with a helper process)."""
     import geo.build
-    import geo.export
+    import geo.export.pack
 
     result, res, _ = pack
     monkeypatch.setattr(geo.build, "run", lambda config: result)
-    monkeypatch.setattr(geo.export, "export_tables", lambda result_, rule, **kw: res.tables)
-    helper = geo.export.Helper
-    monkeypatch.setattr(geo.export, "Helper", lambda enabled=True: helper(enabled=False))
+    monkeypatch.setattr(geo.export.pack, "export_tables", lambda result_, rule, **kw: res.tables)
+    helper = geo.export.pack.Helper
+    monkeypatch.setattr(geo.export.pack, "Helper", lambda enabled=True: helper(enabled=False))
     return result
 
 
@@ -466,7 +466,7 @@ def test_cli_unknown_hub_exits_2(pack_config, tmp_path, capsys):
 
 
 def test_a_spoke_is_not_a_pack_hub(pack, tmp_path):
-    from geo.export import export_pack
+    from geo.export.pack import export_pack
 
     result, _, _ = pack
     with pytest.raises(DataError, match="spoke"):

@@ -1,4 +1,4 @@
-"""The ILT pack as one zip (what the app's "Prepare ILT pack" button offers): :mod:`geo.packzip`."""
+"""The ILT pack as one zip (what the app's "Prepare ILT pack" button offers): :mod:`geo.export.bundle`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from geo.errors import DataError
-from geo.packzip import pack_file_name, pack_zip, read_member, zip_folder
+from geo.export.bundle import pack_file_name, pack_zip, read_member, zip_folder
 
 
 def _folder(root):

@@ -1,8 +1,8 @@
 """The web map's fast path: a cached layer-independent base, recoloured per layer, gives the same map.
 
-The app builds maps with :func:`geo.webmap.map_base` (once per build and level),
-:meth:`geo.webmap.MapBase.take` (the selection) and :func:`geo.webmap.layer_map` (per layer);
-:func:`geo.webmap.area_map` does all three at once. These tests hold the two paths to the same
+The app builds maps with :func:`geo.maps.webmap.map_base` (once per build and level),
+:meth:`geo.maps.webmap.MapBase.take` (the selection) and :func:`geo.maps.webmap.layer_map` (per layer);
+:func:`geo.maps.webmap.area_map` does all three at once. These tests hold the two paths to the same
 output, hold the fast folium elements to what folium itself renders, and check that names
 with template syntax in them are shown as text.
 """
@@ -17,12 +17,12 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from geo import app_views as views
+from geo.app import views
 from geo.disclosure import DisclosureRule
-from geo.reproject import to_crs
+from geo.maps.reproject import to_crs
 from geo.sites import suggest_sites
-from geo.webassets import standalone_html
-from geo.webmap import LAYERS, _GeoJson, _Tooltip, area_map, layer_map, map_base, site_markers
+from geo.maps.assets import standalone_html
+from geo.maps.webmap import LAYERS, _GeoJson, _Tooltip, area_map, layer_map, map_base, site_markers
 
 
 def _normalised(text: str) -> str:

@@ -18,7 +18,7 @@ subtracting the estimate from the under-5 estimate would otherwise give back a s
 
 Examples
 --------
->>> from geo.export_tables import export_tables
+>>> from geo.export.tables import export_tables
 >>> tables = export_tables(result, DisclosureRule(5))     # doctest: +SKIP
 >>> tables.wards.display.tail(1)["review_completed"]       # doctest: +SKIP
 """

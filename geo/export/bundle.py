@@ -1,4 +1,4 @@
-"""The ILT pack as one download: :func:`geo.export.export_pack` into a temporary folder, zipped.
+"""The ILT pack as one download: :func:`geo.export.pack.export_pack` into a temporary folder, zipped.
 
 The app offers the pack this way (the command line writes the folder itself:
 ``python -m geo export``). The zip is deterministic: the same folder gives the same bytes
@@ -90,7 +90,7 @@ def pack_zip(result, *, hub: str | None = None, k: int = 5, dpi: int = 300, gene
 
     Everything runs in this process (no helper process), so it is safe inside a web server.
     Entries: ``pack.pdf``, ``pack.json``, ``map.html``, ``tables.xlsx``, ``tables/*.csv``,
-    ``maps/<hub_id>.png`` and ``visits/<hub_id>.csv`` (see :mod:`geo.export`).
+    ``maps/<hub_id>.png`` and ``visits/<hub_id>.csv`` (see :mod:`geo.export.pack`).
 
     Parameters
     ----------
@@ -121,7 +121,7 @@ def pack_zip(result, *, hub: str | None = None, k: int = 5, dpi: int = 300, gene
     >>> sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())[:3]              # doctest: +SKIP
     ['map.html', 'maps/WCC-QPK.png', 'pack.json']
     """
-    from geo.export import export_pack, generation_date
+    from geo.export.pack import export_pack, generation_date
 
     generated = generation_date(generated)
     with tempfile.TemporaryDirectory(prefix="ilt_pack_") as d:

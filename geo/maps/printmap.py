@@ -34,13 +34,13 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Patch, PathPatch, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 
-from geo.basemap import Basemap  # noqa: E402
-from geo.webmap import ATTRIBUTION, LAYERS, classify  # noqa: E402
+from geo.maps.basemap import Basemap  # noqa: E402
+from geo.maps.webmap import ATTRIBUTION, LAYERS, classify  # noqa: E402
 
 __all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles", "scale_bar", "north_arrow",
            "hub_map_figure", "write_hub_pngs", "plain", "COLOURS", "MAP_FIGSIZE"]
 
-#: colours shared with the web map (geo.webmap)
+#: colours shared with the web map (geo.maps.webmap)
 COLOURS = {
     "hub": "#1b4f9c", "spoke": "#6aa0e8", "catchment": "#1b4f9c", "outside": "#e6e6e6", "no data": "#cccccc",
     "beyond reach": "#d4007a", "near but not engaged": "#ff8c00", "venue": "#111111", "venue edge": "#ffd400",
@@ -81,7 +81,7 @@ class MapLayers:
         Catchment polygons (``hub_id``) and gap polygons (``hub_id, gap_type``).
     hubs : GeoDataFrame or None
         ``hub_id, name, site_type`` points.
-    basemap : geo.basemap.Basemap or None
+    basemap : geo.maps.basemap.Basemap or None
         A local GeoTIFF drawn under the areas (the config's ``[export] basemap``).
     """
 

@@ -20,9 +20,9 @@ import pandas as pd
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, format_count
 from geo.fetch import public_paths
-from geo.reproject import to_crs
+from geo.maps.reproject import to_crs
 from geo.tables_out import for_display, hub_table, lsoa_table_out, suppressed_table, ward_table_out, xlsx_bytes
-from geo.webmap import MapBase
+from geo.maps.webmap import MapBase
 
 __all__ = ["View", "PackOffer", "filter_view", "view_map_base", "available_configs"]
 
@@ -125,11 +125,11 @@ def sites_frame(sites) -> gpd.GeoDataFrame:
 
 
 def view_map_base(base: MapBase, view: View) -> MapBase:
-    """The rows of a whole-study-area :class:`geo.webmap.MapBase` that ``view`` shows.
+    """The rows of a whole-study-area :class:`geo.maps.webmap.MapBase` that ``view`` shows.
 
     ``base`` must come from the frames ``view`` was filtered from (the build's LSOAs or wards,
     catchments and gaps): then ``layer_map(view_map_base(base, view), layer)`` is the same
-    map as :func:`geo.webmap.area_map` draws from the view.
+    map as :func:`geo.maps.webmap.area_map` draws from the view.
     """
     return base.take(view.areas.index,
                      None if view.catchments is None else view.catchments.index,
@@ -285,7 +285,7 @@ def chart_images(result, view: View, level: str) -> list[bytes]:
     """The funnel plot and the distance-decay plot as PNG bytes."""
     import matplotlib.pyplot as plt
 
-    from geo.plots import distance_decay_plot, funnel_plot
+    from geo.maps.charts import distance_decay_plot, funnel_plot
 
     figs = [funnel_plot(view.areas if level == "ward" else view.lsoa, level=level, threshold=result.config.disclosure_threshold)]
     if "travel_minutes_to_hub" in view.lsoa.columns:
@@ -380,8 +380,8 @@ def downloads(st, result, view: View, sites, m, rule: DisclosureRule, pack: Pack
     """
     import copy
 
-    from geo.packzip import read_member
-    from geo.webassets import standalone_html
+    from geo.export.bundle import read_member
+    from geo.maps.assets import standalone_html
 
     tables = lambda: download_tables(result, view, sites, rule)  # noqa: E731
     map_copy = m if callable(m) else (lambda: copy.deepcopy(m))

@@ -1,9 +1,9 @@
-"""The exported web map: :func:`geo.webmap.area_map`, suppressed tooltips, Leaflet inlined.
+"""The exported web map: :func:`geo.maps.webmap.area_map`, suppressed tooltips, Leaflet inlined.
 
 The map is the app's map without tiles. Its LSOA tooltips are rebuilt from the suppressed LSOA
 table (the same values as the exported ``tables/lsoas.csv``); the areas handed to
-:func:`geo.webmap.area_map` have their count columns blanked, so its own tooltips never see a
-raw count. Leaflet is inlined from ``static/vendor`` (:mod:`geo.webassets`) and every other external script and
+:func:`geo.maps.webmap.area_map` have their count columns blanked, so its own tooltips never see a
+raw count. Leaflet is inlined from ``static/vendor`` (:mod:`geo.maps.assets`) and every other external script and
 style sheet is dropped, so the page works offline and loads nothing; folium's random element
 ids are renumbered so the same inputs give the same bytes.
 
@@ -24,12 +24,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.basemap import Basemap
+from geo.maps.basemap import Basemap
 from geo.disclosure import DisclosureRule
-from geo.export_tables import ExportTables
-from geo.packpdf import fmt_value
-from geo.webassets import standalone_html
-from geo.webmap import Attribution, area_map
+from geo.export.tables import ExportTables
+from geo.export.pdf_pages import fmt_value
+from geo.maps.assets import standalone_html
+from geo.maps.webmap import Attribution, area_map
 
 __all__ = ["map_html", "map_inputs", "render_map_html", "add_basemap"]
 
@@ -96,16 +96,16 @@ def map_inputs(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[
 def map_html(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[str], *, whole_area: bool = True) -> str:
     """The interactive map as one self-contained HTML page.
 
-    Built with :func:`geo.webmap.area_map` (no tiles); its LSOA tooltips are replaced by
+    Built with :func:`geo.maps.webmap.area_map` (no tiles); its LSOA tooltips are replaced by
     ones from the suppressed LSOA table (the same values as the exported tables), Leaflet is
-    inlined from ``static/vendor`` (:mod:`geo.webassets`) and no other script or style sheet is linked.
+    inlined from ``static/vendor`` (:mod:`geo.maps.assets`) and no other script or style sheet is linked.
 
     Parameters
     ----------
     result : geo.build.BuildResult
     tables : ExportTables
     sites : DataFrame
-        Suggested venues (:data:`geo.export_tables.SITES_EXPORT_COLUMNS`).
+        Suggested venues (:data:`geo.export.tables.SITES_EXPORT_COLUMNS`).
     hub_ids : list of str
         Hubs in the pack.
     whole_area : bool
@@ -141,7 +141,7 @@ def render_map_html(areas: gpd.GeoDataFrame, hubs, catchments, gaps, sites, lsoa
                 f["properties"]["tip"] = _tooltip(display.loc[f["properties"]["code"]], n_areas)
                 replaced += 1
     if replaced != keep:
-        raise RuntimeError(f"web map: replaced {replaced} tooltips for {keep} LSOAs (geo.webmap.area_map changed?)")
+        raise RuntimeError(f"web map: replaced {replaced} tooltips for {keep} LSOAs (geo.maps.webmap.area_map changed?)")
     if basemap is not None:
         add_basemap(m, basemap, tuple(areas.to_crs(4326).total_bounds))
     return _self_contained(m)
@@ -168,7 +168,7 @@ def add_basemap(m, basemap: Basemap, bounds: tuple[float, float, float, float]) 
 
 
 def _self_contained(m) -> str:
-    """The map as one page (Leaflet inlined by :func:`geo.webassets.standalone_html`), random element ids renumbered."""
+    """The map as one page (Leaflet inlined by :func:`geo.maps.assets.standalone_html`), random element ids renumbered."""
     text = standalone_html(m)
     ids: dict[str, str] = {}
     return re.sub(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", lambda mt: ids.setdefault(mt.group(0), f"{len(ids) + 1:032x}"), text)

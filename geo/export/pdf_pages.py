@@ -1,6 +1,6 @@
 """Pages of the ILT pack (A4 landscape, matplotlib): cover, hub pages, ward summary, visit lists.
 
-Every number on a page comes from the suppressed tables of :mod:`geo.export_tables` (counts
+Every number on a page comes from the suppressed tables of :mod:`geo.export.tables` (counts
 1-4 as ``"<5"``, withheld values as ``"c"``); pages only format them. Tables put their text
 columns first and their numeric columns last, and keep at least two character widths between
 columns, so that ``pdftotext -layout`` reads them back column by column (the tests do).
@@ -30,9 +30,9 @@ from matplotlib.patches import Rectangle  # noqa: E402
 
 from geo.config import Config  # noqa: E402
 from geo.disclosure import DisclosureRule  # noqa: E402
-from geo.export_tables import ExportTables  # noqa: E402
-from geo.printmap import MapLayers, attribution_lines, draw_hub_map, legend_handles, plain  # noqa: E402
-from geo.visits import postcode_sectors  # noqa: E402
+from geo.export.tables import ExportTables  # noqa: E402
+from geo.maps.printmap import MapLayers, attribution_lines, draw_hub_map, legend_handles, plain  # noqa: E402
+from geo.export.visits import postcode_sectors  # noqa: E402
 
 __all__ = ["PAGE_SIZE", "Column", "PackContext", "draw_table", "cover_page", "hub_page", "ward_pages", "ward_page_count",
            "visit_page", "key_figures", "text_width", "wrap_to", "WARD_ROWS_PER_PAGE", "fmt_value"]
@@ -233,7 +233,7 @@ def draw_table(ax, df: pd.DataFrame, columns: Sequence[Column], *, fontsize: flo
 
 @dataclass
 class PackContext:
-    """What the pages need (built by :func:`geo.export.export_pack`)."""
+    """What the pages need (built by :func:`geo.export.pack.export_pack`)."""
 
     config: Config
     generated: dt.date

@@ -4,12 +4,12 @@
 
     pack.pdf              A4 landscape: cover, one page per hub, ward summary, one visit list per hub
     maps/<hub_id>.png     each hub's map (300 dpi by default)
-    map.html              interactive map (geo.webmap.area_map), self-contained: Leaflet inlined, no tiles
+    map.html              interactive map (geo.maps.webmap.area_map), self-contained: Leaflet inlined, no tiles
     tables.xlsx           sheets LSOAs, wards, hubs, sites, reconciliation, disclosure, notes
     tables/<name>.csv     the same tables as CSV
     visits/<hub_id>.csv   leafleting postcodes of the hub's top priority LSOAs and its suggested venues
 
-All counts come from :func:`geo.export_tables.export_tables` (primary, derived and secondary
+All counts come from :func:`geo.export.tables.export_tables` (primary, derived and secondary
 suppression within each table and across the linked LSOA, ward and hub tables). Nothing is
 downloaded: maps have no tiles and the web map carries its own copy of Leaflet.
 
@@ -17,9 +17,9 @@ Output is deterministic for the same inputs and generation date: PDF dates come 
 ``generated`` (or ``SOURCE_DATE_EPOCH``), web-map element ids are renumbered, and the XLSX
 zip entries and document dates are fixed.
 
-The web map is :mod:`geo.export_web`, the helper process :mod:`geo.export_helper`, the tables
-:mod:`geo.export_tables`, the PDF pages :mod:`geo.packpdf`, the static maps
-:mod:`geo.printmap` and the visit lists :mod:`geo.visits`.
+The web map is :mod:`geo.export.web`, the helper process :mod:`geo.export.helper`, the tables
+:mod:`geo.export.tables`, the PDF pages :mod:`geo.export.pdf_pages`, the static maps
+:mod:`geo.maps.printmap` and the visit lists :mod:`geo.export.visits`.
 
 Examples
 --------
@@ -57,14 +57,14 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from geo.disclosure import DisclosureRule  # noqa: E402
 from geo.errors import DataError  # noqa: E402
-from geo.export_tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table  # noqa: E402
-from geo.export_helper import Helper  # noqa: E402
-from geo.export_web import map_html, map_inputs, render_map_html  # noqa: E402
-from geo.packpdf import PackContext, cover_page, hub_page, visit_page, ward_page_count, ward_pages  # noqa: E402
-from geo.printmap import map_layers, write_hub_pngs  # noqa: E402
+from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table  # noqa: E402
+from geo.export.helper import Helper  # noqa: E402
+from geo.export.web import map_html, map_inputs, render_map_html  # noqa: E402
+from geo.export.pdf_pages import PackContext, cover_page, hub_page, visit_page, ward_page_count, ward_pages  # noqa: E402
+from geo.maps.printmap import map_layers, write_hub_pngs  # noqa: E402
 from geo.tables_out import xlsx_bytes  # noqa: E402
-from geo.visits import VISIT_LSOAS, visit_list  # noqa: E402
-from geo.webmap import ATTRIBUTION  # noqa: E402
+from geo.export.visits import VISIT_LSOAS, visit_list  # noqa: E402
+from geo.maps.webmap import ATTRIBUTION  # noqa: E402
 
 __all__ = ["ExportResult", "export_pack", "pack_hub_ids", "listed_hub_ids", "steps", "Helper", "page_plan", "generation_date",
            "map_html", "map_inputs", "render_map_html", "write_tables", "notes_table", "Progress", "SHEETS"]
@@ -429,7 +429,7 @@ def _layers(result):
 
 
 def _write_map_html(inputs: tuple, html_path: Path) -> Path:
-    """Write ``map.html`` from :func:`geo.export_web.map_inputs`."""
+    """Write ``map.html`` from :func:`geo.export.web.map_inputs`."""
     Path(html_path).write_text(render_map_html(*inputs), encoding="utf-8")
     return Path(html_path)
 

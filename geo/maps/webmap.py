@@ -23,8 +23,8 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement, Template
 
 from geo.disclosure import DisclosureRule, format_count
-from geo.reproject import to_crs
-from geo.webassets import use_local_leaflet
+from geo.maps.reproject import to_crs
+from geo.maps.assets import use_local_leaflet
 
 __all__ = ["LAYERS", "Layer", "to_web", "classify", "area_map", "MapBase", "map_base", "layer_map", "site_markers", "ATTRIBUTION"]
 
@@ -506,8 +506,8 @@ def area_map(
         Simplification tolerance in metres (EPSG:27700) for the web geometry.
     leaflet_prefix : str, optional
         URL of the app's ``static/`` folder: Leaflet is then loaded from there instead of a CDN
-        (see :mod:`geo.webassets`; for a self-contained file use
-        :func:`geo.webassets.standalone_html`).
+        (see :mod:`geo.maps.assets`; for a self-contained file use
+        :func:`geo.maps.assets.standalone_html`).
 
     Returns
     -------

@@ -29,7 +29,7 @@ import folium
 __all__ = ["LEAFLET_DIR", "use_local_leaflet", "standalone_html", "static_url"]
 
 LEAFLET_VERSION = "1.9.4"
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 LEAFLET_DIR = STATIC_DIR / "vendor" / f"leaflet-{LEAFLET_VERSION}"
 _REL = f"vendor/leaflet-{LEAFLET_VERSION}"
 _INLINE = "inline://leaflet"

@@ -20,7 +20,7 @@ __all__ = ["Helper"]
 
 def _warm_up() -> bool:
     """Import what the helper's jobs need (runs in the helper while the main process works)."""
-    import geo.export  # noqa: F401  (the pack's modules: tables, maps, web map)
+    import geo.export.pack  # noqa: F401  (the pack's modules: tables, maps, web map)
 
     return True
 

@@ -1,0 +1,43 @@
+"""Everything that leaves the tool, under disclosure control: the ILT pack and its files.
+
+Modules: :mod:`~geo.export.pack` (:func:`export_pack`, the orchestrator), :mod:`~geo.export.tables`
+(the suppressed LSOA, ward and hub tables), :mod:`~geo.export.pdf_pages` (the PDF's pages),
+:mod:`~geo.export.web` (``map.html``), :mod:`~geo.export.visits` (visit lists),
+:mod:`~geo.export.helper` (the helper process) and :mod:`~geo.export.bundle` (the pack as one zip).
+
+The names below are imported from their module on first use, so ``import geo.export`` stays
+cheap.
+
+Examples
+--------
+>>> import geo.export
+>>> geo.export.export_pack.__module__
+'geo.export.pack'
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: public name -> the module that defines it
+_HOMES = {
+    **dict.fromkeys(["export_pack", "ExportResult", "Progress", "generation_date", "pack_hub_ids", "listed_hub_ids",
+                     "page_plan", "steps"], "pack"),
+    **dict.fromkeys(["Helper"], "helper"),
+    **dict.fromkeys(["export_tables", "ExportTables"], "tables"),
+    **dict.fromkeys(["map_html"], "web"),
+    **dict.fromkeys(["visit_list"], "visits"),
+    **dict.fromkeys(["pack_zip", "pack_file_name", "read_member", "zip_folder"], "bundle"),
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,36 @@
+"""Maps: the app's and the pack's web map, the printed hub maps, basemaps and charts.
+
+Modules: :mod:`~geo.maps.webmap` (folium maps), :mod:`~geo.maps.printmap` (matplotlib hub maps),
+:mod:`~geo.maps.basemap` (a local GeoTIFF under the maps), :mod:`~geo.maps.assets` (vendored
+Leaflet), :mod:`~geo.maps.charts` (funnel and distance-decay plots), :mod:`~geo.maps.reproject`.
+
+The names below are imported from their module on first use, so ``import geo.maps`` stays
+cheap (no folium, matplotlib or rasterio until a map is drawn).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: public name -> the module that defines it
+_HOMES = {
+    **dict.fromkeys(["area_map", "map_base", "layer_map", "site_markers", "MapBase", "LAYERS", "Layer", "classify",
+                     "to_web", "ATTRIBUTION"], "webmap"),
+    **dict.fromkeys(["map_layers", "MapLayers", "hub_map_figure", "draw_hub_map", "write_hub_pngs"], "printmap"),
+    **dict.fromkeys(["Basemap"], "basemap"),
+    **dict.fromkeys(["standalone_html", "use_local_leaflet", "static_url"], "assets"),
+    **dict.fromkeys(["funnel_plot", "distance_decay_plot"], "charts"),
+    **dict.fromkeys(["to_crs"], "reproject"),
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
