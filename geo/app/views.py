@@ -283,8 +283,6 @@ def _fmt_rate(value) -> str:
 
 def chart_images(result, view: View, level: str) -> list[bytes]:
     """The funnel plot and the distance-decay plot as PNG bytes."""
-    import matplotlib.pyplot as plt
-
     from geo.maps.charts import distance_decay_plot, funnel_plot
 
     figs = [funnel_plot(view.areas if level == "ward" else view.lsoa, level=level, threshold=result.config.disclosure_threshold)]
@@ -294,7 +292,6 @@ def chart_images(result, view: View, level: str) -> list[bytes]:
     for fig in figs:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110)
-        plt.close(fig)
         out.append(buf.getvalue())
     return out
 

@@ -49,22 +49,19 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-
-from geo.disclosure import DisclosureRule  # noqa: E402
-from geo.errors import DataError  # noqa: E402
-from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table  # noqa: E402
-from geo.export.helper import Helper  # noqa: E402
-from geo.export.web import map_html, map_inputs, render_map_html  # noqa: E402
-from geo.export.pdf_pages import PackContext, cover_page, hub_page, visit_page, ward_page_count, ward_pages  # noqa: E402
-from geo.maps.printmap import map_layers, write_hub_pngs  # noqa: E402
-from geo.tables_out import xlsx_bytes  # noqa: E402
-from geo.export.visits import VISIT_LSOAS, visit_list  # noqa: E402
-from geo.maps.webmap import ATTRIBUTION  # noqa: E402
+from geo.disclosure import DisclosureRule
+from geo.errors import DataError
+from geo.export.helper import Helper
+from geo.export.pdf_pages import PackContext, cover_page, hub_page, visit_page, ward_page_count, ward_pages
+from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table
+from geo.export.visits import VISIT_LSOAS, visit_list
+from geo.export.web import map_html, map_inputs, render_map_html
+from geo.maps.printmap import map_layers, write_hub_pngs
+from geo.maps.webmap import ATTRIBUTION
+from geo.tables_out import xlsx_bytes
 
 __all__ = ["ExportResult", "export_pack", "pack_hub_ids", "listed_hub_ids", "steps", "Helper", "page_plan", "generation_date",
            "map_html", "map_inputs", "render_map_html", "write_tables", "notes_table", "Progress", "SHEETS"]
@@ -450,7 +447,6 @@ def _map_subtitle(result, hub_id: str) -> str:
 
 def _save(pdf: PdfPages, fig) -> None:
     pdf.savefig(fig)
-    plt.close(fig)
 
 
 def _contents(ctx: PackContext, pages: list[str]) -> list[tuple[str, int]]:

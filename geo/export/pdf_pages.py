@@ -19,20 +19,17 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import matplotlib
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import geopandas as gpd  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from geo.config import Config  # noqa: E402
-from geo.disclosure import DisclosureRule  # noqa: E402
-from geo.export.tables import ExportTables  # noqa: E402
-from geo.maps.printmap import MapLayers, attribution_lines, draw_hub_map, legend_handles, plain  # noqa: E402
-from geo.export.visits import postcode_sectors  # noqa: E402
+from geo.config import Config
+from geo.disclosure import DisclosureRule
+from geo.export.tables import ExportTables
+from geo.export.visits import postcode_sectors
+from geo.maps.printmap import MapLayers, attribution_lines, draw_hub_map, legend_handles, plain
 
 __all__ = ["PAGE_SIZE", "Column", "PackContext", "draw_table", "cover_page", "hub_page", "ward_pages", "ward_page_count",
            "visit_page", "key_figures", "text_width", "wrap_to", "WARD_ROWS_PER_PAGE", "fmt_value"]
@@ -267,8 +264,8 @@ class PackContext:
 
 
 def _page(ctx: PackContext, title: str, subtitle: str, page_no: int, *, footer_attribution: bool = True,
-          badge_x: float = 0.975) -> plt.Figure:
-    fig = plt.figure(figsize=PAGE_SIZE)
+          badge_x: float = 0.975) -> Figure:
+    fig = Figure(figsize=PAGE_SIZE)
     room = (0.42 if badge_x < 0.9 else 0.75) * PAGE_SIZE[0]
     size = next((f for f in (15, 13.5, 12) if text_width(title, f, True) <= room), 12)  # long names: smaller, then cut
     fig.text(0.025, 0.955, plain(_fit(title, room, size, True)), fontsize=size, fontweight="bold", va="center")
@@ -321,9 +318,9 @@ def _paragraphs(fig, x: float, y: float, width: float, items: Sequence[str], fon
     return y
 
 
-def cover_page(ctx: PackContext) -> plt.Figure:
+def cover_page(ctx: PackContext) -> Figure:
     """Study area, local authorities, data periods, generation date, contents and how to read the pack."""
-    fig = plt.figure(figsize=PAGE_SIZE)
+    fig = Figure(figsize=PAGE_SIZE)
     top = 0.90
     if ctx.synthetic:
         fig.patches.append(Rectangle((0, 0.87), 1, 0.13, transform=fig.transFigure, facecolor=RED, edgecolor="none"))
@@ -469,7 +466,7 @@ def key_figures(ctx: PackContext, hub_id: str) -> list[tuple[str, str]]:
     ]
 
 
-def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> plt.Figure:
+def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     """A hub's page: priority map, key figures, suggested venues, top-10 priority LSOAs.
 
     Returns
@@ -547,7 +544,7 @@ def ward_page_count(n_rows: int) -> int:
     return max(1, math.ceil(n_rows / WARD_ROWS_PER_PAGE))
 
 
-def ward_pages(ctx: PackContext, first_page: int) -> list[plt.Figure]:
+def ward_pages(ctx: PackContext, first_page: int) -> list[Figure]:
     """The ward summary (suppressed, with local-authority subtotals and the total), over as many pages as needed."""
     wards = ctx.tables.wards.display.copy()
     key = wards["ward_code"].astype(str)
@@ -578,7 +575,7 @@ def _postcode_lines(postcodes: Sequence[str], width: int) -> list[str]:
     return textwrap.wrap(text, width, break_on_hyphens=False)
 
 
-def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> plt.Figure:
+def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     """A hub's visit list: postcodes of its top priority LSOAs, and its suggested venues with addresses."""
     visits = ctx.visits[hub_id]
     name = ctx.hub_name(hub_id)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from models.stats import funnel_limits  # noqa: E402
+from models.stats import funnel_limits
 
 __all__ = ["funnel_plot", "distance_decay_plot"]
 
@@ -27,7 +25,7 @@ def funnel_plot(areas: pd.DataFrame, *, level: str = "lsoa", ax=None, threshold:
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    fig, ax = (ax.figure, ax) if ax is not None else _figure()
     n = areas["review_eligible"].to_numpy(float)
     k = areas["review_completed"].to_numpy(float)
     ok = n > 0
@@ -48,7 +46,7 @@ def funnel_plot(areas: pd.DataFrame, *, level: str = "lsoa", ax=None, threshold:
     ax.set_xlabel(f"Children eligible for the review ({'ward' if level == 'ward' else 'LSOA'})")
     ax.set_ylabel("Review take-up")
     ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title("Funnel plot: 2-2½ year review take-up"
                  + (f"\n({int(small.sum())} of {int(ok.sum())} areas with small numbers not plotted)" if small.any() else ""),
                  fontsize=10)
@@ -59,7 +57,7 @@ def funnel_plot(areas: pd.DataFrame, *, level: str = "lsoa", ax=None, threshold:
 
 def distance_decay_plot(lsoa: pd.DataFrame, mode: str, *, ax=None):
     """Hub reach against travel time to the nearest hub, binned, with the LSOA scatter."""
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    fig, ax = (ax.figure, ax) if ax is not None else _figure()
     t = lsoa["travel_minutes_to_hub"].to_numpy(float)
     r = lsoa["reach_rate_smoothed"].to_numpy(float)
     ok = np.isfinite(t) & np.isfinite(r)
@@ -74,9 +72,15 @@ def distance_decay_plot(lsoa: pd.DataFrame, mode: str, *, ax=None):
         ax.plot(mids, rate, color="#1b4f72", marker="o", lw=2, label="pooled reach by travel-time band")
     ax.set_xlabel(f"Travel time to nearest hub, minutes ({mode})")
     ax.set_ylabel("Under-5s attending a hub")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(bottom=0)
     ax.set_title("Distance decay of hub attendance")
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def _figure():
+    """A chart's own figure and axes (object-oriented: no pyplot, no global backend)."""
+    fig = Figure(figsize=(6.4, 4.2), dpi=110)
+    return fig, fig.subplots()

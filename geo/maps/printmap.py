@@ -22,20 +22,17 @@ import math
 import re
 from dataclasses import dataclass
 
-import matplotlib
+import geopandas as gpd
+import numpy as np
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.colors import to_rgba_array
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow, Patch, PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
 
-matplotlib.use("Agg")
-import geopandas as gpd  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import to_rgba_array  # noqa: E402
-from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import FancyArrow, Patch, PathPatch, Rectangle  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-
-from geo.maps.basemap import Basemap  # noqa: E402
-from geo.maps.webmap import ATTRIBUTION, LAYERS, classify  # noqa: E402
+from geo.maps.basemap import Basemap
+from geo.maps.webmap import ATTRIBUTION, LAYERS, classify
 
 __all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles", "scale_bar", "north_arrow",
            "hub_map_figure", "write_hub_pngs", "plain", "COLOURS", "MAP_FIGSIZE"]
@@ -372,7 +369,7 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
 
 
 def hub_map_figure(layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *, title: str = "",
-                   subtitle: str = "", synthetic: bool = False, attribution: str | None = None) -> plt.Figure:
+                   subtitle: str = "", synthetic: bool = False, attribution: str | None = None) -> Figure:
     """A stand-alone hub map (for ``maps/<hub_id>.png``): map, legend, title and attribution.
 
     Examples
@@ -380,7 +377,7 @@ def hub_map_figure(layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | No
     >>> fig = hub_map_figure(layers, "WCC-BES", venues, title="Bessborough Family Hub")   # doctest: +SKIP
     >>> fig.savefig("maps/WCC-BES.png", dpi=300)                                         # doctest: +SKIP
     """
-    fig = plt.figure(figsize=MAP_FIGSIZE)
+    fig = Figure(figsize=MAP_FIGSIZE)
     ax = fig.add_axes((0.02, 0.10, 0.72, 0.78))
     draw_hub_map(ax, layers, hub_id, venues, fontsize=6.5)
     lax = fig.add_axes((0.755, 0.10, 0.235, 0.78))
@@ -419,7 +416,6 @@ def write_hub_pngs(layers: MapLayers, jobs: list[dict], dpi: int = 300) -> list[
         fig = hub_map_figure(layers, job["hub_id"], job["venues"], title=job["title"], subtitle=job["subtitle"],
                              synthetic=job["synthetic"])
         fig.savefig(job["path"], dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
-        plt.close(fig)
         written.append(str(job["path"]))
     return written
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 from branca.element import Element, Figure, MacroElement, Template
@@ -123,6 +122,8 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "Quantiles") -> tuple[
         inner[~low] = rest_cls + 1
         cls[ok] = inner
         return cls, [f"{x.min():.3g}"] + rest_labels, [float(x.min())] + rest_bins
+    import mapclassify  # on first use, not at import: it imports matplotlib.pyplot (~0.8 s)
+
     c = getattr(mapclassify, scheme)(x, k=k)
     cls[ok] = c.yb
     lo = [float(x.min())] + list(c.bins[:-1])

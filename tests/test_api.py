@@ -1,0 +1,89 @@
+"""The package's face: what importing it costs, what it re-exports, and that it leaves matplotlib alone.
+
+The import checks run in a fresh interpreter (``subprocess``): this test process has long since
+imported everything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ["geo.maps", "geo.export", "geo.app"]
+
+
+def _run(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter at the repository root; it prints one JSON object."""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_importing_the_packages_defers_heavy_libraries():
+    heavy = ["streamlit", "matplotlib", "sklearn", "highspy", "folium", "geopandas", "rasterio"]
+    res = _run(
+        "import json, sys\n"
+        "import geo\n"
+        f"after_geo = [m for m in {heavy!r} if m in sys.modules]\n"
+        "import geo.maps, geo.export, geo.app\n"
+        f"after_all = [m for m in {heavy!r} if m in sys.modules]\n"
+        "print(json.dumps({'geo': after_geo, 'packages': after_all}))\n"
+    )
+    assert res["geo"] == [], f"import geo loads {res['geo']}"
+    assert res["packages"] == [], f"import geo.maps, geo.export, geo.app loads {res['packages']}"
+
+
+def test_drawing_leaves_the_callers_matplotlib_backend_and_pyplot_alone():
+    # a caller (a notebook, a GUI) has chosen its backend; the tool's modules import and draw
+    # without pyplot and without switching it
+    res = _run(
+        "import io, json, sys\n"
+        "import matplotlib\n"
+        "matplotlib.use('pdf')\n"
+        "import geo, geo.maps, geo.export\n"
+        "import geo.maps.printmap, geo.maps.charts, geo.export.pack, geo.export.pdf_pages, geo.app.views\n"
+        "import pandas as pd\n"
+        "areas = pd.DataFrame({'review_eligible': [40, 60, 80, 120], 'review_completed': [30, 20, 70, 90]})\n"
+        "fig = geo.maps.funnel_plot(areas, level='ward')\n"
+        "buf = io.BytesIO(); fig.savefig(buf, format='png')\n"
+        "print(json.dumps({'backend': matplotlib.get_backend(), 'pyplot': 'matplotlib.pyplot' in sys.modules,\n"
+        "                  'png': buf.getvalue()[:8].hex(), 'points': len(fig.axes[0].collections)}))\n"
+    )
+    assert res["backend"] == "pdf"
+    assert res["pyplot"] is False, "a module imported matplotlib.pyplot"
+    assert res["png"] == b"\x89PNG\r\n\x1a\n".hex()
+    assert res["points"] >= 1
+
+
+def test_no_module_sets_the_backend_at_import():
+    offenders = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "geo").rglob("*.py")) + sorted((ROOT / "models").rglob("*.py"))
+                 if "matplotlib.use(" in p.read_text(encoding="utf-8") or "import matplotlib.pyplot" in p.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_packages_re_export_their_public_api(package):
+    pkg = importlib.import_module(package)
+    assert pkg.__all__ and len(set(pkg.__all__)) == len(pkg.__all__)
+    for name in pkg.__all__:
+        obj = getattr(pkg, name)
+        home = importlib.import_module(f"{package}.{pkg._HOMES[name]}")
+        assert obj is getattr(home, name), f"{package}.{name}"
+        assert name in home.__all__ or name.isupper(), f"{name} is not public in {home.__name__}"
+        assert name in dir(pkg)
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        pkg.nothing_here  # noqa: B018
+
+
+def test_from_imports_of_the_packages_work():
+    from geo.app import View, views
+    from geo.export import export_pack, pack
+    from geo.maps import area_map, webmap
+
+    assert export_pack is pack.export_pack and area_map is webmap.area_map and View is views.View
