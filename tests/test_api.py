@@ -87,3 +87,44 @@ def test_from_imports_of_the_packages_work():
     from geo.maps import area_map, webmap
 
     assert export_pack is pack.export_pack and area_map is webmap.area_map and View is views.View
+
+
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    """The project modules ``path`` imports, at module level or inside functions."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return found & modules
+
+
+def _module_files() -> dict[str, Path]:
+    files = {}
+    for path in sorted(ROOT.glob("geo/**/*.py")) + sorted(ROOT.glob("models/**/*.py")):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        files[name.removesuffix(".__init__")] = path
+    return files
+
+
+def test_no_import_loops():
+    files = _module_files()
+    graph = {name: _imports(path, set(files)) - {name} for name, path in files.items()}
+    assert graph["geo.export.pack"] >= {"geo.export.helper", "geo.export.web"}  # the graph sees the imports
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            m = todo.pop()
+            if m == goal:
+                return True
+            if m not in seen:
+                seen.add(m)
+                todo.extend(graph[m])
+        return False
+
+    loops = sorted({tuple(sorted((a, b))) for a in graph for b in graph[a] if reaches(b, a)})
+    assert loops == [], f"modules that import each other (directly or through others): {loops}"

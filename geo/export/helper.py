@@ -10,18 +10,23 @@ Examples
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import sys
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-__all__ = ["Helper"]
+__all__ = ["Helper", "PACK_JOB_MODULES"]
+
+#: where the pack's helper jobs live (the PNG hub maps, the web map): imported while the helper waits
+PACK_JOB_MODULES = ("geo.maps.printmap", "geo.export.web")
 
 
-def _warm_up() -> bool:
+def _warm_up(modules: Sequence[str]) -> bool:
     """Import what the helper's jobs need (runs in the helper while the main process works)."""
-    import geo.export.pack  # noqa: F401  (the pack's modules: tables, maps, web map)
-
+    for name in modules:
+        importlib.import_module(name)
     return True
 
 
@@ -68,19 +73,26 @@ class Helper:
     that are submitted early and wanted late. Spawned, not forked: the helper shares no solver threads or state with its parent.
     A job that cannot run in the helper (no process could be started, or it died) runs inline.
 
+    Parameters
+    ----------
+    enabled : bool
+        Start a process (False: every job runs inline).
+    preload : sequence of str
+        Modules the helper imports as soon as it starts (default: those of the pack's jobs).
+
     Examples
     --------
     >>> with Helper() as helper:                       # doctest: +SKIP
     ...     export_pack(result, "out/pack", helper=helper)
     """
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True, *, preload: Sequence[str] = PACK_JOB_MODULES):
         self.pool: ProcessPoolExecutor | None = None
         if enabled and multiprocessing.parent_process() is None:
             try:
                 self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
                 with _main_not_reimported():  # the process starts here, on the first job
-                    self.pool.submit(_warm_up)
+                    self.pool.submit(_warm_up, tuple(preload))
             except (OSError, RuntimeError, ValueError):
                 self.pool = None
 

@@ -58,7 +58,7 @@ from geo.export.helper import Helper
 from geo.export.pdf_pages import PackContext, cover_page, hub_page, visit_page, ward_page_count, ward_pages
 from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table
 from geo.export.visits import VISIT_LSOAS, visit_list
-from geo.export.web import map_html, map_inputs, render_map_html
+from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
 from geo.maps.printmap import map_layers, write_hub_pngs
 from geo.maps.webmap import ATTRIBUTION
 from geo.tables_out import xlsx_bytes
@@ -391,10 +391,10 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         step("tables (tables.xlsx, tables/*.csv) and interactive map (map.html)")
         web_inputs = map_inputs(result, tables, sites, hub_ids, whole_area=hub is None)
         # if the helper has drawn the PNG maps it writes the web map beside the tables; else both here
-        web = helper.submit(_write_map_html, web_inputs, out_dir / "map.html") if pngs.done() else None
+        web = helper.submit(write_map_html, web_inputs, out_dir / "map.html") if pngs.done() else None
         paths.update(write_tables(sheets, out_dir, generated))
         if web is None:
-            _write_map_html(web_inputs, out_dir / "map.html")
+            write_map_html(web_inputs, out_dir / "map.html")
         else:
             web.result()
         lap("tables and map.html")
@@ -423,12 +423,6 @@ def _layers(result):
     with warnings.catch_warnings():  # mapclassify: ties leave fewer quantile classes; the legend shows what there is
         warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
         return map_layers(result)
-
-
-def _write_map_html(inputs: tuple, html_path: Path) -> Path:
-    """Write ``map.html`` from :func:`geo.export.web.map_inputs`."""
-    Path(html_path).write_text(render_map_html(*inputs), encoding="utf-8")
-    return Path(html_path)
 
 
 def _hub_name(result, hub_id: str) -> str:

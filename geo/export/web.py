@@ -31,7 +31,7 @@ from geo.export.pdf_pages import fmt_value
 from geo.maps.assets import standalone_html
 from geo.maps.webmap import Attribution, area_map
 
-__all__ = ["map_html", "map_inputs", "render_map_html", "add_basemap"]
+__all__ = ["map_html", "map_inputs", "render_map_html", "write_map_html", "add_basemap"]
 
 
 
@@ -145,6 +145,12 @@ def render_map_html(areas: gpd.GeoDataFrame, hubs, catchments, gaps, sites, lsoa
     if basemap is not None:
         add_basemap(m, basemap, tuple(areas.to_crs(4326).total_bounds))
     return _self_contained(m)
+
+
+def write_map_html(inputs: tuple, html_path: str | Path) -> Path:
+    """Write ``map.html`` from :func:`map_inputs` (a job for the export's helper process)."""
+    Path(html_path).write_text(render_map_html(*inputs), encoding="utf-8")
+    return Path(html_path)
 
 
 def add_basemap(m, basemap: Basemap, bounds: tuple[float, float, float, float]) -> bool:
