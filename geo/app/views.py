@@ -19,6 +19,7 @@ import pandas as pd
 
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, format_count
+from geo.display import percent as _pct
 from geo.fetch import public_paths
 from geo.maps.reproject import to_crs
 from geo.tables_out import for_display, hub_table, lsoa_table_out, suppressed_table, ward_table_out, xlsx_bytes
@@ -139,10 +140,6 @@ def view_map_base(base: MapBase, view: View) -> MapBase:
 def _text(value) -> str:
     """A name or code for Markdown: HTML special characters escaped (apostrophes kept)."""
     return html.escape(str(value), quote=False)
-
-
-def _pct(x) -> str:
-    return "–" if x is None or pd.isna(x) else f"{x:.0%}"
 
 
 def headline(st, result, view: View, sites, rule: DisclosureRule) -> None:
@@ -267,7 +264,7 @@ def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None
         with cols[i % 3].container(border=True):
             st.markdown(f"**{_text(str(r['name']))}** ({_text(hub)})")
             st.write(f"Under-5s (est.): {r['under5']:,.0f} · within {sites.minutes:.0f} min: {_pct(r['share_under5_within_threshold'])}")
-            st.write(f"Reviewed: {_fmt_rate(r['reviewed_pct'])} · reached: {_fmt_rate(r['reached_pct'])}")
+            st.write(f"Reviewed: {_pct(r['reviewed_pct'])} · reached: {_pct(r['reached_pct'])}")
             st.write(f"Children not reached in high-need areas (est.): {r['children_not_reached_high_need']:,.0f}")
             if len(venues):
                 st.write("Suggested venues: " + "; ".join(f"{int(v.rank)}. {_text(str(v.name))}" for v in venues.itertuples()))
@@ -275,10 +272,6 @@ def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None
                 st.write("No suggested venue in this catchment.")
     st.subheader("All hubs")
     st.dataframe(for_display(shown), hide_index=True, width="stretch")
-
-
-def _fmt_rate(value) -> str:
-    return value if isinstance(value, str) else _pct(value)
 
 
 def chart_images(result, view: View, level: str) -> list[bytes]:

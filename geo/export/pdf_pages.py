@@ -27,63 +27,21 @@ from matplotlib.patches import Rectangle
 
 from geo.config import Config
 from geo.disclosure import DisclosureRule
+from geo.display import fmt_value
 from geo.export.tables import ExportTables
 from geo.export.visits import postcode_sectors
 from geo.maps.printmap import MapLayers, attribution_lines, draw_hub_map, legend_handles, plain
 
 __all__ = ["PAGE_SIZE", "Column", "PackContext", "draw_table", "cover_page", "hub_page", "ward_pages", "ward_page_count",
-           "visit_page", "key_figures", "text_width", "wrap_to", "WARD_ROWS_PER_PAGE", "fmt_value"]
+           "visit_page", "key_figures", "text_width", "wrap_to", "WARD_ROWS_PER_PAGE"]
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
 WARD_ROWS_PER_PAGE = 42
 RED = "#c0392b"
 GREY = "#555555"
-QUADRANT_SHORT = {
-    "high need, low engagement": "High need, low eng.",
-    "high need, high engagement": "High need, high eng.",
-    "low need, low engagement": "Low need, low eng.",
-    "low need, high engagement": "Low need, high eng.",
-}
 CONVENTION = ("Counts of 1 to 4 children are shown as <5 (LSOA rows: 0 to 4); c = withheld so that no small count can be "
               "worked out. Under-5s and 'not reached' are estimates (children not reached per hub or venue: nearest 10). "
               "Eligible, Reviewed: 2-2½ year review; Attending: children seen at a hub.")
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def fmt_value(value, kind: str) -> str:
-    """Format one cell: suppression labels pass through; missing values are ``"–"``.
-
-    Kinds: ``count`` (whole number with separators), ``pct`` (percentage), ``score``
-    (0 decimals), ``minutes``, ``int``, ``text``.
-
-    Examples
-    --------
-    >>> [fmt_value(v, "count") for v in (1234, "<5", "c", float("nan"))]
-    ['1,234', '<5', 'c', '–']
-    >>> fmt_value(0.4567, "pct"), fmt_value("high need, low engagement", "quadrant")
-    ('46%', 'High need, low eng.')
-    """
-    if isinstance(value, str):
-        if kind == "quadrant":
-            return QUADRANT_SHORT.get(value, value) or "–"
-        return value.strip() or "–"
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "–"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(v):
-        return "–"
-    if kind == "pct":
-        return f"{v:.0%}"
-    if kind in ("count", "score", "minutes"):
-        return f"{v:,.0f}"
-    if kind == "int":
-        return f"{int(round(v))}"
-    return str(value)
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ import pandas as pd
 
 from geo.maps.basemap import Basemap
 from geo.disclosure import DisclosureRule
+from geo.display import fmt_value
 from geo.export.tables import ExportTables
-from geo.export.pdf_pages import fmt_value
 from geo.maps.assets import standalone_html
 from geo.maps.webmap import Attribution, area_map
 

@@ -22,6 +22,7 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement, Template
 
 from geo.disclosure import DisclosureRule, format_count
+from geo.display import rate_text
 from geo.maps.reproject import to_crs
 from geo.maps.assets import use_local_leaflet
 
@@ -261,15 +262,6 @@ def _extent(extents) -> list:
     return out
 
 
-def _fmt_rate(rate, lo=None, hi=None) -> str:
-    if rate is None or pd.isna(rate):
-        return "no data"
-    text = f"{rate:.0%}"
-    if lo is not None and hi is not None and pd.notna(lo) and pd.notna(hi):
-        text += f" (95% CI {lo:.0%}–{hi:.0%})"
-    return text
-
-
 _TOOLTIP_COLUMNS = [
     "lsoa21nm", "lsoa21cd", "ward_name", "ward_code", "priority_rank", "priority_score", "quadrant", "need_score", "imd_score",
     "review_completed", "review_eligible", "review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed",
@@ -293,13 +285,13 @@ def tooltip_html(row, rule: DisclosureRule, level: str = "lsoa") -> str:
     lines.append(f"Need {row.get('need_score', float('nan')):.0f}/100 · IMD score {row.get('imd_score', float('nan')):.1f}")
     comp, elig = row.get("review_completed"), row.get("review_eligible")
     small = 0 < (comp or 0) < rule.threshold or 0 < ((elig or 0) - (comp or 0)) < rule.threshold
-    review = "suppressed (small numbers)" if small else _fmt_rate(row.get("review_rate"), row.get("review_rate_lo"), row.get("review_rate_hi"))
+    review = "suppressed (small numbers)" if small else rate_text(row.get("review_rate"), row.get("review_rate_lo"), row.get("review_rate_hi"))
     # when reviewed or not reviewed is small, the completed count is withheld too ("6 of 8" gives away 2)
     shown = format_count(comp, rule) if not small or 0 < (comp or 0) < rule.threshold else "c"
     lines.append(f"Review take-up: {review} · {shown} of {format_count(elig, rule)}")
     if pd.notna(row.get("review_rate_smoothed")):
         lines.append(f"Smoothed take-up {row['review_rate_smoothed']:.0%} · funnel: {e(str(row.get('review_funnel_flag', '')))}")
-    lines.append(f"Hub reach: {_fmt_rate(row.get('reach_rate_smoothed'))} (smoothed) · children attending {format_count(row.get('hub_children'), rule)}")
+    lines.append(f"Hub reach: {rate_text(row.get('reach_rate_smoothed'))} (smoothed) · children attending {format_count(row.get('hub_children'), rule)}")
     lines.append(f"Under-5s (estimate): {row.get('under5_est', float('nan')):.0f}")
     if pd.notna(row.get("travel_minutes_to_hub")):
         lines.append(f"Travel to {e(str(row.get('hub_id', '')))}: {row['travel_minutes_to_hub']:.0f} min")
