@@ -23,7 +23,8 @@ from geo.disclosure import DisclosureRule
 from geo.errors import DataError, ValidationError
 from geo.sites import suggest_sites
 from geo.maps.assets import static_url
-from geo.maps.webmap import LAYERS, MapBase, layer_map, map_base, site_markers
+from geo.maps.style import LAYERS
+from geo.maps.webmap import MapBase, layer_map, map_base, site_markers
 
 REPO = Path(__file__).resolve().parent
 

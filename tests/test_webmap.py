@@ -22,7 +22,9 @@ from geo.disclosure import DisclosureRule
 from geo.maps.reproject import to_crs
 from geo.sites import suggest_sites
 from geo.maps.assets import standalone_html
-from geo.maps.webmap import LAYERS, _GeoJson, _Tooltip, area_map, layer_map, map_base, site_markers
+from geo.maps.elements import VerbatimGeoJson, VerbatimTooltip
+from geo.maps.style import LAYERS
+from geo.maps.webmap import area_map, layer_map, map_base, site_markers
 
 
 def _normalised(text: str) -> str:
@@ -76,7 +78,7 @@ def test_cached_base_recoloured_per_layer_is_the_map_area_map_draws(parts, level
 
 
 def test_fast_elements_render_what_folium_renders(parts):
-    """``_GeoJson`` and ``_Tooltip`` skip folium's re-parsing and bounds walk, not its output."""
+    """``VerbatimGeoJson`` and ``VerbatimTooltip`` skip folium's re-parsing and bounds walk, not its output."""
     result, polygons, _ = parts
     base = map_base(result.lsoa, level="lsoa", hubs=result.hubs, catchments=polygons[0], gaps=polygons[1])
     features = {"type": "FeatureCollection", "features": [
@@ -91,10 +93,10 @@ def test_fast_elements_render_what_folium_renders(parts):
         return m
 
     bounds = folium.utilities.get_bounds(features, lonlat=True)
-    fast = page(_GeoJson, _Tooltip, bounds=bounds)
+    fast = page(VerbatimGeoJson, VerbatimTooltip, bounds=bounds)
     plain = page(folium.GeoJson, folium.Tooltip)
     assert fast.get_bounds() == plain.get_bounds() == bounds
-    assert _component_args(page(_GeoJson, _Tooltip, bounds=bounds)) == _component_args(page(folium.GeoJson, folium.Tooltip))
+    assert _component_args(page(VerbatimGeoJson, VerbatimTooltip, bounds=bounds)) == _component_args(page(folium.GeoJson, folium.Tooltip))
     assert _normalised(standalone_html(fast)) == _normalised(standalone_html(plain))
 
 

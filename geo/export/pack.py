@@ -60,7 +60,7 @@ from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule,
 from geo.export.visits import VISIT_LSOAS, visit_list
 from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
 from geo.maps.printmap import map_layers, write_hub_pngs
-from geo.maps.webmap import ATTRIBUTION
+from geo.maps.style import ATTRIBUTION
 from geo.tables_out import xlsx_bytes
 
 __all__ = ["ExportResult", "export_pack", "pack_hub_ids", "listed_hub_ids", "steps", "Helper", "page_plan", "generation_date",

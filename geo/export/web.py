@@ -29,7 +29,8 @@ from geo.disclosure import DisclosureRule
 from geo.display import fmt_value
 from geo.export.tables import ExportTables
 from geo.maps.assets import standalone_html
-from geo.maps.webmap import Attribution, area_map
+from geo.maps.elements import Attribution
+from geo.maps.webmap import area_map
 
 __all__ = ["map_html", "map_inputs", "render_map_html", "write_map_html", "add_basemap"]
 

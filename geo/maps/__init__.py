@@ -1,6 +1,8 @@
 """Maps: the app's and the pack's web map, the printed hub maps, basemaps and charts.
 
-Modules: :mod:`~geo.maps.webmap` (folium maps), :mod:`~geo.maps.printmap` (matplotlib hub maps),
+Modules: :mod:`~geo.maps.style` (layers, classes, colours, attribution: shared by both kinds of map),
+:mod:`~geo.maps.webmap` (folium maps) and :mod:`~geo.maps.elements` (their folium elements),
+:mod:`~geo.maps.printmap` (matplotlib hub maps),
 :mod:`~geo.maps.basemap` (a local GeoTIFF under the maps), :mod:`~geo.maps.assets` (vendored
 Leaflet), :mod:`~geo.maps.charts` (funnel and distance-decay plots), :mod:`~geo.maps.reproject`.
 
@@ -14,8 +16,8 @@ import importlib
 
 #: public name -> the module that defines it
 _HOMES = {
-    **dict.fromkeys(["area_map", "map_base", "layer_map", "site_markers", "MapBase", "LAYERS", "Layer", "classify",
-                     "to_web", "ATTRIBUTION"], "webmap"),
+    **dict.fromkeys(["area_map", "map_base", "layer_map", "site_markers", "MapBase", "to_web"], "webmap"),
+    **dict.fromkeys(["LAYERS", "Layer", "classify", "ATTRIBUTION"], "style"),
     **dict.fromkeys(["map_layers", "MapLayers", "hub_map_figure", "draw_hub_map", "write_hub_pngs"], "printmap"),
     **dict.fromkeys(["Basemap"], "basemap"),
     **dict.fromkeys(["standalone_html", "use_local_leaflet", "static_url"], "assets"),

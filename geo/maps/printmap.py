@@ -32,12 +32,12 @@ from matplotlib.patches import FancyArrow, Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from geo.maps.basemap import Basemap
-from geo.maps.webmap import ATTRIBUTION, LAYERS, classify
+from geo.maps.style import ATTRIBUTION, LAYERS, classify
 
 __all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles", "scale_bar", "north_arrow",
            "hub_map_figure", "write_hub_pngs", "plain", "COLOURS", "MAP_FIGSIZE"]
 
-#: colours shared with the web map (geo.maps.webmap)
+#: colours shared with the web map (geo.maps.webmap; its layers' colours are in geo.maps.style)
 COLOURS = {
     "hub": "#1b4f9c", "spoke": "#6aa0e8", "catchment": "#1b4f9c", "outside": "#e6e6e6", "no data": "#cccccc",
     "beyond reach": "#d4007a", "near but not engaged": "#ff8c00", "venue": "#111111", "venue edge": "#ffd400",

@@ -19,49 +19,15 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element, Figure, MacroElement, Template
 
 from geo.disclosure import DisclosureRule, format_count
 from geo.display import rate_text
 from geo.maps.reproject import to_crs
 from geo.maps.assets import use_local_leaflet
+from geo.maps.elements import Attribution, Legend, VerbatimGeoJson, VerbatimTooltip, feature_extents, overall_extent
+from geo.maps.style import ATTRIBUTION, LAYERS, TILES_ATTRIBUTION, classify
 
-__all__ = ["LAYERS", "Layer", "to_web", "classify", "area_map", "MapBase", "map_base", "layer_map", "site_markers", "ATTRIBUTION"]
-
-ATTRIBUTION = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
-    "Contains OS data © Crown copyright and database right 2025. "
-    "IoD2025: MHCLG, OGL v3.0."
-)
-TILES_ATTRIBUTION = "© OpenStreetMap contributors"
-
-
-@dataclass(frozen=True)
-class Layer:
-    """A choropleth layer: which column, how to read it, and its colours."""
-
-    column: str
-    title: str
-    fmt: str
-    colors: tuple[str, ...]
-    higher_is_worse: bool = True
-
-
-# ColorBrewer sequential palettes (5 classes)
-_REDS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
-_PURPLES = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
-_BLUES_R = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7", "#eff3ff")
-_GREENS_R = ("#006d2c", "#31a354", "#74c476", "#bae4b3", "#edf8e9")
-_ORANGES = ("#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603")
-
-LAYERS: dict[str, Layer] = {
-    "priority": Layer("priority_score", "Priority (high need × low engagement), 0-100", "{:.0f}", _REDS),
-    "need": Layer("need_score", "Need (percentile in study area), 0-100", "{:.0f}", _PURPLES),
-    "review take-up": Layer("review_rate_smoothed", "Review take-up (smoothed)", "{:.0%}", _BLUES_R, higher_is_worse=False),
-    "hub reach": Layer("reach_rate_smoothed", "Hub reach: under-5s attending (smoothed)", "{:.0%}", _GREENS_R, higher_is_worse=False),
-    "travel time": Layer("travel_minutes_to_hub", "Travel time to nearest hub (minutes)", "{:.0f}", _ORANGES),
-}
-
+__all__ = ["to_web", "tooltip_html", "area_map", "MapBase", "map_base", "layer_map", "site_markers"]
 
 def to_web(gdf: gpd.GeoDataFrame, tolerance: float = 8.0, precision: int = 5) -> gpd.GeoDataFrame:
     """Simplify in metres (EPSG:27700) then convert to EPSG:4326 with rounded coordinates.
@@ -88,177 +54,6 @@ def to_web(gdf: gpd.GeoDataFrame, tolerance: float = 8.0, precision: int = 5) ->
         out["geometry"] = out.geometry.simplify(tolerance, preserve_topology=True)
     out = to_crs(out, 4326)
     out["geometry"] = shapely.set_precision(out.geometry.to_numpy(), 10 ** -precision)
-    return out
-
-
-def classify(values: pd.Series, k: int = 5, scheme: str = "Quantiles") -> tuple[np.ndarray, list[str], list[float]]:
-    """Class each value with mapclassify; returns (class index or -1 for missing, labels, bins).
-
-    Where many areas share the lowest value (e.g. a priority of 0 for every area engaged at or
-    above the study-area rate), that value gets a class of its own and the rest are classed
-    into ``k - 1`` classes, so no class is empty or repeated.
-
-    Examples
-    --------
-    >>> cls, labels, _ = classify(pd.Series([0, 0, 0, 0, 1, 2, 3, 4, 5, 6]), k=3)
-    >>> labels
-    ['0', '1 – 3.5', '3.5 – 6']
-    >>> cls.tolist()
-    [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
-    """
-    v = pd.to_numeric(values, errors="coerce")
-    ok = v.notna().to_numpy()
-    cls = np.full(len(v), -1)
-    if ok.sum() == 0:
-        return cls, [], []
-    x = v[ok].to_numpy(dtype=float)
-    k = int(min(k, max(1, len(np.unique(x)))))
-    if k == 1:
-        cls[ok] = 0
-        return cls, [f"{x[0]:.3g}"], [float(x[0])]
-    low = x == x.min()
-    if low.mean() >= 1.0 / k and k > 2:  # the lowest value is a class of its own
-        rest_cls, rest_labels, rest_bins = classify(pd.Series(x[~low]), k - 1, scheme)
-        inner = np.zeros(len(x), dtype=int)
-        inner[~low] = rest_cls + 1
-        cls[ok] = inner
-        return cls, [f"{x.min():.3g}"] + rest_labels, [float(x.min())] + rest_bins
-    import mapclassify  # on first use, not at import: it imports matplotlib.pyplot (~0.8 s)
-
-    c = getattr(mapclassify, scheme)(x, k=k)
-    cls[ok] = c.yb
-    lo = [float(x.min())] + list(c.bins[:-1])
-    return cls, [f"{a:.3g} – {b:.3g}" for a, b in zip(lo, c.bins)], list(c.bins)
-
-
-_LEGEND = Template("""
-{% macro html(this, kwargs) %}
-<style>
-  .leaflet-container .leaflet-control-attribution { font: 10px/1.3 sans-serif; max-width: 65%; }
-  .leaflet-container .leaflet-control-scale { margin-bottom: 6px; }
-</style>
-<div class="hub-legend" style="position: fixed; bottom: 44px; left: 12px; z-index: 9999; background: white;
-     padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px/1.35 sans-serif; max-width: 270px;">
-  <div style="font-weight: bold; margin-bottom: 4px;">{{ this.title }}</div>
-  {% for color, label in this.items %}
-  <div><span style="display:inline-block;width:14px;height:12px;background:{{ color }};border:1px solid #777;margin-right:6px;vertical-align:middle;"></span>{{ label }}</div>
-  {% endfor %}
-  {% for symbol, label in this.symbols %}
-  <div style="margin-top:2px;">{{ symbol }} {{ label }}</div>
-  {% endfor %}
-</div>
-{% endmacro %}
-""")
-
-
-class Legend(MacroElement):
-    """A fixed-position classed legend (labels are escaped by the caller)."""
-
-    _template = _LEGEND  # a class attribute, so copies of a map share it (deepcopy breaks jinja templates)
-
-    def __init__(self, title: str, items: list[tuple[str, str]], symbols: list[tuple[str, str]]):
-        super().__init__()
-        self._name = "Legend"
-        self.title = html.escape(title)
-        self.items = [(c, html.escape(lbl)) for c, lbl in items]
-        self.symbols = symbols
-
-
-_ATTRIBUTION = Template("""
-{% macro script(this, kwargs) %}
-{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
-{% endmacro %}
-""")
-
-
-class Attribution(MacroElement):
-    """Adds the OGL / OS attribution to the map's own attribution control (shown with or without tiles)."""
-
-    _template = _ATTRIBUTION
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._name = "Attribution"
-        self.text = html.escape(text)
-
-
-class _Text(Element):
-    """Rendered output put into the page as it is.
-
-    branca's ``MacroElement.render`` wraps each piece it renders in ``Element(text)``, which
-    compiles the text as a Jinja template only to render it back: slow for a layer's GeoJSON
-    (hundreds of kB), and it would evaluate Jinja syntax in the data (an area or venue named
-    ``{{ ... }}``) when the page is rendered. This gives back the text as Jinja would for text
-    without Jinja syntax (which drops one trailing newline).
-    """
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._name = "Text"
-        self.text = text[:-1] if text.endswith("\n") else text
-
-    def render(self, **kwargs) -> str:
-        return self.text
-
-
-class _Verbatim(MacroElement):
-    """``MacroElement.render`` with the rendered pieces added as :class:`_Text`.
-
-    Mixed in after a folium class (``class X(folium.GeoJson, _Verbatim)``), it takes the place of
-    ``MacroElement.render`` at the end of that class's ``render`` chain; everything else is
-    folium's. Style values that are elements (folium's ``{{'name'}}`` substitution) are not
-    supported: nothing here uses them.
-    """
-
-    def render(self, **kwargs):
-        figure = self.get_root()
-        assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
-        module = self._template.module.__dict__
-        for part, holder in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
-            macro = module.get(part)
-            if macro is not None:
-                holder.add_child(_Text(macro(self, kwargs)), name=self.get_name())
-        for element in self._children.values():
-            element.render(**kwargs)
-
-
-class _GeoJson(folium.GeoJson, _Verbatim):
-    """``folium.GeoJson`` rendered without re-parsing its output, with its bounds given in advance.
-
-    ``bounds`` is ``[[lat_min, lon_min], [lat_max, lon_max]]`` of the data, as folium computes
-    it (folium walks every coordinate in Python otherwise).
-    """
-
-    def __init__(self, data, *, bounds, **kwargs):
-        super().__init__(data, **kwargs)
-        self._bounds = bounds
-
-    def _get_self_bounds(self):
-        return [list(self._bounds[0]), list(self._bounds[1])]
-
-
-class _Tooltip(folium.Tooltip, _Verbatim):
-    """``folium.Tooltip`` whose text (with names in it) is not parsed as a template."""
-
-
-assert _GeoJson.__mro__.index(_Verbatim) + 1 == _GeoJson.__mro__.index(MacroElement), _GeoJson.__mro__
-assert _Tooltip.__mro__.index(_Verbatim) + 1 == _Tooltip.__mro__.index(MacroElement), _Tooltip.__mro__
-
-
-def _extents(geometries: list[dict]) -> list:
-    """folium's bounds of each GeoJSON geometry (as :meth:`folium.GeoJson._get_self_bounds` computes them)."""
-    from folium.utilities import get_bounds
-
-    return [get_bounds(g, lonlat=True) for g in geometries]
-
-
-def _extent(extents) -> list:
-    """The bounds of several features from theirs, exactly as folium would compute them from all the points."""
-    from branca.utilities import none_max, none_min
-
-    out = [[None, None], [None, None]]
-    for lo, hi in extents:
-        out = [[none_min(out[0][0], lo[0]), none_min(out[0][1], lo[1])], [none_max(out[1][0], hi[0]), none_max(out[1][1], hi[1])]]
     return out
 
 
@@ -415,7 +210,7 @@ def map_base(
         table[c] = web[c]
     table["tip"] = [tooltip_html(r, rule, level) for r in web[tip_cols].to_dict("records")]
     table["geometry"] = _geojson_geometries(geoms)
-    table["extent"] = _extents(table["geometry"].tolist())
+    table["extent"] = feature_extents(table["geometry"].tolist())
     for i, c in enumerate(("minx", "miny", "maxx", "maxy")):
         table[c] = bounds[:, i]
 
@@ -424,12 +219,12 @@ def map_base(
         c = to_web(catchments[["hub_id", "geometry"]], tolerance)
         catch = pd.DataFrame({"hub_id": c["hub_id"], "label": c["hub_id"].astype(str),
                               "geometry": _geojson_geometries(c.geometry.to_numpy())}, index=c.index)
-        catch["extent"] = _extents(catch["geometry"].tolist())
+        catch["extent"] = feature_extents(catch["geometry"].tolist())
     gap = None
     if gaps is not None:
         g = to_web(gaps[[*(["hub_id"] if "hub_id" in gaps.columns else []), "gap_type", "geometry"]], tolerance)
         gap = pd.DataFrame({"gap_type": g["gap_type"].astype(str), "geometry": _geojson_geometries(g.geometry.to_numpy())}, index=g.index)
-        gap["extent"] = _extents(gap["geometry"].tolist())
+        gap["extent"] = feature_extents(gap["geometry"].tolist())
         if "hub_id" in g.columns:
             gap.insert(0, "hub_id", g["hub_id"])
     points = None
@@ -566,20 +361,20 @@ def layer_map(
     if tiles:
         folium.TileLayer(tiles, attr=TILES_ATTRIBUTION, name="Basemap").add_to(m)
     m.add_child(Attribution(ATTRIBUTION))
-    _GeoJson(
+    VerbatimGeoJson(
         features,
-        bounds=_extent(areas["extent"]),
+        bounds=overall_extent(areas["extent"]),
         name=spec.title,
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.4, "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 2, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
     ).add_to(m)
     if catchments is not None and len(catchments):
-        _GeoJson(_feature_list(catchments["geometry"].tolist(), {"hub_id": catchments["label"].tolist()}), bounds=_extent(catchments["extent"]),
+        VerbatimGeoJson(_feature_list(catchments["geometry"].tolist(), {"hub_id": catchments["label"].tolist()}), bounds=overall_extent(catchments["extent"]),
                  name="Hub catchments", interactive=False,
                  style_function=lambda f: {"fill": False, "color": "#1b4f9c", "weight": 2.5, "dashArray": "6 4"}).add_to(m)
     if gaps is not None and len(gaps):
-        _GeoJson(_feature_list(gaps["geometry"].tolist(), {"gap_type": gaps["gap_type"].tolist()}), bounds=_extent(gaps["extent"]),
+        VerbatimGeoJson(_feature_list(gaps["geometry"].tolist(), {"gap_type": gaps["gap_type"].tolist()}), bounds=overall_extent(gaps["extent"]),
                  name="Catchment gaps", interactive=False,
                  style_function=lambda f: {"fill": False, "color": "#d4007a" if f["properties"]["gap_type"] == "beyond reach" else "#ff8c00",
                                            "weight": 2.0, "dashArray": "5 3" if f["properties"]["gap_type"] == "beyond reach" else None}).add_to(m)
@@ -589,7 +384,7 @@ def layer_map(
             is_hub = r.site_type == "hub"
             folium.Marker(
                 [r.lat, r.lon],
-                tooltip=_Tooltip(f"{'Family Hub' if is_hub else 'Spoke'}: {html.escape(str(r.name))} ({html.escape(str(r.hub_id))})"),
+                tooltip=VerbatimTooltip(f"{'Family Hub' if is_hub else 'Spoke'}: {html.escape(str(r.name))} ({html.escape(str(r.hub_id))})"),
                 icon=folium.DivIcon(
                     html=f"<div class='hub-marker {'hub' if is_hub else 'spoke'}' style='width:{18 if is_hub else 14}px;height:{18 if is_hub else 14}px;"
                          f"background:{'#1b4f9c' if is_hub else '#6aa0e8'};border:2px solid white;border-radius:{'3px' if is_hub else '50%'};"
@@ -601,7 +396,7 @@ def layer_map(
         for r in sites.itertuples(index=False):
             folium.Marker(
                 [r.lat, r.lon],
-                tooltip=_Tooltip(f"Suggested venue {int(r.rank)}: {html.escape(str(r.name))} ({html.escape(str(r.type))})"),
+                tooltip=VerbatimTooltip(f"Suggested venue {int(r.rank)}: {html.escape(str(r.name))} ({html.escape(str(r.type))})"),
                 icon=folium.DivIcon(
                     html=f"<div class='venue-marker' style='width:22px;height:22px;line-height:22px;text-align:center;background:#111;color:#fff;"
                          f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400'>{int(r.rank)}</div>",

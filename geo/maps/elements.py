@@ -1,0 +1,144 @@
+"""folium elements of the web map: legend, attribution, and GeoJSON and tooltips rendered as they are.
+
+The verbatim elements skip folium's re-parsing of rendered output as a Jinja template and its
+walk over every coordinate for bounds (see :class:`VerbatimGeoJson`); their output is folium's.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+from branca.element import Element, Figure, MacroElement, Template
+
+__all__ = ["Legend", "Attribution", "VerbatimGeoJson", "VerbatimTooltip", "feature_extents", "overall_extent"]
+
+_LEGEND = Template("""
+{% macro html(this, kwargs) %}
+<style>
+  .leaflet-container .leaflet-control-attribution { font: 10px/1.3 sans-serif; max-width: 65%; }
+  .leaflet-container .leaflet-control-scale { margin-bottom: 6px; }
+</style>
+<div class="hub-legend" style="position: fixed; bottom: 44px; left: 12px; z-index: 9999; background: white;
+     padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px/1.35 sans-serif; max-width: 270px;">
+  <div style="font-weight: bold; margin-bottom: 4px;">{{ this.title }}</div>
+  {% for color, label in this.items %}
+  <div><span style="display:inline-block;width:14px;height:12px;background:{{ color }};border:1px solid #777;margin-right:6px;vertical-align:middle;"></span>{{ label }}</div>
+  {% endfor %}
+  {% for symbol, label in this.symbols %}
+  <div style="margin-top:2px;">{{ symbol }} {{ label }}</div>
+  {% endfor %}
+</div>
+{% endmacro %}
+""")
+
+
+class Legend(MacroElement):
+    """A fixed-position classed legend (labels are escaped by the caller)."""
+
+    _template = _LEGEND  # a class attribute, so copies of a map share it (deepcopy breaks jinja templates)
+
+    def __init__(self, title: str, items: list[tuple[str, str]], symbols: list[tuple[str, str]]):
+        super().__init__()
+        self._name = "Legend"
+        self.title = html.escape(title)
+        self.items = [(c, html.escape(lbl)) for c, lbl in items]
+        self.symbols = symbols
+
+
+_ATTRIBUTION = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+{% endmacro %}
+""")
+
+
+class Attribution(MacroElement):
+    """Adds the OGL / OS attribution to the map's own attribution control (shown with or without tiles)."""
+
+    _template = _ATTRIBUTION
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Attribution"
+        self.text = html.escape(text)
+
+
+class _Text(Element):
+    """Rendered output put into the page as it is.
+
+    branca's ``MacroElement.render`` wraps each piece it renders in ``Element(text)``, which
+    compiles the text as a Jinja template only to render it back: slow for a layer's GeoJSON
+    (hundreds of kB), and it would evaluate Jinja syntax in the data (an area or venue named
+    ``{{ ... }}``) when the page is rendered. This gives back the text as Jinja would for text
+    without Jinja syntax (which drops one trailing newline).
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Text"
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _Verbatim(MacroElement):
+    """``MacroElement.render`` with the rendered pieces added as :class:`_Text`.
+
+    Mixed in after a folium class (``class X(folium.GeoJson, _Verbatim)``), it takes the place of
+    ``MacroElement.render`` at the end of that class's ``render`` chain; everything else is
+    folium's. Style values that are elements (folium's ``{{'name'}}`` substitution) are not
+    supported: nothing here uses them.
+    """
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
+        module = self._template.module.__dict__
+        for part, holder in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = module.get(part)
+            if macro is not None:
+                holder.add_child(_Text(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class VerbatimGeoJson(folium.GeoJson, _Verbatim):
+    """``folium.GeoJson`` rendered without re-parsing its output, with its bounds given in advance.
+
+    ``bounds`` is ``[[lat_min, lon_min], [lat_max, lon_max]]`` of the data, as folium computes
+    it (folium walks every coordinate in Python otherwise).
+    """
+
+    def __init__(self, data, *, bounds, **kwargs):
+        super().__init__(data, **kwargs)
+        self._bounds = bounds
+
+    def _get_self_bounds(self):
+        return [list(self._bounds[0]), list(self._bounds[1])]
+
+
+class VerbatimTooltip(folium.Tooltip, _Verbatim):
+    """``folium.Tooltip`` whose text (with names in it) is not parsed as a template."""
+
+
+assert VerbatimGeoJson.__mro__.index(_Verbatim) + 1 == VerbatimGeoJson.__mro__.index(MacroElement), VerbatimGeoJson.__mro__
+assert VerbatimTooltip.__mro__.index(_Verbatim) + 1 == VerbatimTooltip.__mro__.index(MacroElement), VerbatimTooltip.__mro__
+
+
+def feature_extents(geometries: list[dict]) -> list:
+    """folium's bounds of each GeoJSON geometry (as :meth:`folium.GeoJson._get_self_bounds` computes them)."""
+    from folium.utilities import get_bounds
+
+    return [get_bounds(g, lonlat=True) for g in geometries]
+
+
+def overall_extent(extents) -> list:
+    """The bounds of several features from theirs, exactly as folium would compute them from all the points."""
+    from branca.utilities import none_max, none_min
+
+    out = [[None, None], [None, None]]
+    for lo, hi in extents:
+        out = [[none_min(out[0][0], lo[0]), none_min(out[0][1], lo[1])], [none_max(out[1][0], hi[0]), none_max(out[1][1], hi[1])]]
+    return out
