@@ -1,7 +1,8 @@
 """Everything that leaves the tool, under disclosure control: the ILT pack and its files.
 
-Modules: :mod:`~geo.export.pack` (:func:`export_pack`, the orchestrator), :mod:`~geo.export.tables`
-(the suppressed LSOA, ward and hub tables), :mod:`~geo.export.pdf_pages` (the PDF's pages),
+Modules: :mod:`~geo.export.pack` (:func:`export_pack`, the orchestrator), :mod:`~geo.export.plan`
+(hubs, pages, contents, progress), :mod:`~geo.export.tables` (the suppressed LSOA, ward and hub
+tables), :mod:`~geo.export.pdf_pages` (the PDF's pages) and :mod:`~geo.export.pdf_layout` (text and tables on a page),
 :mod:`~geo.export.web` (``map.html``), :mod:`~geo.export.visits` (visit lists),
 :mod:`~geo.export.helper` (the helper process) and :mod:`~geo.export.bundle` (the pack as one zip).
 
@@ -21,8 +22,8 @@ import importlib
 
 #: public name -> the module that defines it
 _HOMES = {
-    **dict.fromkeys(["export_pack", "ExportResult", "Progress", "generation_date", "pack_hub_ids", "listed_hub_ids",
-                     "page_plan", "steps"], "pack"),
+    **dict.fromkeys(["export_pack", "ExportResult"], "pack"),
+    **dict.fromkeys(["Progress", "generation_date", "pack_hub_ids", "listed_hub_ids", "page_plan", "steps"], "plan"),
     **dict.fromkeys(["Helper"], "helper"),
     **dict.fromkeys(["export_tables", "ExportTables"], "tables"),
     **dict.fromkeys(["map_html"], "web"),

@@ -17,9 +17,11 @@ Output is deterministic for the same inputs and generation date: PDF dates come 
 ``generated`` (or ``SOURCE_DATE_EPOCH``), web-map element ids are renumbered, and the XLSX
 zip entries and document dates are fixed.
 
-The web map is :mod:`geo.export.web`, the helper process :mod:`geo.export.helper`, the tables
-:mod:`geo.export.tables`, the PDF pages :mod:`geo.export.pdf_pages`, the static maps
-:mod:`geo.maps.printmap` and the visit lists :mod:`geo.export.visits`.
+:func:`export_pack` runs the steps in order; the work is elsewhere: the hubs, page plan and
+contents in :mod:`geo.export.plan`, the web map in :mod:`geo.export.web`, the helper process in
+:mod:`geo.export.helper`, the tables in :mod:`geo.export.tables`, the PDF pages in
+:mod:`geo.export.pdf_pages`, the static maps in :mod:`geo.maps.printmap` and the visit lists in
+:mod:`geo.export.visits`.
 
 Examples
 --------
@@ -37,9 +39,7 @@ import datetime as dt
 import io
 import json
 import logging
-import os
 import re
-import sys
 import time
 import warnings
 import zipfile
@@ -55,7 +55,8 @@ from matplotlib.backends.backend_pdf import PdfPages
 from geo.disclosure import DisclosureRule
 from geo.errors import DataError
 from geo.export.helper import Helper
-from geo.export.pdf_pages import PackContext, cover_page, hub_page, visit_page, ward_page_count, ward_pages
+from geo.export.pdf_pages import PackContext, cover_page, hub_page, visit_page, ward_pages
+from geo.export.plan import Progress, contents, generation_date, listed_hub_ids, pack_hub_ids, page_plan, steps
 from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table
 from geo.export.visits import VISIT_LSOAS, visit_list
 from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
@@ -63,8 +64,10 @@ from geo.maps.printmap import map_layers, write_hub_pngs
 from geo.maps.style import ATTRIBUTION
 from geo.tables_out import xlsx_bytes
 
-__all__ = ["ExportResult", "export_pack", "pack_hub_ids", "listed_hub_ids", "steps", "Helper", "page_plan", "generation_date",
-           "map_html", "map_inputs", "render_map_html", "write_tables", "notes_table", "Progress", "SHEETS"]
+# the pack's own names, then names of geo.export.plan, .helper and .web that callers import from here
+__all__ = ["ExportResult", "export_pack", "write_tables", "notes_table", "SHEETS",
+           "pack_hub_ids", "listed_hub_ids", "steps", "Helper", "page_plan", "generation_date", "Progress",
+           "map_html", "map_inputs", "render_map_html"]
 
 #: sheet name -> CSV file name
 SHEETS = {"LSOAs": "lsoas", "wards": "wards", "hubs": "hubs", "sites": "sites", "reconciliation": "reconciliation",
@@ -100,88 +103,6 @@ class ExportResult:
     @property
     def seconds(self) -> float:
         return sum(self.timings.values())
-
-
-class Progress:
-    """Numbered progress lines on stderr: ``[3/9] hub WCC-BES map…``.
-
-    Examples
-    --------
-    >>> p = Progress(2, stream=sys.stdout)
-    >>> p("tables")
-    [1/2] tables…
-    """
-
-    def __init__(self, total: int, stream=None, enabled: bool = True):
-        self.total, self.done, self.stream, self.enabled = total, 0, stream, enabled
-
-    def __call__(self, message: str) -> None:
-        self.done += 1
-        if self.enabled:
-            print(f"[{self.done}/{self.total}] {message}…", file=self.stream or sys.stderr, flush=True)
-
-
-def generation_date(value: dt.date | None = None) -> dt.date:
-    """The date printed on a pack: ``value``, else ``SOURCE_DATE_EPOCH`` (reproducible builds), else today."""
-    if value is not None:
-        return value
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
-    return dt.date.today()
-
-
-def pack_hub_ids(result, hub: str | None = None) -> list[str]:
-    """Hub ids a pack covers: every ``site_type == "hub"`` in hub-id order, or the one asked for.
-
-    Raises
-    ------
-    DataError
-        If ``hub`` is not a hub of the study area (spokes have no page of their own).
-    """
-    hubs = result.hubs
-    if hubs is None or not len(hubs):
-        raise DataError(f"{result.config.path}: no hubs file is configured ([extracts] hubs): a pack is organised by hub")
-    ids = sorted(hubs.loc[hubs["site_type"].astype(str) == "hub", "hub_id"].astype(str))
-    if hub is None:
-        return ids
-    if hub not in ids:
-        spokes = set(hubs["hub_id"].astype(str)) - set(ids)
-        why = " (it is a spoke: ask for its hub)" if hub in spokes else ""
-        raise DataError(f"unknown hub id {hub!r}{why}; hubs of {result.config.name}: {', '.join(ids)}")
-    return [hub]
-
-
-def listed_hub_ids(config) -> list[str] | None:
-    """Hub ids in the config's hubs file, read without validation (to reject a bad ``--hub`` early).
-
-    Returns None when the file cannot be read as a CSV with ``hub_id`` and ``site_type``: the
-    build then reports the problems properly.
-    """
-    path = config.extracts.hubs
-    if path is None:
-        return []
-    try:
-        hubs = pd.read_csv(path, dtype=str, usecols=["hub_id", "site_type"])
-    except (OSError, ValueError, pd.errors.ParserError):
-        return None
-    return sorted(hubs.loc[hubs["site_type"].str.strip() == "hub", "hub_id"].str.strip().dropna())
-
-
-def steps(n_hubs: int) -> int:
-    """Progress steps of :func:`export_pack` for ``n_hubs`` hubs."""
-    return 2 + n_hubs + 3
-
-
-def page_plan(hub_ids: list[str], ward_rows: int) -> list[str]:
-    """Pages in order: cover, one per hub, the ward summary, one visit list per hub.
-
-    Examples
-    --------
-    >>> page_plan(["A", "B"], 39)
-    ['cover', 'hub:A', 'hub:B', 'wards', 'visits:A', 'visits:B']
-    """
-    return ["cover"] + [f"hub:{h}" for h in hub_ids] + ["wards"] * ward_page_count(ward_rows) + [f"visits:{h}" for h in hub_ids]
 
 
 def _la_names(result) -> dict[str, str]:
@@ -317,15 +238,7 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
     step = progress if isinstance(progress, Progress) else Progress(n_steps, enabled=bool(progress))
     if isinstance(progress, Progress):
         step.total = step.done + n_steps
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = timings.get(name, 0.0) + now - clock
-        clock = now
-
+    lap = _Laps()
     own_helper = helper is None
     helper = helper if helper is not None else Helper(enabled=parallel)
     try:
@@ -335,20 +248,10 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         layers = _layers(result)
         venue_points = _venue_points(sites)
         lap("sites")
-        for d in ("maps", "visits"):
-            (out_dir / d).mkdir(parents=True, exist_ok=True)
-        png_jobs = [{"hub_id": h, "path": out_dir / "maps" / f"{h}.png", "title": _hub_name(result, h),
-                     "subtitle": _map_subtitle(result, h), "synthetic": bool(result.config.extracts.synthetic),
-                     "venues": venue_points(h)} for h in hub_ids]
-        pngs = helper.submit(write_hub_pngs, layers, png_jobs, dpi)
+        pngs = helper.submit(write_hub_pngs, layers, _png_jobs(result, hub_ids, venue_points, out_dir), dpi)
         step("disclosure control of the LSOA, ward and hub tables")
         tables = export_tables(result, rule)  # in this process: the helper may still be importing
-        sheets = {
-            "LSOAs": tables.lsoa.display, "wards": tables.wards.display,
-            "hubs": tables.hubs.display if tables.hubs is not None else pd.DataFrame(),
-            "sites": sites, "reconciliation": reconciliation_table(result.reconciliation()),
-            "disclosure": tables.audit(), "notes": notes_table(result, generated, rule, k, site_notes),
-        }
+        sheets = _sheets(result, tables, sites, notes_table(result, generated, rule, k, site_notes))
         lap("tables")
         pages = page_plan(hub_ids, len(tables.wards.display))
         ctx = PackContext(
@@ -357,44 +260,19 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
             la_names=_la_names(result), notes=list(result.notes), reconciliation=result.reconciliation(),
             venue_points=venue_points, total_pages=len(pages),
         )
-        ctx.contents = _contents(ctx, pages)
+        ctx.contents = contents(pages, ctx.hub_name)
         paths: dict = {"pack": out_dir / "pack.pdf", "map": out_dir / "map.html", "maps": [], "visits": []}
-        stamp = dt.datetime(generated.year, generated.month, generated.day, tzinfo=dt.timezone.utc)
-        metadata = {"Title": f"Family Hub outreach pack: {result.config.name}", "Author": "geo export",
-                    "Subject": "SYNTHETIC DATA" if result.config.extracts.synthetic else "Family Hub outreach",
-                    "CreationDate": stamp, "ModDate": stamp}
-        # the PDF's text in the standard PDF fonts (Helvetica, Courier): no font embedding, fast, small
-        with matplotlib.rc_context({"pdf.use14corefonts": True}), _quiet_fonts(), PdfPages(paths["pack"], metadata=metadata) as pdf:
-            _save(pdf, cover_page(ctx))
-            for i, h in enumerate(hub_ids):
-                step(f"hub {h} map and page")
-                fig = hub_page(ctx, h, 2 + i)
-                _save(pdf, fig)
-            lap("hub pages")
-            step("ward summary and visit lists")
-            for fig in ward_pages(ctx, 2 + len(hub_ids)):
-                _save(pdf, fig)
-            first_visit = pages.index(f"visits:{hub_ids[0]}") + 1
-            for i, h in enumerate(hub_ids):
-                _save(pdf, visit_page(ctx, h, first_visit + i))
-                p = out_dir / "visits" / f"{h}.csv"
-                visits[h].to_csv(p, index=False)
-                paths["visits"].append(p)
-            lap("ward and visit pages")
-        (out_dir / "pack.json").write_text(json.dumps({
-            "study_area": result.config.name, "generated": generated.isoformat(), "hubs": hub_ids, "pages": pages, "k": k,
-            "dpi": dpi, "synthetic": result.config.extracts.synthetic, "disclosure": tables.counts_by_reason(),
-            "cells_added_across_tables": tables.linked_cells, "lsoa_rule_suppress_zero": lsoa_rule(rule).suppress_zero,
-            "venue_notes": site_notes,
-        }, indent=2) + "\n")
-        paths["manifest"] = out_dir / "pack.json"
+        _write_pdf(paths["pack"], ctx, pages, step=step, lap=lap)
+        paths["visits"] = _write_visits(visits, out_dir)
+        paths["manifest"] = _write_manifest(out_dir, result, generated, hub_ids, pages, k=k, dpi=dpi, tables=tables, rule=rule,
+                                            site_notes=site_notes)
         step("tables (tables.xlsx, tables/*.csv) and interactive map (map.html)")
         web_inputs = map_inputs(result, tables, sites, hub_ids, whole_area=hub is None)
         # if the helper has drawn the PNG maps it writes the web map beside the tables; else both here
-        web = helper.submit(write_map_html, web_inputs, out_dir / "map.html") if pngs.done() else None
+        web = helper.submit(write_map_html, web_inputs, paths["map"]) if pngs.done() else None
         paths.update(write_tables(sheets, out_dir, generated))
         if web is None:
-            write_map_html(web_inputs, out_dir / "map.html")
+            write_map_html(web_inputs, paths["map"])
         else:
             web.result()
         lap("tables and map.html")
@@ -404,7 +282,89 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
     finally:
         if own_helper:
             helper.close()
-    return ExportResult(out_dir, paths, pages, hub_ids, tables, sites, timings)
+    return ExportResult(out_dir, paths, pages, hub_ids, tables, sites, lap.timings)
+
+
+# --------------------------------------------------------------------------- the pack's steps
+
+
+class _Laps:
+    """Seconds per named step: ``lap(name)`` adds the time since the previous lap to ``name``."""
+
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self.clock = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self.clock
+        self.clock = now
+
+
+def _png_jobs(result, hub_ids: list[str], venue_points, out_dir: Path) -> list[dict]:
+    """The helper's jobs for ``maps/<hub_id>.png`` (the folder is made here)."""
+    (out_dir / "maps").mkdir(parents=True, exist_ok=True)
+    return [{"hub_id": h, "path": out_dir / "maps" / f"{h}.png", "title": _hub_name(result, h),
+             "subtitle": _map_subtitle(result, h), "synthetic": bool(result.config.extracts.synthetic),
+             "venues": venue_points(h)} for h in hub_ids]
+
+
+def _sheets(result, tables: ExportTables, sites: pd.DataFrame, notes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The sheets of ``tables.xlsx`` (and ``tables/*.csv``), in order."""
+    return {
+        "LSOAs": tables.lsoa.display, "wards": tables.wards.display,
+        "hubs": tables.hubs.display if tables.hubs is not None else pd.DataFrame(),
+        "sites": sites, "reconciliation": reconciliation_table(result.reconciliation()),
+        "disclosure": tables.audit(), "notes": notes,
+    }
+
+
+def _write_pdf(path: Path, ctx: PackContext, pages: list[str], *, step: Progress, lap: _Laps) -> None:
+    """Write ``pack.pdf``: cover, hub pages, ward summary, visit lists (dates fixed by ``ctx.generated``)."""
+    generated = ctx.generated
+    stamp = dt.datetime(generated.year, generated.month, generated.day, tzinfo=dt.timezone.utc)
+    metadata = {"Title": f"Family Hub outreach pack: {ctx.config.name}", "Author": "geo export",
+                "Subject": "SYNTHETIC DATA" if ctx.synthetic else "Family Hub outreach",
+                "CreationDate": stamp, "ModDate": stamp}
+    hub_ids = ctx.hub_ids
+    # the PDF's text in the standard PDF fonts (Helvetica, Courier): no font embedding, fast, small
+    with matplotlib.rc_context({"pdf.use14corefonts": True}), _quiet_fonts(), PdfPages(path, metadata=metadata) as pdf:
+        pdf.savefig(cover_page(ctx))
+        for i, h in enumerate(hub_ids):
+            step(f"hub {h} map and page")
+            pdf.savefig(hub_page(ctx, h, 2 + i))
+        lap("hub pages")
+        step("ward summary and visit lists")
+        for fig in ward_pages(ctx, 2 + len(hub_ids)):
+            pdf.savefig(fig)
+        first_visit = pages.index(f"visits:{hub_ids[0]}") + 1
+        for i, h in enumerate(hub_ids):
+            pdf.savefig(visit_page(ctx, h, first_visit + i))
+        lap("ward and visit pages")
+
+
+def _write_visits(visits: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
+    """Write ``visits/<hub_id>.csv``; return their paths in hub order."""
+    (out_dir / "visits").mkdir(parents=True, exist_ok=True)
+    paths = []
+    for h, visit in visits.items():
+        p = out_dir / "visits" / f"{h}.csv"
+        visit.to_csv(p, index=False)
+        paths.append(p)
+    return paths
+
+
+def _write_manifest(out_dir: Path, result, generated: dt.date, hub_ids: list[str], pages: list[str], *, k: int, dpi: int,
+                    tables: ExportTables, rule: DisclosureRule, site_notes: dict[str, str]) -> Path:
+    """Write ``pack.json``: what the pack covers and how its tables were protected."""
+    path = out_dir / "pack.json"
+    path.write_text(json.dumps({
+        "study_area": result.config.name, "generated": generated.isoformat(), "hubs": hub_ids, "pages": pages,
+        "k": k, "dpi": dpi, "synthetic": result.config.extracts.synthetic, "disclosure": tables.counts_by_reason(),
+        "cells_added_across_tables": tables.linked_cells, "lsoa_rule_suppress_zero": lsoa_rule(rule).suppress_zero,
+        "venue_notes": site_notes,
+    }, indent=2) + "\n")
+    return path
 
 
 class _quiet_fonts:
@@ -437,19 +397,3 @@ def _map_subtitle(result, hub_id: str) -> str:
     periods = ", ".join(f"{names.get(k, k)} {v}" for k, v in result.inputs.periods.items() if v)
     return (f"{hub_id} · {n:,} LSOAs in its catchment · {travel.mode}, {travel.threshold_minutes:g} min"
             + (f" · {periods}" if periods else ""))
-
-
-def _save(pdf: PdfPages, fig) -> None:
-    pdf.savefig(fig)
-
-
-def _contents(ctx: PackContext, pages: list[str]) -> list[tuple[str, int]]:
-    out, seen = [], set()
-    for i, p in enumerate(pages, start=1):
-        if p == "cover" or p in seen:
-            continue
-        seen.add(p)
-        kind, _, hub = p.partition(":")
-        label = {"hub": f"{hub} {ctx.hub_name(hub)}", "wards": "Ward summary", "visits": f"Visit list {hub}"}[kind]
-        out.append((label, i))
-    return out

@@ -14,13 +14,11 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import math
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -28,159 +26,19 @@ from matplotlib.patches import Rectangle
 from geo.config import Config
 from geo.disclosure import DisclosureRule
 from geo.display import fmt_value
+from geo.export.pdf_layout import PAGE_SIZE, Column, draw_table, fit_text, paragraphs, text_width, wrap_to
+from geo.export.plan import WARD_ROWS_PER_PAGE, ward_page_count
 from geo.export.tables import ExportTables
 from geo.export.visits import postcode_sectors
 from geo.maps.printmap import MapLayers, attribution_lines, draw_hub_map, legend_handles, plain
 
-__all__ = ["PAGE_SIZE", "Column", "PackContext", "draw_table", "cover_page", "hub_page", "ward_pages", "ward_page_count",
-           "visit_page", "key_figures", "text_width", "wrap_to", "WARD_ROWS_PER_PAGE"]
+__all__ = ["PackContext", "cover_page", "hub_page", "ward_pages", "visit_page", "key_figures"]
 
-PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
-WARD_ROWS_PER_PAGE = 42
 RED = "#c0392b"
 GREY = "#555555"
 CONVENTION = ("Counts of 1 to 4 children are shown as <5 (LSOA rows: 0 to 4); c = withheld so that no small count can be "
               "worked out. Under-5s and 'not reached' are estimates (children not reached per hub or venue: nearest 10). "
               "Eligible, Reviewed: 2-2½ year review; Attending: children seen at a hub.")
-
-
-@dataclass(frozen=True)
-class Column:
-    """A printed table column.
-
-    Attributes
-    ----------
-    key : str
-        Column of the data frame.
-    header : str
-        Printed header (no double spaces).
-    kind : str
-        Formatting kind for :func:`fmt_value`; numeric kinds are right-aligned.
-    grow : float
-        Share of any spare width this column takes (text columns), and of any shortfall it
-        gives up (its text is then truncated with an ellipsis).
-    """
-
-    key: str
-    header: str
-    kind: str = "text"
-    grow: float = 0.0
-
-    @property
-    def right(self) -> bool:
-        return self.kind not in ("text", "quadrant")
-
-
-_NARROW = set("ijlI.,:;'|!() ")
-_WIDE = set("MWmw@%")
-
-
-def text_width(text: str, fontsize: float, bold: bool = False) -> float:
-    """Approximate printed width in inches of ``text`` in Helvetica / Arial (the pack's PDF font).
-
-    Examples
-    --------
-    >>> round(text_width("Westminster 018A", 10), 2)
-    1.25
-    """
-    em = 0.0
-    for ch in str(text):
-        if ch in _NARROW:
-            em += 0.28
-        elif ch in _WIDE:
-            em += 0.83
-        elif ch.isupper():
-            em += 0.68
-        else:
-            em += 0.556
-    return em * fontsize / 72 * (1.06 if bold else 1.0)
-
-
-def _fit(text: str, width_in: float, fontsize: float, bold: bool = False) -> str:
-    """Truncate with an ellipsis to fit ``width_in`` inches; never two spaces inside a cell."""
-    text = " ".join(str(text).split())
-    if text_width(text, fontsize, bold) <= width_in + 1e-6:
-        return text
-    while text and text_width(text + "…", fontsize, bold) > width_in:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def draw_table(ax, df: pd.DataFrame, columns: Sequence[Column], *, fontsize: float = 7.0,
-               emphasis: Sequence[bool] | None = None, max_row_height: float | None = None) -> list[float]:
-    """Draw ``df`` as a table filling ``ax`` from the top (axes turned off).
-
-    Column widths fit their header and cells; spare width goes to (and any shortfall comes
-    from) the columns with ``grow > 0``, whose text is truncated with an ellipsis if needed.
-    Columns are at least 1.2 em apart.
-
-    Parameters
-    ----------
-    ax : Axes
-    df : DataFrame
-        Values as in the suppressed display tables.
-    columns : list of Column
-    fontsize : float
-    emphasis : list of bool, optional
-        Rows to print bold on a light band (totals).
-    max_row_height : float, optional
-        Cap on a row's height in inches (default 1.9 x the font size).
-
-    Returns
-    -------
-    list of float
-        Column widths in inches.
-    """
-    ax.set_axis_off()
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    fig_w, fig_h = ax.figure.get_size_inches()
-    box = ax.get_position()
-    width_in, height_in = box.width * fig_w, box.height * fig_h
-    emphasis = list(emphasis) if emphasis is not None else [False] * len(df)
-    cells = [[plain(fmt_value(row[c.key], c.kind)) if c.key in row.index else "–" for c in columns] for _, row in df.iterrows()]
-    pad = 0.6 * fontsize / 72  # inches each side
-    need = []
-    for j, c in enumerate(columns):
-        w = text_width(c.header, fontsize, True)
-        for i, r in enumerate(cells):
-            w = max(w, text_width(r[j], fontsize, emphasis[i]))
-        need.append(w * 1.02 + 2 * pad)
-    grow = np.array([c.grow for c in columns], dtype=float)
-    need = np.array(need)
-    fixed = need[grow == 0].sum()
-    room = width_in - fixed
-    widths = need.copy()
-    if grow.sum() > 0 and room > 0:
-        flex = need[grow > 0]
-        if flex.sum() <= room:  # spare width to the growing columns
-            widths[grow > 0] = flex + (room - flex.sum()) * grow[grow > 0] / grow.sum()
-        else:  # shortfall from the growing columns, in proportion to what they would need
-            widths[grow > 0] = flex * room / flex.sum()
-    if widths.sum() > width_in:  # still too wide: scale everything
-        widths = widths * width_in / widths.sum()
-    else:
-        widths = widths + (width_in - widths.sum()) / len(widths)
-    lefts = np.cumsum([0.0, *widths[:-1]]) / width_in
-    row_h_in = min(height_in / (len(df) + 1.3), max_row_height or fontsize * 1.9 / 72)
-    row_h = row_h_in / height_in
-    p = pad / width_in
-    drop = fontsize * 0.36 / 72 / height_in  # baseline below the row's middle
-    y = 1 - row_h * 0.65
-    for c, x, w in zip(columns, lefts, widths / width_in):
-        ax.text(x + w - p if c.right else x + p, y - drop, _fit(c.header, w * width_in - 2 * pad, fontsize, True),
-                ha="right" if c.right else "left", va="baseline", fontsize=fontsize, fontweight="bold")
-    ax.plot([0, 1], [1 - row_h * 1.25] * 2, color="#333333", linewidth=0.6)
-    for i, row in enumerate(cells):
-        y = 1 - row_h * (i + 1.9)
-        if emphasis[i] or i % 2 == 1:
-            ax.add_patch(Rectangle((0, y - row_h / 2), 1, row_h, facecolor="#e8eef7" if emphasis[i] else "#f4f4f4",
-                                   edgecolor="none", zorder=0))
-        for c, x, w, text in zip(columns, lefts, widths / width_in, row):
-            ax.text(x + w - p if c.right else x + p, y - drop, _fit(text, w * width_in - 2 * pad, fontsize, emphasis[i]),
-                    ha="right" if c.right else "left", va="baseline", fontsize=fontsize,
-                    fontweight="bold" if emphasis[i] else "normal")
-    return list(widths)
 
 
 # --------------------------------------------------------------------------- context
@@ -226,7 +84,7 @@ def _page(ctx: PackContext, title: str, subtitle: str, page_no: int, *, footer_a
     fig = Figure(figsize=PAGE_SIZE)
     room = (0.42 if badge_x < 0.9 else 0.75) * PAGE_SIZE[0]
     size = next((f for f in (15, 13.5, 12) if text_width(title, f, True) <= room), 12)  # long names: smaller, then cut
-    fig.text(0.025, 0.955, plain(_fit(title, room, size, True)), fontsize=size, fontweight="bold", va="center")
+    fig.text(0.025, 0.955, plain(fit_text(title, room, size, True)), fontsize=size, fontweight="bold", va="center")
     if subtitle:
         fig.text(0.025, 0.922, plain(subtitle), fontsize=8.5, va="center", color="#333333")
     if ctx.synthetic:
@@ -243,42 +101,26 @@ def _page(ctx: PackContext, title: str, subtitle: str, page_no: int, *, footer_a
 # --------------------------------------------------------------------------- cover
 
 
-def wrap_to(text: str, width_in: float, fontsize: float) -> list[str]:
-    """Greedy word wrap to a printed width (see :func:`text_width`).
-
-    Examples
-    --------
-    >>> wrap_to("one two three four", 0.6, 10)
-    ['one two', 'three', 'four']
-    """
-    lines: list[str] = []
-    for word in str(text).split():
-        if lines and text_width(lines[-1] + " " + word, fontsize) <= width_in:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
-
-
-def _paragraphs(fig, x: float, y: float, width: float, items: Sequence[str], fontsize: float, *, bullet: bool = False,
-                gap: float = 0.6, color: str = "black") -> float:
-    """Write wrapped paragraphs from (x, y) down (figure fractions); return the y below them."""
-    line = fontsize * 1.45 / 72 / PAGE_SIZE[1]
-    ascent = fontsize * 0.8 / 72 / PAGE_SIZE[1]
-    indent = 0.012 if bullet else 0.0
-    for item in items:
-        lines = wrap_to(plain(item), (width - indent) * PAGE_SIZE[0], fontsize)
-        if bullet:
-            fig.text(x, y - ascent, "•", fontsize=fontsize, va="baseline", color=color)
-        for k, ln in enumerate(lines):
-            fig.text(x + indent, y - ascent - k * line, ln, fontsize=fontsize, va="baseline", color=color)
-        y -= line * (len(lines) + gap)
-    return y
-
-
 def cover_page(ctx: PackContext) -> Figure:
     """Study area, local authorities, data periods, generation date, contents and how to read the pack."""
     fig = Figure(figsize=PAGE_SIZE)
+    top = _cover_title(fig, ctx)
+    y = _cover_facts(fig, ctx, top - 0.115) - 0.015
+    col_top = y
+    y = _cover_contents(fig, ctx, y)  # left column
+    _cover_notes(fig, ctx, y)
+    fig.text(0.53, col_top, "How to read this pack", fontsize=11, fontweight="bold", va="top")  # right column
+    paragraphs(fig, 0.53, col_top - 0.035, 0.42, _how_to_read(ctx), 8, bullet=True)
+    fig.text(0.05, 0.045, attribution_lines(ctx.layers.attribution).replace("\n", "  ·  "), fontsize=6.5, va="center", color=GREY)
+    fig.text(0.05, 0.027, "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail "
+             "data © Royal Mail copyright and database right 2025; National Statistics data © Crown copyright and database "
+             "right 2025.", fontsize=6.5, va="center", color=GREY)
+    fig.text(0.975, 0.012, f"page 1 of {ctx.total_pages}", fontsize=6.5, ha="right", va="center", color=GREY)
+    return fig
+
+
+def _cover_title(fig: Figure, ctx: PackContext) -> float:
+    """The synthetic-data banner (if any), the title and the study area; returns the top of the title."""
     top = 0.90
     if ctx.synthetic:
         fig.patches.append(Rectangle((0, 0.87), 1, 0.13, transform=fig.transFigure, facecolor=RED, edgecolor="none"))
@@ -289,6 +131,11 @@ def cover_page(ctx: PackContext) -> Figure:
         top = 0.835
     fig.text(0.05, top, "Family Hub outreach pack", fontsize=24, fontweight="bold", va="top")
     fig.text(0.05, top - 0.06, plain(ctx.config.name), fontsize=15, va="top", color="#1b4f9c")
+    return top
+
+
+def _cover_facts(fig: Figure, ctx: PackContext, y: float) -> float:
+    """Local authorities, periods, date, travel and hubs, from ``y`` down; returns the y below them."""
     las = ", ".join(f"{ctx.la_names.get(c, c)} ({c})" for c in ctx.config.la_codes)
     travel = ctx.config.travel
     facts = [
@@ -298,21 +145,26 @@ def cover_page(ctx: PackContext) -> Figure:
         ("Travel to a hub", f"{travel.mode}, {travel.threshold_minutes:g} minutes (catchments and gaps)"),
         ("Hubs in this pack", f"{len(ctx.hub_ids)}: " + ", ".join(ctx.hub_ids)),
     ]
-    y = top - 0.115
     for label, value in facts:
         fig.text(0.05, y - 9.5 * 0.8 / 72 / PAGE_SIZE[1], label, fontsize=9.5, fontweight="bold", va="baseline")
-        y = _paragraphs(fig, 0.19, y, 0.76, [value], 9.5, gap=0.35)
-    y -= 0.015
-    col_top = y
-    # contents (left)
+        y = paragraphs(fig, 0.19, y, 0.76, [value], 9.5, gap=0.35)
+    return y
+
+
+def _cover_contents(fig: Figure, ctx: PackContext, y: float) -> float:
+    """The contents, in up to 8 rows per column; returns the y below them."""
     fig.text(0.05, y, "Contents", fontsize=11, fontweight="bold", va="top")
     y -= 0.035
     entries = _grouped_contents(ctx) if len(ctx.contents) > 16 else [(lbl, f"{p}") for lbl, p in ctx.contents]
     for i, (label, page) in enumerate(entries):
         col, row = divmod(i, 8)
-        fig.text(0.05 + col * 0.22, y - 0.012 - row * 0.021, plain(_fit(label, 2.15, 8)), fontsize=8, va="baseline")
+        fig.text(0.05 + col * 0.22, y - 0.012 - row * 0.021, plain(fit_text(label, 2.15, 8)), fontsize=8, va="baseline")
         fig.text(0.05 + col * 0.22 + 0.205, y - 0.012 - row * 0.021, page, fontsize=8, va="baseline", ha="right")
-    y -= 0.021 * min(len(entries), 8) + 0.02
+    return y - (0.021 * min(len(entries), 8) + 0.02)
+
+
+def _cover_notes(fig: Figure, ctx: PackContext, y: float) -> None:
+    """The build's data notes and the input files' reconciliation, as many as fit above the footer."""
     notes = list(ctx.notes)
     rec = ctx.reconciliation
     files = rec.get("files", [])
@@ -320,20 +172,25 @@ def cover_page(ctx: PackContext) -> Figure:
         balanced = "all balanced" if rec.get("all_balanced") else "NOT all balanced: see the reconciliation sheet"
         notes.append(f"Input files ({balanced}): " + "; ".join(
             f"{f['kind']} {f['rows_used']:,} of {f['rows_in']:,} rows used" for f in files) + ".")
-    if notes:
-        fig.text(0.05, y - 0.01, "Data notes", fontsize=11, fontweight="bold", va="top")
-        y -= 0.045
-        for i, note in enumerate(notes):
-            lines = len(wrap_to(note, 0.41 * PAGE_SIZE[0], 7.5))
-            if y - lines * 7.5 * 1.45 / 72 / PAGE_SIZE[1] < 0.075:
-                _paragraphs(fig, 0.05, y, 0.42, [f"… and {len(notes) - i} more in the notes sheet of tables.xlsx."], 7.5,
-                            color="#333333")
-                break
-            y = _paragraphs(fig, 0.05, y, 0.42, [note], 7.5, bullet=True, color="#333333")
-    # how to read (right)
+    if not notes:
+        return
+    fig.text(0.05, y - 0.01, "Data notes", fontsize=11, fontweight="bold", va="top")
+    y -= 0.045
+    for i, note in enumerate(notes):
+        lines = len(wrap_to(note, 0.41 * PAGE_SIZE[0], 7.5))
+        if y - lines * 7.5 * 1.45 / 72 / PAGE_SIZE[1] < 0.075:
+            paragraphs(fig, 0.05, y, 0.42, [f"… and {len(notes) - i} more in the notes sheet of tables.xlsx."], 7.5,
+                       color="#333333")
+            break
+        y = paragraphs(fig, 0.05, y, 0.42, [note], 7.5, bullet=True, color="#333333")
+
+
+def _how_to_read(ctx: PackContext) -> list[str]:
+    """The cover's explanations: score, gaps, venues, visit lists, and this pack's disclosure control."""
+    travel = ctx.config.travel
     audit = ctx.tables.counts_by_reason()
     n_cells = {r: sum(v[r] for v in audit.values()) for r in ("primary", "secondary", "derived")}
-    bullets = [
+    return [
         "Priority score (0-100) ranks LSOAs by high need (IDACI, IMD, under-5s) and low engagement (review take-up, "
         "hub reach). Maps colour it in quantile classes of the whole study area.",
         f"Catchment gaps: LSOAs beyond {travel.threshold_minutes:g} minutes of a hub or spoke ('beyond reach', hatched "
@@ -349,14 +206,6 @@ def cover_page(ctx: PackContext) -> Figure:
         f"{n_cells['derived']:,} derived values are withheld. Children not reached per hub or venue are estimates "
         "rounded to the nearest 10.",
     ]
-    fig.text(0.53, col_top, "How to read this pack", fontsize=11, fontweight="bold", va="top")
-    _paragraphs(fig, 0.53, col_top - 0.035, 0.42, bullets, 8, bullet=True)
-    fig.text(0.05, 0.045, attribution_lines(ctx.layers.attribution).replace("\n", "  ·  "), fontsize=6.5, va="center", color=GREY)
-    fig.text(0.05, 0.027, "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail "
-             "data © Royal Mail copyright and database right 2025; National Statistics data © Crown copyright and database "
-             "right 2025.", fontsize=6.5, va="center", color=GREY)
-    fig.text(0.975, 0.012, f"page 1 of {ctx.total_pages}", fontsize=6.5, ha="right", va="center", color=GREY)
-    return fig
 
 
 def _grouped_contents(ctx: PackContext) -> list[tuple[str, str]]:
@@ -468,7 +317,7 @@ def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
         note = "no venue suggested"
     explain = (f"Each venue brings the LSOAs shown within {travel.threshold_minutes:g} min ({travel.mode}) for the first "
                "time; children est. = children in them not yet reached by a hub (nearest 10).")
-    _paragraphs(fig, 0.615, vy, 0.36, [(note + ". " if note else "") + explain], 6.8, color="#333333")
+    paragraphs(fig, 0.615, vy, 0.36, [(note + ". " if note else "") + explain], 6.8, color="#333333")
     # top-10 LSOAs
     fig.text(0.025, 0.285, f"Top {min(10, len(mine))} priority LSOAs in this catchment (rank in the study area of "
              f"{len(lsoa):,})", fontsize=9.5, fontweight="bold", va="center")
@@ -489,17 +338,6 @@ WARD_COLUMNS = [
     Column("hub_children", "Attending", "count"), Column("reach_rate_smoothed", "Reach", "pct"),
     Column("children_not_reached", "Not reached", "count"), Column("travel_minutes_to_hub", "Minutes", "minutes"),
 ]
-
-
-def ward_page_count(n_rows: int) -> int:
-    """Pages the ward summary takes for ``n_rows`` rows (wards, subtotals and total).
-
-    Examples
-    --------
-    >>> ward_page_count(39), ward_page_count(146)
-    (1, 4)
-    """
-    return max(1, math.ceil(n_rows / WARD_ROWS_PER_PAGE))
 
 
 def ward_pages(ctx: PackContext, first_page: int) -> list[Figure]:
@@ -553,7 +391,7 @@ def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
         fig.text(0.025, y, plain(head), fontsize=7.8, fontweight="bold", va="top")
         y -= line_h * 1.15
         if not have.any():
-            y = _paragraphs(fig, 0.035, y, 0.56, [str(first["note"])], 7, color="#333333") - line_h * 0.35
+            y = paragraphs(fig, 0.035, y, 0.56, [str(first["note"])], 7, color="#333333") - line_h * 0.35
             continue
         lines = _postcode_lines(part.loc[have, "postcode"], width)
         remaining_lsoas = pcs["rank"].nunique() - int(rank)
@@ -572,10 +410,10 @@ def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     if ven.empty:
         fig.text(x, y, plain(ctx.site_notes.get(hub_id, "no venue suggested")), fontsize=7.5, va="top", wrap=True)
     for _, v in ven.iterrows():
-        fig.text(x, y, plain(_fit(f"{v['rank']}. {v['name']}", 3.9, 8.2)), fontsize=8.2, fontweight="bold", va="top")
+        fig.text(x, y, plain(fit_text(f"{v['rank']}. {v['name']}", 3.9, 8.2)), fontsize=8.2, fontweight="bold", va="top")
         y -= 0.024
         addr = v["address"] or "no address on file: use the map position"
         detail = [f"{v['type']} · {addr}" + (f", {v['postcode']}" if v["postcode"] else ""),
                   f"map position (latitude, longitude) {v['lat']:.5f}, {v['lon']:.5f}", v["note"]]
-        y = _paragraphs(fig, x + 0.012, y, 0.34, detail, 7, gap=0.15, color="#333333") - 0.01
+        y = paragraphs(fig, x + 0.012, y, 0.34, detail, 7, gap=0.15, color="#333333") - 0.01
     return fig

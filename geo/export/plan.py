@@ -1,0 +1,133 @@
+"""What a pack covers and in what order: its hubs, its pages, its contents and its progress steps.
+
+Examples
+--------
+>>> page_plan(["A", "B"], 39)
+['cover', 'hub:A', 'hub:B', 'wards', 'visits:A', 'visits:B']
+>>> contents(page_plan(["A"], 50), {"A": "Abbey"}.get)
+[('A Abbey', 2), ('Ward summary', 3), ('Visit list A', 5)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import sys
+from collections.abc import Callable
+
+import pandas as pd
+
+from geo.errors import DataError
+
+__all__ = ["Progress", "generation_date", "pack_hub_ids", "listed_hub_ids", "steps", "page_plan", "contents",
+           "ward_page_count", "WARD_ROWS_PER_PAGE"]
+
+#: rows of the ward summary on one page (wards, local-authority subtotals, the total)
+WARD_ROWS_PER_PAGE = 42
+
+
+class Progress:
+    """Numbered progress lines on stderr: ``[3/9] hub WCC-BES map…``.
+
+    Examples
+    --------
+    >>> p = Progress(2, stream=sys.stdout)
+    >>> p("tables")
+    [1/2] tables…
+    """
+
+    def __init__(self, total: int, stream=None, enabled: bool = True):
+        self.total, self.done, self.stream, self.enabled = total, 0, stream, enabled
+
+    def __call__(self, message: str) -> None:
+        self.done += 1
+        if self.enabled:
+            print(f"[{self.done}/{self.total}] {message}…", file=self.stream or sys.stderr, flush=True)
+
+
+def generation_date(value: dt.date | None = None) -> dt.date:
+    """The date printed on a pack: ``value``, else ``SOURCE_DATE_EPOCH`` (reproducible builds), else today."""
+    if value is not None:
+        return value
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def pack_hub_ids(result, hub: str | None = None) -> list[str]:
+    """Hub ids a pack covers: every ``site_type == "hub"`` in hub-id order, or the one asked for.
+
+    Raises
+    ------
+    DataError
+        If ``hub`` is not a hub of the study area (spokes have no page of their own).
+    """
+    hubs = result.hubs
+    if hubs is None or not len(hubs):
+        raise DataError(f"{result.config.path}: no hubs file is configured ([extracts] hubs): a pack is organised by hub")
+    ids = sorted(hubs.loc[hubs["site_type"].astype(str) == "hub", "hub_id"].astype(str))
+    if hub is None:
+        return ids
+    if hub not in ids:
+        spokes = set(hubs["hub_id"].astype(str)) - set(ids)
+        why = " (it is a spoke: ask for its hub)" if hub in spokes else ""
+        raise DataError(f"unknown hub id {hub!r}{why}; hubs of {result.config.name}: {', '.join(ids)}")
+    return [hub]
+
+
+def listed_hub_ids(config) -> list[str] | None:
+    """Hub ids in the config's hubs file, read without validation (to reject a bad ``--hub`` early).
+
+    Returns None when the file cannot be read as a CSV with ``hub_id`` and ``site_type``: the
+    build then reports the problems properly.
+    """
+    path = config.extracts.hubs
+    if path is None:
+        return []
+    try:
+        hubs = pd.read_csv(path, dtype=str, usecols=["hub_id", "site_type"])
+    except (OSError, ValueError, pd.errors.ParserError):
+        return None
+    return sorted(hubs.loc[hubs["site_type"].str.strip() == "hub", "hub_id"].str.strip().dropna())
+
+
+def steps(n_hubs: int) -> int:
+    """Progress steps of :func:`export_pack` for ``n_hubs`` hubs."""
+    return 2 + n_hubs + 3
+
+
+def page_plan(hub_ids: list[str], ward_rows: int) -> list[str]:
+    """Pages in order: cover, one per hub, the ward summary, one visit list per hub.
+
+    Examples
+    --------
+    >>> page_plan(["A", "B"], 39)
+    ['cover', 'hub:A', 'hub:B', 'wards', 'visits:A', 'visits:B']
+    """
+    return ["cover"] + [f"hub:{h}" for h in hub_ids] + ["wards"] * ward_page_count(ward_rows) + [f"visits:{h}" for h in hub_ids]
+
+
+def ward_page_count(n_rows: int) -> int:
+    """Pages the ward summary takes for ``n_rows`` rows (wards, subtotals and total).
+
+    Examples
+    --------
+    >>> ward_page_count(39), ward_page_count(146)
+    (1, 4)
+    """
+    return max(1, math.ceil(n_rows / WARD_ROWS_PER_PAGE))
+
+
+def contents(pages: list[str], hub_name: Callable[[str], str]) -> list[tuple[str, int]]:
+    """The contents: (label, first page) of each hub page, the ward summary and each visit list."""
+    out, seen = [], set()
+    for i, p in enumerate(pages, start=1):
+        if p == "cover" or p in seen:
+            continue
+        seen.add(p)
+        kind, _, hub = p.partition(":")
+        label = {"hub": f"{hub} {hub_name(hub)}", "wards": "Ward summary", "visits": f"Visit list {hub}"}[kind]
+        out.append((label, i))
+    return out
