@@ -4,7 +4,8 @@ Modules: :mod:`~geo.maps.style` (layers, classes, colours, attribution: shared b
 :mod:`~geo.maps.webmap` (folium maps) and :mod:`~geo.maps.elements` (their folium elements),
 :mod:`~geo.maps.printmap` (matplotlib hub maps),
 :mod:`~geo.maps.basemap` (a local GeoTIFF under the maps), :mod:`~geo.maps.assets` (vendored
-Leaflet), :mod:`~geo.maps.charts` (funnel and distance-decay plots), :mod:`~geo.maps.reproject`.
+Leaflet), :mod:`~geo.maps.charts` (funnel and distance-decay plots), :mod:`~geo.maps.furniture`
+(scale bar, north arrow) and :mod:`~geo.maps.reproject`.
 
 The names below are imported from their module on first use, so ``import geo.maps`` stays
 cheap (no folium, matplotlib or rasterio until a map is drawn).

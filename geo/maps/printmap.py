@@ -18,7 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -28,13 +27,14 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrow, Patch, PathPatch, Rectangle
+from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from geo.maps.basemap import Basemap
+from geo.maps.furniture import north_arrow, scale_bar
 from geo.maps.style import ATTRIBUTION, LAYERS, classify
 
-__all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles", "scale_bar", "north_arrow",
+__all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles",
            "hub_map_figure", "write_hub_pngs", "plain", "COLOURS", "MAP_FIGSIZE"]
 
 #: colours shared with the web map (geo.maps.webmap; its layers' colours are in geo.maps.style)
@@ -168,42 +168,6 @@ def hub_view(layers: MapLayers, hub_id: str, aspect: float, margin: float = 0.06
     return cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
 
 
-def _nice_length(width_m: float) -> float:
-    target = width_m / 5
-    steps = [50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000, 100000]
-    return min(steps, key=lambda s: abs(math.log(s / target)))
-
-
-def scale_bar(ax, extent: tuple[float, float, float, float], *, fontsize: float = 6.5) -> float:
-    """Draw a two-segment scale bar in the lower right corner; return its length in metres."""
-    x0, x1, y0, y1 = extent
-    length = _nice_length(x1 - x0)
-    h = (y1 - y0) * 0.012
-    right = x1 - (x1 - x0) * 0.04
-    left = right - length
-    base = y0 + (y1 - y0) * 0.045
-    pad = (x1 - x0) * 0.015
-    ax.add_patch(Rectangle((left - pad, base - h * 1.6), length + 2 * pad, h * 5.2, facecolor="white", edgecolor="none",
-                           alpha=0.85, zorder=20))
-    for i in range(2):
-        ax.add_patch(Rectangle((left + i * length / 2, base), length / 2, h, facecolor="black" if i == 0 else "white",
-                               edgecolor="black", linewidth=0.6, zorder=21))
-    unit = (lambda v: f"{v / 1000:g}") if length >= 1000 else (lambda v: f"{v:g}")
-    suffix = "km" if length >= 1000 else "m"
-    for v in (0, length / 2, length):
-        label = unit(v) + (f" {suffix}" if v == length else "")
-        ax.text(left + v, base + h * 1.6, label, ha="center", va="bottom", fontsize=fontsize, zorder=22)
-    return length
-
-
-def north_arrow(ax, *, fontsize: float = 8) -> None:
-    """Draw a north arrow in the upper right corner (grid north of EPSG:27700)."""
-    ax.add_patch(FancyArrow(0.955, 0.86, 0, 0.07, width=0.012, head_width=0.035, head_length=0.035,
-                            length_includes_head=True, transform=ax.transAxes, color="black", zorder=22))
-    ax.text(0.955, 0.835, "N", transform=ax.transAxes, ha="center", va="top", fontsize=fontsize, fontweight="bold",
-            zorder=22, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5})
-
-
 def legend_handles(layers: MapLayers, *, venues: bool = True, gaps: bool = True) -> list:
     """Legend entries: priority classes, outside-catchment, outline, gaps, hub, spoke, venue."""
     h = [Patch(facecolor=c, edgecolor="#666666", linewidth=0.4, label=lbl) for c, lbl in zip(layers.colours, layers.labels)]
@@ -302,10 +266,33 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
     fig_w, fig_h = ax.figure.get_size_inches()
     aspect = (bbox.width * fig_w) / (bbox.height * fig_h)
     extent = hub_view(layers, hub_id, aspect)
-    x0, x1, y0, y1 = extent
     ax.set_xticks([])
     ax.set_yticks([])
-    tol = (x1 - x0) / 1500  # about half a printed pixel at 300 dpi on a 5-inch map
+    tol = (extent[1] - extent[0]) / 1500  # about half a printed pixel at 300 dpi on a 5-inch map
+    areas, inside = _draw_areas(ax, layers, hub_id, extent, tol)
+    wards = _in_view(layers.wards, extent)
+    if wards is not None and len(wards):
+        _outline(ax, wards.geometry.simplify(tol), color=COLOURS["ward"], linewidth=0.5, linestyle=(0, (4, 2)), zorder=4)
+    if layers.catchments is not None and len(layers.catchments):
+        c = layers.catchments[layers.catchments["hub_id"] == hub_id]
+        if len(c):
+            _outline(ax, c.geometry.simplify(tol), color=COLOURS["catchment"], linewidth=2.0, zorder=5)
+    if label_wards and wards is not None and len(wards):
+        _label_wards(ax, wards, areas[inside].geometry.union_all() if inside.any() else None, extent, fontsize=fontsize)
+    _draw_sites(ax, _in_view(layers.hubs, extent), hub_id, fontsize=fontsize)
+    if venues is not None and len(venues):
+        _draw_venues(ax, venues, fontsize=fontsize)
+    _frame(ax, extent)
+    scale_bar(ax, extent, fontsize=fontsize)
+    north_arrow(ax, fontsize=fontsize + 1.5)
+    return extent
+
+
+def _draw_areas(ax, layers: MapLayers, hub_id: str, extent, tol: float) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The basemap, the LSOAs in view (the catchment's coloured by class, the rest grey) and the hub's gaps hatched.
+
+    Returns the LSOAs in view and which of them are in the hub's catchment.
+    """
     areas = _in_view(layers.lsoa, extent)
     inside = (areas["hub_id"] == hub_id).to_numpy()
     geoms = areas.geometry.simplify(tol)
@@ -321,40 +308,49 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
             if gap in GAP_HATCH and len(part):
                 _fill(ax, part.geometry.simplify(tol), "none", edgecolor=COLOURS[gap], linewidth=1.0, zorder=3,
                       hatch=GAP_HATCH[gap])
-    wards = _in_view(layers.wards, extent)
-    if wards is not None and len(wards):
-        _outline(ax, wards.geometry.simplify(tol), color=COLOURS["ward"], linewidth=0.5, linestyle=(0, (4, 2)), zorder=4)
-    if layers.catchments is not None and len(layers.catchments):
-        c = layers.catchments[layers.catchments["hub_id"] == hub_id]
-        if len(c):
-            _outline(ax, c.geometry.simplify(tol), color=COLOURS["catchment"], linewidth=2.0, zorder=5)
-    if label_wards and wards is not None and len(wards):
-        catch = areas[inside].geometry.union_all() if inside.any() else None
-        for name, geom in zip(wards["ward_name"], wards.geometry):
-            p = geom.representative_point()
-            if x0 < p.x < x1 and y0 < p.y < y1 and (catch is None or catch.contains(p)):
-                ax.text(p.x, p.y, plain(name), fontsize=fontsize - 1.5, color="#333333", ha="center", va="center",
-                        zorder=6, alpha=0.9, clip_on=True,
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.55, "pad": 0.3})
-    hubs = _in_view(layers.hubs, extent)
-    if hubs is not None and len(hubs):
-        is_hub = (hubs["site_type"].astype(str) == "hub").to_numpy()
-        for sel, marker, size, colour in ((~is_hub, "o", 55, COLOURS["spoke"]), (is_hub, "s", 85, COLOURS["hub"])):
-            if sel.any():
-                ax.scatter(hubs.geometry.x[sel], hubs.geometry.y[sel], marker=marker, s=size, c=colour,
-                           edgecolors="white", linewidths=1.2, zorder=8)
-        for hid, geom, hub in zip(hubs["hub_id"], hubs.geometry, is_hub):
-            ax.annotate(plain(hid), (geom.x, geom.y), xytext=(5, 5), textcoords="offset points",
-                        fontsize=fontsize - 0.5, fontweight="bold" if hid == hub_id else "normal",
-                        color=COLOURS["hub"] if hub else "#2f5f9e", zorder=9, clip_on=True,
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.4})
-    if venues is not None and len(venues):
-        v = venues.sort_values("rank")
-        ax.scatter(v.geometry.x, v.geometry.y, s=150, c=COLOURS["venue"], edgecolors=COLOURS["venue edge"],
-                   linewidths=1.5, zorder=10)
-        for rank, geom in zip(v["rank"], v.geometry):
-            ax.text(geom.x, geom.y, f"{int(rank)}", color="white", fontsize=fontsize, fontweight="bold",
-                    ha="center", va="center", zorder=11)
+    return areas, inside
+
+
+def _label_wards(ax, wards: gpd.GeoDataFrame, catchment, extent, *, fontsize: float) -> None:
+    """Ward names at their representative points, for wards in view and inside ``catchment`` (if any)."""
+    x0, x1, y0, y1 = extent
+    for name, geom in zip(wards["ward_name"], wards.geometry):
+        p = geom.representative_point()
+        if x0 < p.x < x1 and y0 < p.y < y1 and (catchment is None or catchment.contains(p)):
+            ax.text(p.x, p.y, plain(name), fontsize=fontsize - 1.5, color="#333333", ha="center", va="center",
+                    zorder=6, alpha=0.9, clip_on=True,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.55, "pad": 0.3})
+
+
+def _draw_sites(ax, hubs: gpd.GeoDataFrame | None, hub_id: str, *, fontsize: float) -> None:
+    """Hubs (squares) and spokes (circles) in view, labelled with their ids (``hub_id`` in bold)."""
+    if hubs is None or not len(hubs):
+        return
+    is_hub = (hubs["site_type"].astype(str) == "hub").to_numpy()
+    for sel, marker, size, colour in ((~is_hub, "o", 55, COLOURS["spoke"]), (is_hub, "s", 85, COLOURS["hub"])):
+        if sel.any():
+            ax.scatter(hubs.geometry.x[sel], hubs.geometry.y[sel], marker=marker, s=size, c=colour,
+                       edgecolors="white", linewidths=1.2, zorder=8)
+    for hid, geom, hub in zip(hubs["hub_id"], hubs.geometry, is_hub):
+        ax.annotate(plain(hid), (geom.x, geom.y), xytext=(5, 5), textcoords="offset points",
+                    fontsize=fontsize - 0.5, fontweight="bold" if hid == hub_id else "normal",
+                    color=COLOURS["hub"] if hub else "#2f5f9e", zorder=9, clip_on=True,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.4})
+
+
+def _draw_venues(ax, venues: gpd.GeoDataFrame, *, fontsize: float) -> None:
+    """Suggested venues as dark discs numbered by rank."""
+    v = venues.sort_values("rank")
+    ax.scatter(v.geometry.x, v.geometry.y, s=150, c=COLOURS["venue"], edgecolors=COLOURS["venue edge"],
+               linewidths=1.5, zorder=10)
+    for rank, geom in zip(v["rank"], v.geometry):
+        ax.text(geom.x, geom.y, f"{int(rank)}", color="white", fontsize=fontsize, fontweight="bold",
+                ha="center", va="center", zorder=11)
+
+
+def _frame(ax, extent) -> None:
+    """Fix the view to ``extent`` at equal scale, without ticks, in a thin grey frame."""
+    x0, x1, y0, y1 = extent
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")
@@ -363,9 +359,6 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
     for s in ax.spines.values():
         s.set_linewidth(0.6)
         s.set_color("#555555")
-    scale_bar(ax, extent, fontsize=fontsize)
-    north_arrow(ax, fontsize=fontsize + 1.5)
-    return extent
 
 
 def hub_map_figure(layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *, title: str = "",

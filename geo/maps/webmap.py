@@ -369,50 +369,72 @@ def layer_map(
         highlight_function=lambda f: {"weight": 2, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
     ).add_to(m)
-    if catchments is not None and len(catchments):
-        VerbatimGeoJson(_feature_list(catchments["geometry"].tolist(), {"hub_id": catchments["label"].tolist()}), bounds=overall_extent(catchments["extent"]),
-                 name="Hub catchments", interactive=False,
-                 style_function=lambda f: {"fill": False, "color": "#1b4f9c", "weight": 2.5, "dashArray": "6 4"}).add_to(m)
-    if gaps is not None and len(gaps):
-        VerbatimGeoJson(_feature_list(gaps["geometry"].tolist(), {"gap_type": gaps["gap_type"].tolist()}), bounds=overall_extent(gaps["extent"]),
-                 name="Catchment gaps", interactive=False,
-                 style_function=lambda f: {"fill": False, "color": "#d4007a" if f["properties"]["gap_type"] == "beyond reach" else "#ff8c00",
-                                           "weight": 2.0, "dashArray": "5 3" if f["properties"]["gap_type"] == "beyond reach" else None}).add_to(m)
+    _add_outlines(m, catchments, gaps)
     if base.hubs is not None and len(base.hubs):
-        fg = folium.FeatureGroup(name="Hubs and spokes").add_to(m)
-        for r in base.hubs.itertuples(index=False):
-            is_hub = r.site_type == "hub"
-            folium.Marker(
-                [r.lat, r.lon],
-                tooltip=VerbatimTooltip(f"{'Family Hub' if is_hub else 'Spoke'}: {html.escape(str(r.name))} ({html.escape(str(r.hub_id))})"),
-                icon=folium.DivIcon(
-                    html=f"<div class='hub-marker {'hub' if is_hub else 'spoke'}' style='width:{18 if is_hub else 14}px;height:{18 if is_hub else 14}px;"
-                         f"background:{'#1b4f9c' if is_hub else '#6aa0e8'};border:2px solid white;border-radius:{'3px' if is_hub else '50%'};"
-                         "box-shadow:0 0 2px #000'></div>",
-                    icon_size=(18, 18), icon_anchor=(9, 9)),
-            ).add_to(fg)
+        _add_hub_markers(m, base.hubs)
     if sites is not None and len(sites):
-        fg = folium.FeatureGroup(name="Suggested venues").add_to(m)
-        for r in sites.itertuples(index=False):
-            folium.Marker(
-                [r.lat, r.lon],
-                tooltip=VerbatimTooltip(f"Suggested venue {int(r.rank)}: {html.escape(str(r.name))} ({html.escape(str(r.type))})"),
-                icon=folium.DivIcon(
-                    html=f"<div class='venue-marker' style='width:22px;height:22px;line-height:22px;text-align:center;background:#111;color:#fff;"
-                         f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400'>{int(r.rank)}</div>",
-                    icon_size=(22, 22), icon_anchor=(11, 11)),
-            ).add_to(fg)
-    symbols = [("<span style='display:inline-block;width:12px;height:12px;background:#1b4f9c;border-radius:2px'></span>", "Family Hub"),
-               ("<span style='display:inline-block;width:10px;height:10px;background:#6aa0e8;border-radius:50%'></span>", "Spoke")]
-    if catchments is not None and len(catchments):
-        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px dashed #1b4f9c'></span>", "Hub catchment"))
-    if gaps is not None and len(gaps):
-        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px dashed #d4007a'></span>", "Gap: beyond reach of every hub and spoke"))
-        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px solid #ff8c00'></span>", "Gap: near but not engaged"))
-    if sites is not None and len(sites):
-        symbols.append(("<span style='display:inline-block;width:14px;height:14px;border-radius:50%;background:#111;color:#fff;font-size:9px;text-align:center'>1</span>", "Suggested venue (rank)"))
+        _add_venue_markers(m, sites)
     items = list(zip(colors, labels)) + ([("#cccccc", "no data")] if (cls < 0).any() else [])
+    symbols = _legend_symbols(catchments is not None and len(catchments) > 0, gaps is not None and len(gaps) > 0,
+                              sites is not None and len(sites) > 0)
     m.add_child(Legend(spec.title, items, symbols))  # a child of the map, so streamlit-folium renders it too
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+def _add_outlines(m: folium.Map, catchments: pd.DataFrame | None, gaps: pd.DataFrame | None) -> None:
+    """Hub catchments (dashed blue) and catchment gaps (magenta: beyond reach; orange: near but not engaged)."""
+    if catchments is not None and len(catchments):
+        VerbatimGeoJson(_feature_list(catchments["geometry"].tolist(), {"hub_id": catchments["label"].tolist()}),
+                        bounds=overall_extent(catchments["extent"]), name="Hub catchments", interactive=False,
+                        style_function=lambda f: {"fill": False, "color": "#1b4f9c", "weight": 2.5, "dashArray": "6 4"}).add_to(m)
+    if gaps is not None and len(gaps):
+        VerbatimGeoJson(_feature_list(gaps["geometry"].tolist(), {"gap_type": gaps["gap_type"].tolist()}),
+                        bounds=overall_extent(gaps["extent"]), name="Catchment gaps", interactive=False,
+                        style_function=lambda f: {"fill": False, "color": "#d4007a" if f["properties"]["gap_type"] == "beyond reach" else "#ff8c00",
+                                                  "weight": 2.0, "dashArray": "5 3" if f["properties"]["gap_type"] == "beyond reach" else None}).add_to(m)
+
+
+def _add_hub_markers(m: folium.Map, hubs: pd.DataFrame) -> None:
+    """Family Hubs (blue squares) and spokes (light blue circles), with escaped names in their tooltips."""
+    fg = folium.FeatureGroup(name="Hubs and spokes").add_to(m)
+    for r in hubs.itertuples(index=False):
+        is_hub = r.site_type == "hub"
+        folium.Marker(
+            [r.lat, r.lon],
+            tooltip=VerbatimTooltip(f"{'Family Hub' if is_hub else 'Spoke'}: {html.escape(str(r.name))} ({html.escape(str(r.hub_id))})"),
+            icon=folium.DivIcon(
+                html=f"<div class='hub-marker {'hub' if is_hub else 'spoke'}' style='width:{18 if is_hub else 14}px;height:{18 if is_hub else 14}px;"
+                     f"background:{'#1b4f9c' if is_hub else '#6aa0e8'};border:2px solid white;border-radius:{'3px' if is_hub else '50%'};"
+                     "box-shadow:0 0 2px #000'></div>",
+                icon_size=(18, 18), icon_anchor=(9, 9)),
+        ).add_to(fg)
+
+
+def _add_venue_markers(m: folium.Map, sites: pd.DataFrame) -> None:
+    """Suggested venues, numbered by rank, with escaped names in their tooltips."""
+    fg = folium.FeatureGroup(name="Suggested venues").add_to(m)
+    for r in sites.itertuples(index=False):
+        folium.Marker(
+            [r.lat, r.lon],
+            tooltip=VerbatimTooltip(f"Suggested venue {int(r.rank)}: {html.escape(str(r.name))} ({html.escape(str(r.type))})"),
+            icon=folium.DivIcon(
+                html=f"<div class='venue-marker' style='width:22px;height:22px;line-height:22px;text-align:center;background:#111;color:#fff;"
+                     f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400'>{int(r.rank)}</div>",
+                icon_size=(22, 22), icon_anchor=(11, 11)),
+        ).add_to(fg)
+
+
+def _legend_symbols(catchments: bool, gaps: bool, sites: bool) -> list[tuple[str, str]]:
+    """The legend's symbol lines (HTML of the symbol, label) for what the map shows."""
+    symbols = [("<span style='display:inline-block;width:12px;height:12px;background:#1b4f9c;border-radius:2px'></span>", "Family Hub"),
+               ("<span style='display:inline-block;width:10px;height:10px;background:#6aa0e8;border-radius:50%'></span>", "Spoke")]
+    if catchments:
+        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px dashed #1b4f9c'></span>", "Hub catchment"))
+    if gaps:
+        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px dashed #d4007a'></span>", "Gap: beyond reach of every hub and spoke"))
+        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px solid #ff8c00'></span>", "Gap: near but not engaged"))
+    if sites:
+        symbols.append(("<span style='display:inline-block;width:14px;height:14px;border-radius:50%;background:#111;color:#fff;font-size:9px;text-align:center'>1</span>", "Suggested venue (rank)"))
+    return symbols
