@@ -56,7 +56,7 @@ from geo.disclosure import DisclosureRule
 from geo.errors import DataError
 from geo.export.helper import Helper
 from geo.export.pdf_pages import PackContext, cover_page, hub_page, visit_page, ward_pages
-from geo.export.plan import Progress, contents, generation_date, listed_hub_ids, pack_hub_ids, page_plan, steps
+from geo.export.plan import Progress, contents, generation_date, hub_name, listed_hub_ids, pack_hub_ids, page_plan, steps
 from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table
 from geo.export.visits import VISIT_LSOAS, visit_list
 from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
@@ -304,7 +304,7 @@ class _Laps:
 def _png_jobs(result, hub_ids: list[str], venue_points, out_dir: Path) -> list[dict]:
     """The helper's jobs for ``maps/<hub_id>.png`` (the folder is made here)."""
     (out_dir / "maps").mkdir(parents=True, exist_ok=True)
-    return [{"hub_id": h, "path": out_dir / "maps" / f"{h}.png", "title": _hub_name(result, h),
+    return [{"hub_id": h, "path": out_dir / "maps" / f"{h}.png", "title": hub_name(result.hubs, h),
              "subtitle": _map_subtitle(result, h), "synthetic": bool(result.config.extracts.synthetic),
              "venues": venue_points(h)} for h in hub_ids]
 
@@ -383,11 +383,6 @@ def _layers(result):
     with warnings.catch_warnings():  # mapclassify: ties leave fewer quantile classes; the legend shows what there is
         warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
         return map_layers(result)
-
-
-def _hub_name(result, hub_id: str) -> str:
-    m = result.hubs.loc[result.hubs["hub_id"] == hub_id, "name"]
-    return str(m.iloc[0]) if len(m) else hub_id
 
 
 def _map_subtitle(result, hub_id: str) -> str:

@@ -27,7 +27,7 @@ from geo.config import Config
 from geo.disclosure import DisclosureRule
 from geo.display import fmt_value
 from geo.export.pdf_layout import PAGE_SIZE, Column, draw_table, fit_text, paragraphs, text_width, wrap_to
-from geo.export.plan import WARD_ROWS_PER_PAGE, ward_page_count
+from geo.export.plan import WARD_ROWS_PER_PAGE, hub_name, ward_page_count
 from geo.export.tables import ExportTables
 from geo.export.visits import postcode_sectors
 from geo.maps.printmap import MapLayers, attribution_lines, draw_hub_map, legend_handles, plain
@@ -71,8 +71,7 @@ class PackContext:
         return bool(self.config.extracts.synthetic)
 
     def hub_name(self, hub_id: str) -> str:
-        m = self.hubs.loc[self.hubs["hub_id"] == hub_id, "name"]
-        return str(m.iloc[0]) if len(m) else hub_id
+        return hub_name(self.hubs, hub_id)
 
     def period_text(self) -> str:
         names = {"review_takeup": "2-2½ year review take-up", "hub_attendance": "hub attendance"}

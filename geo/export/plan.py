@@ -20,7 +20,7 @@ import pandas as pd
 
 from geo.errors import DataError
 
-__all__ = ["Progress", "generation_date", "pack_hub_ids", "listed_hub_ids", "steps", "page_plan", "contents",
+__all__ = ["Progress", "generation_date", "pack_hub_ids", "listed_hub_ids", "hub_name", "steps", "page_plan", "contents",
            "ward_page_count", "WARD_ROWS_PER_PAGE"]
 
 #: rows of the ward summary on one page (wards, local-authority subtotals, the total)
@@ -91,6 +91,18 @@ def listed_hub_ids(config) -> list[str] | None:
     except (OSError, ValueError, pd.errors.ParserError):
         return None
     return sorted(hubs.loc[hubs["site_type"].str.strip() == "hub", "hub_id"].str.strip().dropna())
+
+
+def hub_name(hubs: pd.DataFrame, hub_id: str) -> str:
+    """The name of a hub in the hubs table (its id if it has none).
+
+    Examples
+    --------
+    >>> hub_name(pd.DataFrame({"hub_id": ["A"], "name": ["Abbey"]}), "A"), hub_name(pd.DataFrame({"hub_id": [], "name": []}), "B")
+    ('Abbey', 'B')
+    """
+    m = hubs.loc[hubs["hub_id"] == hub_id, "name"]
+    return str(m.iloc[0]) if len(m) else hub_id
 
 
 def steps(n_hubs: int) -> int:
