@@ -11,8 +11,9 @@ import pytest
 import geo
 import models
 
-MODULES = sorted(
-    f"{pkg.__name__}.{m.name}" for pkg in (geo, models) for m in pkgutil.iter_modules(pkg.__path__) if m.name != "__main__"
+MODULES = sorted(  # every module, including those inside sub-packages (models.siting.*, geo.sources.*, ...)
+    m.name for pkg in (geo, models) for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")
+    if not m.name.endswith(".__main__")
 )
 
 
