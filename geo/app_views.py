@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, format_count
-from geo.fetch import public_paths
+from geo.sources import public_paths
 from geo.reproject import to_crs
 from geo.tables_out import for_display, hub_table, lsoa_table_out, suppressed_table, ward_table_out, xlsx_bytes
 from geo.webmap import MapBase

@@ -22,10 +22,9 @@ import pyogrio
 from geo import extracts as ex
 from geo.config import Config
 from geo.errors import InputProblem, ValidationError
-from geo.catchments import assign_hubs, catchment_polygons, gap_polygons, gap_types, hub_summary
+from geo.catchments import assign_hubs, catchment_polygons, demand_points, gap_polygons, gap_types, hub_summary
 from geo.join import code_register, lsoa_table, under5_estimate, ward_table
 from geo.load import PublicData, load_public
-from geo.travel import demand_points
 from models.expected import add_expected
 from models.risk import score_areas
 

@@ -11,7 +11,7 @@ import pyogrio
 
 from geo.config import Config
 from geo.errors import DataError
-from geo.fetch import public_paths
+from geo.sources import public_paths
 
 __all__ = ["PublicData", "load_public"]
 

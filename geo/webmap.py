@@ -28,11 +28,7 @@ from geo.webassets import use_local_leaflet
 
 __all__ = ["LAYERS", "Layer", "to_web", "classify", "area_map", "MapBase", "map_base", "layer_map", "site_markers", "ATTRIBUTION"]
 
-ATTRIBUTION = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
-    "Contains OS data © Crown copyright and database right 2025. "
-    "IoD2025: MHCLG, OGL v3.0."
-)
+from geo.sources.attribution import MAP_ATTRIBUTION as ATTRIBUTION  # noqa: E402  (one home for the wording)
 TILES_ATTRIBUTION = "© OpenStreetMap contributors"
 
 

@@ -60,6 +60,7 @@ __all__ = [
     "NEED_COMPONENTS",
     "ENGAGEMENT_COMPONENTS",
     "QUADRANTS",
+    "PRIORITY_QUADRANT",
     "INPUT_COLUMNS",
     "SCORE_COLUMNS",
     "percentile_rank",
@@ -76,6 +77,8 @@ Q_HIGH_HIGH = "high need, high engagement"
 Q_LOW_LOW = "low need, low engagement"
 Q_LOW_HIGH = "low need, high engagement"
 QUADRANTS: tuple[str, ...] = (Q_HIGH_LOW, Q_HIGH_HIGH, Q_LOW_LOW, Q_LOW_HIGH)
+#: The quadrant outreach targets first (catchment summaries, venue siting).
+PRIORITY_QUADRANT = Q_HIGH_LOW
 
 #: Canonical input columns (``idaci_score``/``income_score``: at least one is needed;
 #: ``travel_minutes_to_hub`` is optional and only used by :mod:`models.expected`).
@@ -201,8 +204,8 @@ def _normalise(raw: Mapping[str, float] | None, keys: tuple[str, ...], what: str
 
 def _spec(weights: Any) -> _Spec:
     return _Spec(
-        need=_normalise(getattr(weights, "need"), NEED_COMPONENTS, "need"),
-        engagement=_normalise(getattr(weights, "engagement"), ENGAGEMENT_COMPONENTS, "engagement"),
+        need=_normalise(weights.need, NEED_COMPONENTS, "need"),
+        engagement=_normalise(weights.engagement, ENGAGEMENT_COMPONENTS, "engagement"),
         high_need=float(getattr(weights, "high_need_percentile", 50.0)),
         low_engagement=float(getattr(weights, "low_engagement_percentile", 50.0)),
     )

@@ -19,7 +19,7 @@ from geo.catchments import (
     hub_summary,
 )
 from geo.config import Travel, TravelMode
-from geo.travel import build_network, demand_points
+from geo.catchments import build_network, demand_points
 
 DATA = Path("/work/shared/data")
 LSOA_FILE = DATA / "boundaries" / "lsoa21_london_bgc.gpkg"

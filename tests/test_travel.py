@@ -1,4 +1,4 @@
-"""Tests of geo.travel: demand points, straight-line and network travel times."""
+"""Tests of geo.catchments (travel, network, demand): demand points, straight-line and network travel times."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import Point, Polygon, box
 
 from geo.config import Travel, TravelMode
-from geo.travel import (
+from geo.catchments import (
     as_xy,
     build_network,
     demand_points,
