@@ -389,7 +389,7 @@ def model_summary(result: BuildResult) -> dict:
     D²); ``sensitivity`` has one row per weight moved down and up by 20%, with the Spearman
     correlation of the new LSOA priority ranks with the baseline and the overlap of the top 20.
     """
-    from models.risk import sensitivity
+    from models.explain import sensitivity
 
     def fit(report: dict) -> dict:
         return {k: v for k, v in report.items() if k not in ("wards", "reach")}
