@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from geo.sources.attribution import MHCLG_ATTRIBUTION, OGL, ONS_ATTRIBUTION
 
+__all__ = ["DATASETS", "Dataset", "ONS_ARCGIS"]
+
 ONS_ARCGIS = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
 
 

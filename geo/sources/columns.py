@@ -10,6 +10,9 @@ import pandas as pd
 
 from geo.errors import DownloadError
 
+__all__ = ["CENSUS_AGE_GROUPS", "IMD2025_COLUMNS", "IMD2025_ENGLAND_COLUMNS", "IMD2025_FILE7_COLUMNS", "census_age6",
+           "map_imd2025_columns"]
+
 
 def _canon(name: str) -> str:
     """Header key tolerant of case, whitespace, punctuation and parentheses.

@@ -52,10 +52,12 @@ from geo.sources.columns import (
 from geo.sources.files import _read_tabular, _write_csv, _write_gpkg, sha256_file
 from geo.sources.http import DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Opener, arcgis_query, download_file
 
+__all__ = ["download_to_mirror"]
+
 log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------
-# Writers and per-dataset builders
+# Per-dataset builders (publisher formats -> mirror schema)
 # --------------------------------------------------------------------------------------
 
 

@@ -22,6 +22,8 @@ import pandas as pd
 
 from geo.errors import DownloadError
 
+__all__ = ["DEFAULT_BACKOFF", "DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "arcgis_features", "arcgis_query", "download_file"]
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = "familyhubs-geo/0.1 (open-source; Python urllib)"
