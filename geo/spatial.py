@@ -63,6 +63,7 @@ def as_xy(points: Any) -> np.ndarray:
         raise ValueError("coordinates include NaN or infinite values")
     return xy
 
+
 def _union(geoms: np.ndarray):
     """Union of one group of LSOA polygons: coverage union, or a full union if that fails.
 

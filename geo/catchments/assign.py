@@ -112,8 +112,9 @@ def assign_hubs(
         demand = demand.to_crs(BNG)
     ids = sites["hub_id"].to_numpy()
     n = len(demand)
-    site_i, site_min, hub_i, pair = _nearest(as_xy(demand), as_xy(sites), np.flatnonzero(is_hub), travel,
-                                             mode=mode, network=network)
+    site_i, site_min, hub_i, pair = _nearest(
+        as_xy(demand), as_xy(sites), np.flatnonzero(is_hub), travel, mode=mode, network=network
+    )
     if "parent_hub_id" in sites.columns and n:
         hub_i = _parent_hubs(sites, is_hub, site_i, hub_i)
     source = np.full(n, "nearest", dtype=object)
@@ -137,8 +138,9 @@ def assign_hubs(
     return out
 
 
-def _nearest(dxy: np.ndarray, sxy: np.ndarray, hub_pos: np.ndarray, travel: Travel, *, mode: str | None,
-             network: Network | None):
+def _nearest(
+    dxy: np.ndarray, sxy: np.ndarray, hub_pos: np.ndarray, travel: Travel, *, mode: str | None, network: Network | None
+):
     """Nearest site and nearest hub of every demand point, with a function giving the minutes to given sites.
 
     Returns ``(site_i, site_min, hub_i, pair)``: site positions, minutes to them, hub positions,
@@ -177,8 +179,14 @@ def _parent_hubs(sites: gpd.GeoDataFrame, is_hub: np.ndarray, site_i: np.ndarray
     return hub_i
 
 
-def _council_hub_areas(demand: gpd.GeoDataFrame, ids: np.ndarray, hub_i: np.ndarray, source: np.ndarray,
-                       hub_areas: pd.DataFrame, ward_col: str) -> tuple[np.ndarray, int, str]:
+def _council_hub_areas(
+    demand: gpd.GeoDataFrame,
+    ids: np.ndarray,
+    hub_i: np.ndarray,
+    source: np.ndarray,
+    hub_areas: pd.DataFrame,
+    ward_col: str,
+) -> tuple[np.ndarray, int, str]:
     """The council's ward -> hub table decides the hub of every area whose ward it names.
 
     Marks those areas ``"council_hub_areas"`` in ``source`` (in place); returns the hub
@@ -191,7 +199,9 @@ def _council_hub_areas(demand: gpd.GeoDataFrame, ids: np.ndarray, hub_i: np.ndar
     ha = hub_areas[["ward_code", "hub_id"]].dropna().drop_duplicates()
     clash = ha["ward_code"].duplicated(keep=False)
     if clash.any():
-        raise ValueError(f"hub_areas maps ward(s) to more than one hub: {sorted(ha.loc[clash, 'ward_code'].astype(str).unique())}")
+        raise ValueError(
+            f"hub_areas maps ward(s) to more than one hub: {sorted(ha.loc[clash, 'ward_code'].astype(str).unique())}"
+        )
     unknown = sorted(set(ha["hub_id"].astype(str)) - set(map(str, ids)))
     if unknown:
         raise ValueError(f"hub_areas names hub_id(s) not in the hubs table: {unknown}")

@@ -149,7 +149,9 @@ def _postcode_xy(postcodes: pd.DataFrame | None, x_col: str, y_col: str) -> np.n
         return np.column_stack([geom.x.to_numpy(float), geom.y.to_numpy(float)])
     xc, yc = _find_col(postcodes, x_col), _find_col(postcodes, y_col)
     xy = np.column_stack(
-        [pd.to_numeric(postcodes[xc], errors="coerce").to_numpy(float),
-         pd.to_numeric(postcodes[yc], errors="coerce").to_numpy(float)]
+        [
+            pd.to_numeric(postcodes[xc], errors="coerce").to_numpy(float),
+            pd.to_numeric(postcodes[yc], errors="coerce").to_numpy(float),
+        ]
     )
     return xy[np.isfinite(xy).all(axis=1)]

@@ -85,8 +85,13 @@ def _load_gpkg(path: Path, crs: str) -> Network:
     else:
         xy = nodes[["x", "y"]].to_numpy(float)
     return build_network(
-        nodes[idcol].to_numpy(), xy, edges["u"].to_numpy(), edges["v"].to_numpy(),
-        edges.get("length"), edges.get("oneway"), crs=crs,
+        nodes[idcol].to_numpy(),
+        xy,
+        edges["u"].to_numpy(),
+        edges["v"].to_numpy(),
+        edges.get("length"),
+        edges.get("oneway"),
+        crs=crs,
     )
 
 
@@ -105,8 +110,7 @@ def _parse_graphml(path: Path) -> dict:
     stack: list[str] = []
 
     def data_of(elem: ET.Element) -> dict[str, str | None]:
-        return {keys.get(d.get("key"), d.get("key")): d.text
-                for d in elem if d.tag.rsplit("}", 1)[-1] == "data"}
+        return {keys.get(d.get("key"), d.get("key")): d.text for d in elem if d.tag.rsplit("}", 1)[-1] == "data"}
 
     for event, elem in ET.iterparse(path, events=("start", "end")):
         tag = elem.tag.rsplit("}", 1)[-1]
@@ -133,8 +137,18 @@ def _parse_graphml(path: Path) -> dict:
             elem.clear()
         elif tag == "data" and stack and stack[-1] == "graph" and stack.count("graph") == 1:
             graph_data[keys.get(elem.get("key"), elem.get("key"))] = (elem.text or "").strip()
-    return {"keys": keys, "graph_data": graph_data, "node_ids": node_ids, "node_x": node_x, "node_y": node_y,
-            "eu": eu, "ev": ev, "elen": elen, "eone": eone, "edgedefault": edgedefault}
+    return {
+        "keys": keys,
+        "graph_data": graph_data,
+        "node_ids": node_ids,
+        "node_x": node_x,
+        "node_y": node_y,
+        "eu": eu,
+        "ev": ev,
+        "elen": elen,
+        "eone": eone,
+        "edgedefault": edgedefault,
+    }
 
 
 def _load_graphml(path: Path, crs: str) -> Network:
@@ -149,7 +163,9 @@ def _load_graphml(path: Path, crs: str) -> Network:
         raise ValueError(f"{path}: every node needs numeric x and y attributes")
     src_crs = graph_data.get("crs") or None
     if src_crs is None and np.abs(x).max() <= 180 and np.abs(y).max() <= 90:
-        warnings.warn(f"{path}: GraphML names no CRS and coordinates look like degrees; assuming EPSG:4326", stacklevel=2)
+        warnings.warn(
+            f"{path}: GraphML names no CRS and coordinates look like degrees; assuming EPSG:4326", stacklevel=2
+        )
         src_crs = WGS84
     if src_crs is not None:
         from pyproj import CRS, Transformer
@@ -161,10 +177,23 @@ def _load_graphml(path: Path, crs: str) -> Network:
         oneway = np.zeros(len(eu), dtype=bool)
     elif any(o is not None for o in eone):
         # OSMnx: "True"/"False"; an edge without the tag is taken as given (one-way)
-        oneway = (pd.Series(eone, dtype=object).fillna("True").astype(str).str.strip().str.lower()
-                  .isin(["true", "yes", "1", "-1"]).to_numpy())
+        oneway = (
+            pd.Series(eone, dtype=object)
+            .fillna("True")
+            .astype(str)
+            .str.strip()
+            .str.lower()
+            .isin(["true", "yes", "1", "-1"])
+            .to_numpy()
+        )
     else:
         oneway = np.ones(len(eu), dtype=bool)  # a directed graph without oneway tags: as given
-    return build_network(np.asarray(node_ids, dtype=object), np.column_stack([x, y]),
-                         np.asarray(eu, dtype=object), np.asarray(ev, dtype=object),
-                         length, oneway, crs=crs)
+    return build_network(
+        np.asarray(node_ids, dtype=object),
+        np.column_stack([x, y]),
+        np.asarray(eu, dtype=object),
+        np.asarray(ev, dtype=object),
+        length,
+        oneway,
+        crs=crs,
+    )

@@ -18,12 +18,12 @@ def _aligned(lsoa_gdf: gpd.GeoDataFrame, table: pd.DataFrame, name: str) -> gpd.
     missing = lsoa_gdf.index.difference(table.index)
     if len(missing):
         raise ValueError(
-            f"{len(missing)} LSOA(s) have no row in {name} (they are matched on the index): "
-            f"{list(missing[:5])}"
+            f"{len(missing)} LSOA(s) have no row in {name} (they are matched on the index): {list(missing[:5])}"
         )
     cols = [c for c in table.columns if c != "geometry"]
-    return gpd.GeoDataFrame(table.loc[lsoa_gdf.index, cols], geometry=lsoa_gdf.geometry.values,
-                            index=lsoa_gdf.index, crs=lsoa_gdf.crs)
+    return gpd.GeoDataFrame(
+        table.loc[lsoa_gdf.index, cols], geometry=lsoa_gdf.geometry.values, index=lsoa_gdf.index, crs=lsoa_gdf.crs
+    )
 
 
 def _num(df: pd.DataFrame, col: str) -> pd.Series:
@@ -178,8 +178,11 @@ def hub_summary(areas: pd.DataFrame) -> pd.DataFrame:
     df = areas
     u5 = _num(df, "under5_est")
     kids = _num(df, "hub_children")
-    within = (df["within_threshold"].astype("boolean").fillna(False).astype(bool)
-              if "within_threshold" in df.columns else pd.Series(np.nan, index=df.index))
+    within = (
+        df["within_threshold"].astype("boolean").fillna(False).astype(bool)
+        if "within_threshold" in df.columns
+        else pd.Series(np.nan, index=df.index)
+    )
     high = _high_need(df)
     if "quadrant" in df.columns:
         prio = df["quadrant"].astype("str").str.strip().str.lower() == PRIORITY_QUADRANT
@@ -192,12 +195,16 @@ def hub_summary(areas: pd.DataFrame) -> pd.DataFrame:
             "hub_id": df["hub_id"].to_numpy(),
             "lsoas": 1,
             "under5": u5.to_numpy(),
-            "under5_within_threshold": (u5.where(within.astype(bool), 0.0) if "within_threshold" in df.columns
-                                        else pd.Series(np.nan, index=df.index)).to_numpy(),
+            "under5_within_threshold": (
+                u5.where(within.astype(bool), 0.0)
+                if "within_threshold" in df.columns
+                else pd.Series(np.nan, index=df.index)
+            ).to_numpy(),
             "children_reached": kids.to_numpy(),
             "priority_children": priority.to_numpy(),
-            "children_not_reached_high_need": (not_reached.where(high, 0.0) if high is not None
-                                               else pd.Series(np.nan, index=df.index)).to_numpy(),
+            "children_not_reached_high_need": (
+                not_reached.where(high, 0.0) if high is not None else pd.Series(np.nan, index=df.index)
+            ).to_numpy(),
         }
     )
     sums = {c: (lambda s: s.sum(min_count=1)) for c in t.columns if c not in ("hub_id", "lsoas")}

@@ -210,8 +210,15 @@ def travel_minutes(
     net = _network_for(travel, network)
     if net is None:
         return straight_line_minutes(origins_xy, destinations_xy, speed_kmh=m.speed_kmh, detour=m.detour)
-    return network_minutes(net, origins_xy, destinations_xy, speed_kmh=m.speed_kmh, detour=m.detour,
-                           limit_minutes=limit_minutes, directed=directed)
+    return network_minutes(
+        net,
+        origins_xy,
+        destinations_xy,
+        speed_kmh=m.speed_kmh,
+        detour=m.detour,
+        limit_minutes=limit_minutes,
+        directed=directed,
+    )
 
 
 def travel_nearest(
@@ -244,8 +251,7 @@ def travel_nearest(
     net = _network_for(travel, network)
     if net is None:
         return nearest(origins_xy, destinations_xy, speed_kmh=m.speed_kmh, detour=m.detour)
-    mat = network_minutes(net, origins_xy, destinations_xy, speed_kmh=m.speed_kmh, detour=m.detour,
-                          directed=directed)
+    mat = network_minutes(net, origins_xy, destinations_xy, speed_kmh=m.speed_kmh, detour=m.detour, directed=directed)
     if mat.shape[1] == 0:
         raise ValueError("no destinations")
     idx = np.argmin(mat, axis=1).astype(np.int64)

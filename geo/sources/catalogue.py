@@ -162,8 +162,7 @@ DATASETS: dict[str, Dataset] = {
             publisher="Office for National Statistics (Census 2021, via Nomis)",
             licence=OGL,
             attribution=(
-                "Source: Office for National Statistics licensed under the Open Government "
-                "Licence v.3.0 (Census 2021)."
+                "Source: Office for National Statistics licensed under the Open Government Licence v.3.0 (Census 2021)."
             ),
             landing_page="https://www.nomisweb.co.uk/sources/census_2021_bulk",
             notes=(

@@ -10,8 +10,14 @@ import pandas as pd
 
 from geo.errors import DownloadError
 
-__all__ = ["CENSUS_AGE_GROUPS", "IMD2025_COLUMNS", "IMD2025_ENGLAND_COLUMNS", "IMD2025_FILE7_COLUMNS", "census_age6",
-           "map_imd2025_columns"]
+__all__ = [
+    "CENSUS_AGE_GROUPS",
+    "IMD2025_COLUMNS",
+    "IMD2025_ENGLAND_COLUMNS",
+    "IMD2025_FILE7_COLUMNS",
+    "census_age6",
+    "map_imd2025_columns",
+]
 
 
 def _canon(name: str) -> str:
@@ -27,8 +33,14 @@ def _canon(name: str) -> str:
     return " ".join(s.split())
 
 
-def _pick(df: pd.DataFrame, wanted: Iterable[str], aliases: Mapping[str, Iterable[str]] | None = None,
-          *, required: bool = True, what: str = "") -> pd.DataFrame:
+def _pick(
+    df: pd.DataFrame,
+    wanted: Iterable[str],
+    aliases: Mapping[str, Iterable[str]] | None = None,
+    *,
+    required: bool = True,
+    what: str = "",
+) -> pd.DataFrame:
     """Select ``wanted`` columns case-insensitively (with aliases) and rename them."""
     aliases = aliases or {}
     by_lower = {str(c).lower(): c for c in df.columns}
@@ -120,10 +132,15 @@ IMD2025_COLUMNS: tuple[tuple[str, str], ...] = (
 #: Column order of the mirror's full File 7 file (all 56 columns).
 IMD2025_FILE7_COLUMNS: tuple[str, ...] = tuple(short for short, _ in IMD2025_COLUMNS)
 
-_DOMAINS8 = ("IMD", "Income", "Employment", "Education", "Health", "Crime",
-             "Housing_and_Services", "Environment")
-_SUBDOMAINS = ("children_and_young_people", "adult_skills", "geographical_barriers",
-               "wider_barriers", "indoors", "outdoors")
+_DOMAINS8 = ("IMD", "Income", "Employment", "Education", "Health", "Crime", "Housing_and_Services", "Environment")
+_SUBDOMAINS = (
+    "children_and_young_people",
+    "adult_skills",
+    "geographical_barriers",
+    "wider_barriers",
+    "indoors",
+    "outdoors",
+)
 #: Column order of the mirror's reference/imd2025_lsoa21_england.csv (43 columns).
 IMD2025_ENGLAND_COLUMNS: tuple[str, ...] = (
     ("LSOA21CD",)
@@ -152,9 +169,7 @@ def map_imd2025_columns(df: pd.DataFrame, *, required: Iterable[str] = IMD2025_E
     out = df[list(rename)].rename(columns=rename)
     missing = [c for c in required if c not in out.columns]
     if missing:
-        raise DownloadError(
-            f"IoD2025 File 7: no column for {missing}. Headers seen: {list(df.columns)}"
-        )
+        raise DownloadError(f"IoD2025 File 7: no column for {missing}. Headers seen: {list(df.columns)}")
     order = [c for c in IMD2025_FILE7_COLUMNS if c in out.columns]
     return out[order]
 
@@ -247,8 +262,17 @@ def census_age6(df: pd.DataFrame) -> pd.DataFrame:
                 raise DownloadError(f"Nomis CSV: no geography/age columns in {list(df.columns)}")
             n = pd.to_numeric(df[age_code], errors="coerce")
             # c2021_age_102: 0 = total, k = aged k-1, 101 = aged 100 and over, 1000+ = aggregates
-            labels = n.map(lambda v: "total" if v == 0 else (
-                "aged 100 years and over" if v == 101 else (f"aged {int(v) - 1} years" if 0 < v < 101 else "total")))
+            labels = n.map(
+                lambda v: (
+                    "total"
+                    if v == 0
+                    else (
+                        "aged 100 years and over"
+                        if v == 101
+                        else (f"aged {int(v) - 1} years" if 0 < v < 101 else "total")
+                    )
+                )
+            )
             df = df.assign(_age=labels)
             age_name = "_age"
         wide = df.pivot_table(index=[code], columns=age_name, values=lower["obs_value"], aggfunc="sum")

@@ -73,8 +73,7 @@ class _Ctx:
     urls: dict[str, str] = field(default_factory=dict)
 
     def http(self) -> dict[str, Any]:
-        return {"opener": self.opener, "timeout": self.timeout, "retries": self.retries,
-                "backoff": self.backoff}
+        return {"opener": self.opener, "timeout": self.timeout, "retries": self.retries, "backoff": self.backoff}
 
 
 def _table(url: str, ctx: _Ctx, where: str = "1=1") -> pd.DataFrame:
@@ -82,15 +81,15 @@ def _table(url: str, ctx: _Ctx, where: str = "1=1") -> pd.DataFrame:
 
 
 def _build_lsoa21(ds: Dataset, ctx: _Ctx) -> dict[str, Any]:
-    gdf = arcgis_query(ctx.urls["main"], where=ds.where, geometry=True, page_size=ctx.page_size,
-                       **ctx.http())
+    gdf = arcgis_query(ctx.urls["main"], where=ds.where, geometry=True, page_size=ctx.page_size, **ctx.http())
     attrs = _pick(gdf, ["LSOA21CD", "LSOA21NM"], what=ctx.urls["main"])
     gdf = gpd.GeoDataFrame(attrs, geometry=gdf.geometry.values, crs=gdf.crs)
     gdf = gdf[gdf["LSOA21CD"].astype(str).str.startswith("E01")]
     gdf = gdf.drop_duplicates("LSOA21CD")
     lk = _table(ctx.urls["lad_lookup"], ctx, where="LSOA21CD LIKE 'E01%'")
-    lk = _pick(lk, ["LSOA21CD", "LAD25CD"], {"LAD25CD": ["LADCD_ACTIVE", "LAD24CD"]},
-               what=ctx.urls["lad_lookup"]).drop_duplicates("LSOA21CD")
+    lk = _pick(
+        lk, ["LSOA21CD", "LAD25CD"], {"LAD25CD": ["LADCD_ACTIVE", "LAD24CD"]}, what=ctx.urls["lad_lookup"]
+    ).drop_duplicates("LSOA21CD")
     gdf = gdf.merge(lk, on="LSOA21CD", how="left", validate="one_to_one")
     missing = int(gdf["LAD25CD"].isna().sum())
     if missing:
@@ -100,8 +99,7 @@ def _build_lsoa21(ds: Dataset, ctx: _Ctx) -> dict[str, Any]:
 
 
 def _build_wards(ds: Dataset, ctx: _Ctx) -> dict[str, Any]:
-    gdf = arcgis_query(ctx.urls["main"], where=ds.where, geometry=True, page_size=ctx.page_size,
-                       **ctx.http())
+    gdf = arcgis_query(ctx.urls["main"], where=ds.where, geometry=True, page_size=ctx.page_size, **ctx.http())
     core = _pick(gdf, ["WD25CD", "WD25NM"], what=ctx.urls["main"])
     lad = _pick(gdf, ["LAD25CD", "LAD25NM"], required=False)
     cent = _pick(gdf, ["BNG_E", "BNG_N", "LONG", "LAT"], required=False)
@@ -225,8 +223,16 @@ def download_to_mirror(
             ds = DATASETS[key]
             urls = {"main": base_urls.get(key, ds.url)}
             urls.update({a: base_urls.get(f"{key}.{a}", u) for a, u in ds.aux_urls.items()})
-            ctx = _Ctx(opener=opener, timeout=timeout, retries=retries, backoff=backoff,
-                       page_size=page_size, la_codes=la, tmpdir=Path(tmp), urls=urls)
+            ctx = _Ctx(
+                opener=opener,
+                timeout=timeout,
+                retries=retries,
+                backoff=backoff,
+                page_size=page_size,
+                la_codes=la,
+                tmpdir=Path(tmp),
+                urls=urls,
+            )
             log.info("downloading %s from %s", key, urls["main"])
             manifest.extend(_write_dataset(ds, ctx, dest_dir))
     return manifest
@@ -244,20 +250,22 @@ def _write_dataset(ds: Dataset, ctx: _Ctx, dest_dir: Path) -> list[dict[str, Any
             _write_gpkg(obj, path, ds.layer)
         else:
             _write_csv(obj, path)
-        entries.append({
-            "key": ds.key,
-            "path": rel,
-            "layer": ds.layer if rel.endswith(".gpkg") else None,
-            "url": ctx.urls["main"],
-            "urls": dict(ctx.urls),
-            "title": ds.title,
-            "publisher": ds.publisher,
-            "licence": ds.licence,
-            "attribution": ds.attribution,
-            "sha256": sha256_file(path),
-            "bytes": path.stat().st_size,
-            "rows": int(len(obj)),
-            "retrieved": retrieved,
-            "notes": " ".join(x for x in (ds.notes, notes) if x),
-        })
+        entries.append(
+            {
+                "key": ds.key,
+                "path": rel,
+                "layer": ds.layer if rel.endswith(".gpkg") else None,
+                "url": ctx.urls["main"],
+                "urls": dict(ctx.urls),
+                "title": ds.title,
+                "publisher": ds.publisher,
+                "licence": ds.licence,
+                "attribution": ds.attribution,
+                "sha256": sha256_file(path),
+                "bytes": path.stat().st_size,
+                "rows": int(len(obj)),
+                "retrieved": retrieved,
+                "notes": " ".join(x for x in (ds.notes, notes) if x),
+            }
+        )
     return entries

@@ -122,16 +122,28 @@ def _read_mirror(mirror: Path, config: Config, log) -> dict:
     log("[4/7] IoD2025")
     imd, imd_sources = _imd(mirror, codes)
     n_est = int(imd["idaci_source"].str.startswith("estimated").sum())
-    log(f"      IDACI for {int(imd['idaci_score'].notna().sum()):,} of {len(imd):,} LSOAs ({n_est:,} estimated from File 8 numerators)")
+    log(
+        f"      IDACI for {int(imd['idaci_score'].notna().sum()):,} of {len(imd):,} LSOAs ({n_est:,} estimated from File 8 numerators)"
+    )
     log("[5/7] Census 2021 population 0-15")
     pop = _population(mirror, codes)
     log("[6/7] LSOA 2011 -> 2021 lookup")
     l11 = _lsoa11(mirror, codes)
     register = _code_register(mirror)
     log("[7/7] postcodes and candidate venues")
-    return {"lsoa": lsoa, "wards": wards, "wards_derived": derived, "imd": imd, "imd_sources": imd_sources,
-            "population": pop, "lookup_ward": lookup, "lookup_lsoa11": l11, "code_register": register,
-            "postcodes": _postcodes(mirror, lsoa), "venues": _venues(mirror, lsoa, config.venue_school_phases)}
+    return {
+        "lsoa": lsoa,
+        "wards": wards,
+        "wards_derived": derived,
+        "imd": imd,
+        "imd_sources": imd_sources,
+        "population": pop,
+        "lookup_ward": lookup,
+        "lookup_lsoa11": l11,
+        "code_register": register,
+        "postcodes": _postcodes(mirror, lsoa),
+        "venues": _venues(mirror, lsoa, config.venue_school_phases),
+    }
 
 
 def _write_outputs(frames: dict, paths: dict[str, Path], mirror: Path, config: Config, log) -> dict[str, list]:
@@ -148,7 +160,11 @@ def _write_outputs(frames: dict, paths: dict[str, Path], mirror: Path, config: C
     outputs = {
         "lsoa": [src(MIRROR_FILES["lsoa21_boundaries"])],
         "wards": [src(MIRROR_FILES["wards"]), src(MIRROR_FILES["lookup_ward"])],
-        "imd": [src(MIRROR_FILES["imd2025"])] + [src(file7_meta if "file7" in p.name else OPTIONAL_FILES["imd2025_indicators"], p) for p in frames["imd_sources"][1:]],
+        "imd": [src(MIRROR_FILES["imd2025"])]
+        + [
+            src(file7_meta if "file7" in p.name else OPTIONAL_FILES["imd2025_indicators"], p)
+            for p in frames["imd_sources"][1:]
+        ],
         "population": [src(MIRROR_FILES["census_age"])],
         "lookup_ward": [src(MIRROR_FILES["lookup_ward"])],
         "lookup_lsoa11": [src(MIRROR_FILES["lookup_lsoa11"])],
@@ -165,8 +181,11 @@ def _write_outputs(frames: dict, paths: dict[str, Path], mirror: Path, config: C
         venues.to_csv(paths["venues"], index=False)
         keys = [k for k in ("schools", "gp_practices", "libraries") if (mirror / OPTIONAL_FILES[k][0]).exists()]
         outputs["venues"] = [src(OPTIONAL_FILES[k]) for k in keys]
-        log(f"      {len(venues):,} candidate venues: " + ", ".join(f"{t} {n}" for t, n in venues["type"].value_counts().sort_index().items())
-            + f" (school phases: {', '.join(config.venue_school_phases)})")
+        log(
+            f"      {len(venues):,} candidate venues: "
+            + ", ".join(f"{t} {n}" for t, n in venues["type"].value_counts().sort_index().items())
+            + f" (school phases: {', '.join(config.venue_school_phases)})"
+        )
     return outputs
 
 
@@ -175,14 +194,18 @@ def _manifest(frames: dict, outputs: dict[str, list], paths: dict[str, Path], mi
     now = datetime.now(UTC).isoformat(timespec="seconds")
     files = []
     for key, sources in outputs.items():
-        files.append({
-            "file": str(paths[key].relative_to(config.root)) if paths[key].is_relative_to(config.root) else str(paths[key]),
-            "sha256": sha256_file(paths[key]),
-            "sources": [
-                {"path": str(path), "publisher": meta[2], "licence": meta[3], "sha256": sha256_file(path)}
-                for meta, path in sources
-            ],
-        })
+        files.append(
+            {
+                "file": str(paths[key].relative_to(config.root))
+                if paths[key].is_relative_to(config.root)
+                else str(paths[key]),
+                "sha256": sha256_file(paths[key]),
+                "sources": [
+                    {"path": str(path), "publisher": meta[2], "licence": meta[3], "sha256": sha256_file(path)}
+                    for meta, path in sources
+                ],
+            }
+        )
     pcs, venues = frames["postcodes"], frames["venues"]
     return {
         "study_area": config.name,
@@ -190,7 +213,12 @@ def _manifest(frames: dict, outputs: dict[str, list], paths: dict[str, Path], mi
         "mirror": str(mirror),
         "fetched_utc": now,
         "attribution": ONS_BOUNDARY_ATTRIBUTION,
-        "counts": {"lsoas": len(frames["lsoa"]), "wards": len(frames["wards"]), "wards_derived": frames["wards_derived"],
-                   "postcodes": 0 if pcs is None else len(pcs), "venues": 0 if venues is None else len(venues)},
+        "counts": {
+            "lsoas": len(frames["lsoa"]),
+            "wards": len(frames["wards"]),
+            "wards_derived": frames["wards_derived"],
+            "postcodes": 0 if pcs is None else len(pcs),
+            "venues": 0 if venues is None else len(venues),
+        },
         "files": files,
     }

@@ -197,8 +197,7 @@ def arcgis_features(
             crs = _geojson_crs(data)
         features.extend(feats)
         exceeded = bool(
-            data.get("exceededTransferLimit")
-            or (data.get("properties") or {}).get("exceededTransferLimit")
+            data.get("exceededTransferLimit") or (data.get("properties") or {}).get("exceededTransferLimit")
         )
         if not feats or not exceeded:
             break

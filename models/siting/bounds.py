@@ -6,8 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def _lagrangian(a: sp.csc_matrix, w: np.ndarray, k: int, u: np.ndarray
-                ) -> tuple[float, np.ndarray, float]:
+def _lagrangian(a: sp.csc_matrix, w: np.ndarray, k: int, u: np.ndarray) -> tuple[float, np.ndarray, float]:
     """Lagrangian bound relaxing ``y_g <= sum_j a_gj x_j`` with multipliers ``u >= 0``.
 
     ``L(u) = sum_g max(0, w_g - u_g) + (sum of the k largest c_j)``, with
@@ -21,8 +20,7 @@ def _lagrangian(a: sp.csc_matrix, w: np.ndarray, k: int, u: np.ndarray
     return base + float(top.sum()), c, base
 
 
-def _fixings(c: np.ndarray, base: float, k: int, lb: float, tol: float
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _fixings(c: np.ndarray, base: float, k: int, lb: float, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """Columns that must be 0 / 1 in every solution of value >= ``lb``."""
     n = c.size
     order = np.lexsort((np.arange(n), -c))  # descending c, ties by index

@@ -12,7 +12,11 @@ from models.siting.instance import CoverageInstance, _covered_by
 
 
 def _greedy(
-    a: sp.csc_matrix, w: np.ndarray, k: int, *, candidates: np.ndarray | None = None,
+    a: sp.csc_matrix,
+    w: np.ndarray,
+    k: int,
+    *,
+    candidates: np.ndarray | None = None,
     w2: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Greedy maximum coverage on rows ``w`` x columns of ``a``.
@@ -53,13 +57,13 @@ def _greedy(
         best = np.max(gain)
         ties = np.flatnonzero(gain >= best - 1e-12 * max(1.0, abs(best)))
         if rem2 is not None and ties.size > 1:
-            g2 = (at[ties] @ rem2)
+            g2 = at[ties] @ rem2
             ties = ties[g2 >= g2.max()]
         j = int(ties[0])
         picked.append(j)
         gains.append(float(gain[j]))
         value += float(gain[j])
-        rows = a.indices[a.indptr[j]:a.indptr[j + 1]]
+        rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
         remaining[rows] = 0.0
         if rem2 is not None:
             rem2[rows] = 0.0
@@ -67,8 +71,9 @@ def _greedy(
     return np.asarray(picked, dtype=np.int64), np.asarray(gains, dtype=float), ub
 
 
-def _rank_chosen(inst: CoverageInstance, cols: np.ndarray, target: np.ndarray,
-                 tie_count: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _rank_chosen(
+    inst: CoverageInstance, cols: np.ndarray, target: np.ndarray, tie_count: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Order ``cols`` by greedy marginal weight over ``target`` demand."""
     cols = np.asarray(cols, dtype=np.int64)
     if cols.size == 0:
@@ -84,8 +89,9 @@ def _value(a: sp.csc_matrix, w: np.ndarray, sel: np.ndarray) -> float:
     return float(w[_covered_by(a, np.asarray(sel, dtype=np.int64))].sum())
 
 
-def _local_search(a: sp.csc_matrix, w: np.ndarray, sel: np.ndarray, deadline: float,
-                  max_iter: int = 1000) -> np.ndarray:
+def _local_search(
+    a: sp.csc_matrix, w: np.ndarray, sel: np.ndarray, deadline: float, max_iter: int = 1000
+) -> np.ndarray:
     """Best-improvement 1-swap local search for maximum coverage (deterministic)."""
     a = sp.csc_matrix(a, dtype=float)
     at = a.T.tocsr()
@@ -110,8 +116,8 @@ def _local_search(a: sp.csc_matrix, w: np.ndarray, sel: np.ndarray, deadline: fl
         if not delta[s_i, j] > tol:
             break
         out = sel[s_i]
-        cnt[a.indices[a.indptr[out]:a.indptr[out + 1]]] -= 1
-        cnt[a.indices[a.indptr[j]:a.indptr[j + 1]]] += 1
+        cnt[a.indices[a.indptr[out] : a.indptr[out + 1]]] -= 1
+        cnt[a.indices[a.indptr[j] : a.indptr[j + 1]]] += 1
         sel = np.sort(np.concatenate([np.delete(sel, s_i), [j]]))
     return sel
 
@@ -128,12 +134,12 @@ def _greedy_cover(a: sp.csc_matrix) -> np.ndarray:
         if gain[j] <= 0:
             break
         picked.append(j)
-        need[a.indices[a.indptr[j]:a.indptr[j + 1]]] = 0.0
+        need[a.indices[a.indptr[j] : a.indptr[j + 1]]] = 0.0
     sel = list(picked)
     # drop redundant columns (last picked first)
     counts = np.asarray(a[:, sel].sum(axis=1)).reshape(-1) if sel else np.zeros(a.shape[0])
     for j in reversed(picked):
-        rows = a.indices[a.indptr[j]:a.indptr[j + 1]]
+        rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
         if np.all(counts[rows] >= 2):
             counts[rows] -= 1
             sel.remove(j)

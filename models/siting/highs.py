@@ -13,9 +13,18 @@ from models.siting.instance import _covered_by
 
 
 def _highs_solve(
-    c: np.ndarray, a: sp.csc_matrix, row_lo: np.ndarray, row_hi: np.ndarray,
-    col_lo: np.ndarray, col_hi: np.ndarray, integer: np.ndarray, *, maximize: bool,
-    time_limit: float, mip_rel_gap: float, start: np.ndarray | None = None,
+    c: np.ndarray,
+    a: sp.csc_matrix,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    integer: np.ndarray,
+    *,
+    maximize: bool,
+    time_limit: float,
+    mip_rel_gap: float,
+    start: np.ndarray | None = None,
     options: Mapping[str, Any] | None = None,
 ) -> tuple[str, np.ndarray | None, float]:
     """Solve a MILP with highspy.  Returns (status, x or None, HiGHS dual bound)."""
@@ -47,8 +56,7 @@ def _highs_solve(
     lp.a_matrix_.value_ = a.data
     lp.a_matrix_.num_col_ = n_col
     lp.a_matrix_.num_row_ = n_row
-    lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
-                       for f in integer]
+    lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous for f in integer]
     lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
     h.passModel(lp)
     if start is not None:
@@ -72,8 +80,7 @@ def _highs_solve(
     return status, x, bound
 
 
-def _lp_relaxation(a: sp.csc_matrix, w: np.ndarray, k: int, deadline: float
-                   ) -> tuple[np.ndarray, np.ndarray] | None:
+def _lp_relaxation(a: sp.csc_matrix, w: np.ndarray, k: int, deadline: float) -> tuple[np.ndarray, np.ndarray] | None:
     """Approximate LP solution (x part) and duals of the coverage rows.
 
     Interior point without crossover: fast, and any approximate duals still
@@ -119,8 +126,9 @@ def _lp_relaxation(a: sp.csc_matrix, w: np.ndarray, k: int, deadline: float
 _MC_HIGHS_OPTIONS: dict[str, Any] = {"presolve": "off", "mip_lp_solver": "ipm"}
 
 
-def _mc_milp(a: sp.csc_matrix, w: np.ndarray, k: int, start_sel: np.ndarray | None, *,
-             deadline: float, mip_rel_gap: float) -> tuple[str, np.ndarray | None, float]:
+def _mc_milp(
+    a: sp.csc_matrix, w: np.ndarray, k: int, start_sel: np.ndarray | None, *, deadline: float, mip_rel_gap: float
+) -> tuple[str, np.ndarray | None, float]:
     """HiGHS MILP ``max sum_g w_g y_g, y_g <= sum_j a_gj x_j, sum_j x_j <= k``.
 
     ``<= k`` is equivalent to ``= k`` for non-negative weights (callers pad),
@@ -137,13 +145,19 @@ def _mc_milp(a: sp.csc_matrix, w: np.ndarray, k: int, start_sel: np.ndarray | No
         start[np.asarray(start_sel, dtype=np.int64)] = 1.0
         start[n_x:] = _covered_by(a, np.asarray(start_sel, dtype=np.int64))
     status, x, bound = _highs_solve(
-        np.concatenate([np.zeros(n_x), w]), A,
+        np.concatenate([np.zeros(n_x), w]),
+        A,
         np.concatenate([np.full(n_g, -np.inf), [-np.inf]]),
         np.concatenate([np.zeros(n_g), [float(k)]]),
-        np.zeros(n_x + n_g), np.ones(n_x + n_g),
+        np.zeros(n_x + n_g),
+        np.ones(n_x + n_g),
         np.concatenate([np.ones(n_x, bool), np.zeros(n_g, bool)]),
-        maximize=True, time_limit=deadline - time.perf_counter(),
-        mip_rel_gap=mip_rel_gap, start=start, options=_MC_HIGHS_OPTIONS)
+        maximize=True,
+        time_limit=deadline - time.perf_counter(),
+        mip_rel_gap=mip_rel_gap,
+        start=start,
+        options=_MC_HIGHS_OPTIONS,
+    )
     if x is None:
         return status, None, bound
     xs = x[:n_x]

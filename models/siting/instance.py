@@ -70,9 +70,7 @@ class CoverageInstance:
         self.weights = w
         cov = sp.csc_matrix(self.coverage, dtype=bool)
         if cov.shape != (n_d, n_c):
-            raise ValueError(
-                f"coverage has shape {cov.shape}, expected (n_demand, n_candidates) = {(n_d, n_c)}"
-            )
+            raise ValueError(f"coverage has shape {cov.shape}, expected (n_demand, n_candidates) = {(n_d, n_c)}")
         cov.eliminate_zeros()
         cov.sum_duplicates()
         cov.sort_indices()
@@ -149,8 +147,7 @@ class CoverageInstance:
             shape=(len(d_ids), len(c_ids)),
             dtype=bool,
         )
-        return cls(np.asarray(d_ids, dtype=str), np.asarray(w, dtype=float),
-                   np.asarray(c_ids, dtype=str), cov, covered)
+        return cls(np.asarray(d_ids, dtype=str), np.asarray(w, dtype=float), np.asarray(c_ids, dtype=str), cov, covered)
 
     @classmethod
     def from_json(cls, path_or_dict: str | Path | Mapping[str, Any]) -> CoverageInstance:
@@ -203,7 +200,7 @@ class CoverageInstance:
         demand = [{"id": str(d), "weight": float(w)} for d, w in zip(self.demand_ids, self.weights)]
         cands = []
         for j, cid in enumerate(self.candidate_ids):
-            rows = cov.indices[cov.indptr[j]:cov.indptr[j + 1]]
+            rows = cov.indices[cov.indptr[j] : cov.indptr[j + 1]]
             cands.append({"id": str(cid), "covers": [str(self.demand_ids[i]) for i in rows]})
         return {
             "demand": demand,
@@ -277,8 +274,13 @@ class CoverageInstance:
                 raise ValueError(f"locked_minutes has {lm.shape[0]} rows, expected {n_d}")
             with np.errstate(invalid="ignore"):
                 covered = (lm <= threshold).any(axis=1)
-        return cls(np.asarray(demand_ids, dtype=str), np.asarray(weights, dtype=float),
-                   np.asarray(candidate_ids, dtype=str), cov, covered)
+        return cls(
+            np.asarray(demand_ids, dtype=str),
+            np.asarray(weights, dtype=float),
+            np.asarray(candidate_ids, dtype=str),
+            cov,
+            covered,
+        )
 
     # -- helpers ------------------------------------------------------------
     def candidate_index(self, ids: Iterable[str], what: str = "candidate") -> np.ndarray:

@@ -129,14 +129,31 @@ class MaxCoverage:
         a, w, cols = reduce_candidates(inst.coverage, live, inst.weights, fin, fout, free, red)
         k_eff = min(k_total - fin.size, a.shape[1])
         sel_local, model_val, ub, status, optimal = solve_reduced(
-            a, w, k_eff, deadline=t0 + self.time_limit, mip_rel_gap=self.mip_rel_gap,
-            exact=self.solver == "highs", stats=red)
-        chosen_cols = _pad_to_k(np.concatenate([fin, cols[np.asarray(sel_local, dtype=np.int64)]]),
-                                free, k_total, k_eff + fin.size, notes)
+            a,
+            w,
+            k_eff,
+            deadline=t0 + self.time_limit,
+            mip_rel_gap=self.mip_rel_gap,
+            exact=self.solver == "highs",
+            stats=red,
+        )
+        chosen_cols = _pad_to_k(
+            np.concatenate([fin, cols[np.asarray(sel_local, dtype=np.int64)]]), free, k_total, k_eff + fin.size, notes
+        )
         return self._ranked_result(inst, chosen_cols, model_val, ub, status, optimal, red, notes, t0)
 
-    def _ranked_result(self, inst: CoverageInstance, chosen_cols: np.ndarray, model_val: float, ub: float,
-                       status: str, optimal: bool, red: dict[str, int], notes: list[str], t0: float) -> SitingResult:
+    def _ranked_result(
+        self,
+        inst: CoverageInstance,
+        chosen_cols: np.ndarray,
+        model_val: float,
+        ub: float,
+        status: str,
+        optimal: bool,
+        red: dict[str, int],
+        notes: list[str],
+        t0: float,
+    ) -> SitingResult:
         """Rank the chosen candidates and recompute the objective exactly on the whole instance."""
         target = ~inst.covered
         order, gains = _rank_chosen(inst, chosen_cols, target)
@@ -180,8 +197,7 @@ def _countable_demand(inst: CoverageInstance, allowed: np.ndarray) -> tuple[dict
     return red, live
 
 
-def _pad_to_k(chosen_cols: np.ndarray, free: np.ndarray, k_total: int, n_useful: int,
-              notes: list[str]) -> np.ndarray:
+def _pad_to_k(chosen_cols: np.ndarray, free: np.ndarray, k_total: int, n_useful: int, notes: list[str]) -> np.ndarray:
     """Pad the chosen columns with zero-gain free candidates, in index order, up to ``k_total`` (noted)."""
     if chosen_cols.size >= k_total:
         return chosen_cols

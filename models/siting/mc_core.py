@@ -27,8 +27,14 @@ _NOT_STARTED = "greedy_fallback: time limit reached before MILP"
 
 
 def solve_reduced(
-    a: sp.csc_matrix, w: np.ndarray, k: int, *, deadline: float, mip_rel_gap: float,
-    exact: bool, stats: dict[str, int] | None = None,
+    a: sp.csc_matrix,
+    w: np.ndarray,
+    k: int,
+    *,
+    deadline: float,
+    mip_rel_gap: float,
+    exact: bool,
+    stats: dict[str, int] | None = None,
 ) -> tuple[np.ndarray, float, float, str, bool]:
     """Maximum coverage on a reduced problem.
 
@@ -66,21 +72,29 @@ def solve_reduced(
         return sel, lb, ub, "greedy", False
     if time.perf_counter() >= deadline:
         return sel, lb, ub, _NOT_STARTED, False
-    sel, lb, ub, fixed, proven = _bound_and_fix(a, w, k, sel, lb, ub, deadline=deadline,
-                                                mip_rel_gap=mip_rel_gap, tol=tol)
+    sel, lb, ub, fixed, proven = _bound_and_fix(
+        a, w, k, sel, lb, ub, deadline=deadline, mip_rel_gap=mip_rel_gap, tol=tol
+    )
     if proven:
         return sel, lb, lb, "optimal", True
     fix0, fix1 = fixed
     if stats is not None:
         stats["candidates_fixed_out_by_bound"] = int(fix0.sum())
         stats["candidates_fixed_in_by_bound"] = int(fix1.sum())
-    return _branch_and_cut(a, w, k, sel, lb, ub, fix0, fix1, deadline=deadline,
-                           mip_rel_gap=mip_rel_gap, stats=stats)
+    return _branch_and_cut(a, w, k, sel, lb, ub, fix0, fix1, deadline=deadline, mip_rel_gap=mip_rel_gap, stats=stats)
 
 
 def _bound_and_fix(
-    a: sp.csc_matrix, w: np.ndarray, k: int, sel: np.ndarray, lb: float, ub: float, *,
-    deadline: float, mip_rel_gap: float, tol: float,
+    a: sp.csc_matrix,
+    w: np.ndarray,
+    k: int,
+    sel: np.ndarray,
+    lb: float,
+    ub: float,
+    *,
+    deadline: float,
+    mip_rel_gap: float,
+    tol: float,
 ) -> tuple[np.ndarray, float, float, tuple[np.ndarray, np.ndarray], bool]:
     """Steps 2-4: Lagrangian bound, MILP on the LP support, fixings.
 
@@ -119,14 +133,24 @@ def _bound_and_fix(
     return sel, lb, ub, (fix0, fix1), False
 
 
-def _support_milp(a: sp.csc_matrix, w: np.ndarray, k: int, supp: np.ndarray, sel: np.ndarray, lb: float, *,
-                  deadline: float, mip_rel_gap: float) -> tuple[np.ndarray, float]:
+def _support_milp(
+    a: sp.csc_matrix,
+    w: np.ndarray,
+    k: int,
+    supp: np.ndarray,
+    sel: np.ndarray,
+    lb: float,
+    *,
+    deadline: float,
+    mip_rel_gap: float,
+) -> tuple[np.ndarray, float]:
     """Step 3: the MILP restricted to ``supp``; returns the better of it (polished) and the incumbent."""
     n_x = a.shape[1]
     sub, w_sub, _ = _restrict(a, w, supp)
     try:
-        _, pick, _ = _mc_milp(sub, w_sub, k, np.flatnonzero(np.isin(supp, sel)),
-                              deadline=deadline, mip_rel_gap=mip_rel_gap)
+        _, pick, _ = _mc_milp(
+            sub, w_sub, k, np.flatnonzero(np.isin(supp, sel)), deadline=deadline, mip_rel_gap=mip_rel_gap
+        )
     except Exception:  # pragma: no cover - defensive
         pick = None
     if pick is not None:
@@ -138,8 +162,17 @@ def _support_milp(a: sp.csc_matrix, w: np.ndarray, k: int, supp: np.ndarray, sel
 
 
 def _branch_and_cut(
-    a: sp.csc_matrix, w: np.ndarray, k: int, sel: np.ndarray, lb: float, ub: float,
-    fix0: np.ndarray, fix1: np.ndarray, *, deadline: float, mip_rel_gap: float,
+    a: sp.csc_matrix,
+    w: np.ndarray,
+    k: int,
+    sel: np.ndarray,
+    lb: float,
+    ub: float,
+    fix0: np.ndarray,
+    fix1: np.ndarray,
+    *,
+    deadline: float,
+    mip_rel_gap: float,
     stats: dict[str, int] | None,
 ) -> tuple[np.ndarray, float, float, str, bool]:
     """Step 5: fixed-in columns are chosen and their rows dropped; HiGHS solves the rest."""
@@ -162,8 +195,9 @@ def _branch_and_cut(
     if time.perf_counter() >= deadline:
         return sel, lb, ub, _NOT_STARTED, False
     try:
-        status, pick, bound = _mc_milp(sub, w_sub, k_sub, np.flatnonzero(np.isin(free, sel)),
-                                       deadline=deadline, mip_rel_gap=mip_rel_gap)
+        status, pick, bound = _mc_milp(
+            sub, w_sub, k_sub, np.flatnonzero(np.isin(free, sel)), deadline=deadline, mip_rel_gap=mip_rel_gap
+        )
     except Exception as exc:  # pragma: no cover - defensive
         return sel, lb, ub, f"greedy_fallback: HiGHS error {exc!r}", False
     if pick is None:

@@ -16,7 +16,7 @@ def _merge_identical_rows(a: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matri
     a.sort_indices()
     if a.shape[0] == 0:
         return a, w
-    keys = [a.indices[a.indptr[i]:a.indptr[i + 1]].tobytes() for i in range(a.shape[0])]
+    keys = [a.indices[a.indptr[i] : a.indptr[i + 1]].tobytes() for i in range(a.shape[0])]
     first: dict[bytes, int] = {}
     group = np.empty(a.shape[0], dtype=np.int64)
     reps: list[int] = []
@@ -53,8 +53,9 @@ def _dominated_columns(a: sp.spmatrix, protect: np.ndarray | None = None) -> np.
     return dom
 
 
-def _resolve_forced(inst: CoverageInstance, force_in: Iterable[str], force_out: Iterable[str]
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _resolve_forced(
+    inst: CoverageInstance, force_in: Iterable[str], force_out: Iterable[str]
+) -> tuple[np.ndarray, np.ndarray]:
     fin = inst.candidate_index(force_in, "force_in")
     fout = inst.candidate_index(force_out, "force_out")
     both = np.intersect1d(fin, fout)
@@ -72,8 +73,7 @@ def _pad(sel: np.ndarray, n: int, k: int) -> np.ndarray:
     return np.sort(np.concatenate([sel, rest]))
 
 
-def _restrict(a: sp.csc_matrix, w: np.ndarray, cols: np.ndarray
-              ) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
+def _restrict(a: sp.csc_matrix, w: np.ndarray, cols: np.ndarray) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
     """Sub-problem on ``cols``: rows they cover, identical rows merged."""
     sub = sp.csc_matrix(a[:, cols])
     rows = np.flatnonzero(sub.getnnz(axis=1) > 0)
@@ -82,8 +82,13 @@ def _restrict(a: sp.csc_matrix, w: np.ndarray, cols: np.ndarray
 
 
 def reduce_candidates(
-    cov: sp.csc_matrix, live: np.ndarray, weights: np.ndarray, fin: np.ndarray, fout: np.ndarray,
-    free: np.ndarray, red: dict[str, int],
+    cov: sp.csc_matrix,
+    live: np.ndarray,
+    weights: np.ndarray,
+    fin: np.ndarray,
+    fout: np.ndarray,
+    free: np.ndarray,
+    red: dict[str, int],
 ) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
     """The reductions both models share, counted in ``red``.
 

@@ -123,8 +123,7 @@ class SetCover:
             target = self.target_mask.copy()
         return target & ~inst.covered
 
-    def _milp(self, a: sp.csc_matrix, g_sel: np.ndarray, time_limit: float
-              ) -> tuple[str, bool, np.ndarray, float]:
+    def _milp(self, a: sp.csc_matrix, g_sel: np.ndarray, time_limit: float) -> tuple[str, bool, np.ndarray, float]:
         n_r, n_x = a.shape
         start = np.zeros(n_x)
         start[g_sel] = 1.0
@@ -132,9 +131,18 @@ class SetCover:
             return "greedy_fallback: time limit reached before MILP", False, g_sel, 1.0
         try:
             status, x, bound = _highs_solve(
-                np.ones(n_x), a.astype(float), np.ones(n_r), np.full(n_r, np.inf),
-                np.zeros(n_x), np.ones(n_x), np.ones(n_x, bool), maximize=False,
-                time_limit=time_limit, mip_rel_gap=0.0, start=start)
+                np.ones(n_x),
+                a.astype(float),
+                np.ones(n_r),
+                np.full(n_r, np.inf),
+                np.zeros(n_x),
+                np.ones(n_x),
+                np.ones(n_x, bool),
+                maximize=False,
+                time_limit=time_limit,
+                mip_rel_gap=0.0,
+                start=start,
+            )
         except Exception as exc:  # pragma: no cover - defensive
             return f"greedy_fallback: HiGHS error {exc!r}", False, g_sel, 1.0
         if x is None:
