@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MIRROR ?= ../shared/data
 CONFIG ?= config.toml
 
-.PHONY: setup setup-dev sysdeps data app test bench clean
+.PHONY: setup setup-dev sysdeps data app test lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ sysdeps:
 
 test: setup-dev sysdeps
 	$(BIN)/python -m pytest
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: setup-dev
 	$(BIN)/python benchmarks/run_all.py
