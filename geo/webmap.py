@@ -28,7 +28,7 @@ from geo.webassets import use_local_leaflet
 
 __all__ = ["LAYERS", "Layer", "to_web", "classify", "area_map", "MapBase", "map_base", "layer_map", "site_markers", "ATTRIBUTION"]
 
-from geo.sources.attribution import MAP_ATTRIBUTION as ATTRIBUTION  # noqa: E402  (one home for the wording)
+from geo.sources.attribution import MAP_ATTRIBUTION as ATTRIBUTION  # noqa: E402, I001  (one home for the wording)
 TILES_ATTRIBUTION = "© OpenStreetMap contributors"
 
 

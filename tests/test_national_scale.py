@@ -15,9 +15,9 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from geo.build import write_csv
-from geo.spatial import dissolve, sum_min_count_1
 from geo.config import ConfigError, load_config
 from geo.extracts import inside_area
+from geo.spatial import dissolve, sum_min_count_1
 from tests.conftest import REPO
 
 # ---------------------------------------------------------------------------------------------

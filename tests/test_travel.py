@@ -11,7 +11,6 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-from geo.config import Travel, TravelMode
 from geo.catchments import (
     as_xy,
     build_network,
@@ -24,6 +23,7 @@ from geo.catchments import (
     travel_minutes,
     travel_nearest,
 )
+from geo.config import Travel, TravelMode
 
 DATA = Path("/work/shared/data")
 LSOA_FILE = DATA / "boundaries" / "lsoa21_london_bgc.gpkg"
