@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MIRROR ?= ../shared/data
 CONFIG ?= config.toml
 
-.PHONY: setup setup-dev data app test bench clean
+.PHONY: setup setup-dev sysdeps data app test lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,8 +24,17 @@ data: setup
 app: data
 	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.headless true -- --config $(CONFIG)
 
-test: setup-dev
+# Chromium (browser tests) and poppler-utils (PDF tests) through apt-get when missing and possible;
+# otherwise one message saying what to install and which tests will fail.
+sysdeps:
+	@sh tools/sysdeps.sh
+
+test: setup-dev sysdeps
 	$(BIN)/python -m pytest
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: setup-dev
 	$(BIN)/python benchmarks/run_all.py

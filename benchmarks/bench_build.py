@@ -63,7 +63,7 @@ def command_run(cmd: list[str]) -> tuple[float, float]:
 def ensure_data(config_path: Path) -> None:
     """Fetch the public data and write the demo extracts if they are missing (untimed)."""
     from geo.config import load_config
-    from geo.fetch import public_paths
+    from geo.sources import public_paths
 
     cfg = load_config(config_path)
     py = [sys.executable, "-m", "geo"]

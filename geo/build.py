@@ -22,10 +22,9 @@ import pyogrio
 from geo import extracts as ex
 from geo.config import Config
 from geo.errors import InputProblem, ValidationError
-from geo.catchments import assign_hubs, catchment_polygons, gap_polygons, gap_types, hub_summary
+from geo.catchments import assign_hubs, catchment_polygons, demand_points, gap_polygons, gap_types, hub_summary
 from geo.join import code_register, lsoa_table, under5_estimate, ward_table
 from geo.load import PublicData, load_public
-from geo.travel import demand_points
 from models.expected import add_expected
 from models.risk import score_areas
 
@@ -390,7 +389,7 @@ def model_summary(result: BuildResult) -> dict:
     D²); ``sensitivity`` has one row per weight moved down and up by 20%, with the Spearman
     correlation of the new LSOA priority ranks with the baseline and the overlap of the top 20.
     """
-    from models.risk import sensitivity
+    from models.explain import sensitivity
 
     def fit(report: dict) -> dict:
         return {k: v for k, v in report.items() if k not in ("wards", "reach")}

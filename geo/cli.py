@@ -19,7 +19,7 @@ __all__ = ["main"]
 
 
 def _cmd_fetch(args) -> int:
-    from geo.fetch import fetch
+    from geo.sources import fetch
 
     config = load_config(args.config)
     mirror = Path(args.mirror) if args.mirror else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["InputProblem", "ValidationError", "DataError", "format_rows"]
+__all__ = ["InputProblem", "ValidationError", "DataError", "DownloadError", "format_rows"]
 
 
 def format_rows(rows, limit: int = 10) -> str:
@@ -73,3 +73,6 @@ class ValidationError(Exception):
 class DataError(Exception):
     """Public data is missing or unusable (e.g. ``fetch`` has not been run)."""
 
+
+class DownloadError(RuntimeError):
+    """A download from a public data publisher failed; the message names the URL."""

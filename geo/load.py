@@ -11,14 +11,14 @@ import pyogrio
 
 from geo.config import Config
 from geo.errors import DataError
-from geo.fetch import public_paths
+from geo.sources import public_paths
 
 __all__ = ["PublicData", "load_public"]
 
 
 @dataclass(frozen=True)
 class PublicData:
-    """The study area's public data, as written by :func:`geo.fetch.fetch`.
+    """The study area's public data, as written by :func:`geo.sources.fetch`.
 
     Attributes
     ----------

@@ -20,14 +20,15 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from geo.catchments import travel_minutes
 from geo.errors import DataError
 from geo.maps.reproject import to_crs
-from geo.travel import travel_minutes
+from models.risk import PRIORITY_QUADRANT
 from models.siting import CoverageInstance, MaxCoverage, SetCover, SetCoverResult, SitingResult
 
-__all__ = ["SiteSuggestion", "siting_instance", "suggest_sites", "suggest_sites_per_la", "cover_priority", "write_sites", "PRIORITY_QUADRANT", "SITES_COLUMNS"]
+__all__ = ["SiteSuggestion", "siting_instance", "suggest_sites", "suggest_sites_per_la", "suggest_sites_per_hub",
+           "cover_priority", "write_sites", "PRIORITY_QUADRANT", "SITES_COLUMNS"]
 
-PRIORITY_QUADRANT = "high need, low engagement"
 SITES_COLUMNS = ["rank", "venue_id", "name", "type", "hub_id", "lat", "lon", "covered_weight", "covered_children", "covered_lsoas"]
 
 
@@ -286,6 +287,64 @@ def suggest_sites_per_la(result, *, k: int = 5, venue_types=None, minutes: float
         summaries[code] = s.summary() | {"chosen": list(s.result.chosen)}
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=SITES_COLUMNS + ["la_code"])
     return table[["la_code"] + [c for c in table.columns if c != "la_code"]], summaries
+
+
+def suggest_sites_per_hub(result, hub_ids, *, k: int = 5, time_limit: float = 60.0) -> tuple[pd.DataFrame, dict[str, str]]:
+    """:func:`suggest_sites` for each hub's catchment separately (up to ``k`` venues per hub).
+
+    For each hub, :func:`suggest_sites` restricted to the hub's catchment LSOAs chooses
+    venues that bring the most priority-weighted children not yet reached within the travel
+    threshold. Venues that would bring no LSOA within reach are left out, and said so in the
+    hub's note.
+
+    Parameters
+    ----------
+    result : geo.build.BuildResult
+    hub_ids : list of str
+    k : int
+        Venues per hub.
+    time_limit : float
+        Seconds allowed to each MILP.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The suggested venues (the columns of :func:`suggest_sites` with ``rank`` within the
+        hub, ``hub_id`` the catchment's hub, ``solver_status`` and the venue's ``subtype``)
+        in hub then rank order, and a note per hub where fewer than ``k`` are suggested.
+
+    Examples
+    --------
+    >>> sites, notes = suggest_sites_per_hub(result, ["WCC-BES"], k=3)     # doctest: +SKIP
+    """
+    tables, notes = [], {}
+    minutes = result.config.travel.threshold_minutes
+    subtypes = {}
+    if result.venues is not None and "subtype" in result.venues.columns:
+        subtypes = dict(zip(result.venues["venue_id"], result.venues["subtype"].fillna("")))
+    for hub in hub_ids:
+        mask = (result.lsoa["hub_id"] == hub).to_numpy() if "hub_id" in result.lsoa.columns else np.zeros(len(result.lsoa), bool)
+        if not mask.any():
+            notes[hub] = "no LSOA is in this hub's catchment, so no venue is suggested"
+            continue
+        if result.venues is None or not len(result.venues):
+            notes[hub] = "no candidate venues (the config names no venues file)"
+            continue
+        s = suggest_sites(result, k=k, lsoa_mask=mask, time_limit=time_limit)
+        t = s.table
+        useful = t[t["covered_lsoas"] > 0].copy()
+        status = "optimal" if s.result.optimal else f"{s.result.status} (gap {s.result.mip_gap:.1%})"
+        if len(useful) < k:
+            notes[hub] = (f"{len(useful)} of {k} venue(s) suggested: no further venue brings another LSOA of this catchment "
+                          f"within {minutes:g} minutes")
+        useful["rank"] = np.arange(1, len(useful) + 1)
+        useful["hub_id"] = hub
+        useful["solver_status"] = status
+        useful["subtype"] = useful["venue_id"].map(subtypes).fillna("")
+        tables.append(useful)
+    if not tables:
+        return pd.DataFrame(columns=[*SITES_COLUMNS, "address", "postcode", "lsoa_codes", "solver_status", "subtype"]), notes
+    return pd.concat(tables, ignore_index=True), notes
 
 
 def _near(vxy: np.ndarray, dxy: np.ndarray, minutes: float, travel, mode: str | None, slack_m: float = 0.0) -> np.ndarray:

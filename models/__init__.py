@@ -6,7 +6,11 @@ stats
     OHID-method statistics: Wilson score intervals, funnel-plot limits and flags,
     empirical-Bayes smoothing of proportions.
 risk
-    Need and engagement indices, priority score, explanation and weight sensitivity.
+    Need and engagement indices and the priority score.
+explain
+    Why an area scores as it does, and the ranking's sensitivity to the weights.
+siting
+    Venue siting: maximal covering and set cover, solved exactly with HiGHS.
 expected
     ``ExpectedRateModel``: a binomial GLM of take-up on need and travel time.
 """

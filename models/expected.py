@@ -125,7 +125,7 @@ class ExpectedRateModel(RegressorMixin, BaseEstimator):
         Xs = (X - self.mean_) / self.scale_
         return np.where(np.isfinite(Xs), Xs, 0.0)
 
-    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "ExpectedRateModel":
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> ExpectedRateModel:
         """Fit to observed proportions ``y`` with denominators ``sample_weight``.
 
         Parameters

@@ -26,7 +26,7 @@ def require_mirror() -> Path:
 
 def fetched_config(tmp_root: Path, config_path: Path):
     """Load a config, point its data folders into ``tmp_root``, and fetch from the mirror."""
-    from geo.fetch import fetch
+    from geo.sources import fetch
 
     mirror = require_mirror()
     cfg = load_config(config_path)

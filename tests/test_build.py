@@ -11,7 +11,7 @@ import pytest
 
 from geo.build import write
 from geo.config import ConfigError, load_config
-from geo.fetch import public_paths
+from geo.sources import public_paths
 from tests.conftest import REPO
 
 

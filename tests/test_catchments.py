@@ -13,13 +13,14 @@ from shapely.geometry import Point, box
 
 from geo.catchments import (
     assign_hubs,
+    build_network,
     catchment_polygons,
+    demand_points,
     gap_polygons,
     gap_types,
     hub_summary,
 )
 from geo.config import Travel, TravelMode
-from geo.travel import build_network, demand_points
 
 DATA = Path("/work/shared/data")
 LSOA_FILE = DATA / "boundaries" / "lsoa21_london_bgc.gpkg"

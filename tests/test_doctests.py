@@ -11,7 +11,7 @@ import pytest
 import geo
 import models
 
-MODULES = sorted(  # modules of the subpackages too (geo.maps, geo.export, ...), and the packages themselves
+MODULES = sorted(  # every module, including those inside sub-packages (geo.maps.*, models.siting.*, ...)
     m.name for pkg in (geo, models) for m in pkgutil.walk_packages(pkg.__path__, f"{pkg.__name__}.")
     if not m.name.endswith(".__main__")
 )

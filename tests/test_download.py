@@ -1,4 +1,4 @@
-"""Tests of geo.download against a local fake ArcGIS / GOV.UK / Nomis server (no internet).
+"""Tests of geo.sources (download) against a local fake ArcGIS / GOV.UK / Nomis server (no internet).
 
 The fake server on 127.0.0.1 serves real rows taken from the shared data mirror
 (``../shared/data``), so the checks compare the download path with the mirror itself.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,9 +23,9 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geo import download as dl
+from geo import sources as dl
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(os.environ.get("MIRROR", Path(__file__).resolve().parents[2] / "shared" / "data")).resolve()  # as conftest
 WESTMINSTER, KC = "E09000033", "E09000020"
 MAX_RECORDS = 10  # the fake server's maxRecordCount
 

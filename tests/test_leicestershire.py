@@ -18,7 +18,7 @@ import pyogrio
 import pytest
 
 from geo.build import analyse, prepare, write
-from geo.fetch import public_paths
+from geo.sources import public_paths
 from tests.conftest import REPO, write_study_config
 from tests.test_risk_integration import SCORE_COLUMNS, assert_planted_dominate, planted_ranks, run_synthetic
 

@@ -15,9 +15,9 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from geo.build import write_csv
-from geo.catchments import dissolve, sum_min_count_1
 from geo.config import ConfigError, load_config
 from geo.extracts import inside_area
+from geo.spatial import dissolve, sum_min_count_1
 from tests.conftest import REPO
 
 # ---------------------------------------------------------------------------------------------
@@ -46,7 +46,7 @@ def test_venue_school_phases_rejects_bad_values(tmp_path, bad):
 
 def test_all_25120_english_schools_are_candidate_venues(mirror):
     """Every open school of England lies in an English LSOA, so all 25,120 are candidates."""
-    from geo.fetch import _venues
+    from geo.sources.mirror import _venues
 
     lsoa = pyogrio.read_dataframe(mirror / "boundaries" / "lsoa21_england_bgc.gpkg", columns=["LSOA21CD", "LAD25CD"], use_arrow=True)
     lsoa = lsoa.rename(columns={"LSOA21CD": "lsoa21cd", "LAD25CD": "lad_code"})

@@ -9,13 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.explain import explain, sensitivity
 from models.risk import (
     QUADRANTS,
     SCORE_COLUMNS,
-    explain,
     percentile_rank,
     score_areas,
-    sensitivity,
 )
 from models.stats import wilson_interval
 

@@ -124,7 +124,7 @@ def test_bound_and_fixing_path_matches_brute_force():
 
 
 def test_lagrangian_bound_is_valid():
-    from models.siting import _lagrangian
+    from models.siting.bounds import _lagrangian
 
     rng = np.random.default_rng(9)
     for _ in range(30):
@@ -140,7 +140,8 @@ def test_lagrangian_bound_is_valid():
 
 
 def test_variable_fixing_keeps_every_optimal_solution():
-    from models.siting import _fixings, _lagrangian, _lp_relaxation
+    from models.siting.bounds import _fixings, _lagrangian
+    from models.siting.highs import _lp_relaxation
 
     rng = np.random.default_rng(31)
     n_fixed = 0
@@ -312,7 +313,7 @@ def brute_cover(inst: CoverageInstance, target, force_in=(), force_out=()):
     need = target & ~inst.covered & cov[:, allowed].any(axis=1)
     fin = [ids.index(c) for c in force_in]
     free = [j for j in allowed if j not in fin]
-    for n in range(0, len(free) + 1):
+    for n in range(len(free) + 1):
         for combo in itertools.combinations(free, n):
             cols = fin + list(combo)
             hit = cov[:, cols].any(axis=1) if cols else np.zeros(len(need), bool)

@@ -1,4 +1,4 @@
-"""Tests of geo.travel: demand points, straight-line and network travel times."""
+"""Tests of geo.catchments (travel, network, demand): demand points, straight-line and network travel times."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-from geo.config import Travel, TravelMode
-from geo.travel import (
+from geo.catchments import (
     as_xy,
     build_network,
     demand_points,
@@ -24,6 +23,7 @@ from geo.travel import (
     travel_minutes,
     travel_nearest,
 )
+from geo.config import Travel, TravelMode
 
 DATA = Path("/work/shared/data")
 LSOA_FILE = DATA / "boundaries" / "lsoa21_london_bgc.gpkg"

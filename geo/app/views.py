@@ -20,8 +20,8 @@ import pandas as pd
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, format_count
 from geo.display import percent as _pct
-from geo.fetch import public_paths
 from geo.maps.reproject import to_crs
+from geo.sources import public_paths
 from geo.tables_out import for_display, hub_table, lsoa_table_out, suppressed_table, ward_table_out, xlsx_bytes
 from geo.maps.webmap import MapBase
 

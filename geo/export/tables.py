@@ -385,10 +385,9 @@ def reconciliation_table(rec: dict) -> pd.DataFrame:
 def hub_sites(result, hub_ids: Sequence[str], *, k: int = 5, time_limit: float = 60.0) -> tuple[pd.DataFrame, dict[str, str]]:
     """Suggested venues for each hub's catchment (up to ``k`` per hub), as exported.
 
-    For each hub, :func:`geo.sites.suggest_sites` restricted to the hub's catchment LSOAs
-    chooses venues that bring the most priority-weighted children not yet reached within the
-    travel threshold. Venues that would bring no LSOA within reach are left out, and said
-    so in the hub's note. Estimated children covered are rounded to the nearest 10.
+    :func:`geo.sites.suggest_sites_per_hub` (venues that bring the most priority-weighted
+    children not yet reached within each hub's catchment), with the estimated children covered
+    rounded to the nearest 10.
 
     Parameters
     ----------
@@ -408,34 +407,8 @@ def hub_sites(result, hub_ids: Sequence[str], *, k: int = 5, time_limit: float =
     --------
     >>> sites, notes = hub_sites(result, ["WCC-BES"], k=3)     # doctest: +SKIP
     """
-    from geo.sites import suggest_sites
+    from geo.sites import suggest_sites_per_hub  # the venue MILP lives in geo.sites; this only formats
 
-    tables, notes = [], {}
-    minutes = result.config.travel.threshold_minutes
-    subtypes = {}
-    if result.venues is not None and "subtype" in result.venues.columns:
-        subtypes = dict(zip(result.venues["venue_id"], result.venues["subtype"].fillna("")))
-    for hub in hub_ids:
-        mask = (result.lsoa["hub_id"] == hub).to_numpy() if "hub_id" in result.lsoa.columns else np.zeros(len(result.lsoa), bool)
-        if not mask.any():
-            notes[hub] = "no LSOA is in this hub's catchment, so no venue is suggested"
-            continue
-        if result.venues is None or not len(result.venues):
-            notes[hub] = "no candidate venues (the config names no venues file)"
-            continue
-        s = suggest_sites(result, k=k, lsoa_mask=mask, time_limit=time_limit)
-        t = s.table
-        useful = t[t["covered_lsoas"] > 0].copy()
-        status = "optimal" if s.result.optimal else f"{s.result.status} (gap {s.result.mip_gap:.1%})"
-        if len(useful) < k:
-            notes[hub] = (f"{len(useful)} of {k} venue(s) suggested: no further venue brings another LSOA of this catchment "
-                          f"within {minutes:g} minutes")
-        useful["rank"] = np.arange(1, len(useful) + 1)
-        useful["hub_id"] = hub
-        useful["solver_status"] = status
-        useful["subtype"] = useful["venue_id"].map(subtypes).fillna("")
-        useful["covered_children_nearest_10"] = round_to(useful["covered_children"]).astype("Int64")
-        tables.append(useful)
-    if not tables:
-        return pd.DataFrame(columns=SITES_EXPORT_COLUMNS), notes
-    return pd.concat(tables, ignore_index=True)[SITES_EXPORT_COLUMNS], notes
+    sites, notes = suggest_sites_per_hub(result, hub_ids, k=k, time_limit=time_limit)
+    sites["covered_children_nearest_10"] = round_to(sites["covered_children"]).astype("Int64")
+    return sites[SITES_EXPORT_COLUMNS], notes

@@ -11,13 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo.sources.attribution import MAP_ATTRIBUTION as ATTRIBUTION  # one home for the wording
+
 __all__ = ["ATTRIBUTION", "TILES_ATTRIBUTION", "Layer", "LAYERS", "classify"]
 
-ATTRIBUTION = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
-    "Contains OS data © Crown copyright and database right 2025. "
-    "IoD2025: MHCLG, OGL v3.0."
-)
 TILES_ATTRIBUTION = "© OpenStreetMap contributors"
 
 

@@ -1,26 +1,12 @@
-"""Fetch the public data for a study area and write it clipped and standardised.
+"""The mirror's files (laid out like ``shared/data``) and their readers, clipped to a study area.
 
-``python -m geo fetch --mirror DIR`` reads a local mirror laid out like ``shared/data``
-(see its ``SOURCES.md``); without ``--mirror`` the official publishers are downloaded
-(:mod:`geo.download`) into a cache laid out the same way, which is then read identically.
-
-Outputs (git-ignored), for a config whose slug is ``<slug>``:
-
-- ``data/boundaries/<slug>/lsoa21.gpkg`` (layer ``lsoa``) and ``wards.gpkg`` (layer ``wards``)
-- ``data/extracts/public/<slug>/imd2025.csv``, ``population.csv``, ``lookup_ward.csv``,
-  ``lookup_lsoa11.csv``, ``postcodes.csv``, ``venues.csv``
-- ``data/extracts/public/<slug>/manifest.json`` (source, licence, sha256, date per file)
-
-Ward polygons come from the ONS ward boundaries where every ward of an LA is present there,
-otherwise they are derived by dissolving LSOAs on the ONS best-fit lookup; the column
-``ward_source`` says which.
+:data:`MIRROR_FILES` must be present; :data:`OPTIONAL_FILES` are used where present. Each
+reader returns a standardised frame (lower-case codes, EPSG:27700 geometry) for
+:func:`geo.sources.fetch.fetch` to write.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,17 +14,12 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo.catchments import dissolve
 from geo.config import Config
 from geo.errors import DataError
+from geo.sources.attribution import OGL
+from geo.spatial import dissolve
 
-__all__ = ["fetch", "MIRROR_FILES", "public_paths"]
-
-OGL = "Open Government Licence v3.0"
-ONS_ATTR = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
-    "Contains OS data © Crown copyright and database right 2025."
-)
+__all__ = ["MIRROR_FILES", "OPTIONAL_FILES", "SCHOOL_PHASES"]
 
 # Files read from a mirror laid out like shared/data: key -> (relative path, layer, publisher, licence)
 MIRROR_FILES: dict[str, tuple[str, str | None, str, str]] = {
@@ -62,31 +43,6 @@ FILE7_GLOB = "reference/imd2025_file7_full_lsoa21_*.csv"
 
 #: Default GIAS phases kept as candidate venues (``[data] venue_school_phases`` overrides it).
 SCHOOL_PHASES = {"Nursery", "Primary", "All-through"}
-
-
-def public_paths(config: Config) -> dict[str, Path]:
-    """Paths of the files ``fetch`` writes for ``config`` (the build reads these)."""
-    b, p = config.boundaries_dir, config.public_dir
-    return {
-        "lsoa": b / "lsoa21.gpkg",
-        "wards": b / "wards.gpkg",
-        "imd": p / "imd2025.csv",
-        "population": p / "population.csv",
-        "lookup_ward": p / "lookup_ward.csv",
-        "lookup_lsoa11": p / "lookup_lsoa11.csv",
-        "postcodes": p / "postcodes.csv",
-        "code_register": p / "code_register.csv",
-        "venues": p / "venues.csv",
-        "manifest": p / "manifest.json",
-    }
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _in_clause(col: str, codes: tuple[str, ...]) -> str | None:
@@ -294,122 +250,3 @@ def _venues(mirror: Path, lsoa: gpd.GeoDataFrame, phases: tuple[str, ...] = tupl
     v = v.drop_duplicates("venue_id").sort_values(["type", "venue_id"]).reset_index(drop=True)
     v[["easting", "northing"]] = v[["easting", "northing"]].round(1)
     return v
-
-
-def fetch(config: Config, mirror: Path | None = None, *, log=print) -> dict:
-    """Write the study area's public data, clipped and standardised, with a manifest.
-
-    Parameters
-    ----------
-    config : Config
-        The study area.
-    mirror : Path, optional
-        A folder laid out like ``shared/data``. ``None`` downloads from the official
-        publishers into ``<public_dir>/../_download`` first (see :mod:`geo.download`).
-    log : callable
-        Progress messages.
-
-    Returns
-    -------
-    dict
-        The manifest that was written.
-
-    Examples
-    --------
-    >>> from geo.config import load_config
-    >>> fetch(load_config("config.toml"), Path("../shared/data"))   # doctest: +SKIP
-    """
-    if mirror is None:
-        from geo.download import download_to_mirror
-
-        mirror = config.public_dir.parent / "_download"
-        log(f"downloading public data from the official publishers into {mirror}")
-        download_to_mirror(mirror)
-    mirror = Path(mirror).resolve()
-    missing = [str(mirror / rel) for rel, *_ in MIRROR_FILES.values() if not (mirror / rel).exists()]
-    if missing:
-        raise DataError(f"mirror {mirror} lacks required file(s): {', '.join(missing)}")
-    paths = public_paths(config)
-    for p in paths.values():
-        p.parent.mkdir(parents=True, exist_ok=True)
-
-    log(f"[1/7] LSOA 2021 boundaries for {', '.join(config.la_codes)}")
-    lsoa = _lsoas(mirror, config)
-    codes = pd.Index(lsoa["lsoa21cd"])
-    log(f"      {len(lsoa):,} LSOAs")
-    log("[2/7] LSOA -> ward best-fit lookup")
-    lookup = _ward_lookup(mirror, codes)
-    log("[3/7] ward boundaries")
-    wards = _wards(mirror, lsoa, lookup)
-    derived = int(wards["ward_source"].str.startswith("derived").sum())
-    log(f"      {len(wards):,} wards ({derived:,} derived by dissolving LSOAs on the best-fit lookup)")
-    log("[4/7] IoD2025")
-    imd, imd_sources = _imd(mirror, codes)
-    n_est = int(imd["idaci_source"].str.startswith("estimated").sum())
-    log(f"      IDACI for {int(imd['idaci_score'].notna().sum()):,} of {len(imd):,} LSOAs ({n_est:,} estimated from File 8 numerators)")
-    log("[5/7] Census 2021 population 0-15")
-    pop = _population(mirror, codes)
-    log("[6/7] LSOA 2011 -> 2021 lookup")
-    l11 = _lsoa11(mirror, codes)
-    register = _code_register(mirror)
-    log("[7/7] postcodes and candidate venues")
-    pcs = _postcodes(mirror, lsoa)
-    venues = _venues(mirror, lsoa, config.venue_school_phases)
-
-    pyogrio.write_dataframe(lsoa, paths["lsoa"], layer="lsoa", driver="GPKG")
-    pyogrio.write_dataframe(wards, paths["wards"], layer="wards", driver="GPKG")
-    imd.to_csv(paths["imd"], index=False)
-    pop.to_csv(paths["population"], index=False)
-    lookup.to_csv(paths["lookup_ward"], index=False)
-    l11.to_csv(paths["lookup_lsoa11"], index=False)
-    register.to_csv(paths["code_register"], index=False)
-    def src(meta, path=None):
-        return (meta, path or mirror / meta[0])
-
-    file7_meta = ("", None, "MHCLG IoD2025 File 7 (IDACI)", OGL)
-    outputs = {
-        "lsoa": [src(MIRROR_FILES["lsoa21_boundaries"])],
-        "wards": [src(MIRROR_FILES["wards"]), src(MIRROR_FILES["lookup_ward"])],
-        "imd": [src(MIRROR_FILES["imd2025"])] + [src(file7_meta if "file7" in p.name else OPTIONAL_FILES["imd2025_indicators"], p) for p in imd_sources[1:]],
-        "population": [src(MIRROR_FILES["census_age"])],
-        "lookup_ward": [src(MIRROR_FILES["lookup_ward"])],
-        "lookup_lsoa11": [src(MIRROR_FILES["lookup_lsoa11"])],
-        "code_register": [src(MIRROR_FILES["lookup_ward"]), src(MIRROR_FILES["lookup_lsoa11"])],
-    }
-    if pcs is not None:
-        pcs.to_csv(paths["postcodes"], index=False)
-        outputs["postcodes"] = [src(OPTIONAL_FILES["postcodes"])]
-        log(f"      {len(pcs):,} postcodes inside the study area")
-    else:
-        paths["postcodes"].unlink(missing_ok=True)
-    if venues is not None:
-        venues.to_csv(paths["venues"], index=False)
-        keys = [k for k in ("schools", "gp_practices", "libraries") if (mirror / OPTIONAL_FILES[k][0]).exists()]
-        outputs["venues"] = [src(OPTIONAL_FILES[k]) for k in keys]
-        log(f"      {len(venues):,} candidate venues: " + ", ".join(f"{t} {n}" for t, n in venues["type"].value_counts().sort_index().items())
-            + f" (school phases: {', '.join(config.venue_school_phases)})")
-
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    files = []
-    for key, sources in outputs.items():
-        files.append({
-            "file": str(paths[key].relative_to(config.root)) if paths[key].is_relative_to(config.root) else str(paths[key]),
-            "sha256": _sha256(paths[key]),
-            "sources": [
-                {"path": str(path), "publisher": meta[2], "licence": meta[3], "sha256": _sha256(path)}
-                for meta, path in sources
-            ],
-        })
-    manifest = {
-        "study_area": config.name,
-        "la_codes": list(config.la_codes),
-        "mirror": str(mirror),
-        "fetched_utc": now,
-        "attribution": ONS_ATTR,
-        "counts": {"lsoas": len(lsoa), "wards": len(wards), "wards_derived": derived,
-                   "postcodes": 0 if pcs is None else len(pcs), "venues": 0 if venues is None else len(venues)},
-        "files": files,
-    }
-    paths["manifest"].write_text(json.dumps(manifest, indent=2))
-    log(f"wrote {paths['manifest']}")
-    return manifest

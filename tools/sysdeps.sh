@@ -1,0 +1,41 @@
+#!/bin/sh
+# System packages the tests need that pip cannot provide (called by `make sysdeps`, hence `make test`):
+#   chromium       the browser tests drive the app in headless Chromium (tests/test_app_browser.py)
+#   poppler-utils  pdftotext/pdftoppm/pdfinfo read the exported PDF pack back (tests/test_export.py, tests/test_basemap.py)
+# Installs the missing ones with apt-get when it can (as root, or through sudo without a password);
+# otherwise prints one message saying what to install and which tests will fail, and carries on.
+set -u
+missing=""
+tests=""
+chromium_bin="${CHROMIUM:-$(command -v chromium || true)}"
+if [ -z "$chromium_bin" ] || [ ! -x "$chromium_bin" ]; then
+  missing="chromium"
+  tests="tests/test_app_browser.py"
+fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+  missing="${missing:+$missing }poppler-utils"
+  tests="${tests:+$tests, }tests/test_export.py, tests/test_basemap.py"
+fi
+[ -z "$missing" ] && exit 0
+
+as_root=""
+if [ "$(id -u)" = 0 ]; then
+  as_root="env"
+elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+  as_root="sudo -n env"
+fi
+if [ -n "$as_root" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "sysdeps: installing $missing with apt-get" >&2
+  # shellcheck disable=SC2086  # $as_root and $missing are word lists
+  if $as_root apt-get update -qq && $as_root DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; then
+    exit 0
+  fi
+  why="apt-get install failed"
+elif command -v apt-get >/dev/null 2>&1; then
+  why="installing needs root or passwordless sudo"
+else
+  why="no apt-get on this machine"
+fi
+echo "sysdeps: missing $missing ($why): install them (Debian/Ubuntu: sudo apt-get install $missing;" \
+  "elsewhere your system's Chromium and poppler); until then $tests will fail." >&2
+exit 0
