@@ -1,4 +1,4 @@
-"""Statistical models of need, engagement and expected take-up.
+"""Statistical models of need, engagement and expected take-up: pure functions on tables.
 
 Modules
 -------
@@ -13,4 +13,33 @@ siting
     Venue siting: maximal covering and set cover, solved exactly with HiGHS.
 expected
     ``ExpectedRateModel``: a binomial GLM of take-up on need and travel time.
+
+The names below are imported from their module on first use.
+
+Examples
+--------
+>>> import models
+>>> models.wilson_interval.__module__
+'models.stats'
 """
+
+from __future__ import annotations
+
+import importlib
+
+_HOMES = {  # public name -> the module that defines it (models/ imports nothing from geo/)
+    **dict.fromkeys(["wilson_interval", "funnel_limits", "funnel_flag", "eb_shrinkage", "eb_smooth"], "stats"),
+    **dict.fromkeys(["score_areas", "PRIORITY_QUADRANT", "QUADRANTS"], "risk"),
+    **dict.fromkeys(["explain", "sensitivity"], "explain"),
+    **dict.fromkeys(["ExpectedRateModel", "binomial_d2"], "expected"),
+    **dict.fromkeys(["CoverageInstance", "MaxCoverage", "SetCover", "SetCoverResult", "SitingResult"], "siting"),
+}
+
+__all__ = sorted(_HOMES)
+
+
+
+def __getattr__(name: str) -> object:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,19 +5,11 @@
 
 from __future__ import annotations
 
-import importlib
+from geo._lazy import lazy_exports
 
 #: public name -> the module that defines it
 _HOMES = dict.fromkeys(["View", "PackOffer", "filter_view", "view_map_base", "available_configs"], "views")
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str):
-    if name in _HOMES:
-        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
+from geo._lazy import lazy_exports
 
 #: public name -> the module that defines it
 _HOMES = {
@@ -33,12 +33,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str):
-    if name in _HOMES:
-        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
