@@ -264,7 +264,7 @@ def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
         wards = wards.merge(minutes.rename("travel_minutes_to_hub"), left_on="ward_code", right_index=True, how="left")
     wards, ward_report = _score(wards.drop(columns=["children_not_reviewed"]), config)
     report["wards"] = ward_report
-    for component in missing:
+    for component in missing if len(missing) == 1 else []:
         lsoa, wards = _not_available(lsoa, component), _not_available(wards, component)
     return BuildResult(config, prepared.public, inputs, lsoa, wards, prepared.demand, notes, report)
 
@@ -283,11 +283,14 @@ def run(config: Config, *, public: PublicData | None = None) -> BuildResult:
 
 
 def _not_available(areas: gpd.GeoDataFrame, component: str) -> gpd.GeoDataFrame:
-    """Blank (NaN) every column measuring ``component`` ("review" or "reach") when its extract was not given."""
-    counts = {"review": ["review_eligible", "review_completed", "children_not_reviewed"],
-              "reach": ["hub_children", "children_not_reached", "need_weighted_not_reached"]}[component]
-    cols = [c for c in areas.columns if c in counts or c.startswith(f"{component}_") or c.endswith(f"_{component}")
-            or c.startswith(f"eng_{component}") or c.startswith(f"expected_{component}")]
+    """Blank (NaN) every column measuring ``component`` ("review" or "reach") when its extract was not given.
+
+    ``children_not_reached`` stays (all estimated under-5s: none is known to be reached), as
+    outreach sites are weighted by it.
+    """
+    counts = {"review": ["review_eligible", "review_completed", "children_not_reviewed"], "reach": ["hub_children"]}[component]
+    cols = [c for c in areas.columns if c in counts or c.startswith((f"{component}_", f"eng_{component}", f"expected_{component}"))
+            or c.endswith(f"_{component}")]
     return areas.assign(**{c: np.nan for c in cols})
 
 

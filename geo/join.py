@@ -51,13 +51,16 @@ def absent_extracts(extracts: Extracts) -> list[str]:
     >>> absent_extracts(Extracts())[0][:20]
     'review take-up not a'
     """
+    if extracts.review_takeup is None and extracts.hub_attendance is None:
+        return ["review take-up and reach not available: no review_takeup or hub_attendance extract is configured, so "
+                "engagement and priority cannot be measured (their columns are blank; review and reach counts of 0 are not measurements)"]
     notes = []
     if extracts.review_takeup is None:
         notes.append("review take-up not available: no review_takeup extract is configured, so review figures are blank "
                      "(not zero) and engagement uses hub reach only")
     if extracts.hub_attendance is None:
-        notes.append("reach not available: no hub_attendance extract is configured, so hub reach is blank (not zero) "
-                     "and engagement uses review take-up only")
+        notes.append("reach not available: no hub_attendance extract is configured, so hub reach is blank (not zero), "
+                     "engagement uses review take-up only, and outreach sites are weighted by all estimated under-5s")
     return notes
 
 

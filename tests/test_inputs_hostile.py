@@ -153,7 +153,7 @@ def test_two_spellings_of_the_latest_quarter_are_one_period(biborough_config, tm
     attendance = _demo("hub_attendance")
     attendance["period"] = attendance["period"].str.replace("2025-Q", "Q", regex=False) + " 2025/26"
     p, a = _save(review, tmp_path / "review.csv"), _save(attendance, tmp_path / "att.csv")
-    code, err, out = _build(_config(tmp_path, biborough_config, review_takeup=p, hub_attendance=a), tmp_path / "o", capsys)
+    code, err, _out = _build(_config(tmp_path, biborough_config, review_takeup=p, hub_attendance=a), tmp_path / "o", capsys)
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
     files = {f["kind"]: f for f in rec["files"]}
@@ -227,7 +227,7 @@ def test_latest_common_period_is_chosen_and_the_mismatch_reported(biborough_conf
 def test_period_named_in_the_config_in_another_spelling(biborough_config, tmp_path, capsys):
     p = copy_config(tmp_path, biborough_config)
     p.write_text(p.read_text().replace("[data]", 'period = "Jul-Sep 2025"\n[data]', 1))
-    code, err, out = _build(p, tmp_path / "o", capsys)
+    code, err, _out = _build(p, tmp_path / "o", capsys)
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
     assert rec["periods"] == {"review_takeup": "2025-Q2", "hub_attendance": "2025-Q2"}

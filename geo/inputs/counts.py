@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputProblem
-from geo.inputs.read import escape, examples, file_rows, shown
+from geo.inputs.read import file_rows, shown
 
 __all__ = ["FileReport", "per_unique", "parse_count", "MAX_COUNT"]
 

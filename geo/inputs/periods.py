@@ -116,21 +116,21 @@ class Period:
     def __str__(self) -> str:
         return self.label
 
-    def shifted(self, n: int) -> "Period":
+    def shifted(self, n: int) -> Period:
         """The period ``n`` steps later (earlier for negative ``n``), of the same granularity."""
         y, m = _add_months(self.start.year, self.start.month, n * self.months)
         ey, em = _add_months(y, m, self.months - 1)
         return Period(dt.date(y, m, 1), _month_end(ey, em), self.granularity, self.quarters, self.financial_year)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period just before."""
         return self.shifted(-1)
 
-    def year_earlier(self) -> "Period":
+    def year_earlier(self) -> Period:
         """The same period a year earlier."""
         return self.shifted(-(12 // self.months))
 
-    def pool(self, n: int) -> tuple["Period", ...]:
+    def pool(self, n: int) -> tuple[Period, ...]:
         """The ``n`` consecutive periods ending with this one, oldest first (a rolling window)."""
         if n < 1:
             raise ValueError(f"a pool needs at least one period, got {n}")
