@@ -48,8 +48,9 @@ def absent_extracts(extracts: Extracts) -> list[str]:
 
     Examples
     --------
-    >>> absent_extracts(Extracts())[0][:20]
-    'review take-up not a'
+    >>> from pathlib import Path
+    >>> absent_extracts(Extracts(review_takeup=Path("review.csv")))[0].split(":")[0]
+    'reach not available'
     """
     if extracts.review_takeup is None and extracts.hub_attendance is None:
         return ["review take-up and reach not available: no review_takeup or hub_attendance extract is configured, so "
