@@ -407,3 +407,19 @@ def test_xlsx_sheet_named_in_the_config_is_read(biborough_config, tmp_path, caps
     code, err, _ = _build(_config(tmp_path, biborough_config, review_takeup=p, extracts_lines=['review_takeup_sheet = "Dat"']),
                           tmp_path / "o2", capsys)
     assert code == 2 and "has no sheet named 'Dat'" in err and "'Notes', 'Data'" in err
+
+
+def test_unclosed_quote_names_the_row_where_it_opened(biborough_config, tmp_path, capsys):
+    p = tmp_path / "review.csv"
+    p.write_text('area_code,period,eligible,completed\nE01004736,2025-Q4,10,5\nE01004737,"2025-Q4,10,5\nE01004738,2025-Q4,10,5\n')
+    code, err, _ = _build(_config(tmp_path, biborough_config, review_takeup=p), tmp_path / "o", capsys)
+    assert code == 2
+    _problem_line(err, p, None, 3, ["not a well-formed CSV", "quote"])
+
+
+def test_rows_are_numbered_by_file_line_when_a_quoted_value_spans_lines(tmp_path):
+    from geo.inputs.read import read_table
+
+    p = tmp_path / "review.csv"
+    p.write_text('area_code,period,eligible,completed\nE01004736,"2025-\nQ4",10,5\nE01004737,2025-Q4,x,5\n')
+    assert read_table(p, ["area_code"])["_row"].tolist() == [2, 4]

@@ -47,16 +47,40 @@ def _read_raw(path: Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, st
             path, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at row {line}): "
             "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)", rows=(line,),
         )]) from None
+    fast = _pandas_csv(text)
+    if fast is not None:
+        return fast, None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, starts, done = [], [], 0
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        for row in reader:  # a quoted value may span lines: each record is numbered by its first line
+            rows.append(row)
+            starts.append(done)
+            done = reader.line_num
     except csv.Error as exc:
-        raise ValidationError([InputProblem(path, f"is not a well-formed CSV ({escape(exc)}): check the quotes on that row")]) from None
+        raise ValidationError([InputProblem(path, f"is not a well-formed CSV ({escape(exc)}): a quote opened on this row is not "
+                                            "closed properly (a value containing \" must be quoted, with its quotes doubled)",
+                                            rows=(done + 1,))]) from None
     width = max(len(r) for r in rows)
-    raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object, index=starts)
     raw = raw.replace("", pd.NA)
     raw = raw[raw.notna().any(axis=1)]
-    raw.attrs["widths"] = pd.Series([len(r) for r in rows]).loc[raw.index]
+    raw.attrs["widths"] = pd.Series([len(r) for r in rows], index=starts).loc[raw.index]
     return raw, None
+
+
+def _pandas_csv(text: str) -> pd.DataFrame | None:
+    """The fast reading (pandas' C parser), used when every record is one line and no row is wider than the
+    first; ``None`` otherwise (the ``csv`` module then reads the file and names the rows at fault)."""
+    try:
+        raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                          on_bad_lines="error")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    if len(raw) != text.count("\n") + (not text.endswith("\n")):
+        return None  # a quoted value spans lines (or "\r" line ends): number rows by file line instead
+    raw = raw.replace("", pd.NA)
+    return raw[raw.notna().any(axis=1)]
 
 
 def _read_xlsx(path: Path, *, sheet: str | None) -> tuple[pd.DataFrame, str]:
