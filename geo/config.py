@@ -146,7 +146,10 @@ class Config:
     under5_ratio : float
         Under-5s as a share of the Census 0-15 count, used where no under-5 file is given.
     period : str or None
-        Extract period to analyse; ``None`` means the latest period present.
+        The one period to analyse in every extract, in any spelling
+        :func:`geo.inputs.periods.parse_period` reads (``[study_area] period``; the CLI's
+        ``--period`` sets it with ``config.with_(period=...)``); ``None``: the latest period
+        every extract has.
     disclosure_threshold : int
         Counts from 1 to ``threshold - 1`` are suppressed in anything shown or exported.
     export : ExportSettings
