@@ -423,3 +423,12 @@ def test_rows_are_numbered_by_file_line_when_a_quoted_value_spans_lines(tmp_path
     p = tmp_path / "review.csv"
     p.write_text('area_code,period,eligible,completed\nE01004736,"2025-\nQ4",10,5\nE01004737,2025-Q4,x,5\n')
     assert read_table(p, ["area_code"])["_row"].tolist() == [2, 4]
+
+
+def test_trailing_empty_columns_of_a_spreadsheet_export_are_harmless(tmp_path):
+    from geo.inputs.read import read_table
+
+    p = tmp_path / "review.csv"
+    p.write_text("area_code,period,eligible,completed,,\nE01004736,2025-Q4,10,5,,\nE01004737,2025-Q4,1,2,\n")
+    t = read_table(p, ["area_code", "period", "eligible", "completed"])
+    assert t["eligible"].tolist() == ["10", "1"] and t["_row"].tolist() == [2, 3]

@@ -23,7 +23,9 @@ __all__ = ["read_table", "file_rows", "normalise_column", "escape", "examples", 
 
 
 def normalise_column(name: object) -> str:
-    """``' Area Code '`` -> ``'area_code'``."""
+    """``' Area Code '`` -> ``'area_code'`` (an empty cell -> ``''``)."""
+    if name is None or name is pd.NA or (isinstance(name, float) and name != name):
+        return ""
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
@@ -107,6 +109,19 @@ def _sheet_hint(sheet: str | None, sheets: list[str]) -> str:
             "name the sheet to read in the config, e.g. [extracts] review_takeup_sheet = \"Data\")")
 
 
+def _wide_rows(path: Path, raw: pd.DataFrame) -> list[InputProblem]:
+    """Rows with values beyond the header's last column (empty trailing fields are harmless)."""
+    widths = raw.attrs.get("widths")
+    if widths is None or raw.shape[1] <= int(widths.iloc[0]):
+        return []
+    n_header = int(widths.iloc[0])
+    spill = raw.iloc[1:, n_header:].notna().any(axis=1)
+    if not spill.any():
+        return []
+    return [InputProblem(path, f"has more values than the header's {n_header} columns (an unquoted comma in a value?)",
+                         rows=tuple(int(r) + 1 for r in spill.index[spill]))]
+
+
 def _find_header(path: Path, raw: pd.DataFrame, required: list[str], hint: str) -> None:
     """Raise "the header is on row N" if the required names are on a later row (title rows above them)."""
     header = [normalise_column(c) for c in raw.iloc[0].tolist()]
@@ -179,15 +194,7 @@ def read_table(path: Path, required: list[str], optional: list[str] = (), *, alt
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     for d in dupes:
         problems.append(InputProblem(path, "column appears more than once in the header", column=escape(d), rows=(first_row_index + 1,)))
-    widths = raw.attrs.get("widths")
-    if widths is not None:
-        n_header = int(widths.iloc[0])
-        wide = widths.iloc[1:] > n_header
-        # a trailing empty field (a stray comma at the end of the row) is harmless only if empty
-        spill = raw.iloc[1:, n_header:].notna().any(axis=1) if raw.shape[1] > n_header else wide & False
-        if spill.any():
-            rows = tuple(int(r) + 1 for r in spill.index[spill])
-            problems.append(InputProblem(path, f"has more values than the header's {n_header} columns (an unquoted comma in a value?)", rows=rows))
+    problems += _wide_rows(path, raw)
     if problems:
         raise ValidationError(problems)
     body = raw.iloc[1:, :len(header)].copy()
