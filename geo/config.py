@@ -193,8 +193,8 @@ def _resolve(root: Path, value: Any, key: str, path: Path) -> Path:
 
 def _number(table: dict, key: str, default: float, path: Path, where: str, *, lo=None, hi=None) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{path}: [{where}] {key} must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (float("inf"), float("-inf")):
+        raise ConfigError(f"{path}: [{where}] {key} must be a finite number, got {value!r}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ConfigError(f"{path}: [{where}] {key} = {value} is outside {lo}..{hi}")
     return float(value)
@@ -427,7 +427,7 @@ EXTRACT_RULES = {
     "quarters": ("financial", lambda v: v in ("financial", "calendar"), '"financial" (Q1 = Apr-Jun) or "calendar" (Q1 = Jan-Mar)'),
     "max_count": (10_000, lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10_000_000,
                   "a whole number from 1 to 10,000,000"),
-    "max_per_under5": (2.0, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0.5 <= v <= 100,
+    "max_per_under5": (2.0, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0.5 <= v <= 100,  # NaN fails
                        "a number from 0.5 to 100"),
 }
 

@@ -432,3 +432,22 @@ def test_trailing_empty_columns_of_a_spreadsheet_export_are_harmless(tmp_path):
     p.write_text("area_code,period,eligible,completed,,\nE01004736,2025-Q4,10,5,,\nE01004737,2025-Q4,1,2,\n")
     t = read_table(p, ["area_code", "period", "eligible", "completed"])
     assert t["eligible"].tolist() == ["10", "1"] and t["_row"].tolist() == [2, 3]
+
+
+def test_cells_of_spaces_are_missing_values_and_rows_of_spaces_are_skipped(biborough_config, tmp_path, capsys):
+    review = _demo("review_takeup")
+    review.loc[4, "eligible"] = "   "
+    p = tmp_path / "review.csv"
+    text = review.to_csv(index=False).splitlines()
+    text.insert(3, "  ,  ,  ,  ,  ")
+    p.write_text("\n".join(text) + "\n")
+    code, err, _ = _build(_config(tmp_path, biborough_config, review_takeup=p), tmp_path / "o", capsys)
+    assert code == 2
+    _problem_line(err, p, "eligible", 7, ["value is missing"])
+    assert "row 4" not in err
+
+
+@pytest.mark.parametrize("table", ["[population]\nunder5_ratio = nan\n", "[travel]\nthreshold_minutes = nan\n"])
+def test_config_numbers_must_be_finite(table, biborough_config, tmp_path, capsys):
+    code, err, _ = _build(_config(tmp_path, biborough_config, tables=table), tmp_path / "o", capsys)
+    assert code == 2 and "finite number" in err

@@ -200,13 +200,12 @@ def read_table(path: Path, required: list[str], optional: list[str] = (), *, alt
     body = raw.iloc[1:, :len(header)].copy()
     body.columns = header
     body = body[[c for c in header if c in expected]]
+    for c in body.columns:  # a cell of only spaces is empty
+        body[c] = body[c].astype("string").str.strip().replace("", pd.NA)
     body["_row"] = body.index.astype(int) + 1
     body = body.dropna(how="all", subset=[c for c in body.columns if c != "_row"])
     if body.empty:
         raise ValidationError([InputProblem(path, "has a header but no data rows" + hint)])
-    for c in body.columns:
-        if c != "_row":
-            body[c] = body[c].astype("string").str.strip()
     body = body.reset_index(drop=True)
     body.attrs["sheet"] = sheet_read
     return body
