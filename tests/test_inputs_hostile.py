@@ -451,3 +451,26 @@ def test_cells_of_spaces_are_missing_values_and_rows_of_spaces_are_skipped(bibor
 def test_config_numbers_must_be_finite(table, biborough_config, tmp_path, capsys):
     code, err, _ = _build(_config(tmp_path, biborough_config, tables=table), tmp_path / "o", capsys)
     assert code == 2 and "finite number" in err
+
+
+def test_hostile_values_among_valid_rows_via_the_command_line(biborough_config, tmp_path):
+    """A NUL, a bell and a terminal escape among valid rows: exit 2, every bad row named, nothing raw printed."""
+    import subprocess
+    import sys
+
+    review = _demo("review_takeup")
+    review.loc[2, "area_code"] = "E01\x00\x07\x1b[2J"
+    review.loc[3, "period"] = "2025\x00Q4"
+    review.loc[9, "period"] = "Q4 2026/25"
+    review.loc[10, "completed"] = "1e30"
+    p = _save(review, tmp_path / "review.csv")
+    cfg = _config(tmp_path, biborough_config, review_takeup=p)
+    proc = subprocess.run([sys.executable, "-m", "geo", "build", "--config", str(cfg), "--out", str(tmp_path / "o")],
+                          capture_output=True, cwd=REPO)
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and not any(c in proc.stderr for c in (b"\x00", b"\x07", b"\x1b"))
+    _problem_line(err, p, "area_code", 4, ["\\x00"])
+    _problem_line(err, p, "period", 5, ["is not a period", "\\x00"])
+    _problem_line(err, p, "period", 11, ["not a financial year"])
+    _problem_line(err, p, "completed", 12, ["finite"])

@@ -37,18 +37,18 @@ def period_labels(t: pd.DataFrame, path: Path, problems: list, *, quarters: str)
             parsed[text] = parse_period(text, quarters=quarters)
         except ValueError as err:
             parsed[text] = str(err)
-    errors = raw.map(lambda v: parsed.get(v) if isinstance(parsed.get(v), str) else None)
+    errors = pd.Series([parsed.get(v) if isinstance(parsed.get(v), str) else None for v in raw], index=raw.index, dtype=object)
     for message in pd.unique(errors.dropna()):
-        bad = (errors == message).to_numpy()
+        bad = errors.eq(message).to_numpy(dtype=bool)
         problems.append(InputProblem(path, message, column="period", rows=file_rows(t, bad)))
     ok = {k: p for k, p in parsed.items() if isinstance(p, Period)}
-    gran = raw.map(lambda v: ok[v].granularity if v in ok else None)
+    gran = pd.Series([ok[v].granularity if v in ok else None for v in raw], index=raw.index, dtype=object)
     sizes = gran.value_counts()
-    labels = raw.map(lambda v: ok[v].label if v in ok else None).astype("string")
+    labels = pd.Series([ok[v].label if v in ok else None for v in raw], index=raw.index, dtype=object).astype("string")
     if len(sizes) > 1:
         main = sizes.index[0]
         for g in sizes.index[1:]:
-            bad = (gran == g).to_numpy()
+            bad = gran.eq(g).to_numpy(dtype=bool)
             problems.append(InputProblem(
                 path, f"periods of different lengths in one file: {int(sizes[g])} row(s) give a {g} ({examples(raw[bad])}) "
                 f"among {int(sizes[main])} {main} row(s); give one kind of period per file (or split the file)",

@@ -213,6 +213,8 @@ def read_table(path: Path, required: list[str], optional: list[str] = (), *, alt
 
 def file_rows(frame: pd.DataFrame, mask) -> tuple[int, ...]:
     """File row numbers of the rows selected by ``mask``."""
+    if isinstance(mask, pd.Series):
+        mask = mask.fillna(False).to_numpy(dtype=bool)  # an unknown (NA) comparison selects nothing
     return tuple(int(r) for r in frame.loc[mask, "_row"])
 
 
