@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,12 +19,15 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo import extracts as ex
 from geo.config import Config
 from geo.errors import InputProblem, ValidationError
 from geo.catchments import assign_hubs, catchment_polygons, demand_points, gap_polygons, gap_types, hub_summary
-from geo.join import code_register, lsoa_table, under5_estimate, ward_table
-from geo.load import PublicData, load_public
+from geo.inputs import extracts as ex
+from geo.inputs import venues
+from geo.inputs.counts import FileReport
+from geo.inputs.period_choice import choose_period
+from geo.inputs.public import PublicData, load_public
+from geo.join import absent_extracts, code_register, lsoa_table, under5_estimate, ward_table
 from models.expected import add_expected
 from models.risk import score_areas
 
@@ -41,7 +44,9 @@ class Inputs:
     venues: gpd.GeoDataFrame | None = None
     under5: pd.Series | None = None
     hub_areas: pd.DataFrame | None = None
-    reports: list[ex.FileReport] = field(default_factory=list)
+    reports: list[FileReport] = field(default_factory=list)
+    #: How the one analysis period was chosen (see :func:`geo.inputs.period_choice.choose_period`).
+    period: dict = field(default_factory=dict)
 
     @property
     def periods(self) -> dict[str, str]:
@@ -111,6 +116,7 @@ class BuildResult:
             "la_codes": list(self.config.la_codes),
             "synthetic_extracts": self.config.extracts.synthetic,
             "periods": self.inputs.periods,
+            "period": self.inputs.period,
             "all_balanced": all(f["balanced"] for f in files),
             "files": files,
             "notes": self.notes,
@@ -145,23 +151,40 @@ def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> In
         return value
 
     if e.under5:
-        inputs.under5 = attempt(ex.validate_under5, e.under5, register)
+        inputs.under5 = attempt(ex.validate_under5, e.under5, register, rules=e)
     if e.hubs:
-        hubs = attempt(ex.validate_sites, e.hubs, "hubs", postcodes=public.postcodes, study_area=study_area)
+        hubs = attempt(venues.validate_sites, e.hubs, "hubs", postcodes=public.postcodes, study_area=study_area, sheet=e.sheets.get("hubs"))
         inputs.hubs = None if hubs is None else _points(hubs)
     if e.venues:
-        venues = attempt(ex.validate_sites, e.venues, "venues", postcodes=public.postcodes, study_area=study_area)
-        inputs.venues = None if venues is None else _points(venues)
+        sites = attempt(venues.validate_sites, e.venues, "venues", postcodes=public.postcodes, study_area=study_area,
+                        sheet=e.sheets.get("venues"))
+        inputs.venues = None if sites is None else _points(sites)
+    periodic = {}
+
+    def rows(name, fn, *args):
+        try:
+            periodic[name] = fn(*args, rules=e)
+        except ValidationError as err:
+            problems.extend(err.problems)
+
     if e.review_takeup:
-        inputs.review = attempt(ex.validate_review_takeup, e.review_takeup, register, period=config.period)
+        rows("review", ex.review_rows, e.review_takeup, register)
     if e.hub_attendance:
         if e.hubs is None:
             problems.append(InputProblem(config.path, "extracts.hub_attendance needs extracts.hubs (the hub_id list)", column="hubs"))
         elif inputs.hubs is not None:
-            inputs.attendance = attempt(ex.validate_hub_attendance, e.hub_attendance, register,
-                                        pd.Index(inputs.hubs["hub_id"]), period=config.period)
+            rows("attendance", ex.attendance_rows, e.hub_attendance, register, pd.Index(inputs.hubs["hub_id"]))
     if e.hub_areas and inputs.hubs is not None:
-        inputs.hub_areas = attempt(ex.validate_hub_areas, e.hub_areas, register, pd.Index(inputs.hubs["hub_id"]))
+        inputs.hub_areas = attempt(ex.validate_hub_areas, e.hub_areas, register, pd.Index(inputs.hubs["hub_id"]), rules=e)
+    if problems:
+        raise ValidationError(problems)
+    if periodic:
+        chosen, inputs.period = choose_period(list(periodic.values()), config.period, quarters=e.quarters, config_path=config.path)
+        for name, x in periodic.items():
+            setattr(inputs, name, x.select(chosen, register))
+            inputs.reports.append(x.report)
+        order = ["under5", "hubs", "venues", "review_takeup", "hub_attendance", "hub_areas"]
+        inputs.reports.sort(key=lambda r: order.index(r.kind) if r.kind in order else len(order))
     if problems:
         raise ValidationError(problems)
     return inputs
@@ -201,6 +224,8 @@ def prepare(config: Config, *, public: PublicData | None = None) -> Prepared:
     derived = int(public.wards["ward_source"].str.startswith("derived").sum())
     if derived:
         notes.append(f"{derived} of {len(public.wards)} ward polygons are derived by dissolving LSOAs on the ONS best-fit lookup")
+    notes += inputs.period.get("mismatches", [])
+    notes += absent_extracts(config.extracts)
     lsoa = lsoa_table(public, under5, inputs.review, inputs.attendance)
     demand = demand_points(lsoa[["lsoa21cd", "ward_code", "geometry"]], public.postcodes)
     demand["ward_code"] = lsoa["ward_code"].to_numpy()
@@ -226,6 +251,10 @@ def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
             lsoa[col] = assignment[col].to_numpy()
         if assignment.attrs.get("catchment_note"):
             notes.append(assignment.attrs["catchment_note"])
+    missing = [c for c, given in (("review", inputs.review is not None), ("reach", inputs.attendance is not None)) if not given]
+    if len(missing) == 1:  # engagement from the extract that was given; the other is not available (not zero)
+        config = config.with_(weights=replace(config.weights, engagement={k: (0.0 if k in missing else v)
+                                                                           for k, v in config.weights.engagement.items()}))
     lsoa, report = _score(lsoa, config)
     wards = ward_table(lsoa, prepared.public.wards, extra_counts=["children_not_reviewed"])
     if "travel_minutes_to_hub" in lsoa.columns:
@@ -234,6 +263,8 @@ def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
         wards = wards.merge(minutes.rename("travel_minutes_to_hub"), left_on="ward_code", right_index=True, how="left")
     wards, ward_report = _score(wards.drop(columns=["children_not_reviewed"]), config)
     report["wards"] = ward_report
+    for component in missing if len(missing) == 1 else []:
+        lsoa, wards = _not_available(lsoa, component), _not_available(wards, component)
     return BuildResult(config, prepared.public, inputs, lsoa, wards, prepared.demand, notes, report)
 
 
@@ -248,6 +279,18 @@ def run(config: Config, *, public: PublicData | None = None) -> BuildResult:
     (224, 36)
     """
     return analyse(prepare(config, public=public))
+
+
+def _not_available(areas: gpd.GeoDataFrame, component: str) -> gpd.GeoDataFrame:
+    """Blank (NaN) every column measuring ``component`` ("review" or "reach") when its extract was not given.
+
+    ``children_not_reached`` stays (all estimated under-5s: none is known to be reached), as
+    outreach sites are weighted by it.
+    """
+    counts = {"review": ["review_eligible", "review_completed", "children_not_reviewed"], "reach": ["hub_children"]}[component]
+    cols = [c for c in areas.columns if c in counts or c.startswith((f"{component}_", f"eng_{component}", f"expected_{component}"))
+            or c.endswith(f"_{component}")]
+    return areas.assign(**{c: np.nan for c in cols})
 
 
 def _score(areas: gpd.GeoDataFrame, config: Config) -> tuple[gpd.GeoDataFrame, dict]:

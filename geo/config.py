@@ -100,6 +100,14 @@ class Extracts:
     under5: Path | None = None
     hub_areas: Path | None = None
     synthetic: bool = False
+    #: What ``2025-Q4`` means: ``"financial"`` (Q1 = Apr-Jun, the default) or ``"calendar"``.
+    quarters: str = "financial"
+    #: No count in one row may exceed this.
+    max_count: int = 10_000
+    #: No LSOA/ward row may count more children than this multiple of its estimated under-5s (+ 10).
+    max_per_under5: float = 2.0
+    #: XLSX sheet to read per extract (``<extract>_sheet`` keys); the first sheet otherwise.
+    sheets: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -138,7 +146,10 @@ class Config:
     under5_ratio : float
         Under-5s as a share of the Census 0-15 count, used where no under-5 file is given.
     period : str or None
-        Extract period to analyse; ``None`` means the latest period present.
+        The one period to analyse in every extract, in any spelling
+        :func:`geo.inputs.periods.parse_period` reads (``[study_area] period``; the CLI's
+        ``--period`` sets it with ``config.with_(period=...)``); ``None``: the latest period
+        every extract has.
     disclosure_threshold : int
         Counts from 1 to ``threshold - 1`` are suppressed in anything shown or exported.
     export : ExportSettings
@@ -182,8 +193,8 @@ def _resolve(root: Path, value: Any, key: str, path: Path) -> Path:
 
 def _number(table: dict, key: str, default: float, path: Path, where: str, *, lo=None, hi=None) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{path}: [{where}] {key} must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (float("inf"), float("-inf")):
+        raise ConfigError(f"{path}: [{where}] {key} must be a finite number, got {value!r}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ConfigError(f"{path}: [{where}] {key} = {value} is outside {lo}..{hi}")
     return float(value)
@@ -290,9 +301,11 @@ def load_config(path: str | Path) -> Config:
     if not isinstance(ex, dict):
         raise ConfigError(f"{path}: [extracts] must be a table")
     known_ex = {"review_takeup", "hub_attendance", "hubs", "venues", "under5", "hub_areas", "synthetic"}
-    unknown = set(ex) - known_ex
+    rules = _extract_rules(ex, path)
+    unknown = set(ex) - known_ex - set(rules) - {f"{k}_sheet" for k in known_ex}
     if unknown:
-        raise ConfigError(f"{path}: [extracts] unknown key(s) {sorted(unknown)}; expected {sorted(known_ex)}")
+        raise ConfigError(f"{path}: [extracts] unknown key(s) {sorted(unknown)}; expected {sorted(known_ex | set(EXTRACT_RULES))} "
+                          "or <extract>_sheet")
     ex_paths = {}
     for key in known_ex - {"synthetic"}:
         if ex.get(key):
@@ -301,10 +314,10 @@ def load_config(path: str | Path) -> Config:
     synthetic = ex.get("synthetic", False)
     if not isinstance(synthetic, bool):
         raise ConfigError(f"{path}: [extracts] synthetic must be true or false")
-    extracts = Extracts(**ex_paths, synthetic=synthetic)
+    extracts = Extracts(**ex_paths, synthetic=synthetic, **rules)
 
     pop = raw.get("population", {})
-    under5_ratio = _number(pop, "under5_ratio", 0.30, path, "population", lo=0.0, hi=1.0)
+    under5_ratio = _number(pop, "under5_ratio", 0.30, path, "population", lo=0.01, hi=1.0)
 
     tr = raw.get("travel", {})
     if not isinstance(tr, dict):
@@ -344,9 +357,7 @@ def load_config(path: str | Path) -> Config:
     if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 100:
         raise ConfigError(f"{path}: [disclosure] threshold must be a whole number from 1 to 100, got {threshold!r}")
 
-    period = sa.get("period")
-    if period is not None and not isinstance(period, str):
-        raise ConfigError(f"{path}: [study_area] period must be a string such as \"2025-Q4\"")
+    period = _period(sa.get("period"), extracts.quarters, path)
     seed = sa.get("seed", 20261123)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ConfigError(f"{path}: [study_area] seed must be a whole number")
@@ -409,3 +420,46 @@ def _demo(table: Any, path: Path) -> dict:
         if missing:
             raise ConfigError(f"{path}: [[demo.hubs]] entry {i + 1} lacks {sorted(missing)}")
     return dict(table)
+
+
+#: ``[extracts]`` settings other than paths: name -> (default, check, what it must be).
+EXTRACT_RULES = {
+    "quarters": ("financial", lambda v: v in ("financial", "calendar"), '"financial" (Q1 = Apr-Jun) or "calendar" (Q1 = Jan-Mar)'),
+    "max_count": (10_000, lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10_000_000,
+                  "a whole number from 1 to 10,000,000"),
+    "max_per_under5": (2.0, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0.5 <= v <= 100,  # NaN fails
+                       "a number from 0.5 to 100"),
+}
+
+
+def _extract_rules(table: dict, path: Path) -> dict:
+    """The ``[extracts]`` rules (quarters convention, count caps) and ``<extract>_sheet`` names."""
+    out: dict[str, Any] = {}
+    for key, (default, ok, what) in EXTRACT_RULES.items():
+        value = table.get(key, default)
+        if not ok(value):
+            raise ConfigError(f"{path}: [extracts] {key} must be {what}, got {value!r}")
+        out[key] = float(value) if key == "max_per_under5" else value
+    sheets = {}
+    for key, value in table.items():
+        if key.endswith("_sheet"):
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{path}: [extracts] {key} must be the name of a sheet, got {value!r}")
+            sheets[key.removesuffix("_sheet")] = value
+    out["sheets"] = sheets
+    return out
+
+
+def _period(value: Any, quarters: str, path: Path) -> str | None:
+    """``[study_area] period``: any spelling :func:`geo.inputs.periods.parse_period` reads, or ``"latest"``."""
+    if value is None or value == "latest":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}: [study_area] period must be a string such as \"2025-Q4\" or \"Q4 2025/26\"")
+    from geo.inputs.periods import parse_period
+
+    try:
+        parse_period(value, quarters=quarters)
+    except ValueError as err:
+        raise ConfigError(f"{path}: [study_area] period: {err}") from None
+    return value

@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 from geo.config import Config
 from geo.errors import DataError
 from geo.join import under5_estimate
-from geo.load import PublicData, load_public
+from geo.inputs.public import PublicData, load_public
 
 __all__ = ["write_demo", "demo_hubs", "PERIODS"]
 

@@ -10,11 +10,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.config import Config
-from geo.extracts import CodeRegister
-from geo.load import PublicData
+from geo.config import Config, Extracts
+from geo.inputs.codes import CodeRegister
+from geo.inputs.public import PublicData
 
-__all__ = ["code_register", "lsoa_table", "ward_table", "COUNT_COLUMNS", "rate"]
+__all__ = ["code_register", "lsoa_table", "ward_table", "absent_extracts", "COUNT_COLUMNS", "rate"]
 
 #: Count columns summed from LSOAs to wards (and hubs).
 COUNT_COLUMNS = ["under5_est", "pop_0_15", "review_eligible", "review_completed", "hub_children"]
@@ -43,8 +43,30 @@ def under5_estimate(public: PublicData, config: Config, under5: pd.Series | None
     return pd.DataFrame({"lsoa21cd": pop["lsoa21cd"], "pop_0_15": pop["pop_0_15"], "under5_est": est.round(1), "under5_source": source})
 
 
+def absent_extracts(extracts: Extracts) -> list[str]:
+    """Notes naming the service extracts the config does not give (their measures are "not available", not zero).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> absent_extracts(Extracts(review_takeup=Path("review.csv")))[0].split(":")[0]
+    'reach not available'
+    """
+    if extracts.review_takeup is None and extracts.hub_attendance is None:
+        return ["review take-up and reach not available: no review_takeup or hub_attendance extract is configured, so "
+                "engagement and priority cannot be measured (their columns are blank; review and reach counts of 0 are not measurements)"]
+    notes = []
+    if extracts.review_takeup is None:
+        notes.append("review take-up not available: no review_takeup extract is configured, so review figures are blank "
+                     "(not zero) and engagement uses hub reach only")
+    if extracts.hub_attendance is None:
+        notes.append("reach not available: no hub_attendance extract is configured, so hub reach is blank (not zero), "
+                     "engagement uses review take-up only, and outreach sites are weighted by all estimated under-5s")
+    return notes
+
+
 def code_register(public: PublicData, weight: pd.Series) -> CodeRegister:
-    """Build the :class:`~geo.extracts.CodeRegister` used to validate area codes."""
+    """Build the :class:`~geo.inputs.codes.CodeRegister` used to validate area codes."""
     reg = public.code_register
     lsoa21 = reg[reg["geography"] == "lsoa21"].set_index("code")["lad_code"]
     ward = reg[reg["geography"] == "ward"].set_index("code")["lad_code"]

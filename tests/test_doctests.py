@@ -11,7 +11,7 @@ import pytest
 import geo
 import models
 
-MODULES = sorted(  # every module, including those inside sub-packages (geo.maps.*, models.siting.*, ...)
+MODULES = sorted(  # every module, including those inside sub-packages (geo.maps.*, geo.inputs.*, models.siting.*, ...)
     m.name for pkg in (geo, models) for m in pkgutil.walk_packages(pkg.__path__, f"{pkg.__name__}.")
     if not m.name.endswith(".__main__")
 )
@@ -26,7 +26,7 @@ def test_docstring_examples(name, monkeypatch):
 
 
 def test_examples_are_collected():
-    assert {"geo.disclosure", "geo.disclosure_attack", "models.risk"} <= set(MODULES)
+    assert {"geo.disclosure", "geo.disclosure_attack", "models.risk", "geo.inputs.periods", "geo.inputs.counts"} <= set(MODULES)
     assert {"geo.export", "geo.export.pack", "geo.maps.webmap", "geo.app.views"} <= set(MODULES)
     attempted = doctest.testmod(importlib.import_module("geo.disclosure_attack"), report=False).attempted
     assert attempted >= 4

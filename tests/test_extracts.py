@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from geo.cli import main
-from geo.extracts import apportion
+from geo.inputs.codes import apportion
 from tests.conftest import REPO, copy_config
 
 

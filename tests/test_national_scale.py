@@ -16,7 +16,7 @@ from shapely.geometry import Polygon, box
 
 from geo.build import write_csv
 from geo.config import ConfigError, load_config
-from geo.extracts import inside_area
+from geo.inputs.venues import inside_area
 from geo.spatial import dissolve, sum_min_count_1
 from tests.conftest import REPO
 
@@ -65,7 +65,7 @@ def test_all_25120_english_schools_are_candidate_venues(mirror):
 
 
 def test_inside_area_equals_contains_of_the_union(biborough_config):
-    from geo.load import load_public
+    from geo.inputs.public import load_public
 
     lsoa = load_public(biborough_config).lsoa
     geoms = lsoa.geometry.to_numpy()

@@ -351,7 +351,9 @@ def test_own_planted_pattern_review_extract_only(biborough_build, tmp_path):
     A single quarter (about 4 per LSOA) carries too little information on its own: 13 of 20.
     """
     result, planted = run_synthetic(biborough_build, tmp_path, seed=7, review_only=True, children_per_review=5.0)
-    assert result.lsoa["hub_children"].eq(0).all()
+    # no attendance extract: reach is "not available" (blank), not zero (issue 14)
+    assert result.lsoa["hub_children"].isna().all() and result.lsoa["reach_rate"].isna().all()
+    assert any("reach not available" in n for n in result.notes)
     assert_planted_dominate(result, planted, min_in_top=14, max_rank=60)
 
 

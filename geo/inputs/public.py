@@ -58,7 +58,8 @@ def load_public(config: Config) -> PublicData:
     Raises
     ------
     DataError
-        If ``python -m geo fetch`` has not been run for this study area.
+        If ``python -m geo fetch`` has not been run for this study area, or was run for
+        other LA codes than the config now names.
 
     Examples
     --------
@@ -75,6 +76,8 @@ def load_public(config: Config) -> PublicData:
             f"public data for '{config.slug}' is missing ({missing[0]}{' and more' if len(missing) > 1 else ''}): "
             f"run `python -m geo fetch --config {config.path} --mirror ../shared/data` first"
         )
+    manifest = json.loads(paths["manifest"].read_text())
+    _check_la_codes(config, manifest)
     lsoa = pyogrio.read_dataframe(paths["lsoa"], layer="lsoa", use_arrow=True)
     wards = pyogrio.read_dataframe(paths["wards"], layer="wards", use_arrow=True)
     imd = pd.read_csv(paths["imd"])
@@ -83,5 +86,15 @@ def load_public(config: Config) -> PublicData:
     l11 = pd.read_csv(paths["lookup_lsoa11"], dtype=str)
     register = pd.read_csv(paths["code_register"], dtype=str)
     postcodes = pd.read_csv(paths["postcodes"]) if paths["postcodes"].exists() else None
-    manifest = json.loads(paths["manifest"].read_text())
     return PublicData(lsoa, wards, imd, pop, lookup, l11, register, postcodes, manifest)
+
+
+def _check_la_codes(config: Config, manifest: dict) -> None:
+    """The fetched data must be for the config's LA codes (else the wrong authority is analysed and named)."""
+    fetched = tuple(manifest.get("la_codes") or ())
+    if tuple(sorted(fetched)) != tuple(sorted(config.la_codes)):
+        raise DataError(
+            f"{config.path}: [study_area] la_codes {list(config.la_codes)} differ from the LA codes the public data in "
+            f"{config.public_dir} was fetched for ({list(fetched) or 'none recorded'}): run "
+            f"`python -m geo fetch --config {config.path} --mirror ../shared/data` again (it checks the codes exist)"
+        )
