@@ -21,7 +21,7 @@ from geo.config import load_config
 from geo.disclosure import DisclosureRule, format_count
 from geo.fetch import public_paths
 from geo.reproject import to_crs
-from geo.tables_out import for_display, hub_table, lsoa_table_out, suppressed_table, ward_table_out, xlsx_bytes
+from geo.disclosure.tables import for_display, hub_table, lsoa_table_out, suppressed_table, ward_table_out, xlsx_bytes
 from geo.webmap import MapBase
 
 __all__ = ["View", "PackOffer", "filter_view", "view_map_base", "available_configs"]

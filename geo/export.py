@@ -62,7 +62,7 @@ from geo.export_helper import Helper  # noqa: E402
 from geo.export_web import map_html, map_inputs, render_map_html  # noqa: E402
 from geo.packpdf import PackContext, cover_page, hub_page, visit_page, ward_page_count, ward_pages  # noqa: E402
 from geo.printmap import map_layers, write_hub_pngs  # noqa: E402
-from geo.tables_out import xlsx_bytes  # noqa: E402
+from geo.disclosure.tables import xlsx_bytes  # noqa: E402
 from geo.visits import VISIT_LSOAS, visit_list  # noqa: E402
 from geo.webmap import ATTRIBUTION  # noqa: E402
 

@@ -12,7 +12,8 @@ import geo
 import models
 
 MODULES = sorted(
-    f"{pkg.__name__}.{m.name}" for pkg in (geo, models) for m in pkgutil.iter_modules(pkg.__path__) if m.name != "__main__"
+    m.name for pkg in (geo, models) for m in pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg.__name__}.")
+    if not m.name.endswith("__main__")
 )
 
 
@@ -25,6 +26,6 @@ def test_docstring_examples(name, monkeypatch):
 
 
 def test_examples_are_collected():
-    assert {"geo.disclosure", "geo.disclosure_attack", "models.risk"} <= set(MODULES)
-    attempted = doctest.testmod(importlib.import_module("geo.disclosure_attack"), report=False).attempted
+    assert {"geo.disclosure", "geo.disclosure.attack", "models.risk"} <= set(MODULES)
+    attempted = doctest.testmod(importlib.import_module("geo.disclosure.attack"), report=False).attempted
     assert attempted >= 4

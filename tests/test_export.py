@@ -24,7 +24,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from geo.cli import main
 from geo.disclosure import CONFIDENTIAL, DisclosureRule, add_total_row, scan_for_small_counts
 from geo.errors import DataError
-from geo.tables_out import hub_table, ward_table_out
+from geo.disclosure.tables import hub_table, ward_table_out
 from tests.conftest import REPO, copy_config
 from tests.test_disclosure import lp_ranges, milp_ranges
 

@@ -37,7 +37,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
-from geo.disclosure_attack import ReaderModel
+from geo.disclosure.attack import ReaderModel
 
 __all__ = ["protect", "pinned_cells", "close_relations"]
 

@@ -12,7 +12,9 @@ import io
 import numpy as np
 import pandas as pd
 
-from geo.disclosure import DisclosureRule, SuppressedTable, add_total_row, suppress
+from geo.disclosure.rule import DisclosureRule
+from geo.disclosure.suppress import suppress
+from geo.disclosure.totals import SuppressedTable, add_total_row
 
 __all__ = ["lsoa_table_out", "ward_table_out", "hub_table", "suppressed_table", "for_display", "xlsx_bytes", "TABLE_SPECS"]
 
