@@ -85,12 +85,23 @@ COLUMN_POLICY: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def band(values: pd.Series, width: float = BAND_WIDTH) -> pd.Series:
     """Lower edge of the ``width``-point band of a 0-100 score (100 falls in the top band)."""
-    v = pd.to_numeric(values, errors="coerce").astype(float)
-    return (np.floor(v.clip(upper=100.0 - 1e-9) / width) * width).where(v.notna())
+    if isinstance(values, pd.Series):
+        v = pd.to_numeric(values, errors="coerce").astype(float)
+        return pd.Series(_band_array(v.to_numpy(), width), index=v.index)
+    return _band_array(np.asarray(values, dtype=float), width)
+
+
+def _band_array(v: np.ndarray, width: float = BAND_WIDTH) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.floor(np.minimum(v, 100.0 - 1e-9) / width) * width
+
+
+_DIGITS = 9  # rates and indices are compared at this precision (sums of percentiles tie only up to rounding)
 
 
 def _percentile_against(sorted_all: np.ndarray, self_value: float, x: np.ndarray) -> np.ndarray:
     """Percentile rank (0-100, ties averaged) of candidate ``x`` among the other rows' values."""
+    x = np.round(x, _DIGITS)
     m = len(sorted_all)
     if m <= 1:
         return np.full(np.shape(x), 50.0)
@@ -155,20 +166,25 @@ class EngagementModel:
         s_r, s_h = _smoothed(k, n, rm, rs), _smoothed(k_reach, n_reach, hm, hs)
         model = cls(rm, rs, hm, hs, eng.get("review", 0) / total, eng.get("reach", 0) / total,
                     float(getattr(weights, "low_engagement_percentile", 50.0)), true,
-                    np.sort(s_r), np.sort(s_h), np.array([]))
+                    np.sort(np.round(s_r, _DIGITS)), np.sort(np.round(s_h, _DIGITS)), np.array([]))
+        s_r, s_h = np.round(s_r, _DIGITS), np.round(s_h, _DIGITS)
         true["s_r"], true["s_h"] = s_r, s_h
         pr = pd.Series(s_r).rank(method="average").to_numpy()
         ph = pd.Series(s_h).rank(method="average").to_numpy()
         m = len(true)
         scale = 100.0 / (m - 1) if m > 1 else 0.0
         index = model.w_review * (pr - 1) * scale + model.w_reach * (ph - 1) * scale if m > 1 else np.full(m, 50.0)
+        index = np.round(index, _DIGITS)
         true["index"] = index
         model._index_sorted = np.sort(index)
+        p, e = model.scores(np.arange(m), k, n, hub)
+        true["priority_band"], true["engagement_band"] = _band_array(p), _band_array(e)
+        true["low_engagement"] = np.where(np.isfinite(e), (e < model.low_engagement).astype(float), np.nan)
         return model
 
-    def scores(self, pos: int, k, n, h) -> tuple[np.ndarray, np.ndarray]:
-        """Priority and engagement score of row ``pos`` (position) for candidate counts (broadcast)."""
-        row = self.true.iloc[pos]
+    def scores(self, pos, k, n, h) -> tuple[np.ndarray, np.ndarray]:
+        """Priority and engagement score of row ``pos`` (position, or array of positions) for candidate counts (broadcast)."""
+        row = {c: self.true[c].to_numpy()[pos] for c in ("n_reach", "need", "s_r", "s_h", "index")}
         k, n, h = np.asarray(k, float), np.asarray(n, float), np.asarray(h, float)
         s_r = _smoothed(k, n, self.review_mean, self.review_size)
         s_h = _smoothed(np.minimum(h, row["n_reach"]), row["n_reach"], self.reach_mean, self.reach_size)
@@ -184,14 +200,22 @@ class EngagementModel:
     def published(self, pos: int) -> dict[str, float]:
         """The row's true published derived cells: priority band, engagement band, low-engagement bit."""
         t = self.true.iloc[pos]
-        p, e = self.scores(pos, t["k"], t["n"], t["h"])
-        return {"priority_band": float(band(pd.Series([float(p)])).iat[0]),
-                "engagement_band": float(band(pd.Series([float(e)])).iat[0]),
-                "low_engagement": float(float(e) < self.low_engagement)}
+        return {"priority_band": float(t["priority_band"]), "engagement_band": float(t["engagement_band"]),
+                "low_engagement": float(t["low_engagement"])}
 
 
-def cell_domain(shown, *, threshold: int, upper: int, zero_small: bool) -> np.ndarray:
-    """Integer values a reader must consider for one published count cell (label or number)."""
+def cell_domain(shown, *, threshold: int, upper: int, zero_small: bool, rounding: int = 1) -> np.ndarray:
+    """Integer values a reader must consider for one published count cell (label or number).
+
+    Examples
+    --------
+    >>> cell_domain("<5", threshold=5, upper=20, zero_small=False).tolist()
+    [1, 2, 3, 4]
+    >>> cell_domain("c", threshold=5, upper=7, zero_small=False).tolist()
+    [0, 5, 6, 7]
+    >>> cell_domain(10, threshold=8, upper=30, zero_small=False, rounding=5).tolist()   # shown 10: 8 to 12
+    [8, 9, 10, 11, 12]
+    """
     if isinstance(shown, str):
         s = shown.strip()
         if s == "c":
@@ -206,7 +230,13 @@ def cell_domain(shown, *, threshold: int, upper: int, zero_small: bool) -> np.nd
         v = float(shown)
     except (TypeError, ValueError):
         return np.arange(0, upper + 1)
-    return np.array([v]) if np.isfinite(v) else np.arange(0, upper + 1)
+    if not np.isfinite(v):
+        return np.arange(0, upper + 1)
+    if rounding > 1:
+        cand = np.arange(max(0, v - rounding), v + rounding + 1)
+        near = np.floor(cand / rounding + 0.5) * rounding == v
+        return cand[near & ((cand >= threshold) | ((cand == 0) & (not zero_small)))]
+    return np.array([v])
 
 
 def row_feasible(model: EngagementModel, pos: int, domains: Mapping[str, np.ndarray],
@@ -239,10 +269,10 @@ def row_feasible(model: EngagementModel, pos: int, domains: Mapping[str, np.ndar
     fit = np.ones(p.shape, dtype=bool)
     pb = published.get("priority_band")
     if pb is not None and np.isfinite(pb):
-        fit &= np.abs(band(pd.Series(p.ravel())).to_numpy().reshape(p.shape) - pb) < 1e-9
+        fit &= np.abs(_band_array(p) - pb) < 1e-9
     eb = published.get("engagement_band")
     if eb is not None and np.isfinite(eb):
-        fit &= np.abs(band(pd.Series(e.ravel())).to_numpy().reshape(e.shape) - eb) < 1e-9
+        fit &= np.abs(_band_array(e) - eb) < 1e-9
     low = published.get("low_engagement")
     if low is not None and np.isfinite(low):
         fit &= (e < model.low_engagement) == bool(low)

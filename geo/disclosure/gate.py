@@ -27,14 +27,16 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from geo.disclosure.audit import audit_frame
+from geo.disclosure.derived import EngagementModel
 from geo.disclosure.linked import protect
-from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule
+from geo.disclosure.publish import publish_derived
+from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule, round_count
 from geo.disclosure.tables import (
     _REACH_DERIVED,
     _REVIEW_DERIVED,
@@ -93,6 +95,9 @@ class ExportTables:
         Every relation protected (within and across tables).
     linked_cells : int
         Cells suppressed only because of the links between tables.
+    derived : dict
+        Report of :func:`geo.disclosure.publish.publish_derived` (rows whose derived cells
+        were withheld, by tier).
     """
 
     lsoa: SuppressedTable
@@ -100,6 +105,7 @@ class ExportTables:
     hubs: SuppressedTable | None
     relations: list[Relation]
     linked_cells: int
+    derived: dict = field(default_factory=dict)
 
     def audit(self) -> pd.DataFrame:
         """Every suppressed cell of the three tables: ``table, row, column, reason`` (no values)."""
@@ -188,10 +194,32 @@ def export_tables(result, rule: DisclosureRule, *, ward_job=None) -> ExportTable
         suppressed["hub"] = (suppressed_table(hubs, rule, "hub", totals=True), _raw_with_totals(hubs, "hub"))
     relations = table_relations(lsoa, suppressed["ward"][1], None if hubs is None else suppressed["hub"][1])
     linked, added = link_suppression(suppressed, relations, rule)
-    hub_out = linked.get("hub")
+    models = {kind: EngagementModel.from_areas(frame.set_index(TABLE_SPECS[kind][0]), result.config.weights)
+              for kind, frame in (("lsoa", result.lsoa), ("ward", result.wards))
+              if {"review_completed", "review_eligible", "hub_children", "under5_est", "need_score"} <= set(frame.columns)}
+    published, report = publish_derived({kind: (linked[kind], suppressed[kind][1]) for kind in linked}, models, relations,
+                                        rule, keys={kind: TABLE_SPECS[kind][0] for kind in linked})
+    if report["pinned"]:
+        raise DataError(f"disclosure control: {len(report['pinned'])} small count(s) would stay recoverable through "
+                        f"derived statistics (e.g. {report['pinned'][:3]}); nothing was exported")
+    hub_out = published.get("hub")
     if hub_out is not None:
         hub_out = _round_estimates(hub_out)
-    return ExportTables(linked["lsoa"], linked["ward"], hub_out, relations, added)
+    out = {kind: round_counts(t, rule) for kind, t in (("lsoa", published["lsoa"]), ("ward", published["ward"]), ("hub", hub_out))
+           if t is not None}
+    return ExportTables(out["lsoa"], out["ward"], out.get("hub"), relations, added, derived=report)
+
+
+def round_counts(t: SuppressedTable, rule: DisclosureRule) -> SuppressedTable:
+    """Shown counts rounded to the rule's ``rounding`` (suppress first, then round); unchanged when exact."""
+    if rule.rounding <= 1:
+        return t
+    display, numeric = t.display.copy(), t.numeric.copy()
+    for c in (c for cols in COUNT_COLUMNS.values() for c in cols):
+        if c in display.columns:
+            display[c] = display[c].map(lambda v: round_count(v, rule.rounding)).astype(object)
+            numeric[c] = pd.to_numeric(numeric[c], errors="coerce").map(lambda v: round_count(v, rule.rounding)).astype(float)
+    return replace(t, display=display, numeric=numeric)
 
 
 def ward_suppression(wards: pd.DataFrame, rule: DisclosureRule) -> SuppressedTable:
@@ -303,11 +331,27 @@ def link_suppression(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], re
     >>> linked, added = link_suppression({"lsoa": (s_lsoa, lsoa), "ward": (s_ward, wards)}, rels)  # doctest: +SKIP
     """
     keys = {kind: TABLE_SPECS[kind][0] for kind in tables}
+    values, primary, suppressed = linked_cells(tables)
+    rels = [r for r in relations if all(c in values and np.isfinite(values[c]) for c in (r[0], *r[1]))]
+    zero_small = {c for c in values if c[0] == "lsoa"} if lsoa_rule(rule).suppress_zero else set()
+    added, pinned = protect(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small)
+    if pinned:
+        raise DataError(f"disclosure control: {len(pinned)} small count(s) would stay recoverable across the LSOA, ward "
+                        f"and hub tables (e.g. {pinned[:3]}); nothing was exported")
+    out = {}
+    for kind, (st, raw) in tables.items():
+        mine = [(k, c) for (t, k, c) in added if t == kind]
+        out[kind] = _apply(st, keys[kind], mine, kind) if mine else st
+    return out, len(added)
+
+
+def linked_cells(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]]) -> tuple[dict[Cell, float], set, set]:
+    """Every count cell of the tables: true values, primary cells and suppressed cells."""
     values: dict[Cell, float] = {}
     primary: set[Cell] = set()
     suppressed: set[Cell] = set()
     for kind, (st, raw) in tables.items():
-        key = keys[kind]
+        key = TABLE_SPECS[kind][0]
         if list(st.display[key]) != list(raw[key]):
             raise ValueError(f"{kind}: suppressed and true tables have different rows")
         for c in COUNT_COLUMNS[kind]:
@@ -321,17 +365,7 @@ def link_suppression(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], re
                     suppressed.add(cell)
                 if why == "primary":
                     primary.add(cell)
-    rels = [r for r in relations if all(c in values and np.isfinite(values[c]) for c in (r[0], *r[1]))]
-    zero_small = {c for c in values if c[0] == "lsoa"} if lsoa_rule(rule).suppress_zero else set()
-    added, pinned = protect(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small)
-    if pinned:
-        raise DataError(f"disclosure control: {len(pinned)} small count(s) would stay recoverable across the LSOA, ward "
-                        f"and hub tables (e.g. {pinned[:3]}); nothing was exported")
-    out = {}
-    for kind, (st, raw) in tables.items():
-        mine = [(k, c) for (t, k, c) in added if t == kind]
-        out[kind] = _apply(st, keys[kind], mine, kind) if mine else st
-    return out, len(added)
+    return values, primary, suppressed
 
 
 def _apply(st: SuppressedTable, key: str, cells: list[tuple[Hashable, str]], kind: str) -> SuppressedTable:

@@ -18,7 +18,8 @@ from geo.disclosure.totals import SuppressedTable, add_total_row
 
 __all__ = ["lsoa_table_out", "ward_table_out", "hub_table", "suppressed_table", "for_display", "xlsx_bytes", "TABLE_SPECS"]
 
-_REVIEW_DERIVED = ["review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed", "review_obs_minus_exp", "reviewed_pct"]
+_REVIEW_DERIVED = ["review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed", "review_funnel_flag", "review_obs_minus_exp",
+                   "reviewed_pct"]
 _REACH_DERIVED = ["reach_rate", "reach_rate_smoothed", "children_not_reached", "need_weighted_not_reached", "reached_pct"]
 
 #: per table kind: (key column, count columns, derived columns -> sources, row identities, subtotal group)
