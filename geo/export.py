@@ -215,6 +215,12 @@ def notes_table(result, generated: dt.date, rule: DisclosureRule, k: int, site_n
         ("service extracts", "SYNTHETIC demo data: no real child is counted" if cfg.extracts.synthetic else "council extracts"),
         ("periods", "; ".join(f"{k_} {v}" for k_, v in result.inputs.periods.items())),
         ("generated", generated.isoformat()),
+        ("disclosure rule", rule.statement()),
+        ("derived statistics", "rates, intervals, smoothed rates and funnel flags are withheld (c) wherever a count they "
+                               "come from is withheld; priority and engagement scores are published only as 10-point bands "
+                               "(the lower edge: 30 means 30 to under 40) and priority_rank ranks the bands (ties by need "
+                               "score, then code); where even a band, the quadrant or the gap type would narrow a withheld "
+                               "count to one value it is withheld too (see the README's disclosure section)"),
         ("disclosure", f"counts from 1 to {rule.threshold - 1} are shown as {rule.label}; c = withheld (to protect a small "
                        "count, or a rate or other value derived from a withheld count); totals and subtotals are protected "
                        "within each table and across the LSOAs, wards and hubs sheets"),
@@ -334,7 +340,6 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
     try:
         step(f"suggested venues ({k} per hub, {len(hub_ids)} hub{'s' if len(hub_ids) != 1 else ''})")
         sites, site_notes = hub_sites(result, hub_ids, k=k, time_limit=time_limit)
-        visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS) for h in hub_ids}
         layers = _layers(result)
         venue_points = _venue_points(sites)
         lap("sites")
@@ -346,6 +351,8 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         pngs = helper.submit(write_hub_pngs, layers, png_jobs, dpi)
         step("disclosure control of the LSOA, ward and hub tables")
         tables = export_tables(result, rule)  # in this process: the helper may still be importing
+        ranks = tables.lsoa.numeric.set_index("lsoa21cd")["priority_rank"]  # published ranks (by band)
+        visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS, ranks=ranks) for h in hub_ids}
         sheets = {
             "LSOAs": tables.lsoa.display, "wards": tables.wards.display,
             "hubs": tables.hubs.display if tables.hubs is not None else pd.DataFrame(),
