@@ -184,8 +184,12 @@ def test_visit_lists_hold_postcodes_of_the_top_lsoas_and_the_venues(pack):
     for hub in res.hub_ids:
         v = pd.read_csv(out / "visits" / f"{hub}.csv", dtype=str, keep_default_na=False)
         post = v[v["item"] == "leaflet postcode"]
-        top = result.lsoa[result.lsoa["hub_id"] == hub].sort_values("priority_rank").head(5)["lsoa21cd"].tolist()
-        assert post["lsoa21cd"].drop_duplicates().tolist() == top  # every top LSOA, in priority order
+        # every top LSOA, in the order of the published (banded) rank; withheld ranks last, by need score
+        published = pd.read_csv(out / "tables" / "lsoas.csv", dtype={"priority_rank": str})
+        published = published[published["hub_id"] == hub].assign(rank=lambda f: pd.to_numeric(f["priority_rank"], errors="coerce"))
+        top = published.sort_values(["rank", "need_score"], ascending=[True, False], na_position="last").head(5)["lsoa21cd"].tolist()
+        assert post["lsoa21cd"].drop_duplicates().tolist() == top
+        assert set(post["priority_rank"]) <= set(published["priority_rank"].replace("c", "")) | {""}
         listed = post[post["postcode"] != ""]
         assert (pcs.loc[listed["postcode"]].to_numpy() == listed["lsoa21cd"].to_numpy()).all()
         for code in top:  # all of each LSOA's postcodes, none dropped; none on file is said so
