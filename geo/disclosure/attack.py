@@ -12,7 +12,7 @@ is joined to through relations with suppressed cells. Each attack on one cell is
 component alone, which keeps the problems small (an LSOA table whose rows are only tied by
 ``eligible = completed + not reviewed`` splits into one component per row).
 
-:mod:`geo.disclosure` (one table) and :mod:`geo.linked_suppression` (the LSOA, ward and hub
+:mod:`geo.disclosure` (one table) and :mod:`geo.disclosure.linked` (the LSOA, ward and hub
 tables together) decide which cells must stay unpinned and what to suppress next; this module
 answers "can this cell take another value?".
 

@@ -139,7 +139,7 @@ def _raw_with_totals(table: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def _derived_columns(columns: Sequence[str], kind: str) -> dict[str, list[str]]:
-    """Derived column -> source counts, as :func:`geo.tables_out.suppressed_table` declares them."""
+    """Derived column -> source counts, as :func:`geo.disclosure.tables.suppressed_table` declares them."""
     review = [s for s in ("review_completed", "review_eligible", "children_not_reviewed") if s in columns]
     reach = "children_reached" if kind == "hub" else "hub_children"
     out = {c: review for c in _REVIEW_DERIVED if c in columns}
@@ -223,7 +223,7 @@ def round_counts(t: SuppressedTable, rule: DisclosureRule) -> SuppressedTable:
 
 
 def ward_suppression(wards: pd.DataFrame, rule: DisclosureRule) -> SuppressedTable:
-    """The ward table (from :func:`geo.tables_out.ward_table_out`) with LA subtotals and total, suppressed."""
+    """The ward table (from :func:`geo.disclosure.tables.ward_table_out`) with LA subtotals and total, suppressed."""
     return suppressed_table(wards, rule, "ward", totals=True)
 
 
@@ -321,7 +321,7 @@ def link_suppression(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], re
 
     Notes
     -----
-    See :func:`geo.linked_suppression.protect`: every relation ends with 0 or >= 2 suppressed
+    See :func:`geo.disclosure.linked.protect`: every relation ends with 0 or >= 2 suppressed
     cells and an integer attack on all relations at once pins no small count. Adding suppressed
     cells only enlarges what a reader must consider possible, so the guarantee each table got
     from :func:`geo.disclosure.suppress` still holds.

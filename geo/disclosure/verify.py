@@ -112,7 +112,7 @@ def _pinned_cells(values, primary, suppressed, relations, rule, proven_int, prov
     ``proven_int`` / ``proven_lp`` (updated in place) hold cells already shown to have
     another feasible value in the integer problem / its linear relaxation. ``only``
     restricts the cells attacked. Each attack is solved on the cell's component of the
-    reader's model (:class:`geo.disclosure_attack.ReaderModel`).
+    reader's model (:class:`geo.disclosure.attack.ReaderModel`).
     """
     rels = [r for r in relations if any(suppressed[c] for c in r.cells)]
     cells = sorted({c for r in rels for c in r.cells if suppressed[c]})
