@@ -418,7 +418,8 @@ def test_linked_tables_do_not_reveal_a_small_count(pack):
         below[k], above[k] = first[k] - 1, first[k] + 1
         moved = (below[k] >= lo0[k] and solve(np.zeros(nv), lo0, below) is not None) or \
                 (above[k] <= hi0[k] and solve(np.zeros(nv), above, hi0) is not None)
-        assert moved or first[k] == 0, f"{unknown[k]} is pinned to {first[k]:g} by the tables together"
+        # withheld LSOA zeros ("<5" means 0-4 there) are protected like counts of 1-4: none is pinned
+        assert moved or (first[k] == 0 and not lsoa_cell[k]), f"{unknown[k]} is pinned to {first[k]:g} by the tables together"
         checked += 1
     assert small.sum() > 100 and free[small].sum() + checked == small.sum()
 
@@ -475,3 +476,33 @@ def test_a_spoke_is_not_a_pack_hub(pack, tmp_path):
     result, _, _ = pack
     with pytest.raises(DataError, match="spoke"):
         export_pack(result, tmp_path, hub="WCC-BAY", progress=False)
+
+
+def test_derived_statistics_pin_no_withheld_count_in_the_pack(pack):
+    """The README's formulas on the exported LSOA table (bands, quadrant), with and without the additive relations."""
+    from tests.test_disclosure_derived import COUNTS as ROW_COUNTS
+    from tests.test_disclosure_derived import feasible_by_formulas, pinned_by_formulas
+
+    result, _, out = pack
+    lsoas = pd.read_csv(out / "tables" / "lsoas.csv", dtype=str, keep_default_na=False)
+    truth = result.lsoa.set_index("lsoa21cd").loc[lsoas["lsoa21cd"]].reset_index()
+    assert (lsoas[list(ROW_COUNTS)] == "<5").to_numpy().sum() > 100
+    assert not pinned_by_formulas(lsoas, truth, zero_small=True)
+    bands = pd.to_numeric(lsoas["priority_score"], errors="coerce").dropna()
+    assert len(bands) and ((bands % 10) == 0).all()  # no exact score anywhere
+    feas = feasible_by_formulas(lsoas, truth, zero_small=True)
+    assert all(len(v) >= 2 for (k, c), v in feas.items() if lsoas.set_index("lsoa21cd").at[k, c] == "<5")
+
+
+def test_app_downloads_are_the_packs_cells(pack):
+    """The app's LSOA, ward and hub downloads for the whole area hold exactly the pack's published cells."""
+    from geo import app_views as views
+    from geo.sites import suggest_sites
+
+    result, _, out = pack
+    rule = DisclosureRule.from_config(result.config)
+    sheets = views.download_tables(result, views.filter_view(result, level="lsoa"), suggest_sites(result, k=3), rule)
+    for sheet, name in (("LSOAs", "lsoas"), ("wards", "wards"), ("hubs", "hubs")):
+        pack_csv = (out / "tables" / f"{name}.csv").read_text()
+        assert sheets[sheet].to_csv(index=False, lineterminator="\n") == pack_csv.replace("\r\n", "\n"), sheet
+    assert rule.statement() in set(sheets["notes"]["note"])

@@ -233,7 +233,7 @@ def cell_domain(shown, *, threshold: int, upper: int, zero_small: bool, rounding
     if not np.isfinite(v):
         return np.arange(0, upper + 1)
     if rounding > 1:
-        cand = np.arange(max(0, v - rounding), v + rounding + 1)
+        cand = np.arange(max(0, int(v) - rounding), int(v) + rounding + 1)
         near = np.floor(cand / rounding + 0.5) * rounding == v
         return cand[near & ((cand >= threshold) | ((cand == 0) & (not zero_small)))]
     return np.array([v])

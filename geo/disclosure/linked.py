@@ -80,7 +80,8 @@ def close_relations(values: Mapping[Hashable, float], suppressed: set, relations
 
 def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set, relations: Sequence[Relation],
                  threshold: int = 5, *, zero_small: set = frozenset(), proven: set | None = None, seed: int = 0,
-                 only: Sequence[Hashable] | None = None, allowed: Mapping[Hashable, set] | None = None) -> list:
+                 only: Sequence[Hashable] | None = None, allowed: Mapping[Hashable, set] | None = None,
+                 sweeps: int = _SWEEPS) -> list:
     """Small counts a reader can pin to one value from every shown cell and relation.
 
     Parameters
@@ -105,6 +106,8 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
         Cell -> the values it can take by another channel (e.g. the derived statistics of its
         row, :mod:`geo.disclosure.derived`); small sets are modelled exactly, larger ones by
         their range.
+    sweeps : int
+        Random-direction solves (each way) that prove many cells at once before single attacks.
 
     Returns
     -------
@@ -162,7 +165,7 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
 
     if len(todo) > 8:  # a few random directions prove many cells at once
         rng = np.random.default_rng(seed + len(cells))
-        for _ in range(_SWEEPS):
+        for _ in range(sweeps):
             d = rng.standard_normal(len(cells))
             prove(model.sweep(d))
             prove(model.sweep(-d))

@@ -75,8 +75,9 @@ def derived_allowed(kind: str, st: SuppressedTable, key: str, model: EngagementM
                                 _published(model, pos_of[k], tiers.get(k, 0)))
             if cache is not None:
                 cache[memo] = feas
+        domains = _row_domains(display, i, rule, upper, zero_small)
         for c in ROW_COUNTS:
-            if st.mask[c].iat[i]:
+            if st.mask[c].iat[i] and len(feas[c]) < len(domains[c]):  # only cells the derived cells narrow
                 out[(kind, k, c)] = feas[c]
     return out
 
