@@ -144,6 +144,7 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
                 b -= sign * values[c]
         model_rels.append((terms, b))
     exact = {}
+    disjunctive_set = set(disjunctive)
     for c, vals in (allowed or {}).items():
         if c not in idx:
             continue
@@ -152,8 +153,8 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
         if not vals:
             continue
         lb[k], ub[k] = max(lb[k], vals[0]), min(ub[k], vals[-1])
-        if len(vals) <= 12:
-            exact[k] = vals
+        if len(vals) <= 12 and len(vals) < vals[-1] - vals[0] + 1 and not (k in disjunctive_set and _disjunctive_range(vals, threshold)):
+            exact[k] = vals  # a gap the range and the label do not express
     model = ReaderModel.build([values[c] for c in cells], lb, ub, model_rels, disjunctive, threshold=threshold, big=big,
                               allowed=exact)
 
@@ -177,6 +178,11 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
         if not any(prove(model.other_value(idx[c], below)) and c in proven for below in (True, False)):
             pinned.append(c)
     return pinned
+
+
+def _disjunctive_range(vals: list, threshold: int) -> bool:
+    """Whether ``vals`` is every value 0 or >= threshold between its ends (what a "c" label and a range say)."""
+    return vals == [v for v in range(int(vals[0]), int(vals[-1]) + 1) if v == 0 or v >= threshold]
 
 
 def _candidates(c, sup: set, relations: Sequence[Relation], by_cell: dict, values, order) -> list:

@@ -53,11 +53,15 @@ def _row_domains(display: pd.DataFrame, i: int, rule: DisclosureRule, upper: Map
 
 
 def derived_allowed(kind: str, st: SuppressedTable, key: str, model: EngagementModel, tiers: Mapping[Hashable, int],
-                    rule: DisclosureRule, *, zero_small: bool, cache: dict | None = None) -> dict[tuple, set]:
+                    rule: DisclosureRule, *, zero_small: bool, cache: dict | None = None,
+                    holes: set | None = None) -> dict[tuple, set]:
     """Cell ``(kind, row key, column)`` -> values its row's published derived cells allow.
 
-    Only rows with a withheld count and a tier below 2 restrict anything.
+    Only rows with a withheld count and a tier below 2 restrict anything, and only cells whose
+    values they narrow are returned. Cells whose values are not a range of their label's values
+    (a gap inside) are added to ``holes``.
     """
+    holes = set() if holes is None else holes
     display = st.display
     pos_of = {k: p for p, k in enumerate(model.true.index)}
     upper = {c: int(max(rule.threshold, np.nanmax(model_col(model, c)))) for c in ROW_COUNTS}
@@ -79,6 +83,8 @@ def derived_allowed(kind: str, st: SuppressedTable, key: str, model: EngagementM
         for c in ROW_COUNTS:
             if st.mask[c].iat[i] and len(feas[c]) < len(domains[c]):  # only cells the derived cells narrow
                 out[(kind, k, c)] = feas[c]
+                if feas[c] and feas[c] != {v for v in domains[c].tolist() if min(feas[c]) <= v <= max(feas[c])}:
+                    holes.add((kind, k, c))
     return out
 
 
@@ -127,12 +133,16 @@ def publish_derived(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], mod
     proven: set = set()  # cells shown to have two values stay so: the tiers only go up
     for rounds in range(1, max_rounds + 1):
         allowed: dict = {}
+        holes: set = set()
         for kind, model in models.items():
             st = tables[kind][0]
-            allowed.update(derived_allowed(kind, st, keys[kind], model, tiers[kind], rule, zero_small=kind in zero_small_kinds, cache=cache))
+            allowed.update(derived_allowed(kind, st, keys[kind], model, tiers[kind], rule, zero_small=kind in zero_small_kinds,
+                                           cache=cache, holes=holes))
         # the derived channel alone: a small count with one feasible value (raise its own row)
         alone = [c for c in primary if c in allowed and len(allowed[c]) <= 1
                  and (0 < values[c] < rule.threshold or (c in zero_small and values[c] == 0))]
+        # a gap inside a cell's values: raise its row too, so the additive attack below is exact with ranges
+        alone += sorted(holes - set(alone), key=str)
         pinned = alone or pinned_cells(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small,
                                        allowed=allowed, proven=proven)
         if not pinned:
