@@ -340,7 +340,12 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
     try:
         step(f"suggested venues ({k} per hub, {len(hub_ids)} hub{'s' if len(hub_ids) != 1 else ''})")
         sites, site_notes = hub_sites(result, hub_ids, k=k, time_limit=time_limit)
-        layers = _layers(result)
+        step("disclosure control of the LSOA, ward and hub tables")
+        tables = export_tables(result, rule)  # before the maps: their colours are the published bands
+        ranks = tables.lsoa.numeric.set_index("lsoa21cd")["priority_rank"]  # published ranks (by band)
+        visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS, ranks=ranks) for h in hub_ids}
+        published = result.lsoa["lsoa21cd"].map(tables.lsoa.numeric.set_index("lsoa21cd")["priority_score"])
+        layers = _layers(result, published)
         venue_points = _venue_points(sites)
         lap("sites")
         for d in ("maps", "visits"):
@@ -349,10 +354,6 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
                      "subtitle": _map_subtitle(result, h), "synthetic": bool(result.config.extracts.synthetic),
                      "venues": venue_points(h)} for h in hub_ids]
         pngs = helper.submit(write_hub_pngs, layers, png_jobs, dpi)
-        step("disclosure control of the LSOA, ward and hub tables")
-        tables = export_tables(result, rule)  # in this process: the helper may still be importing
-        ranks = tables.lsoa.numeric.set_index("lsoa21cd")["priority_rank"]  # published ranks (by band)
-        visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS, ranks=ranks) for h in hub_ids}
         sheets = {
             "LSOAs": tables.lsoa.display, "wards": tables.wards.display,
             "hubs": tables.hubs.display if tables.hubs is not None else pd.DataFrame(),
@@ -429,10 +430,10 @@ class _quiet_fonts:
         self.logger.setLevel(self.level)
 
 
-def _layers(result):
+def _layers(result, priority: pd.Series | None = None):
     with warnings.catch_warnings():  # mapclassify: ties leave fewer quantile classes; the legend shows what there is
         warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
-        return map_layers(result)
+        return map_layers(result, priority=priority)
 
 
 def _write_map_html(inputs: tuple, html_path: Path) -> Path:

@@ -28,6 +28,7 @@ matplotlib.use("Agg")
 import geopandas as gpd  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 from matplotlib.colors import to_rgba_array  # noqa: E402
 from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -103,12 +104,15 @@ class MapLayers:
         return f"{ATTRIBUTION} Basemap: {self.basemap.attribution.rstrip('.')}."
 
 
-def map_layers(result) -> MapLayers:
+def map_layers(result, *, priority: pd.Series | None = None) -> MapLayers:
     """Classify the priority score over the whole study area and gather the layers.
 
     Parameters
     ----------
     result : geo.build.BuildResult
+    priority : Series, optional
+        The published priority per LSOA row (bands, NaN where withheld: "no data"), used
+        instead of the exact scores so that a map's colours say no more than the tables.
 
     Returns
     -------
@@ -121,7 +125,7 @@ def map_layers(result) -> MapLayers:
     ['0.5 – 12.1', '12.1 – 30.2']
     """
     spec = LAYERS["priority"]
-    lsoa = result.lsoa
+    lsoa = result.lsoa if priority is None else result.lsoa.assign(**{spec.column: priority.to_numpy()})
     cls, labels, _ = classify(lsoa[spec.column])
     labels = [re.sub(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", lambda m: _num(float(m.group(0))), lbl) for lbl in labels]
     colours = list(spec.colors[: len(labels)]) if len(labels) < len(spec.colors) else list(spec.colors)

@@ -12,6 +12,7 @@ relation between the tables (an integer program).
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -83,6 +84,11 @@ def _pct(others: np.ndarray, x: np.ndarray) -> np.ndarray:
     return (100.0 * (less + 0.5 * eq) / len(others)).reshape(x.shape)
 
 
+def _pct_all(v: np.ndarray) -> np.ndarray:
+    """Percentile rank of every area among all (the model's own percentiles)."""
+    return (pd.Series(v).rank(method="average").to_numpy() - 1) / (len(v) - 1) * 100
+
+
 def feasible_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, zero_small: bool,
                          exact_priority: bool = False) -> dict[tuple[str, str], set]:
     """(area code, count column) -> values consistent with the row's published cells and the README's formulas."""
@@ -93,8 +99,7 @@ def feasible_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, zero_s
     (m_r, a_r), (m_h, a_h) = _prior(k_all, n_all), _prior(h_all, nr_all)
     s_r_all = np.round(np.where(n_all > 0, (k_all + a_r * m_r) / (n_all + a_r), m_r), 9)
     s_h_all = np.round(np.where(nr_all > 0, (h_all + a_h * m_h) / (nr_all + a_h), m_h), 9)
-    pct_all = lambda v: (pd.Series(v).rank(method="average").to_numpy() - 1) / (len(v) - 1) * 100  # noqa: E731
-    idx_all = np.round(0.5 * pct_all(s_r_all) + 0.5 * pct_all(s_h_all), 9)
+    idx_all = np.round(0.5 * _pct_all(s_r_all) + 0.5 * _pct_all(s_h_all), 9)
     upper = int(max(n_all.max(), h_all.max(), 5))
     pos = {c: i for i, c in enumerate(truth["lsoa21cd"])}
     out = {}
@@ -162,7 +167,7 @@ def _gate(lsoa: pd.DataFrame, wards: pd.DataFrame, rule: DisclosureRule):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_exact_priority_gives_withheld_counts_back(seed):
     """The issue's channel: with priority_score and need_score exact, the formulas pin "<5" review counts."""
-    lsoa, wards = synthetic_areas(seed)
+    lsoa, _ = synthetic_areas(seed)
     rule = DisclosureRule()
     st = suppressed_table(lsoa_table_out(lsoa), lsoa_rule(rule), "lsoa")  # counts suppressed, scores exact (old export)
     naive = st.display.copy()
@@ -176,7 +181,7 @@ def test_gate_leaves_every_withheld_small_count_two_values(seed):
     """Bands, withheld rates and tiers: no "<5" is pinned by its row's formulas, nor with every additive relation."""
     lsoa, wards = synthetic_areas(seed)
     rule = DisclosureRule()
-    out, rels, sup, report = _gate(lsoa, wards, rule)
+    out, rels, sup, _ = _gate(lsoa, wards, rule)
     pub = out["lsoa"].display
     shown = pub.astype({c: str for c in COUNTS})
     # 1. the row alone, by the README's formulas
@@ -243,11 +248,10 @@ def test_presets_and_rounding():
 
 
 def test_config_presets(tmp_path):
-    from geo.config import load_config
-    from geo.config import ConfigError
+    from geo.config import ConfigError, load_config
 
     base = (tmp_path / "c.toml")
-    src = open("config.toml").read()
+    src = Path("config.toml").read_text()
     head = src.split("[disclosure]")[0]
     tail = src.split("[disclosure]")[1].split("\n[", 1)[1]
     for body, expect in (('rule = "nhs-england"', ("nhs-england", 8, 5)), ('rule = "custom"\nthreshold = 10\nrounding = 5', ("custom", 10, 5)),

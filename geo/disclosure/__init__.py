@@ -50,7 +50,14 @@ Examples
 
 from geo.disclosure.attack import ReaderModel
 from geo.disclosure.audit import SmallCount, audit_frame, scan_for_small_counts
-from geo.disclosure.rule import CONFIDENTIAL, PRESETS, SUBTOTAL_LABEL, DisclosureRule, format_count, round_count
+from geo.disclosure.rule import (
+    CONFIDENTIAL,
+    PRESETS,
+    SUBTOTAL_LABEL,
+    DisclosureRule,
+    format_count,
+    round_count,
+)
 from geo.disclosure.suppress import suppress
 from geo.disclosure.totals import SuppressedTable, add_total_row
 

@@ -127,7 +127,7 @@ class ReaderModel:
         row_hi = list(np.r_[rhs, np.tile([np.inf, 0.0], nd)])
         extra_lb, extra_ub = [], []
         for k, vals in (allowed or {}).items():  # x_k - sum(v z_v) = 0; sum(z_v) = 1
-            vals = sorted(set(float(v) for v in vals))
+            vals = sorted({float(v) for v in vals})
             zs = list(range(nv, nv + len(vals)))
             rows += [nr] + [nr] * len(vals) + [nr + 1] * len(vals)
             cols += [k] + zs + zs

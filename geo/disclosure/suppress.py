@@ -36,15 +36,21 @@ suppression protects them.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from geo.disclosure.audit import audit_frame
-from geo.disclosure.rule import CONFIDENTIAL, SUBTOTAL_LABEL, Cell, DisclosureRule, _small_mask
-from geo.disclosure.totals import SuppressedTable, add_total_row
+from geo.disclosure.rule import (
+    CONFIDENTIAL,
+    SUBTOTAL_LABEL,
+    Cell,
+    DisclosureRule,
+    _small_mask,
+)
+from geo.disclosure.totals import SuppressedTable
 from geo.disclosure.verify import _close_relations, _verify
 
 __all__ = ["suppress"]

@@ -8,6 +8,7 @@ import numpy as np
 
 from geo.disclosure.attack import ReaderModel
 
+
 def _pick(values, suppressed, candidates) -> tuple[int, int] | None:
     """Smallest positive part first, then a positive total, then zeros; row then column order."""
     best = None
