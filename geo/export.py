@@ -360,6 +360,12 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
             "sites": sites, "reconciliation": reconciliation_table(result.reconciliation()),
             "disclosure": tables.audit(), "notes": notes_table(result, generated, rule, k, site_notes),
         }
+        zeros = tables.derived.get("zeros_pinned_by_totals", 0)
+        if zeros:  # said, not hidden: a "<5" that the published totals show to be 0
+            sheets["notes"] = pd.concat([sheets["notes"], pd.DataFrame([{
+                "item": "withheld zeros", "value": f"{zeros} LSOA cell(s) shown as {rule.label} are 0 by the published ward "
+                                                   "or hub totals (e.g. a ward of one LSOA with a count of 0); no count of "
+                                                   f"1 to {rule.threshold - 1} can be worked out"}])], ignore_index=True)
         lap("tables")
         pages = page_plan(hub_ids, len(tables.wards.display))
         ctx = PackContext(

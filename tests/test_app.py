@@ -97,14 +97,19 @@ def sites_table(at: AppTest) -> pd.DataFrame:
     raise AssertionError("no suggested-venues table on the page")
 
 
+def _nearest_10(value: float) -> float:
+    """Estimates in the app are rounded to the nearest 10 (halves up), as in the pack."""
+    return float(np.floor(value / 10 + 0.5) * 10)
+
+
 def test_app_starts_with_synthetic_banner_and_headline_from_the_pipeline(app, app_result):
     assert any("SYNTHETIC DEMO DATA" in w.value for w in app.warning)
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Under-5s (estimate)"] == f"{round(app_result.lsoa['under5_est'].sum() / 10) * 10:,.0f}"  # nearest 10, as in the pack
+    assert metrics["Under-5s (estimate)"] == f"{_nearest_10(app_result.lsoa['under5_est'].sum()):,.0f}"  # nearest 10, as in the pack
     elig, comp = app_result.lsoa["review_eligible"].sum(), app_result.lsoa["review_completed"].sum()
     assert metrics["Reviewed (2-2½ yr)"] == f"{comp / elig:.0%}"
     priority = (app_result.lsoa["quadrant"] == "high need, low engagement").sum()
-    assert metrics["Priority LSOAs"] == f"{round(priority / 10) * 10:,}"
+    assert metrics["Priority LSOAs"] == f"{_nearest_10(priority):,.0f}"
     # the sidebar offers every control the issue lists
     keys = {w.key for w in [*app.selectbox, *app.multiselect, *app.slider, *app.radio]}
     assert {"config", "las", "hubs", "level", "layer", "mode", "minutes", "k", "types", "force_in", "force_out",
@@ -381,7 +386,7 @@ def test_switching_study_area_to_leicestershire(app_config, leicestershire_confi
     at.selectbox(key="config").set_value(str(lei.resolve()))
     rerun(at)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Under-5s (estimate)"] == f"{leicestershire_build.lsoa['under5_est'].sum():,.0f}"
+    assert metrics["Under-5s (estimate)"] == f"{_nearest_10(leicestershire_build.lsoa['under5_est'].sum()):,.0f}"
     assert at.multiselect(key="hubs").value == []                    # the bi-borough hub does not carry over
     assert len(at.multiselect(key="hubs").options) == 21
     assert len(at.multiselect(key="las").value) == 7                 # the seven districts

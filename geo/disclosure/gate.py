@@ -29,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -193,12 +195,14 @@ def export_tables(result, rule: DisclosureRule, *, ward_job=None) -> ExportTable
     if hubs is not None:
         suppressed["hub"] = (suppressed_table(hubs, rule, "hub", totals=True), _raw_with_totals(hubs, "hub"))
     relations = table_relations(lsoa, suppressed["ward"][1], None if hubs is None else suppressed["hub"][1])
-    linked, added = link_suppression(suppressed, relations, rule)
+    zeros: list = []
+    linked, added = link_suppression(suppressed, relations, rule, pinned_zeros=zeros)
     models = {kind: EngagementModel.from_areas(frame.set_index(TABLE_SPECS[kind][0]), result.config.weights)
               for kind, frame in (("lsoa", result.lsoa), ("ward", result.wards))
               if {"review_completed", "review_eligible", "hub_children", "under5_est", "need_score"} <= set(frame.columns)}
     published, report = publish_derived({kind: (linked[kind], suppressed[kind][1]) for kind in linked}, models, relations,
-                                        rule, keys={kind: TABLE_SPECS[kind][0] for kind in linked})
+                                        rule, keys={kind: TABLE_SPECS[kind][0] for kind in linked}, exempt=set(zeros))
+    report["zeros_pinned_by_totals"] = len(zeros)
     if report["pinned"]:
         raise DataError(f"disclosure control: {len(report['pinned'])} small count(s) would stay recoverable through "
                         f"derived statistics (e.g. {report['pinned'][:3]}); nothing was exported")
@@ -295,7 +299,8 @@ def table_relations(lsoa: pd.DataFrame, wards: pd.DataFrame, hubs: pd.DataFrame 
 
 
 def link_suppression(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], relations: Sequence[Relation],
-                     rule: DisclosureRule = DisclosureRule()) -> tuple[dict[str, SuppressedTable], int]:
+                     rule: DisclosureRule = DisclosureRule(), *, pinned_zeros: list | None = None
+                     ) -> tuple[dict[str, SuppressedTable], int]:
     """Suppress more cells so that the tables together reveal no suppressed count.
 
     Parameters
@@ -305,6 +310,9 @@ def link_suppression(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], re
     relations : list of Relation
         Relations between count cells of these tables (see :func:`table_relations`).
     rule : DisclosureRule
+    pinned_zeros : list, optional
+        If given, withheld zeros that no suppression can hide are appended to it instead of
+        failing (their cells, no values); a withheld count of 1-4 that stays pinned always fails.
 
     Returns
     -------
@@ -334,7 +342,12 @@ def link_suppression(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], re
     values, primary, suppressed = linked_cells(tables)
     rels = [r for r in relations if all(c in values and np.isfinite(values[c]) for c in (r[0], *r[1]))]
     zero_small = {c for c in values if c[0] == "lsoa"} if lsoa_rule(rule).suppress_zero else set()
-    added, pinned = protect(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # reported below
+        added, pinned = protect(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small)
+    if pinned_zeros is not None:  # a withheld zero no suppression can hide (e.g. the only LSOA of a ward whose count is 0)
+        pinned_zeros.extend(c for c in pinned if values[c] == 0)
+        pinned = [c for c in pinned if values[c] != 0]
     if pinned:
         raise DataError(f"disclosure control: {len(pinned)} small count(s) would stay recoverable across the LSOA, ward "
                         f"and hub tables (e.g. {pinned[:3]}); nothing was exported")

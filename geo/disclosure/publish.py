@@ -97,7 +97,8 @@ def model_col(model: EngagementModel, column: str) -> np.ndarray:
 
 def publish_derived(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], models: Mapping[str, EngagementModel],
                     relations: Sequence, rule: DisclosureRule, *, keys: Mapping[str, str],
-                    zero_small_kinds: Sequence[str] = ("lsoa",), max_rounds: int = 6) -> tuple[dict[str, SuppressedTable], dict]:
+                    zero_small_kinds: Sequence[str] = ("lsoa",), max_rounds: int = 6,
+                    exempt: set = frozenset()) -> tuple[dict[str, SuppressedTable], dict]:
     """Band the scores, attack derived and additive channels together, withhold until nothing is pinned.
 
     Parameters
@@ -111,6 +112,9 @@ def publish_derived(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], mod
     rule : DisclosureRule
     keys : dict
         Kind -> key column.
+    exempt : set
+        Withheld zeros the additive relations alone already pin (see
+        :func:`geo.disclosure.gate.link_suppression`): not attacked again.
 
     Returns
     -------
@@ -139,12 +143,12 @@ def publish_derived(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], mod
             allowed.update(derived_allowed(kind, st, keys[kind], model, tiers[kind], rule, zero_small=kind in zero_small_kinds,
                                            cache=cache, holes=holes))
         # the derived channel alone: a small count with one feasible value (raise its own row)
-        alone = [c for c in primary if c in allowed and len(allowed[c]) <= 1
+        alone = [c for c in primary if c in allowed and len(allowed[c]) <= 1 and c not in exempt
                  and (0 < values[c] < rule.threshold or (c in zero_small and values[c] == 0))]
         # a gap inside a cell's values: raise its row too, so the additive attack below is exact with ranges
         alone += sorted(holes - set(alone), key=str)
-        pinned = alone or pinned_cells(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small,
-                                       allowed=allowed, proven=proven)
+        pinned = alone or [c for c in pinned_cells(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small,
+                                                   allowed=allowed, proven=proven) if c not in exempt]
         if not pinned:
             break
         restricting = {c[:2] for c in allowed}
