@@ -376,14 +376,20 @@ def _fmt_rate(value) -> str:
 
 
 def chart_images(result, view: View, level: str) -> list[bytes]:
-    """The funnel plot and the distance-decay plot as PNG bytes."""
+    """The funnel plot and the distance-decay plot as PNG bytes, drawn from the published cells only."""
     import matplotlib.pyplot as plt
 
     from geo.plots import distance_decay_plot, funnel_plot
 
-    figs = [funnel_plot(view.areas if level == "ward" else view.lsoa, level=level, threshold=result.config.disclosure_threshold)]
+    rule = DisclosureRule.from_config(result.config)
+    areas = published_areas(result, level, rule).loc[view.areas.index]  # withheld counts and rates are NaN: not plotted
+    lsoa = published_areas(result, "lsoa", rule).loc[view.lsoa.index]
+    total = gated_tables(result, rule).wards.display.set_index("ward_code").loc["Total"]  # the published study-area rate
+    p0 = float(total["review_completed"]) / float(total["review_eligible"]) \
+        if not isinstance(total["review_completed"], str) and not isinstance(total["review_eligible"], str) and float(total["review_eligible"]) > 0 else None
+    figs = [funnel_plot(areas, level=level, threshold=rule.threshold, p0=p0)]
     if "travel_minutes_to_hub" in view.lsoa.columns:
-        figs.append(distance_decay_plot(view.lsoa, result.config.travel.mode))
+        figs.append(distance_decay_plot(lsoa, result.config.travel.mode))
     out = []
     for fig in figs:
         buf = io.BytesIO()
