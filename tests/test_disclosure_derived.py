@@ -76,6 +76,14 @@ def _prior(k, n):
     return m, (m * (1 - m) / eb.prior_var - 1) if eb.prior_var > 0 else np.inf
 
 
+def _smooth(k, n, m, a):
+    """README: (k + a m) / (n + a); the study-area rate m where n = 0 or the prior is infinitely strong."""
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    if not np.isfinite(a):
+        return np.full(np.broadcast(k, n).shape, m)
+    return np.where(n > 0, (k + a * m) / np.where(n > 0, n + a, 1), m)
+
+
 def _pct(others: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Percentile rank of x among the other areas (README: 100 (rank - 1) / (m - 1), ties averaged)."""
     x = np.round(x, 9)
@@ -90,24 +98,24 @@ def _pct_all(v: np.ndarray) -> np.ndarray:
 
 
 def feasible_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, zero_small: bool,
-                         exact_priority: bool = False) -> dict[tuple[str, str], set]:
+                         exact_priority: bool = False, key: str = "lsoa21cd") -> dict[tuple[str, str], set]:
     """(area code, count column) -> values consistent with the row's published cells and the README's formulas."""
     n_all = truth["review_eligible"].to_numpy(float)
     k_all = truth["review_completed"].to_numpy(float)
     nr_all = np.floor(truth["under5_est"].to_numpy(float) + 0.5)
     h_all = np.minimum(truth["hub_children"].to_numpy(float), nr_all)
     (m_r, a_r), (m_h, a_h) = _prior(k_all, n_all), _prior(h_all, nr_all)
-    s_r_all = np.round(np.where(n_all > 0, (k_all + a_r * m_r) / (n_all + a_r), m_r), 9)
-    s_h_all = np.round(np.where(nr_all > 0, (h_all + a_h * m_h) / (nr_all + a_h), m_h), 9)
+    s_r_all = np.round(_smooth(k_all, n_all, m_r, a_r), 9)
+    s_h_all = np.round(_smooth(h_all, nr_all, m_h, a_h), 9)
     idx_all = np.round(0.5 * _pct_all(s_r_all) + 0.5 * _pct_all(s_h_all), 9)
     upper = int(max(n_all.max(), h_all.max(), 5))
-    pos = {c: i for i, c in enumerate(truth["lsoa21cd"])}
+    pos = {c: i for i, c in enumerate(truth[key])}
     out = {}
     for _, row in published.iterrows():
         shown = {c: str(row[c]) for c in COUNTS}
-        if not any(v in ("<5", "c") for v in shown.values()):
-            continue
-        i = pos[row["lsoa21cd"]]
+        if not any(v in ("<5", "c") for v in shown.values()) or row[key] not in pos:
+            continue  # nothing withheld, or a total row
+        i = pos[row[key]]
         others = np.r_[0:i, i + 1:len(truth)]
         K, N, H = np.meshgrid(_domain(shown["review_completed"], zero_small=zero_small, upper=upper),
                               _domain(shown["review_eligible"], zero_small=zero_small, upper=upper),
@@ -115,8 +123,8 @@ def feasible_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, zero_s
         K, N, H = K.ravel().astype(float), N.ravel().astype(float), H.ravel().astype(float)
         nr_dom = set(_domain(shown["children_not_reviewed"], zero_small=zero_small, upper=upper))
         ok = (K <= N) & np.isin(N - K, list(nr_dom))
-        s_r = np.where(N > 0, (K + a_r * m_r) / (N + a_r), m_r)
-        s_h = np.where(nr_all[i] > 0, (np.minimum(H, nr_all[i]) + a_h * m_h) / (nr_all[i] + a_h), m_h)
+        s_r = _smooth(K, N, m_r, a_r)
+        s_h = _smooth(np.minimum(H, nr_all[i]), nr_all[i], m_h, a_h)
         shortfall = 0.5 * (1 - s_r / m_r) + 0.5 * (1 - s_h / m_h)
         priority = truth["need_score"].iat[i] * np.clip(shortfall, 0, 1)
         index = 0.5 * _pct(s_r_all[others], s_r) + 0.5 * _pct(s_h_all[others], s_h)
@@ -133,15 +141,15 @@ def feasible_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, zero_s
         for c, vals in (("review_completed", K), ("review_eligible", N), ("children_not_reviewed", N - K),
                         ("hub_children", H)):
             if shown[c] in ("<5", "c"):
-                out[(row["lsoa21cd"], c)] = set(vals[ok].astype(int).tolist())
+                out[(row[key], c)] = set(vals[ok].astype(int).tolist())
     return out
 
 
-def pinned_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, **kw) -> list:
+def pinned_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, key: str = "lsoa21cd", **kw) -> list:
     """Withheld small counts (1-4, or 0 where zeros are withheld) left with one value by their row alone."""
-    feas = feasible_by_formulas(published, truth, **kw)
+    feas = feasible_by_formulas(published, truth, key=key, **kw)
     return [cell for cell, vals in feas.items()
-            if published.set_index("lsoa21cd").at[cell[0], cell[1]] == "<5" and len(vals) <= 1]
+            if published.set_index(key).at[cell[0], cell[1]] == "<5" and len(vals) <= 1]
 
 
 # ----------------------------------------------------------------- the cases
@@ -184,8 +192,9 @@ def test_gate_leaves_every_withheld_small_count_two_values(seed):
     out, rels, sup, _ = _gate(lsoa, wards, rule)
     pub = out["lsoa"].display
     shown = pub.astype({c: str for c in COUNTS})
-    # 1. the row alone, by the README's formulas
+    # 1. the row alone, by the README's formulas (LSOAs; wards, whose "<5" means 1-4)
     assert not pinned_by_formulas(shown, lsoa, zero_small=True)
+    assert not pinned_by_formulas(out["ward"].display.astype({c: str for c in COUNTS}), wards, zero_small=False, key="ward_code")
     # 2. every exact rate derived from a withheld count is withheld; scores are bands
     for col, (how, sources) in COLUMN_POLICY.items():
         if col not in pub or how not in ("with-source", "band"):

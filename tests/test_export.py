@@ -492,6 +492,8 @@ def test_derived_statistics_pin_no_withheld_count_in_the_pack(pack):
     assert len(bands) and ((bands % 10) == 0).all()  # no exact score anywhere
     feas = feasible_by_formulas(lsoas, truth, zero_small=True)
     assert all(len(v) >= 2 for (k, c), v in feas.items() if lsoas.set_index("lsoa21cd").at[k, c] == "<5")
+    wards = pd.read_csv(out / "tables" / "wards.csv", dtype=str, keep_default_na=False)
+    assert not pinned_by_formulas(wards, result.wards.reset_index(drop=True), zero_small=False, key="ward_code")
 
 
 def test_app_downloads_are_the_packs_cells(pack):
