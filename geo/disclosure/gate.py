@@ -78,6 +78,7 @@ COUNT_COLUMNS: dict[str, list[str]] = {kind: list(spec[1]) for kind, spec in TAB
 ROUNDED_ESTIMATES = {
     "children_not_reached_high_need": "children_not_reached_high_need_nearest_10",
     "covered_children": "covered_children_nearest_10",
+    "priority_children": "priority_children_nearest_10",
 }
 
 ROW_IDENTITY = ("review_eligible", ("review_completed", "children_not_reviewed"))
