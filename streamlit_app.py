@@ -88,8 +88,9 @@ def load_map_base(config_path: str, mtime: float, need: tuple, engagement: tuple
                   level: str) -> MapBase:
     """Every area of the study area ready for the web map (simplified, reprojected, tooltips), once per build and level."""
     result = load_result(config_path, mtime, need, engagement, mode, minutes)
-    return map_base(result.lsoa if level == "lsoa" else result.wards, level=level, hubs=result.hubs,
-                    catchments=result.catchments(), gaps=result.gaps(), rule=DisclosureRule(result.config.disclosure_threshold))
+    rule = DisclosureRule.from_config(result.config)
+    return map_base(views.published_areas(result, level, rule), level=level, hubs=result.hubs,
+                    catchments=result.catchments(), gaps=result.gaps(), rule=rule)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -208,9 +209,9 @@ def load_table(config_path: str, mtime: float, need: tuple, engagement: tuple, m
     """A suppressed, formatted table: ``priority``, ``wards`` or ``hubs`` (cached per selection)."""
     result = load_result(config_path, mtime, need, engagement, mode, minutes)
     view = load_view(config_path, mtime, need, engagement, mode, minutes, level, las, hubs)
-    rule = DisclosureRule(result.config.disclosure_threshold)
+    rule = DisclosureRule.from_config(result.config)
     if table == "priority":
-        return views.priority_frame(view, level, rule)
+        return views.priority_frame(view, level, rule, result=result)
     if table == "wards":
         return views.ward_frame(result, view, rule)
     return views.hub_frame(result, rule)
@@ -287,7 +288,7 @@ def main() -> None:
     result = load_result(*key)
     sites = load_sites(*key, *venue_key)
     view = load_view(*key, *selection)
-    rule = DisclosureRule(result.config.disclosure_threshold)
+    rule = DisclosureRule.from_config(result.config)
     if view.areas.empty:
         st.warning("No area is in both the chosen local authorities and the chosen hub catchments: "
                    "change the local authorities or the hubs.")

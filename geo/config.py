@@ -152,6 +152,11 @@ class Config:
         every extract has.
     disclosure_threshold : int
         Counts from 1 to ``threshold - 1`` are suppressed in anything shown or exported.
+    disclosure_rule : str
+        ``[disclosure] rule``: ``"small-area"`` (default), ``"nhs-england"`` or ``"custom"``
+        (see :meth:`geo.disclosure.DisclosureRule.preset`).
+    disclosure_rounding : int
+        Shown counts are rounded to the nearest multiple of this (1: exact).
     export : ExportSettings
         Export options (a local basemap).
     """
@@ -167,6 +172,8 @@ class Config:
     under5_ratio: float = 0.30
     period: str | None = None
     disclosure_threshold: int = 5
+    disclosure_rule: str = "small-area"
+    disclosure_rounding: int = 1
     seed: int = 20261123
     extracts: Extracts = field(default_factory=Extracts)
     travel: Travel = field(default_factory=Travel)
@@ -216,6 +223,30 @@ def _weights(table: Any, default: dict[str, float], path: Path, where: str) -> d
     if sum(out.values()) <= 0:
         raise ConfigError(f"{path}: [{where}] weights must not all be zero")
     return out
+
+
+_DISCLOSURE_PRESETS = {"small-area": (5, 1), "nhs-england": (8, 5)}
+
+
+def _disclosure(disc: Any, path: Path) -> tuple[int, str, int]:
+    """``[disclosure]``: (threshold, rule name, rounding); a bare ``threshold`` means a custom rule."""
+    if not isinstance(disc, dict):
+        raise ConfigError(f"{path}: [disclosure] must be a table")
+    name = disc.get("rule", "custom" if "threshold" in disc or "rounding" in disc else "small-area")
+    if name not in (*_DISCLOSURE_PRESETS, "custom"):
+        raise ConfigError(f"{path}: [disclosure] rule must be one of \"small-area\", \"nhs-england\", \"custom\", got {name!r}")
+    if name != "custom":
+        extra = sorted({"threshold", "rounding"} & set(disc))
+        if extra:
+            raise ConfigError(f"{path}: [disclosure] {', '.join(extra)} can only be set with rule = \"custom\" ({name} fixes them)")
+        threshold, rounding = _DISCLOSURE_PRESETS[name]
+        return threshold, name, rounding
+    threshold, rounding = disc.get("threshold", 5), disc.get("rounding", 1)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 100:
+        raise ConfigError(f"{path}: [disclosure] threshold must be a whole number from 1 to 100, got {threshold!r}")
+    if isinstance(rounding, bool) or not isinstance(rounding, int) or not 1 <= rounding <= 100:
+        raise ConfigError(f"{path}: [disclosure] rounding must be a whole number from 1 to 100, got {rounding!r}")
+    return threshold, name, rounding
 
 
 KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export"}
@@ -352,10 +383,7 @@ def load_config(path: str | Path) -> Config:
         low_engagement_percentile=_number(md, "low_engagement_percentile", 50.0, path, "model", lo=0, hi=100),
     )
 
-    disc = raw.get("disclosure", {})
-    threshold = disc.get("threshold", 5)
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 100:
-        raise ConfigError(f"{path}: [disclosure] threshold must be a whole number from 1 to 100, got {threshold!r}")
+    threshold, rule_name, rounding = _disclosure(raw.get("disclosure", {}), path)
 
     period = _period(sa.get("period"), extracts.quarters, path)
     seed = sa.get("seed", 20261123)
@@ -374,6 +402,8 @@ def load_config(path: str | Path) -> Config:
         under5_ratio=under5_ratio,
         period=period,
         disclosure_threshold=threshold,
+        disclosure_rule=rule_name,
+        disclosure_rounding=rounding,
         seed=seed,
         extracts=extracts,
         travel=travel,

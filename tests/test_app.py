@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -97,14 +98,19 @@ def sites_table(at: AppTest) -> pd.DataFrame:
     raise AssertionError("no suggested-venues table on the page")
 
 
+def _nearest_10(value: float) -> float:
+    """Estimates in the app are rounded to the nearest 10 (halves up), as in the pack."""
+    return float(np.floor(value / 10 + 0.5) * 10)
+
+
 def test_app_starts_with_synthetic_banner_and_headline_from_the_pipeline(app, app_result):
     assert any("SYNTHETIC DEMO DATA" in w.value for w in app.warning)
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Under-5s (estimate)"] == f"{app_result.lsoa['under5_est'].sum():,.0f}"
+    assert metrics["Under-5s (estimate)"] == f"{_nearest_10(app_result.lsoa['under5_est'].sum()):,.0f}"  # nearest 10, as in the pack
     elig, comp = app_result.lsoa["review_eligible"].sum(), app_result.lsoa["review_completed"].sum()
     assert metrics["Reviewed (2-2½ yr)"] == f"{comp / elig:.0%}"
     priority = (app_result.lsoa["quadrant"] == "high need, low engagement").sum()
-    assert metrics["Priority LSOAs"] == f"{priority:,}"
+    assert metrics["Priority LSOAs"] == f"{_nearest_10(priority):,.0f}"
     # the sidebar offers every control the issue lists
     keys = {w.key for w in [*app.selectbox, *app.multiselect, *app.slider, *app.radio]}
     assert {"config", "las", "hubs", "level", "layer", "mode", "minutes", "k", "types", "force_in", "force_out",
@@ -125,15 +131,16 @@ def views_tabs() -> list[str]:
 def test_priority_table_matches_the_pipeline(app, app_result):
     open_tab(app, "Priority areas")
     shown = app.dataframe[0].value
-    rule = DisclosureRule(app_result.config.disclosure_threshold)
-    expected = views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa", rule)
+    rule = DisclosureRule.from_config(app_result.config)
+    expected = views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa", rule, result=app_result)
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
-    assert list(shown["lsoa21cd"]) == list(app_result.lsoa.sort_values("priority_rank")["lsoa21cd"])
+    # the pack's published rows, in the order of the published (banded) priority rank
+    assert list(shown["lsoa21cd"]) == list(views.gated_tables(app_result, rule).lsoa.display["lsoa21cd"])
     assert not scan_for_small_counts(shown, counts=["review_eligible", "review_completed", "children_not_reviewed", "hub_children"])
 
 
 def test_ward_and_hub_tables_match_the_pipeline(app, app_result):
-    rule = DisclosureRule(app_result.config.disclosure_threshold)
+    rule = DisclosureRule.from_config(app_result.config)
     open_tab(app, "Wards")
     wards = app.dataframe[0].value
     expected = views.ward_frame(app_result, views.filter_view(app_result, level="lsoa"), rule)
@@ -231,14 +238,16 @@ def test_travel_and_venue_controls(app, app_result):
 
 def test_map_click_opens_the_area_profile(app_result):
     """What streamlit-folium returns for a clicked area drives the profile panel (the browser test clicks for real)."""
-    top = app_result.lsoa.sort_values("priority_rank").iloc[0]
+    first = views.gated_tables(app_result, DisclosureRule(5)).lsoa.display.iloc[0]  # published rank 1 (by priority band)
+    top = app_result.lsoa.set_index("lsoa21cd").loc[first["lsoa21cd"]].copy()
+    top["lsoa21cd"] = first["lsoa21cd"]
     recorder = _Recorder()
     clicked = {"last_active_drawing": {"properties": {"code": top["lsoa21cd"]}}}
     views.area_profile(recorder, app_result, views.filter_view(app_result, level="lsoa"), clicked, "lsoa", DisclosureRule(5))
     text = recorder.text()
     assert top["lsoa21nm"] in text and "priority rank **1**" in text
-    assert "95% CI" in text or "suppressed" in text
-    assert "Funnel plot" in text and "expected for an area like this" in text
+    assert "95% CI" in text or "withheld" in text
+    assert "Funnel plot" in text and "Expected for an area like this" in text
     assert f"{top['need_score']:.0f}/100" in text
     empty = _Recorder()
     views.area_profile(empty, app_result, views.filter_view(app_result, level="lsoa"), None, "lsoa", DisclosureRule(5))
@@ -298,10 +307,10 @@ def test_names_are_escaped_everywhere(tmp_path, biborough_config, monkeypatch):
 
 
 def test_download_tables_are_suppressed(app_result):
-    rule = DisclosureRule(app_result.config.disclosure_threshold)
+    rule = DisclosureRule.from_config(app_result.config)
     sites = suggest_sites(app_result, k=5)
     tables = views.download_tables(app_result, views.filter_view(app_result, level="lsoa"), sites, rule)
-    assert set(tables) == {"LSOAs", "wards", "sites", "hubs"}
+    assert set(tables) == {"LSOAs", "wards", "sites", "hubs", "notes"}
     counts = ["review_eligible", "review_completed", "children_not_reviewed", "hub_children", "children_reached"]
     for name in ("LSOAs", "wards", "hubs"):
         csv = tables[name].to_csv(index=False)
@@ -378,7 +387,7 @@ def test_switching_study_area_to_leicestershire(app_config, leicestershire_confi
     at.selectbox(key="config").set_value(str(lei.resolve()))
     rerun(at)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Under-5s (estimate)"] == f"{leicestershire_build.lsoa['under5_est'].sum():,.0f}"
+    assert metrics["Under-5s (estimate)"] == f"{_nearest_10(leicestershire_build.lsoa['under5_est'].sum()):,.0f}"
     assert at.multiselect(key="hubs").value == []                    # the bi-borough hub does not carry over
     assert len(at.multiselect(key="hubs").options) == 21
     assert len(at.multiselect(key="las").value) == 7                 # the seven districts

@@ -239,7 +239,7 @@ def test_format_count():
 def test_rule_validation_and_config():
     with pytest.raises(ValueError):
         DisclosureRule(threshold=0)
-    assert DisclosureRule.from_config(SimpleNamespace(disclosure_threshold=10)) == DisclosureRule(10)
+    assert DisclosureRule.from_config(SimpleNamespace(disclosure_threshold=10)) == DisclosureRule(10, name="custom")
 
 
 # ----------------------------------------------------------------- primary and derived

@@ -26,7 +26,7 @@ def test_docstring_examples(name, monkeypatch):
 
 
 def test_examples_are_collected():
-    assert {"geo.disclosure", "geo.disclosure_attack", "models.risk", "geo.inputs.periods", "geo.inputs.counts"} <= set(MODULES)
+    assert {"geo.disclosure", "geo.disclosure.attack", "models.risk", "geo.inputs.periods", "geo.inputs.counts"} <= set(MODULES)
     assert {"geo.export", "geo.export.pack", "geo.maps.webmap", "geo.app.views"} <= set(MODULES)
-    attempted = doctest.testmod(importlib.import_module("geo.disclosure_attack"), report=False).attempted
+    attempted = doctest.testmod(importlib.import_module("geo.disclosure.attack"), report=False).attempted
     assert attempted >= 4

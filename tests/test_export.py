@@ -24,7 +24,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from geo.cli import main
 from geo.disclosure import CONFIDENTIAL, DisclosureRule, add_total_row, scan_for_small_counts
 from geo.errors import DataError
-from geo.tables_out import hub_table, ward_table_out
+from geo.disclosure.tables import hub_table, ward_table_out
 from tests.conftest import REPO, copy_config
 from tests.test_disclosure import lp_ranges, milp_ranges
 
@@ -184,8 +184,12 @@ def test_visit_lists_hold_postcodes_of_the_top_lsoas_and_the_venues(pack):
     for hub in res.hub_ids:
         v = pd.read_csv(out / "visits" / f"{hub}.csv", dtype=str, keep_default_na=False)
         post = v[v["item"] == "leaflet postcode"]
-        top = result.lsoa[result.lsoa["hub_id"] == hub].sort_values("priority_rank").head(5)["lsoa21cd"].tolist()
-        assert post["lsoa21cd"].drop_duplicates().tolist() == top  # every top LSOA, in priority order
+        # every top LSOA, in the order of the published (banded) rank; withheld ranks last, by need score
+        published = pd.read_csv(out / "tables" / "lsoas.csv", dtype={"priority_rank": str})
+        published = published[published["hub_id"] == hub].assign(rank=lambda f: pd.to_numeric(f["priority_rank"], errors="coerce"))
+        top = published.sort_values(["rank", "need_score"], ascending=[True, False], na_position="last").head(5)["lsoa21cd"].tolist()
+        assert post["lsoa21cd"].drop_duplicates().tolist() == top
+        assert set(post["priority_rank"]) <= set(published["priority_rank"].replace("c", "")) | {""}
         listed = post[post["postcode"] != ""]
         assert (pcs.loc[listed["postcode"]].to_numpy() == listed["lsoa21cd"].to_numpy()).all()
         for code in top:  # all of each LSOA's postcodes, none dropped; none on file is said so
@@ -414,7 +418,8 @@ def test_linked_tables_do_not_reveal_a_small_count(pack):
         below[k], above[k] = first[k] - 1, first[k] + 1
         moved = (below[k] >= lo0[k] and solve(np.zeros(nv), lo0, below) is not None) or \
                 (above[k] <= hi0[k] and solve(np.zeros(nv), above, hi0) is not None)
-        assert moved or first[k] == 0, f"{unknown[k]} is pinned to {first[k]:g} by the tables together"
+        # withheld LSOA zeros ("<5" means 0-4 there) are protected like counts of 1-4: none is pinned
+        assert moved or (first[k] == 0 and not lsoa_cell[k]), f"{unknown[k]} is pinned to {first[k]:g} by the tables together"
         checked += 1
     assert small.sum() > 100 and free[small].sum() + checked == small.sum()
 
@@ -471,3 +476,35 @@ def test_a_spoke_is_not_a_pack_hub(pack, tmp_path):
     result, _, _ = pack
     with pytest.raises(DataError, match="spoke"):
         export_pack(result, tmp_path, hub="WCC-BAY", progress=False)
+
+
+def test_derived_statistics_pin_no_withheld_count_in_the_pack(pack):
+    """The README's formulas on the exported LSOA table (bands, quadrant), with and without the additive relations."""
+    from tests.test_disclosure_derived import COUNTS as ROW_COUNTS
+    from tests.test_disclosure_derived import feasible_by_formulas, pinned_by_formulas
+
+    result, _, out = pack
+    lsoas = pd.read_csv(out / "tables" / "lsoas.csv", dtype=str, keep_default_na=False)
+    truth = result.lsoa.set_index("lsoa21cd").loc[lsoas["lsoa21cd"]].reset_index()
+    assert (lsoas[list(ROW_COUNTS)] == "<5").to_numpy().sum() > 100
+    assert not pinned_by_formulas(lsoas, truth, zero_small=True)
+    bands = pd.to_numeric(lsoas["priority_score"], errors="coerce").dropna()
+    assert len(bands) and ((bands % 10) == 0).all()  # no exact score anywhere
+    feas = feasible_by_formulas(lsoas, truth, zero_small=True)
+    assert all(len(v) >= 2 for (k, c), v in feas.items() if lsoas.set_index("lsoa21cd").at[k, c] == "<5")
+    wards = pd.read_csv(out / "tables" / "wards.csv", dtype=str, keep_default_na=False)
+    assert not pinned_by_formulas(wards, result.wards.reset_index(drop=True), zero_small=False, key="ward_code")
+
+
+def test_app_downloads_are_the_packs_cells(pack):
+    """The app's LSOA, ward and hub downloads for the whole area hold exactly the pack's published cells."""
+    from geo.app import views
+    from geo.sites import suggest_sites
+
+    result, _, out = pack
+    rule = DisclosureRule.from_config(result.config)
+    sheets = views.download_tables(result, views.filter_view(result, level="lsoa"), suggest_sites(result, k=3), rule)
+    for sheet, name in (("LSOAs", "lsoas"), ("wards", "wards"), ("hubs", "hubs")):
+        pack_csv = (out / "tables" / f"{name}.csv").read_text()
+        assert sheets[sheet].to_csv(index=False, lineterminator="\n") == pack_csv.replace("\r\n", "\n"), sheet
+    assert rule.statement() in set(sheets["notes"]["note"])

@@ -19,11 +19,12 @@ import pandas as pd
 
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, format_count
+from geo.disclosure.gate import ExportTables, export_tables, round_to
+from geo.disclosure.tables import for_display, xlsx_bytes
 from geo.display import percent as _pct
 from geo.maps.reproject import to_crs
-from geo.sources import public_paths
-from geo.tables_out import for_display, hub_table, lsoa_table_out, suppressed_table, ward_table_out, xlsx_bytes
 from geo.maps.webmap import MapBase
+from geo.sources import public_paths
 
 __all__ = ["View", "PackOffer", "filter_view", "view_map_base", "available_configs"]
 
@@ -142,18 +143,103 @@ def _text(value) -> str:
     return html.escape(str(value), quote=False)
 
 
+_GATED: dict = {}
+
+
+def gated_tables(result, rule: DisclosureRule) -> ExportTables:
+    """The LSOA, ward and hub tables exactly as the pack publishes them (one gate, cached per build and rule).
+
+    Every table, download, profile and headline of the app shows cells of these tables (rows
+    of the selection), so the app and the pack show the same cells for the same inputs.
+    """
+    memo = (id(result), rule)
+    if memo not in _GATED or _GATED[memo][0] is not result:
+        if len(_GATED) >= 4:
+            _GATED.pop(next(iter(_GATED)))
+        _GATED[memo] = (result, export_tables(result, rule))
+    return _GATED[memo][1]
+
+
+def published_areas(result, level: str, rule: DisclosureRule) -> pd.DataFrame:
+    """The build's LSOAs or wards with every published column replaced by its published value (NaN where withheld).
+
+    What the app's map colours and tooltips are drawn from: bands instead of exact scores, no
+    withheld count or rate. Same index as ``result.lsoa`` / ``result.wards``.
+    """
+    gated = gated_tables(result, rule)
+    frame, key, pub = ((result.lsoa, "lsoa21cd", gated.lsoa) if level == "lsoa" else (result.wards, "ward_code", gated.wards))
+    published = pub.numeric.set_index(key)
+    out = frame.copy()
+    for c in published.columns:
+        if c in out.columns and c not in (key, "lsoa21nm", "ward_name", "ward_code", "lad_code", "hub_id", "lsoa21cd"):
+            out[c] = out[key].map(published[c])
+    for c in ("engagement_index", "engagement_shortfall", "eng_review_pct", "eng_reach_pct", "shortfall_review",
+              "shortfall_reach", "need_weighted_not_reached", "need_weighted_not_reviewed"):
+        if c in out.columns:  # exact functions of the counts that no table publishes
+            out[c] = np.nan
+    return out
+
+
+def _rows(frame: pd.DataFrame, key: str, keep) -> pd.DataFrame:
+    return frame[frame[key].isin(set(keep))].reset_index(drop=True)
+
+
+def view_wards(gated: ExportTables, view: View) -> pd.DataFrame:
+    """Published ward rows of the selection, with the subtotals of its LAs and the total."""
+    d = gated.wards.display
+    las = set(view.lsoa["lad_code"])
+    keep = set(view.lsoa["ward_code"]) | {f"{la} total" for la in las} | {"Total"}
+    return _rows(d, "ward_code", keep)
+
+
+def _selection_row(gated: ExportTables, result, view: View) -> pd.Series | None:
+    """The published row whose counts are the selection's (study-area total, one LA, or one hub), if any."""
+    codes = set(view.lsoa["lsoa21cd"])
+    lsoa = result.lsoa
+    if codes == set(lsoa["lsoa21cd"]):
+        return gated.wards.display.set_index("ward_code").loc["Total"]
+    las = set(view.lsoa["lad_code"])
+    wards = gated.wards.display.set_index("ward_code")
+    if len(las) == 1 and codes == set(lsoa.loc[lsoa["lad_code"].isin(las), "lsoa21cd"]) and f"{next(iter(las))} total" in wards.index:
+        return wards.loc[f"{next(iter(las))} total"]
+    hubs = set(view.lsoa.get("hub_id", pd.Series(dtype=object)).dropna())
+    if gated.hubs is not None and len(hubs) == 1 and codes == set(lsoa.loc[lsoa["hub_id"].isin(hubs), "lsoa21cd"]):
+        h = gated.hubs.display.set_index("hub_id")
+        if next(iter(hubs)) in h.index:
+            return h.loc[next(iter(hubs))]
+    return None
+
+
+def _shown(value, fmt=lambda v: f"{v:,.0f}") -> str:
+    """A published cell as text: labels (``<5``, ``*``, ``c``) as they are, numbers formatted."""
+    if isinstance(value, str):
+        return value
+    return "–" if value is None or pd.isna(value) else fmt(value)
+
+
 def headline(st, result, view: View, sites, rule: DisclosureRule) -> None:
+    """Headline figures: estimates rounded to the nearest 10, review take-up from a published row only."""
     lsoa = view.lsoa
+    gated = gated_tables(result, rule)
     cols = st.columns(5)
-    elig, comp = int(lsoa["review_eligible"].sum()), int(lsoa["review_completed"].sum())
-    cols[0].metric("Under-5s (estimate)", f"{lsoa['under5_est'].sum():,.0f}")
-    cols[1].metric("Reviewed (2-2½ yr)", _pct(comp / elig) if elig >= rule.threshold and comp >= rule.threshold else "suppressed",
-                   help=f"{format_count(comp, rule)} of {format_count(elig, rule)} eligible, latest period")
-    reach = min(lsoa["hub_children"].sum(), lsoa["under5_est"].sum()) / max(lsoa["under5_est"].sum(), 1)
-    cols[2].metric("Reached by a hub", _pct(reach))
+    cols[0].metric("Under-5s (estimate)", f"{float(round_to(pd.Series([lsoa['under5_est'].sum()])).iat[0]):,.0f}",
+                   help="Rounded to the nearest 10")
+    row = _selection_row(gated, result, view)
+    if row is not None and not isinstance(row["review_completed"], str) and not isinstance(row["review_eligible"], str) \
+            and float(row["review_eligible"]) > 0:
+        cols[1].metric("Reviewed (2-2½ yr)", _pct(float(row["review_completed"]) / float(row["review_eligible"])),
+                       help=f"{_shown(row['review_completed'])} of {_shown(row['review_eligible'])} eligible, latest period")
+    else:
+        cols[1].metric("Reviewed (2-2½ yr)", "see tables",
+                       help="Shown for the study area, one local authority or one hub (the rows the tables publish)")
+    cols[2].metric("Reached by a hub", "see tables", help="Published per hub and per area in the tables")
     pri = lsoa[lsoa["quadrant"] == "high need, low engagement"]
-    cols[3].metric("Priority LSOAs", f"{len(pri):,}", help="High need and low engagement")
-    cols[4].metric("Children not reached in high-need areas", f"{lsoa.loc[lsoa['quadrant'].str.startswith('high need'), 'children_not_reached'].sum():,.0f}")
+    cols[3].metric("Priority LSOAs", f"{float(round_to(pd.Series([len(pri)])).iat[0]):,.0f}",
+                   help="High need and low engagement (rounded to the nearest 10)")
+    cols[4].metric("Children not reached in high-need areas",
+                   f"{float(round_to(pd.Series([lsoa.loc[lsoa['quadrant'].str.startswith('high need'), 'children_not_reached'].sum()])).iat[0]):,.0f}",
+                   help="Estimate, rounded to the nearest 10")
+    st.caption(rule.statement())
     for note in result.notes:
         st.caption(note)
 
@@ -174,8 +260,12 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
         st.caption(f"No area {_text(str(code))} in this view.")
         return
     r = match.iloc[0]
+    gated = gated_tables(result, rule)
+    published = gated.lsoa.display if level == "lsoa" else gated.wards.display
+    g = published[published[key] == code].iloc[0]
     name = r["lsoa21nm"] if level == "lsoa" else r["ward_name"]
-    st.markdown(f"**{_text(str(name))}** ({_text(str(code))}) · priority rank **{int(r['priority_rank'])}** of {len(table)} · {_text(str(r['quadrant']))}")
+    st.markdown(f"**{_text(str(name))}** ({_text(str(code))}) · priority rank **{_shown(g['priority_rank'])}** of {len(table)} "
+                f"(ranked by 10-point priority band) · {_text(str(g['quadrant']))}")
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Need** (percentiles in the study area)")
@@ -185,26 +275,25 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
             "percentile": [round(r["need_idaci_pct"]), round(r["need_imd_pct"]), round(r["need_under5_pct"])],
         }), hide_index=True, width="stretch")
         st.caption(f"Need score {r['need_score']:.0f}/100")
+    band = lambda v: f"{v:.0f}-{v + 10:.0f}"  # noqa: E731
     with c2:
-        comp, elig = r["review_completed"], r["review_eligible"]
-        small = 0 < comp < rule.threshold or 0 < elig - comp < rule.threshold
         st.markdown("**Review take-up** (2-2½ year)")
-        shown = format_count(comp, rule) if not small or 0 < comp < rule.threshold else "c"
-        st.write(f"Completed {shown} of {format_count(elig, rule)} eligible")
-        if small:
-            st.write("Rate suppressed (small numbers)")
+        st.write(f"Completed {_shown(g['review_completed'])} of {_shown(g['review_eligible'])} eligible")
+        if isinstance(g["review_rate"], str):
+            st.write("Rates withheld (they would reveal a small count)")
         else:
-            st.write(f"Observed {_pct(r['review_rate'])} (95% CI {_pct(r['review_rate_lo'])}–{_pct(r['review_rate_hi'])})")
-        st.write(f"Smoothed {_pct(r['review_rate_smoothed'])} · expected for an area like this {_pct(r.get('expected_review_rate'))}")
-        st.write(f"Funnel plot (99.8%): **{_text(str(r['review_funnel_flag']))}**")
+            st.write(f"Observed {_pct(g['review_rate'])} (95% CI {_pct(g['review_rate_lo'])}–{_pct(g['review_rate_hi'])})")
+            st.write(f"Smoothed {_pct(g['review_rate_smoothed'])}")
+        st.write(f"Expected for an area like this {_pct(r.get('expected_review_rate'))}")
+        st.write(f"Funnel plot (99.8%): **{_text(_shown(g['review_funnel_flag'], str))}**")
     with c3:
         st.markdown("**Hub reach and travel**")
-        st.write(f"Children attending: {format_count(r['hub_children'], rule)} · reach (smoothed) {_pct(r['reach_rate_smoothed'])}")
+        st.write(f"Children attending: {_shown(g['hub_children'])} · reach (smoothed) {_shown(g['reach_rate_smoothed'], _pct)}")
         if "travel_minutes_to_hub" in r and pd.notna(r["travel_minutes_to_hub"]):
             st.write(f"Hub: {_text(str(r.get('hub_id', '')))} · {r['travel_minutes_to_hub']:.0f} min ({_text(result.config.travel.mode)})")
-        if r.get("gap_type"):
-            st.write(f"Gap: **{_text(str(r['gap_type']))}**")
-        st.caption(f"Engagement score {r['engagement_score']:.0f}/100")
+        if g.get("gap_type"):
+            st.write(f"Gap: **{_text(str(g['gap_type']))}**")
+        st.caption(f"Engagement score band {_shown(g['engagement_score'], band)}/100 · priority band {_shown(g['priority_score'], band)}")
 
 
 def sites_panel(st, sites, rule: DisclosureRule) -> None:
@@ -213,28 +302,33 @@ def sites_panel(st, sites, rule: DisclosureRule) -> None:
     status = "optimal" if r.optimal else f"{r.status}, gap {r.mip_gap:.1%}"
     st.caption(f"{len(sites.table)} venue(s) chosen to reach the most priority-weighted children not yet within "
                f"{sites.minutes:.0f} minutes of a hub or spoke ({status}, {r.solve_seconds:.2f} s).")
-    t = sites.table[["rank", "name", "type", "hub_id", "covered_children", "covered_lsoas", "covered_weight"]].round(
-        {"covered_children": 0, "covered_weight": 1}).rename(columns={
-        "covered_children": "children newly within reach (est.)", "covered_lsoas": "LSOAs newly covered", "covered_weight": "priority-weighted children"})
+    t = sites.table[["rank", "name", "type", "hub_id", "covered_children", "covered_lsoas", "covered_weight"]].copy()
+    for c in ("covered_children", "covered_weight"):  # estimates mixing real counts: nearest 10, as in the pack
+        t[c] = round_to(t[c]).astype("Int64")
+    t = t.rename(columns={"covered_children": "children newly within reach (est., nearest 10)", "covered_lsoas": "LSOAs newly covered",
+                          "covered_weight": "priority-weighted children (nearest 10)"})
     st.dataframe(t, hide_index=True, width="stretch")
 
 
-def priority_frame(view: View, level: str, rule: DisclosureRule) -> pd.DataFrame:
-    """The priority table as shown: LSOAs or wards in priority order, suppressed, formatted."""
-    table = lsoa_table_out(view.areas) if level == "lsoa" else ward_table_out(view.areas)
-    return for_display(suppressed_table(table, rule, level).display)
+def priority_frame(view: View, level: str, rule: DisclosureRule, *, result) -> pd.DataFrame:
+    """The priority table as shown: the published LSOA or ward rows of the view, in priority order, formatted."""
+    gated = gated_tables(result, rule)
+    if level == "lsoa":
+        return for_display(_rows(gated.lsoa.display, "lsoa21cd", view.areas["lsoa21cd"]))
+    wards = _rows(gated.wards.display, "ward_code", view.areas["ward_code"])
+    order = pd.to_numeric(wards["priority_rank"], errors="coerce").fillna(np.inf).to_numpy()
+    return for_display(wards.iloc[np.lexsort((wards["ward_code"].astype(str).to_numpy(), order))].reset_index(drop=True))
 
 
 def ward_frame(result, view: View, rule: DisclosureRule) -> pd.DataFrame:
-    """The ward summary as shown, with LA subtotals and a total (secondary suppression applied)."""
-    wards = result.wards[result.wards["ward_code"].isin(view.lsoa["ward_code"])]
-    return for_display(suppressed_table(ward_table_out(wards), rule, "ward", totals=True).display)
+    """The ward summary as shown: published ward rows of the view, their LA subtotals and the total."""
+    return for_display(view_wards(gated_tables(result, rule), view))
 
 
 def hub_frame(result, rule: DisclosureRule) -> pd.DataFrame | None:
-    """The hub table (suppressed, with a total row), or ``None`` without a hubs file."""
-    table = hub_table(result)
-    return None if table is None else suppressed_table(table, rule, "hub", totals=True).display
+    """The published hub table (with its total row), or ``None`` without a hubs file."""
+    hubs = gated_tables(result, rule).hubs
+    return None if hubs is None else hubs.display
 
 
 def priority_table(st, frame: pd.DataFrame) -> None:
@@ -265,7 +359,7 @@ def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None
             st.markdown(f"**{_text(str(r['name']))}** ({_text(hub)})")
             st.write(f"Under-5s (est.): {r['under5']:,.0f} · within {sites.minutes:.0f} min: {_pct(r['share_under5_within_threshold'])}")
             st.write(f"Reviewed: {_pct(r['reviewed_pct'])} · reached: {_pct(r['reached_pct'])}")
-            st.write(f"Children not reached in high-need areas (est.): {r['children_not_reached_high_need']:,.0f}")
+            st.write(f"Children not reached in high-need areas (est., nearest 10): {_shown(r['children_not_reached_high_need_nearest_10'])}")
             if len(venues):
                 st.write("Suggested venues: " + "; ".join(f"{int(v.rank)}. {_text(str(v.name))}" for v in venues.itertuples()))
             else:
@@ -278,9 +372,15 @@ def chart_images(result, view: View, level: str) -> list[bytes]:
     """The funnel plot and the distance-decay plot as PNG bytes."""
     from geo.maps.charts import distance_decay_plot, funnel_plot
 
-    figs = [funnel_plot(view.areas if level == "ward" else view.lsoa, level=level, threshold=result.config.disclosure_threshold)]
+    rule = DisclosureRule.from_config(result.config)
+    areas = published_areas(result, level, rule).loc[view.areas.index]  # withheld counts and rates are NaN: not plotted
+    lsoa = published_areas(result, "lsoa", rule).loc[view.lsoa.index]
+    total = gated_tables(result, rule).wards.display.set_index("ward_code").loc["Total"]  # the published study-area rate
+    p0 = float(total["review_completed"]) / float(total["review_eligible"]) \
+        if not isinstance(total["review_completed"], str) and not isinstance(total["review_eligible"], str) and float(total["review_eligible"]) > 0 else None
+    figs = [funnel_plot(areas, level=level, threshold=rule.threshold, p0=p0)]
     if "travel_minutes_to_hub" in view.lsoa.columns:
-        figs.append(distance_decay_plot(view.lsoa, result.config.travel.mode))
+        figs.append(distance_decay_plot(lsoa, result.config.travel.mode))
     out = []
     for fig in figs:
         buf = io.BytesIO()
@@ -325,16 +425,22 @@ def data_page(st, result) -> None:
 
 
 def download_tables(result, view: View, sites, rule: DisclosureRule) -> dict[str, pd.DataFrame]:
-    """The tables offered for download, disclosure control applied (LSOAs, wards, hubs, sites)."""
-    wards = result.wards[result.wards["ward_code"].isin(view.lsoa["ward_code"])]
+    """The tables offered for download: the published rows of the selection (the pack's cells), and the venues."""
+    gated = gated_tables(result, rule)
+    site_table = sites.table.drop(columns=["lsoa_codes"], errors="ignore").copy()
+    for c in ("covered_children", "covered_weight"):
+        if c in site_table:
+            site_table[f"{c}_nearest_10"] = round_to(site_table.pop(c)).astype("Int64")
     sheets = {
-        "LSOAs": suppressed_table(lsoa_table_out(view.lsoa), rule, "lsoa").display,
-        "wards": suppressed_table(ward_table_out(wards), rule, "ward", totals=True).display,
-        "sites": sites.table.drop(columns=["lsoa_codes"], errors="ignore"),
+        "LSOAs": _rows(gated.lsoa.display, "lsoa21cd", view.lsoa["lsoa21cd"]),
+        "wards": view_wards(gated, view),
+        "sites": site_table,
     }
-    hubs = hub_table(result)
-    if hubs is not None:
-        sheets["hubs"] = suppressed_table(hubs, rule, "hub", totals=True).display
+    if gated.hubs is not None:
+        sheets["hubs"] = gated.hubs.display
+    sheets["notes"] = pd.DataFrame({"note": [rule.statement(),
+                                             "Scores are published as 10-point bands and ranked by band; see the README's "
+                                             "disclosure section for what is withheld and why."]})
     return sheets
 
 
@@ -377,14 +483,14 @@ def downloads(st, result, view: View, sites, m, rule: DisclosureRule, pack: Pack
     map_copy = m if callable(m) else (lambda: copy.deepcopy(m))
     with st.sidebar:
         st.header("Downloads")
-        st.caption("Counts 1-4 are shown as <5 and rates from them as c in every download.")
+        st.caption(rule.statement() + " Every download holds the pack's published cells.")
         st.download_button("LSOA table (CSV)", lambda: tables()["LSOAs"].to_csv(index=False).encode("utf-8"),
                            "lsoa.csv", "text/csv", key="dl_lsoa", on_click="ignore")
         st.download_button("Ward table (CSV)", lambda: tables()["wards"].to_csv(index=False).encode("utf-8"),
                            "wards.csv", "text/csv", key="dl_wards", on_click="ignore")
         st.download_button("All tables (XLSX)", lambda: xlsx_bytes(tables()), "tables.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx", on_click="ignore")
-        st.download_button("Areas (GeoPackage)", lambda: _gpkg_bytes(view, rule), "areas.gpkg",
+        st.download_button("Areas (GeoPackage)", lambda: _gpkg_bytes(result, view, rule), "areas.gpkg",
                            "application/geopackage+sqlite3", key="dl_gpkg", on_click="ignore")
         st.download_button("Map (HTML, works offline)", lambda: standalone_html(map_copy()).encode("utf-8"),
                            "map.html", "text/html", key="dl_map", on_click="ignore")
@@ -408,14 +514,15 @@ def downloads(st, result, view: View, sites, m, rule: DisclosureRule, pack: Pack
                                "application/pdf", key="dl_pack_pdf", on_click="ignore")
 
 
-def _gpkg_bytes(view: View, rule: DisclosureRule) -> bytes:
+def _gpkg_bytes(result, view: View, rule: DisclosureRule) -> bytes:
     import tempfile
 
     import pyogrio
 
-    lsoa = suppressed_table(lsoa_table_out(view.lsoa), rule, "lsoa").display
+    lsoa = _rows(gated_tables(result, rule).lsoa.display, "lsoa21cd", view.lsoa["lsoa21cd"])
+    geometry = view.lsoa.set_index("lsoa21cd").geometry.reindex(lsoa["lsoa21cd"])
     gdf = gpd.GeoDataFrame(lsoa.astype({c: str for c in lsoa.columns if lsoa[c].dtype == object}),
-                           geometry=view.lsoa.geometry.to_numpy(), crs=27700)
+                           geometry=geometry.to_numpy(), crs=27700)
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "areas.gpkg"
         pyogrio.write_dataframe(gdf, p, layer="lsoa", driver="GPKG")

@@ -62,7 +62,7 @@ from geo.export.visits import VISIT_LSOAS, visit_list
 from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
 from geo.maps.printmap import map_layers, write_hub_pngs
 from geo.maps.style import ATTRIBUTION
-from geo.tables_out import xlsx_bytes
+from geo.disclosure.tables import xlsx_bytes
 
 # the pack's own names, then names of geo.export.plan, .helper and .web that callers import from here
 __all__ = ["ExportResult", "export_pack", "write_tables", "notes_table", "SHEETS",
@@ -133,6 +133,12 @@ def notes_table(result, generated: dt.date, rule: DisclosureRule, k: int, site_n
         ("service extracts", "SYNTHETIC demo data: no real child is counted" if cfg.extracts.synthetic else "council extracts"),
         ("periods", "; ".join(f"{k_} {v}" for k_, v in result.inputs.periods.items())),
         ("generated", generated.isoformat()),
+        ("disclosure rule", rule.statement()),
+        ("derived statistics", "rates, intervals, smoothed rates and funnel flags are withheld (c) wherever a count they "
+                               "come from is withheld; priority and engagement scores are published only as 10-point bands "
+                               "(the lower edge: 30 means 30 to under 40) and priority_rank ranks the bands (ties by need "
+                               "score, then code); where even a band, the quadrant or the gap type would narrow a withheld "
+                               "count to one value it is withheld too (see the README's disclosure section)"),
         ("disclosure", f"counts from 1 to {rule.threshold - 1} are shown as {rule.label}; c = withheld (to protect a small "
                        "count, or a rate or other value derived from a withheld count); totals and subtotals are protected "
                        "within each table and across the LSOAs, wards and hubs sheets"),
@@ -244,14 +250,16 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
     try:
         step(f"suggested venues ({k} per hub, {len(hub_ids)} hub{'s' if len(hub_ids) != 1 else ''})")
         sites, site_notes = hub_sites(result, hub_ids, k=k, time_limit=time_limit)
-        visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS) for h in hub_ids}
-        layers = _layers(result)
+        step("disclosure control of the LSOA, ward and hub tables")
+        tables = export_tables(result, rule)  # before the maps: their colours are the published bands
+        ranks = tables.lsoa.numeric.set_index("lsoa21cd")["priority_rank"]  # published ranks (by band)
+        visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS, ranks=ranks) for h in hub_ids}
+        published = result.lsoa["lsoa21cd"].map(tables.lsoa.numeric.set_index("lsoa21cd")["priority_score"])
+        layers = _layers(result, published)
         venue_points = _venue_points(sites)
         lap("sites")
         pngs = helper.submit(write_hub_pngs, layers, _png_jobs(result, hub_ids, venue_points, out_dir), dpi)
-        step("disclosure control of the LSOA, ward and hub tables")
-        tables = export_tables(result, rule)  # in this process: the helper may still be importing
-        sheets = _sheets(result, tables, sites, notes_table(result, generated, rule, k, site_notes))
+        sheets = _sheets(result, tables, sites, _with_zeros_note(notes_table(result, generated, rule, k, site_notes), tables, rule))
         lap("tables")
         pages = page_plan(hub_ids, len(tables.wards.display))
         ctx = PackContext(
@@ -319,6 +327,16 @@ def _sheets(result, tables: ExportTables, sites: pd.DataFrame, notes: pd.DataFra
     }
 
 
+def _with_zeros_note(notes: pd.DataFrame, tables: ExportTables, rule: DisclosureRule) -> pd.DataFrame:
+    """Say, not hide, the LSOA cells shown as withheld that the published totals show to be 0."""
+    zeros = tables.derived.get("zeros_pinned_by_totals", 0)
+    if not zeros:
+        return notes
+    note = (f"{zeros} LSOA cell(s) shown as {rule.label} are 0 by the published ward or hub totals (e.g. a ward of one "
+            f"LSOA with a count of 0); no count of 1 to {rule.threshold - 1} can be worked out")
+    return pd.concat([notes, pd.DataFrame([{"item": "withheld zeros", "value": note}])], ignore_index=True)
+
+
 def _write_pdf(path: Path, ctx: PackContext, pages: list[str], *, step: Progress, lap: _Laps) -> None:
     """Write ``pack.pdf``: cover, hub pages, ward summary, visit lists (dates fixed by ``ctx.generated``)."""
     generated = ctx.generated
@@ -379,10 +397,10 @@ class _quiet_fonts:
         self.logger.setLevel(self.level)
 
 
-def _layers(result):
+def _layers(result, priority: pd.Series | None = None):
     with warnings.catch_warnings():  # mapclassify: ties leave fewer quantile classes; the legend shows what there is
         warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
-        return map_layers(result)
+        return map_layers(result, priority=priority)
 
 
 def _map_subtitle(result, hub_id: str) -> str:

@@ -143,6 +143,7 @@ def _cover_facts(fig: Figure, ctx: PackContext, y: float) -> float:
         ("Generated", ctx.generated.strftime("%d %B %Y").lstrip("0")),
         ("Travel to a hub", f"{travel.mode}, {travel.threshold_minutes:g} minutes (catchments and gaps)"),
         ("Hubs in this pack", f"{len(ctx.hub_ids)}: " + ", ".join(ctx.hub_ids)),
+        ("Disclosure", ctx.rule.statement() + " Scores are published as 10-point bands."),
     ]
     for label, value in facts:
         fig.text(0.05, y - 9.5 * 0.8 / 72 / PAGE_SIZE[1], label, fontsize=9.5, fontweight="bold", va="baseline")
@@ -282,7 +283,7 @@ def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     name = ctx.hub_name(hub_id)
     travel = ctx.config.travel
     lsoa = ctx.tables.lsoa.display
-    mine = lsoa[lsoa["hub_id"] == hub_id].sort_values("priority_rank")
+    mine = lsoa[lsoa["hub_id"] == hub_id]  # already in published rank order (withheld ranks last)
     subtitle = (f"{hub_id} · catchment of {len(mine):,} LSOAs · travel {travel.mode}, {travel.threshold_minutes:g} min · "
                 f"{ctx.period_text()}")
     fig = _page(ctx, name, subtitle, page_no, footer_attribution=False, badge_x=0.595)
@@ -386,7 +387,7 @@ def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
         first = part.iloc[0]
         have = part["postcode"].astype(bool)
         head = (f"{rank}. {first['lsoa21cd']} {first['lsoa21nm']} · ward {first['ward_name']} · priority rank "
-                f"{int(first['priority_rank'])} of {len(ctx.tables.lsoa.display):,} · {int(have.sum()):,} postcodes")
+                f"{'c' if pd.isna(first['priority_rank']) else int(first['priority_rank'])} of {len(ctx.tables.lsoa.display):,} · {int(have.sum()):,} postcodes")
         fig.text(0.025, y, plain(head), fontsize=7.8, fontweight="bold", va="top")
         y -= line_h * 1.15
         if not have.any():

@@ -1,48 +1,29 @@
-"""The tables an export writes, with disclosure control across *linked* tables.
+"""The tables an export writes besides the gated LSOA, ward and hub tables.
 
-Each table goes through :func:`geo.tables_out.suppressed_table` (primary, derived and
-secondary suppression with an integer-programming attack inside the table). An export also
-puts the LSOA, ward and hub tables side by side, and they are linked: a ward's counts are the
-sums of its LSOAs' counts and a hub's counts the sums of its catchment LSOAs' counts (the LSOA
-table names each LSOA's ward and hub). A suppressed LSOA cell that is the only suppressed cell
-of such a sum could be recovered by subtracting the LSOAs shown from the ward or hub total.
-:func:`link_suppression` therefore suppresses more cells ("c", reason ``secondary``) until
-every relation, within a table and across tables, has no suppressed cell or at least two, and
-an integer attack on all three tables at once pins no count of 1-4 (see
-:mod:`geo.linked_suppression`). In the exported LSOA table zeros are suppressed too
-(:func:`lsoa_rule`).
-
-Estimates that mix modelled under-5s with real counts (children not reached) are rounded to
-the nearest 10 wherever they are summed over a few LSOAs (per hub, per suggested venue):
-subtracting the estimate from the under-5 estimate would otherwise give back a small count.
-
-Examples
---------
->>> from geo.export.tables import export_tables
->>> tables = export_tables(result, DisclosureRule(5))     # doctest: +SKIP
->>> tables.wards.display.tail(1)["review_completed"]       # doctest: +SKIP
+The LSOA, ward and hub tables pass the one disclosure gate, :mod:`geo.disclosure.gate`
+(re-exported here for existing importers). This module keeps the reconciliation table and
+the suggested venues per hub (estimates rounded to the nearest 10).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from geo.disclosure import CONFIDENTIAL, DisclosureRule, SuppressedTable, add_total_row, audit_frame
-from geo.errors import DataError
-from geo.linked_suppression import protect
-from geo.tables_out import (
-    _REACH_DERIVED,
-    _REVIEW_DERIVED,
-    TABLE_SPECS,
-    hub_table,
-    lsoa_table_out,
-    suppressed_table,
-    ward_table_out,
+from geo.disclosure.gate import (  # noqa: F401  (re-exported)
+    COUNT_COLUMNS,
+    ROUNDED_ESTIMATES,
+    Cell,
+    ExportTables,
+    Relation,
+    export_tables,
+    link_suppression,
+    lsoa_rule,
+    round_to,
+    table_relations,
+    ward_suppression,
 )
 
 __all__ = [
@@ -65,301 +46,6 @@ SITES_EXPORT_COLUMNS = [
     "hub_id", "rank", "venue_id", "name", "type", "subtype", "address", "postcode", "lat", "lon", "covered_lsoas",
     "covered_children_nearest_10", "lsoa_codes", "solver_status",
 ]
-
-Cell = tuple[str, Hashable, str]
-"""A count cell: (table kind, row key, column)."""
-
-Relation = tuple[Cell, tuple[Cell, ...]]
-"""``total = sum(parts)``."""
-
-#: count columns of real children in each table kind (the only cells suppressed as counts)
-COUNT_COLUMNS: dict[str, list[str]] = {kind: list(spec[1]) for kind, spec in TABLE_SPECS.items()}
-
-#: estimate columns rounded to the nearest 10 in exports, and the name they are exported under
-ROUNDED_ESTIMATES = {
-    "children_not_reached_high_need": "children_not_reached_high_need_nearest_10",
-    "covered_children": "covered_children_nearest_10",
-}
-
-ROW_IDENTITY = ("review_eligible", ("review_completed", "children_not_reviewed"))
-
-
-@dataclass(frozen=True)
-class ExportTables:
-    """The LSOA, ward and hub tables as exported, after linked suppression.
-
-    Attributes
-    ----------
-    lsoa, wards : SuppressedTable
-        ``display`` is what is written; ``numeric`` has suppressed cells as NaN.
-    hubs : SuppressedTable or None
-        None when the study area has no hubs file.
-    relations : list of Relation
-        Every relation protected (within and across tables).
-    linked_cells : int
-        Cells suppressed only because of the links between tables.
-    """
-
-    lsoa: SuppressedTable
-    wards: SuppressedTable
-    hubs: SuppressedTable | None
-    relations: list[Relation]
-    linked_cells: int
-
-    def audit(self) -> pd.DataFrame:
-        """Every suppressed cell of the three tables: ``table, row, column, reason`` (no values)."""
-        parts = [t.audit for t in (self.lsoa, self.wards, self.hubs) if t is not None]
-        return pd.concat(parts, ignore_index=True)
-
-    def counts_by_reason(self) -> dict[str, dict[str, int]]:
-        """Suppressed cells by table and reason."""
-        return {name: t.counts_by_reason() for name, t in (("lsoa", self.lsoa), ("ward", self.wards), ("hub", self.hubs))
-                if t is not None}
-
-
-def round_to(values: pd.Series, step: int = 10) -> pd.Series:
-    """Round to the nearest ``step`` (halves away from zero), keeping missing values.
-
-    Examples
-    --------
-    >>> round_to(pd.Series([4.9, 5.0, 14.2, 1234.5, None])).tolist()
-    [0.0, 10.0, 10.0, 1230.0, nan]
-    """
-    v = pd.to_numeric(values, errors="coerce").astype(float)
-    return np.sign(v) * np.floor(np.abs(v) / step + 0.5) * step
-
-
-def _raw_with_totals(table: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """The table exactly as :func:`suppressed_table` suppresses it with ``totals=True``."""
-    key, counts, group = TABLE_SPECS[kind]
-    counts = [c for c in counts if c in table.columns]
-    group_col = group if group and group in table.columns and table[group].nunique() > 1 else None
-    return add_total_row(table, counts, key=key, label="Total", group_col=group_col)
-
-
-def _derived_columns(columns: Sequence[str], kind: str) -> dict[str, list[str]]:
-    """Derived column -> source counts, as :func:`geo.tables_out.suppressed_table` declares them."""
-    review = [s for s in ("review_completed", "review_eligible", "children_not_reviewed") if s in columns]
-    reach = "children_reached" if kind == "hub" else "hub_children"
-    out = {c: review for c in _REVIEW_DERIVED if c in columns}
-    out.update({c: [reach] for c in _REACH_DERIVED if c in columns})
-    return out
-
-
-def lsoa_rule(rule: DisclosureRule) -> DisclosureRule:
-    """The rule of the exported LSOA table: zeros are suppressed too (``"<5"`` means 0 to 4).
-
-    LSOA counts per period are tiny (a few children per LSOA), and a ward or hub total below
-    the threshold would otherwise pin its LSOAs' ``"<5"`` cells exactly: four LSOAs shown as
-    ``"<5"`` (each at least 1) in a ward whose count is below 5 must each be 1. With zeros
-    shown as ``"<5"`` too no such inference holds.
-
-    Examples
-    --------
-    >>> lsoa_rule(DisclosureRule(5))
-    DisclosureRule(threshold=5, suppress_zero=True)
-    """
-    return replace(rule, suppress_zero=True)
-
-
-def export_tables(result, rule: DisclosureRule, *, ward_job=None) -> ExportTables:
-    """Suppress the LSOA, ward (with LA subtotals and total) and hub (with total) tables together.
-
-    Parameters
-    ----------
-    result : geo.build.BuildResult
-    rule : DisclosureRule
-    ward_job : object with ``result()``, optional
-        The ward table's suppression already under way elsewhere (see :func:`ward_suppression`):
-        ``result()`` returns ``suppressed_table(ward_table_out(result.wards), rule, "ward", totals=True)``.
-
-    Returns
-    -------
-    ExportTables
-
-    Examples
-    --------
-    >>> t = export_tables(result, DisclosureRule(5))              # doctest: +SKIP
-    >>> scan_for_small_counts(t.wards.display, counts=COUNT_COLUMNS["ward"])   # doctest: +SKIP
-    []
-    """
-    lsoa = lsoa_table_out(result.lsoa)
-    wards = ward_table_out(result.wards)
-    hubs = hub_table(result)
-    suppressed = {"lsoa": (suppressed_table(lsoa, lsoa_rule(rule), "lsoa"), lsoa)}
-    ward_st = ward_job.result() if ward_job is not None else ward_suppression(wards, rule)
-    suppressed["ward"] = (ward_st, _raw_with_totals(wards, "ward"))
-    if hubs is not None:
-        suppressed["hub"] = (suppressed_table(hubs, rule, "hub", totals=True), _raw_with_totals(hubs, "hub"))
-    relations = table_relations(lsoa, suppressed["ward"][1], None if hubs is None else suppressed["hub"][1])
-    linked, added = link_suppression(suppressed, relations, rule)
-    hub_out = linked.get("hub")
-    if hub_out is not None:
-        hub_out = _round_estimates(hub_out)
-    return ExportTables(linked["lsoa"], linked["ward"], hub_out, relations, added)
-
-
-def ward_suppression(wards: pd.DataFrame, rule: DisclosureRule) -> SuppressedTable:
-    """The ward table (from :func:`geo.tables_out.ward_table_out`) with LA subtotals and total, suppressed."""
-    return suppressed_table(wards, rule, "ward", totals=True)
-
-
-def _round_estimates(t: SuppressedTable) -> SuppressedTable:
-    changes = {}
-    for frame_name in ("display", "numeric"):
-        f = getattr(t, frame_name).copy()
-        for col, new in ROUNDED_ESTIMATES.items():
-            if col in f.columns:
-                f[col] = round_to(f[col])
-                f = f.rename(columns={col: new})
-        changes[frame_name] = f
-    for frame_name in ("mask", "reason"):
-        changes[frame_name] = getattr(t, frame_name).rename(columns=ROUNDED_ESTIMATES)
-    return replace(t, **changes)
-
-
-def table_relations(lsoa: pd.DataFrame, wards: pd.DataFrame, hubs: pd.DataFrame | None) -> list[Relation]:
-    """The linear relations a reader of the three tables knows.
-
-    ``wards`` and ``hubs`` include their total rows (``"<lad_code> total"`` subtotals and
-    ``"Total"``). Relations: each ward = sum of its LSOAs; each hub = sum of its catchment
-    LSOAs; each LA subtotal = sum of its wards; the ward total = sum of the subtotals (or of
-    the wards when there is one LA); the hub total = sum of the hubs; in every row
-    ``review_eligible = review_completed + children_not_reviewed``.
-    """
-    rels: list[Relation] = []
-    counts = {"lsoa": [c for c in COUNT_COLUMNS["lsoa"] if c in lsoa.columns],
-              "ward": [c for c in COUNT_COLUMNS["ward"] if c in wards.columns]}
-    if hubs is not None:
-        counts["hub"] = [c for c in COUNT_COLUMNS["hub"] if c in hubs.columns]
-
-    def add(kind_t, key_t, kind_p, keys_p, pairs):
-        for col_t, col_p in pairs:
-            rels.append(((kind_t, key_t, col_t), tuple((kind_p, k, col_p) for k in keys_p)))
-
-    shared_ward = [(c, c) for c in counts["ward"] if c in counts["lsoa"]]
-    ward_keys = set(wards["ward_code"].astype(str))
-    for ward, part in lsoa.groupby("ward_code", sort=True):
-        if str(ward) in ward_keys:
-            add("ward", ward, "lsoa", part["lsoa21cd"].tolist(), shared_ward)
-    is_total = wards["ward_code"].astype(str).str.endswith(" total") | (wards["ward_code"] == "Total")
-    leaves = wards[~is_total]
-    subtotals = wards[wards["ward_code"].astype(str).str.endswith(" total")]
-    if len(subtotals):
-        for la, part in leaves.groupby("lad_code", sort=False):
-            add("ward", f"{la} total", "ward", part["ward_code"].tolist(), [(c, c) for c in counts["ward"]])
-        add("ward", "Total", "ward", subtotals["ward_code"].tolist(), [(c, c) for c in counts["ward"]])
-    elif (wards["ward_code"] == "Total").any():
-        add("ward", "Total", "ward", leaves["ward_code"].tolist(), [(c, c) for c in counts["ward"]])
-    if hubs is not None:
-        pairs = [(h, s) for h, s in (("review_eligible", "review_eligible"), ("review_completed", "review_completed"),
-                                      ("children_not_reviewed", "children_not_reviewed"), ("children_reached", "hub_children"))
-                 if h in counts["hub"] and s in counts["lsoa"]]
-        hub_keys = set(hubs["hub_id"].astype(str))
-        for hub, part in lsoa.dropna(subset=["hub_id"]).groupby("hub_id", sort=True):
-            if str(hub) in hub_keys:
-                add("hub", hub, "lsoa", part["lsoa21cd"].tolist(), pairs)
-        hub_leaves = hubs[hubs["hub_id"] != "Total"]
-        if (hubs["hub_id"] == "Total").any():
-            add("hub", "Total", "hub", hub_leaves["hub_id"].tolist(), [(c, c) for c in counts["hub"]])
-    total, parts = ROW_IDENTITY
-    for kind, frame, key in (("lsoa", lsoa, "lsoa21cd"), ("ward", wards, "ward_code"), ("hub", hubs, "hub_id")):
-        if frame is None or not {total, *parts} <= set(counts[kind]):
-            continue
-        for k in frame[key]:
-            rels.append(((kind, k, total), tuple((kind, k, p) for p in parts)))
-    return rels
-
-
-def link_suppression(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], relations: Sequence[Relation],
-                     rule: DisclosureRule = DisclosureRule()) -> tuple[dict[str, SuppressedTable], int]:
-    """Suppress more cells so that the tables together reveal no suppressed count.
-
-    Parameters
-    ----------
-    tables : dict
-        Table kind -> (its :class:`SuppressedTable`, the table with true values, same rows).
-    relations : list of Relation
-        Relations between count cells of these tables (see :func:`table_relations`).
-    rule : DisclosureRule
-
-    Returns
-    -------
-    (dict of kind -> SuppressedTable, int)
-        The tables with the extra cells shown as ``"c"`` (reason ``secondary``; rates and
-        other values derived from them withheld, reason ``derived``), and how many count
-        cells were added.
-
-    Raises
-    ------
-    DataError
-        If a small count would stay recoverable (nothing left to suppress frees it): nothing
-        is exported then.
-
-    Notes
-    -----
-    See :func:`geo.linked_suppression.protect`: every relation ends with 0 or >= 2 suppressed
-    cells and an integer attack on all relations at once pins no small count. Adding suppressed
-    cells only enlarges what a reader must consider possible, so the guarantee each table got
-    from :func:`geo.disclosure.suppress` still holds.
-
-    Examples
-    --------
-    >>> linked, added = link_suppression({"lsoa": (s_lsoa, lsoa), "ward": (s_ward, wards)}, rels)  # doctest: +SKIP
-    """
-    keys = {kind: TABLE_SPECS[kind][0] for kind in tables}
-    values: dict[Cell, float] = {}
-    primary: set[Cell] = set()
-    suppressed: set[Cell] = set()
-    for kind, (st, raw) in tables.items():
-        key = keys[kind]
-        if list(st.display[key]) != list(raw[key]):
-            raise ValueError(f"{kind}: suppressed and true tables have different rows")
-        for c in COUNT_COLUMNS[kind]:
-            if c not in raw.columns:
-                continue
-            vals = pd.to_numeric(raw[c], errors="coerce").to_numpy(dtype=float)
-            for k, v, m, why in zip(raw[key], vals, st.mask[c].to_numpy(dtype=bool), st.reason[c]):
-                cell = (kind, k, c)
-                values[cell] = v
-                if m:
-                    suppressed.add(cell)
-                if why == "primary":
-                    primary.add(cell)
-    rels = [r for r in relations if all(c in values and np.isfinite(values[c]) for c in (r[0], *r[1]))]
-    zero_small = {c for c in values if c[0] == "lsoa"} if lsoa_rule(rule).suppress_zero else set()
-    added, pinned = protect(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small)
-    if pinned:
-        raise DataError(f"disclosure control: {len(pinned)} small count(s) would stay recoverable across the LSOA, ward "
-                        f"and hub tables (e.g. {pinned[:3]}); nothing was exported")
-    out = {}
-    for kind, (st, raw) in tables.items():
-        mine = [(k, c) for (t, k, c) in added if t == kind]
-        out[kind] = _apply(st, keys[kind], mine, kind) if mine else st
-    return out, len(added)
-
-
-def _apply(st: SuppressedTable, key: str, cells: list[tuple[Hashable, str]], kind: str) -> SuppressedTable:
-    """Mark extra count cells of one table as secondary-suppressed (and their derived values)."""
-    display, mask, reason, numeric = st.display.copy(), st.mask.copy(), st.reason.copy(), st.numeric.copy()
-    pos = {k: i for i, k in enumerate(display[key])}
-    derived = _derived_columns(list(display.columns), kind)
-    for k, c in cells:
-        i = pos[k]
-        for col, why in [(c, "secondary")] + [(d, "derived") for d, src in derived.items() if c in src]:
-            j = display.columns.get_loc(col)
-            if mask.iat[i, j]:
-                continue
-            if display[col].dtype != object:
-                display[col] = display[col].astype(object)
-            display.iat[i, j] = CONFIDENTIAL
-            mask.iat[i, j] = True
-            reason.iat[i, j] = why
-            numeric[col] = pd.to_numeric(numeric[col], errors="coerce").astype(float)
-            numeric.iat[i, j] = np.nan
-    table_name = st.audit["table"].iat[0] if len(st.audit) else kind
-    audit = audit_frame(table_name, list(display[key]), mask, reason)
-    return replace(st, display=display, mask=mask, reason=reason, numeric=numeric, audit=audit)
 
 
 def reconciliation_table(rec: dict) -> pd.DataFrame:

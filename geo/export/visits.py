@@ -42,7 +42,7 @@ def top_lsoas(lsoa: pd.DataFrame, hub_id: str, n: int = VISIT_LSOAS) -> pd.DataF
     ['b', 'a']
     """
     sel = lsoa[lsoa["hub_id"] == hub_id]
-    return sel.sort_values("priority_rank").head(n).reset_index(drop=True)
+    return sel.sort_values("priority_rank", kind="stable", na_position="last").head(n).reset_index(drop=True)
 
 
 def postcode_sectors(postcodes) -> list[tuple[str, list[str]]]:
@@ -63,13 +63,17 @@ def postcode_sectors(postcodes) -> list[tuple[str, list[str]]]:
     return sorted(groups.items())
 
 
-def visit_list(result, hub_id: str, venues: pd.DataFrame, *, n_lsoas: int = VISIT_LSOAS) -> pd.DataFrame:
+def visit_list(result, hub_id: str, venues: pd.DataFrame, *, n_lsoas: int = VISIT_LSOAS,
+               ranks: pd.Series | None = None) -> pd.DataFrame:
     """The visit list of one hub.
 
     Parameters
     ----------
     result : geo.build.BuildResult
         Gives the LSOAs (``priority_rank``, ``hub_id``) and ``public.postcodes``.
+    ranks : Series, optional
+        LSOA code -> published priority rank (NaN where withheld); the list follows it instead
+        of the model's exact rank, so it says no more than the published tables.
     hub_id : str
     venues : DataFrame
         The hub's suggested venues (``rank, venue_id, name, type, address, postcode, lat,
@@ -87,12 +91,16 @@ def visit_list(result, hub_id: str, venues: pd.DataFrame, *, n_lsoas: int = VISI
     --------
     >>> v = visit_list(result, "WCC-BES", sites[sites["hub_id"] == "WCC-BES"])   # doctest: +SKIP
     """
-    top = top_lsoas(result.lsoa, hub_id, n_lsoas)
+    lsoa = result.lsoa
+    if ranks is not None:  # the published (banded) rank: withheld ranks last, by need
+        lsoa = lsoa.assign(priority_rank=lsoa["lsoa21cd"].map(ranks).astype(float))
+        lsoa = lsoa.sort_values(["priority_rank", "need_score"], ascending=[True, False], na_position="last")
+    top = top_lsoas(lsoa, hub_id, n_lsoas)
     pcs = result.public.postcodes
     rows = []
     for i, area in enumerate(top.itertuples(), start=1):
         base = {"hub_id": hub_id, "item": "leaflet postcode", "rank": i, "lsoa21cd": area.lsoa21cd,
-                "lsoa21nm": area.lsoa21nm, "ward_name": getattr(area, "ward_name", ""), "priority_rank": int(area.priority_rank)}
+                "lsoa21nm": area.lsoa21nm, "ward_name": getattr(area, "ward_name", ""), "priority_rank": area.priority_rank}
         if pcs is None:
             rows.append(base | {"note": NO_POSTCODE_FILE})
             continue

@@ -73,6 +73,9 @@ _RAW_COUNTS = ["review_eligible", "review_completed", "children_not_reviewed", "
                "review_rate_hi", "review_rate_smoothed", "reach_rate", "reach_rate_smoothed", "children_not_reached"]
 
 
+_PUBLISHED = ["priority_score", "engagement_score", "priority_rank", "quadrant", "gap_type", "review_funnel_flag"]
+
+
 def map_inputs(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[str], *, whole_area: bool = True) -> tuple:
     """The arguments of :func:`render_map_html` for a build (see :func:`map_html`)."""
     lsoa = result.lsoa
@@ -81,6 +84,10 @@ def map_inputs(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[
     for c in _RAW_COUNTS:  # belt and braces: the stock tooltips never see a raw count
         if c in areas.columns:
             areas[c] = float("nan")
+    published = tables.lsoa.numeric.set_index("lsoa21cd")
+    for c in _PUBLISHED:  # colours and classes from the published bands (NaN where withheld), never the exact scores
+        if c in areas.columns and c in published.columns:
+            areas[c] = areas["lsoa21cd"].map(published[c])
     catch, gaps = result.catchments(), result.gaps()
     if not whole_area:
         catch = None if catch is None else catch[catch["hub_id"].isin(hub_ids)]
@@ -132,6 +139,7 @@ def render_map_html(areas: gpd.GeoDataFrame, hubs, catchments, gaps, sites, lsoa
         warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
         m = area_map(areas, layer="priority", level="lsoa", hubs=hubs, catchments=catchments, gaps=gaps, sites=sites,
                      rule=rule, tiles=None)
+    Attribution(rule.statement()).add_to(m)
     display = lsoa_display.set_index("lsoa21cd", drop=False)
     n_areas = len(display)
     replaced = 0

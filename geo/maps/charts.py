@@ -14,12 +14,16 @@ __all__ = ["funnel_plot", "distance_decay_plot"]
 FLAG_COLOURS = {"significantly low": "#c0392b", "within limits": "#7f8c8d", "significantly high": "#2471a3", "no data": "#dddddd"}
 
 
-def funnel_plot(areas: pd.DataFrame, *, level: str = "lsoa", ax=None, threshold: int = 5):
+def funnel_plot(areas: pd.DataFrame, *, level: str = "lsoa", ax=None, threshold: int = 5, p0: float | None = None):
     """Funnel plot of review take-up with 95% and 99.8% limits around the study-area rate.
 
     Points are coloured by the 99.8% flag. A point's position gives its counts away (eligible on
     the x axis, rate on the y axis), so areas where reviewed or not reviewed is a small count
     (1 to ``threshold - 1``) are not plotted; the title says how many were left out.
+
+    Counts withheld by disclosure control (NaN) are not plotted and are counted with them.
+    ``p0`` is the rate the limits are drawn around (default: the areas' pooled rate; pass the
+    published study-area rate when some counts are withheld).
 
     Returns
     -------
@@ -28,9 +32,12 @@ def funnel_plot(areas: pd.DataFrame, *, level: str = "lsoa", ax=None, threshold:
     fig, ax = (ax.figure, ax) if ax is not None else _figure()
     n = areas["review_eligible"].to_numpy(float)
     k = areas["review_completed"].to_numpy(float)
-    ok = n > 0
-    p0 = k[ok].sum() / n[ok].sum() if ok.any() else np.nan
-    small = ok & (((k > 0) & (k < threshold)) | ((n - k > 0) & (n - k < threshold)))
+    withheld = ~np.isfinite(n) | ~np.isfinite(k)  # withheld by disclosure control (published tables)
+    ok = (n > 0) | withheld
+    n, k = np.nan_to_num(n), np.nan_to_num(k)
+    if p0 is None:
+        p0 = k[ok].sum() / n[ok].sum() if ok.any() and n[ok].sum() > 0 else np.nan
+    small = ok & (withheld | ((k > 0) & (k < threshold)) | ((n - k > 0) & (n - k < threshold)))
     grid = np.linspace(max(1, n[ok].min() if ok.any() else 1), max(n.max(), 2), 200)
     lim = funnel_limits(p0, grid)
     ax.plot(grid, lim["lower_95"], color="#555", lw=1, ls="--", label="95% limits")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
@@ -100,12 +101,15 @@ class MapLayers:
         return f"{ATTRIBUTION} Basemap: {self.basemap.attribution.rstrip('.')}."
 
 
-def map_layers(result) -> MapLayers:
+def map_layers(result, *, priority: pd.Series | None = None) -> MapLayers:
     """Classify the priority score over the whole study area and gather the layers.
 
     Parameters
     ----------
     result : geo.build.BuildResult
+    priority : Series, optional
+        The published priority per LSOA row (bands, NaN where withheld: "no data"), used
+        instead of the exact scores so that a map's colours say no more than the tables.
 
     Returns
     -------
@@ -118,7 +122,7 @@ def map_layers(result) -> MapLayers:
     ['0.5 – 12.1', '12.1 – 30.2']
     """
     spec = LAYERS["priority"]
-    lsoa = result.lsoa
+    lsoa = result.lsoa if priority is None else result.lsoa.assign(**{spec.column: priority.to_numpy()})
     cls, labels, _ = classify(lsoa[spec.column])
     labels = [re.sub(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", lambda m: _num(float(m.group(0))), lbl) for lbl in labels]
     colours = list(spec.colors[: len(labels)]) if len(labels) < len(spec.colors) else list(spec.colors)

@@ -76,7 +76,11 @@ def tooltip_html(row, rule: DisclosureRule, level: str = "lsoa") -> str:
     if level == "lsoa":
         lines.append(f"Ward: {e(str(row.get('ward_name', '')))}")
     if "priority_rank" in row:
-        lines.append(f"Priority rank {int(row['priority_rank'])} · score {row['priority_score']:.0f} · {e(str(row.get('quadrant', '')))}")
+        rank, score = row["priority_rank"], row.get("priority_score")
+        rank = "c" if pd.isna(rank) else f"{int(rank)}"
+        score = "c" if score is None or pd.isna(score) else f"{score:.0f}"
+        quadrant = row.get("quadrant")
+        lines.append(f"Priority rank {rank} · score {score} · {e('c' if quadrant is None or pd.isna(quadrant) else str(quadrant))}")
     lines.append(f"Need {row.get('need_score', float('nan')):.0f}/100 · IMD score {row.get('imd_score', float('nan')):.1f}")
     comp, elig = row.get("review_completed"), row.get("review_eligible")
     small = 0 < (comp or 0) < rule.threshold or 0 < ((elig or 0) - (comp or 0)) < rule.threshold

@@ -12,7 +12,7 @@ is joined to through relations with suppressed cells. Each attack on one cell is
 component alone, which keeps the problems small (an LSOA table whose rows are only tied by
 ``eligible = completed + not reviewed`` splits into one component per row).
 
-:mod:`geo.disclosure` (one table) and :mod:`geo.linked_suppression` (the LSOA, ward and hub
+:mod:`geo.disclosure` (one table) and :mod:`geo.disclosure.linked` (the LSOA, ward and hub
 tables together) decide which cells must stay unpinned and what to suppress next; this module
 answers "can this cell take another value?".
 
@@ -83,7 +83,8 @@ class ReaderModel:
     @classmethod
     def build(cls, true: Sequence[float], lb: Sequence[float], ub: Sequence[float],
               relations: Sequence[tuple[Sequence[tuple[int, float]], float]],
-              disjunctive: Sequence[int] = (), threshold: float = 5, big: float | None = None) -> ReaderModel:
+              disjunctive: Sequence[int] = (), threshold: float = 5, big: float | None = None,
+              allowed: dict[int, Sequence[float]] | None = None) -> ReaderModel:
         """Assemble the model.
 
         Parameters
@@ -100,6 +101,9 @@ class ReaderModel:
         threshold : float
         big : float, optional
             Upper bound of a disjunctive cell (default: its ``ub``).
+        allowed : dict of int to list of float, optional
+            Cells known to take one of a few values (e.g. from a published band): one binary
+            per value, ``x_k = sum(v * z_v)`` and ``sum(z_v) = 1``.
         """
         true = np.asarray(true, dtype=float)
         n, nd = len(true), len(disjunctive)
@@ -119,9 +123,25 @@ class ReaderModel:
             cols += [k, n + m, k, n + m]
             data += [1.0, -float(threshold), 1.0, -float(hi)]
         nv, nr = n + nd, r0 + 2 * nd
+        row_lo = list(np.r_[rhs, np.tile([0.0, -np.inf], nd)])
+        row_hi = list(np.r_[rhs, np.tile([np.inf, 0.0], nd)])
+        extra_lb, extra_ub = [], []
+        for k, vals in (allowed or {}).items():  # x_k - sum(v z_v) = 0; sum(z_v) = 1
+            vals = sorted({float(v) for v in vals})
+            zs = list(range(nv, nv + len(vals)))
+            rows += [nr] + [nr] * len(vals) + [nr + 1] * len(vals)
+            cols += [k] + zs + zs
+            data += [1.0] + [-v for v in vals] + [1.0] * len(vals)
+            row_lo += [0.0, 1.0]
+            row_hi += [0.0, 1.0]
+            extra_lb += [0.0] * len(vals)
+            extra_ub += [1.0] * len(vals)
+            nv += len(vals)
+            nr += 2
+        lb_ = np.r_[lb_, extra_lb]
+        ub_ = np.r_[ub_, extra_ub]
         a = sp.csr_array((data, (rows, cols)), shape=(nr, nv))
-        row_lo = np.r_[rhs, np.tile([0.0, -np.inf], nd)]
-        row_hi = np.r_[rhs, np.tile([np.inf, 0.0], nd)]
+        row_lo, row_hi = np.asarray(row_lo, dtype=float), np.asarray(row_hi, dtype=float)
         # components: variables joined through a constraint row
         # components: rows and variables are the nodes of one graph, joined by nonzeros
         edges = sp.coo_array((np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), nr + np.asarray(cols, dtype=np.int64))),

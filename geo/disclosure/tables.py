@@ -12,11 +12,15 @@ import io
 import numpy as np
 import pandas as pd
 
-from geo.disclosure import DisclosureRule, SuppressedTable, add_total_row, suppress
+from geo.disclosure.rule import DisclosureRule
+from geo.disclosure.suppress import suppress
+from geo.disclosure.totals import SuppressedTable, add_total_row
 
-__all__ = ["lsoa_table_out", "ward_table_out", "hub_table", "suppressed_table", "for_display", "xlsx_bytes", "TABLE_SPECS"]
+__all__ = ["lsoa_table_out", "ward_table_out", "hub_table", "suppressed_table", "for_display", "xlsx_bytes", "TABLE_SPECS",
+           "COUNT_COLUMNS", "linked_cells"]
 
-_REVIEW_DERIVED = ["review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed", "review_obs_minus_exp", "reviewed_pct"]
+_REVIEW_DERIVED = ["review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed", "review_funnel_flag", "review_obs_minus_exp",
+                   "reviewed_pct"]
 _REACH_DERIVED = ["reach_rate", "reach_rate_smoothed", "children_not_reached", "need_weighted_not_reached", "reached_pct"]
 
 #: per table kind: (key column, count columns, derived columns -> sources, row identities, subtotal group)
@@ -148,3 +152,30 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
         for name, df in sheets.items():
             df.to_excel(xl, sheet_name=name[:31], index=False)
     return buf.getvalue()
+
+
+#: The count columns of each published table (the cells the attacks protect).
+COUNT_COLUMNS: dict[str, list[str]] = {kind: list(spec[1]) for kind, spec in TABLE_SPECS.items()}
+
+
+def linked_cells(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]]) -> tuple[dict[tuple, float], set, set]:
+    """Every count cell of the tables: true values, primary cells and suppressed cells."""
+    values: dict[tuple, float] = {}
+    primary: set[tuple] = set()
+    suppressed: set[tuple] = set()
+    for kind, (st, raw) in tables.items():
+        key = TABLE_SPECS[kind][0]
+        if list(st.display[key]) != list(raw[key]):
+            raise ValueError(f"{kind}: suppressed and true tables have different rows")
+        for c in COUNT_COLUMNS[kind]:
+            if c not in raw.columns:
+                continue
+            vals = pd.to_numeric(raw[c], errors="coerce").to_numpy(dtype=float)
+            for k, v, m, why in zip(raw[key], vals, st.mask[c].to_numpy(dtype=bool), st.reason[c]):
+                cell = (kind, k, c)
+                values[cell] = v
+                if m:
+                    suppressed.add(cell)
+                if why == "primary":
+                    primary.add(cell)
+    return values, primary, suppressed

@@ -37,7 +37,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
-from geo.disclosure_attack import ReaderModel
+from geo.disclosure.attack import ReaderModel
 
 __all__ = ["protect", "pinned_cells", "close_relations"]
 
@@ -80,7 +80,8 @@ def close_relations(values: Mapping[Hashable, float], suppressed: set, relations
 
 def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set, relations: Sequence[Relation],
                  threshold: int = 5, *, zero_small: set = frozenset(), proven: set | None = None, seed: int = 0,
-                 only: Sequence[Hashable] | None = None) -> list:
+                 only: Sequence[Hashable] | None = None, allowed: Mapping[Hashable, set] | None = None,
+                 sweeps: int = _SWEEPS) -> list:
     """Small counts a reader can pin to one value from every shown cell and relation.
 
     Parameters
@@ -101,18 +102,26 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
         Seed of the random-direction sweeps (deterministic results).
     only : list, optional
         Attack only these cells.
+    allowed : dict, optional
+        Cell -> the values it can take by another channel (e.g. the derived statistics of its
+        row, :mod:`geo.disclosure.derived`); small sets are modelled exactly, larger ones by
+        their range.
+    sweeps : int
+        Random-direction solves (each way) that prove many cells at once before single attacks.
 
     Returns
     -------
     list
-        Pinned primary cells whose true value is 1..threshold-1, in the order of ``values``.
+        Pinned primary cells whose true value is 1..threshold-1 (or 0 in a table that
+        withholds zeros), in the order of ``values``.
     """
     proven = set() if proven is None else proven
     rels = [r for r in relations if any(c in suppressed for c in (r[0], *r[1]))]
     order = {c: i for i, c in enumerate(values)}
     cells = sorted({c for t, ps in rels for c in (t, *ps) if c in suppressed}, key=order.__getitem__)
     targets = cells if only is None else [c for c in only if c in set(cells)]
-    todo = [c for c in targets if c in primary and c not in proven and 0 < values[c] < threshold]
+    todo = [c for c in targets if c in primary and c not in proven
+            and (0 < values[c] < threshold or (c in zero_small and values[c] == 0))]
     if not todo:
         return []
     idx = {c: k for k, c in enumerate(cells)}
@@ -134,7 +143,20 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
             else:
                 b -= sign * values[c]
         model_rels.append((terms, b))
-    model = ReaderModel.build([values[c] for c in cells], lb, ub, model_rels, disjunctive, threshold=threshold, big=big)
+    exact = {}
+    disjunctive_set = set(disjunctive)
+    for c, vals in (allowed or {}).items():
+        if c not in idx:
+            continue
+        k = idx[c]
+        vals = sorted(v for v in vals if lb[k] <= v <= ub[k])
+        if not vals:
+            continue
+        lb[k], ub[k] = max(lb[k], vals[0]), min(ub[k], vals[-1])
+        if len(vals) <= 12 and len(vals) < vals[-1] - vals[0] + 1 and not (k in disjunctive_set and _disjunctive_range(vals, threshold)):
+            exact[k] = vals  # a gap the range and the label do not express
+    model = ReaderModel.build([values[c] for c in cells], lb, ub, model_rels, disjunctive, threshold=threshold, big=big,
+                              allowed=exact)
 
     def prove(off) -> bool:
         if off is None:
@@ -144,7 +166,7 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
 
     if len(todo) > 8:  # a few random directions prove many cells at once
         rng = np.random.default_rng(seed + len(cells))
-        for _ in range(_SWEEPS):
+        for _ in range(sweeps):
             d = rng.standard_normal(len(cells))
             prove(model.sweep(d))
             prove(model.sweep(-d))
@@ -156,6 +178,11 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
         if not any(prove(model.other_value(idx[c], below)) and c in proven for below in (True, False)):
             pinned.append(c)
     return pinned
+
+
+def _disjunctive_range(vals: list, threshold: int) -> bool:
+    """Whether ``vals`` is every value 0 or >= threshold between its ends (what a "c" label and a range say)."""
+    return vals == [v for v in range(int(vals[0]), int(vals[-1]) + 1) if v == 0 or v >= threshold]
 
 
 def _candidates(c, sup: set, relations: Sequence[Relation], by_cell: dict, values, order) -> list:
