@@ -25,8 +25,20 @@ from pathlib import Path
 from geo.config import ConfigError, load_config
 from geo.errors import DataError, ValidationError
 
-__all__ = ["main", "parser", "whole_number", "number", "iso_date", "output_dir", "input_dir",
-           "SITES_K", "EXPORT_K", "MINUTES", "DPI", "TIME_LIMIT"]
+__all__ = [
+    "DPI",
+    "EXPORT_K",
+    "MINUTES",
+    "SITES_K",
+    "TIME_LIMIT",
+    "input_dir",
+    "iso_date",
+    "main",
+    "number",
+    "output_dir",
+    "parser",
+    "whole_number",
+]
 
 #: ranges of the numeric arguments (inclusive)
 SITES_K = (1, 100)

@@ -399,3 +399,153 @@ def test_a_broken_config_is_reported_not_a_traceback(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert at.error and "could not be loaded" in at.error[0].value
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14 (errors as a list, a changed extract shown at once) and issue 15 (one cache key, no
+# patched private API of streamlit-folium).
+
+
+def _copy_extracts(folder: Path) -> dict[str, Path]:
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    demo = REPO / "data" / "extracts" / "demo" / "biborough"
+    return {name: Path(shutil.copy(demo / f"{name}.csv", folder / f"{name}.csv")) for name in ("review_takeup", "hub_attendance")}
+
+
+def _config_with_extracts(folder: Path, fetched, extracts: dict[str, Path]) -> Path:
+    path = write_app_config(folder, fetched)
+    text = path.read_text()
+    for key, value in extracts.items():
+        text, n = re.subn(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value}"', text)
+        assert n == 1, key
+    path.write_text(text)
+    return path
+
+
+def _reviewed(result) -> str:
+    return f"{result.lsoa['review_completed'].sum() / result.lsoa['review_eligible'].sum():.0%}"
+
+
+def test_a_changed_extract_shows_at_once(tmp_path, biborough_config, monkeypatch):
+    extracts = _copy_extracts(tmp_path / "extracts")
+    config = _config_with_extracts(tmp_path / "cfg", biborough_config, extracts)
+    monkeypatch.setenv("FAMILYHUB_CONFIG", str(config))
+    at = rerun(AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=240))
+    before = {m.label: m.value for m in at.metric}
+    assert before["Reviewed (2-2½ yr)"] == _reviewed(run(load_config(config)))
+    config_stamp = config.stat().st_mtime_ns
+    # the council's new extract: every eligible child of the latest period reviewed
+    review = pd.read_csv(extracts["review_takeup"], dtype=str)
+    latest = review["period"] == sorted(review["period"].unique())[-1]
+    review.loc[latest, "completed"] = review.loc[latest, "eligible"]
+    review.to_csv(extracts["review_takeup"], index=False)
+    rerun(at)
+    after = {m.label: m.value for m in at.metric}
+    expected = run(load_config(config))
+    assert after["Reviewed (2-2½ yr)"] == _reviewed(expected) == "100%" != before["Reviewed (2-2½ yr)"]
+    open_tab(at, "Priority areas")
+    shown = at.dataframe[0].value
+    assert list(shown["lsoa21cd"]) == list(expected.lsoa.sort_values("priority_rank")["lsoa21cd"])
+    assert config.stat().st_mtime_ns == config_stamp  # the config file itself was not touched
+
+
+def test_validation_errors_are_listed_one_per_problem(tmp_path, biborough_config, monkeypatch):
+    from geo.app.problems import plain_markdown, problem_lines
+    from geo.build import prepare
+    from geo.errors import ValidationError
+
+    extracts = _copy_extracts(tmp_path / "extracts")
+    review = pd.read_csv(extracts["review_takeup"], dtype=str)
+    review.loc[[2, 7], "eligible"] = "lots"
+    review.to_csv(extracts["review_takeup"], index=False)
+    pd.read_csv(extracts["hub_attendance"], dtype=str).drop(columns="children").to_csv(extracts["hub_attendance"], index=False)
+    config = _config_with_extracts(tmp_path / "cfg", biborough_config, extracts)
+    with pytest.raises(ValidationError) as raised:
+        prepare(load_config(config))
+    problems = problem_lines(raised.value)
+    assert len(problems) >= 2
+    assert any("review_takeup.csv" in p for p in problems) and any("hub_attendance.csv" in p for p in problems)
+    monkeypatch.setenv("FAMILYHUB_CONFIG", str(config))
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=240)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = [e.value for e in at.error]
+    assert shown[0] == f"The study area could not be loaded: {len(problems)} problem(s)."
+    assert shown[1:] == [plain_markdown(p) for p in problems]  # one box per problem, as plain text
+    assert all("\\_takeup" in s or "\\_attendance" in s for s in shown[1:])
+
+
+def test_the_cache_key_follows_every_input_file(tmp_path, biborough_config):
+    import os
+
+    from geo.app.scenario import DataKey, FileStamp, Scenario, input_paths
+
+    extracts = _copy_extracts(tmp_path / "extracts")
+    config = _config_with_extracts(tmp_path / "cfg", biborough_config, extracts)
+    cfg = load_config(config)
+    paths = input_paths(cfg)
+    key = DataKey.of(config, paths)
+    stamped = {Path(f.path) for f in key.files}
+    assert {config, extracts["review_takeup"], extracts["hub_attendance"], cfg.extracts.hubs, cfg.extracts.venues} <= stamped
+    assert {cfg.public_dir / "manifest.json", cfg.boundaries_dir / "lsoa21.gpkg"} <= stamped
+    assert DataKey.of(config, paths) == key
+    # a rewrite that keeps the size and the modification time is still seen (content hash)
+    target = extracts["hub_attendance"]
+    stat = target.stat()
+    text = target.read_text()
+    swapped = text.replace("RBKC-S,2025-Q1,4,", "RBKC-S,2025-Q1,5,", 1)
+    assert swapped != text and len(swapped) == len(text)
+    target.write_text(swapped)
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert FileStamp.of(target).mtime_ns == stat.st_mtime_ns and FileStamp.of(target).size == stat.st_size
+    assert DataKey.of(config, paths) != key
+    # the scenario: one hashable key from the data and the analysis settings
+    a = Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15)
+    assert a == Scenario.of(key, need=dict(reversed(list(cfg.weights.need.items()))), engagement=cfg.weights.engagement,
+                            mode="walk", minutes=15.0)
+    assert a != Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="bus", minutes=15)
+    applied = a.apply(cfg)
+    assert applied.weights.need == cfg.weights.need and applied.travel.mode == "walk" and applied.travel.threshold_minutes == 15.0
+
+
+def test_app_cached_functions_take_the_scenario_not_six_arguments():
+    import inspect
+
+    import streamlit_app
+
+    for name in ("load_result", "load_sites", "load_view", "load_map_base", "load_site_markers", "load_pack",
+                 "load_table", "load_charts"):
+        params = list(inspect.signature(getattr(streamlit_app, name)).parameters)
+        assert params[0] == "scenario" and "mtime" not in params and "need" not in params, name
+    assert "_component_func" not in Path(streamlit_app.__file__).read_text()
+
+
+def test_map_component_args_without_patching_streamlit_folium(app_result):
+    """The pinned streamlit-folium still calls its component as ``geo.app.folium_component`` expects."""
+    from importlib.metadata import version
+
+    import streamlit_folium
+
+    from geo.app.folium_component import FRONTEND, component_args
+    from geo.webmap import layer_map, map_base
+
+    pinned = next(line.split("==")[1].strip() for line in (REPO / "requirements.txt").read_text().splitlines()
+                  if line.startswith("streamlit-folium=="))
+    assert version("streamlit-folium") == pinned
+    assert (FRONTEND / "index.html").is_file()
+    original = streamlit_folium._component_func
+    rule = DisclosureRule(app_result.config.disclosure_threshold)
+    base = map_base(app_result.lsoa, level="lsoa", hubs=app_result.hubs, catchments=app_result.catchments(),
+                    gaps=app_result.gaps(), rule=rule)
+    args = component_args(layer_map(base=base, layer="priority"), height=620, render=False,
+                          returned_objects=["last_active_drawing"], key="map")
+    assert streamlit_folium._component_func is original  # nothing patched
+    assert {"script", "html", "header", "id", "key", "height", "default", "css_links", "js_links"} <= set(args)
+    assert args["height"] == 620 and set(args["default"]) == {"last_active_drawing"}
+    code = app_result.lsoa.sort_values("priority_rank")["lsoa21cd"].iloc[0]
+    assert code in args["script"] and "L.map" in args["script"]
+    again = component_args(layer_map(base=base, layer="priority"), height=620, render=False,
+                           returned_objects=["last_active_drawing"], key="map")
+    assert again["key"] == args["key"] and again["script"] == args["script"]  # stable between reruns
