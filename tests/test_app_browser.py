@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.app.folium_component import folium_map
 from tests.test_app import XSS, write_app_config, xss_extracts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +84,7 @@ def _shot(page, name: str) -> Path:
     return path
 
 
-MAP = "iframe[title='streamlit_folium.st_folium']"
+MAP = f"iframe[title='{folium_map.name}']"  # streamlit-folium's frontend, declared by geo.app.folium_component
 
 
 def _map_frame(page, legend: str = "", timeout: float = 60):
