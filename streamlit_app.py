@@ -18,6 +18,7 @@ from geo import app_views as views
 from geo.app.folium_component import component_args, folium_map
 from geo.app.problems import plain_markdown, problem_lines
 from geo.app.scenario import (
+    CACHE_HASH_FUNCS,
     DataKey,
     FileStamp,
     Scenario,
@@ -45,7 +46,7 @@ def _cli_configs() -> list[str]:
     return args.config
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=16)
 def config_inputs(config: FileStamp) -> tuple[str, ...]:
     """The inputs a config names (read again whenever the config file changes)."""
     return tuple(map(str, input_paths(load_config(config.path))))
@@ -56,44 +57,44 @@ def data_key(config_path: str) -> DataKey:
     return DataKey.of(config_path, config_inputs(FileStamp.of(config_path)))
 
 
-@st.cache_resource(show_spinner="Loading and validating the study area's data…", max_entries=4)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Loading and validating the study area's data…", max_entries=4)
 def load_prepared(data: DataKey) -> Prepared:
     """Load → validate → join, once per state of the inputs (again when any input file changes)."""
     return prepare(load_config(data.config_path))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=16)
 def load_choices(data: DataKey) -> dict:
     """The options of the study area's controls: local authorities, hubs, venue types."""
     prepared = load_prepared(data)
     return {"las": views.la_names(prepared), "hubs": views.hub_names(prepared), "venue_types": views.venue_types(prepared)}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
 def load_venue_names(data: DataKey, types: tuple) -> dict:
     """Venues of these types that can be forced in or out: ``{venue_id: label}``."""
     return views.venue_names(load_prepared(data), list(types))
 
 
-@st.cache_resource(show_spinner="Scoring areas and drawing catchments…", max_entries=16)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Scoring areas and drawing catchments…", max_entries=16)
 def load_result(scenario: Scenario):
     prepared = load_prepared(scenario.data)
     return analyse(prepared, scenario.apply(prepared.config))
 
 
-@st.cache_data(show_spinner="Choosing outreach venues…", max_entries=64)
+@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Choosing outreach venues…", max_entries=64)
 def load_sites(scenario: Scenario, venues: VenueChoice):
     return suggest_sites(load_result(scenario), k=venues.k, venue_types=venues.types,
                          force_in=venues.force_in, force_out=venues.force_out)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)
 def load_view(scenario: Scenario, selection: Selection) -> views.View:
     """The areas, catchments and gaps the user selected (cached per selection)."""
     return views.filter_view(load_result(scenario), level=selection.level, las=selection.las, hubs=selection.hubs)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=16)
 def load_map_base(scenario: Scenario, level: str) -> MapBase:
     """Every area of the study area ready for the web map (simplified, reprojected, tooltips), once per build and level."""
     result = load_result(scenario)
@@ -101,7 +102,7 @@ def load_map_base(scenario: Scenario, level: str) -> MapBase:
                     catchments=result.catchments(), gaps=result.gaps(), rule=DisclosureRule(result.config.disclosure_threshold))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
 def load_site_markers(scenario: Scenario, venues: VenueChoice):
     """The suggested venues as map markers (cached per choice of venues)."""
     return site_markers(views.sites_frame(load_sites(scenario, venues)))
@@ -123,7 +124,7 @@ MAP_HEIGHT = 620
 MAP_RETURNS = ["last_active_drawing"]  # only a click on an area reruns the app (not panning or zooming)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)
 def map_component_args(*map_key) -> dict:
     """What the map component is sent for a combination of controls, computed once per combination
     (rendering the map's GeoJSON on every rerun would slow reruns down)."""
@@ -136,7 +137,7 @@ def show_map(map_key: tuple):
     return folium_map(**map_component_args(*map_key))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=8)
 def load_pack(scenario: Scenario, k: int, hub: str | None, generated: str) -> bytes:
     """The ILT pack (zip bytes) of the build the app shows, made once per combination (it takes ~10 s)."""
     import datetime as dt
@@ -178,7 +179,7 @@ def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> views.Pac
         data=held[2] if held else None)
 
 
-@st.cache_data(show_spinner="Applying disclosure control…", max_entries=64)
+@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Applying disclosure control…", max_entries=64)
 def load_table(scenario: Scenario, selection: Selection, table: str) -> pd.DataFrame | None:
     """A suppressed, formatted table: ``priority``, ``wards`` or ``hubs`` (cached per selection)."""
     result = load_result(scenario)
@@ -191,7 +192,7 @@ def load_table(scenario: Scenario, selection: Selection, table: str) -> pd.DataF
     return views.hub_frame(result, rule)
 
 
-@st.cache_data(show_spinner="Drawing charts…", max_entries=32)
+@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Drawing charts…", max_entries=32)
 def load_charts(scenario: Scenario, selection: Selection) -> list[bytes]:
     return views.chart_images(load_result(scenario), load_view(scenario, selection), selection.level)
 

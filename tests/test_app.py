@@ -500,12 +500,17 @@ def test_the_cache_key_follows_every_input_file(tmp_path, biborough_config):
     target.write_text(swapped)
     os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert FileStamp.of(target).mtime_ns == stat.st_mtime_ns and FileStamp.of(target).size == stat.st_size
-    assert DataKey.of(config, paths) != key
+    changed = DataKey.of(config, paths)
+    assert changed != key and changed.digest != key.digest  # the digest is what Streamlit's caches hash
     # the scenario: one hashable key from the data and the analysis settings
     a = Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15)
     assert a == Scenario.of(key, need=dict(reversed(list(cfg.weights.need.items()))), engagement=cfg.weights.engagement,
                             mode="walk", minutes=15.0)
-    assert a != Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="bus", minutes=15)
+    assert a.digest == Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15.0).digest
+    for other in (Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="bus", minutes=15),
+                  Scenario.of(key, need={**cfg.weights.need, "imd": 0.35}, engagement=cfg.weights.engagement, mode="walk", minutes=15),
+                  Scenario.of(changed, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15)):
+        assert other != a and other.digest != a.digest
     applied = a.apply(cfg)
     assert applied.weights.need == cfg.weights.need and applied.travel.mode == "walk" and applied.travel.threshold_minutes == 15.0
 

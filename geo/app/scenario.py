@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from geo.config import Config
 
-__all__ = ["SMALL_FILE", "DataKey", "FileStamp", "Scenario", "Selection", "VenueChoice", "input_paths"]
+__all__ = [
+    "CACHE_HASH_FUNCS", "SMALL_FILE", "DataKey", "FileStamp", "Scenario", "Selection", "VenueChoice", "input_paths"]
 
 #: files up to this size are also hashed (a rewrite that keeps size and modification time is seen)
 SMALL_FILE = 256 * 1024
@@ -79,6 +80,11 @@ def input_paths(config: Config) -> tuple[Path, ...]:
     return (config.path, *(Path(p) for p in named if p is not None), config.boundaries_dir, config.public_dir)
 
 
+def _digest(*parts) -> str:
+    """A content digest of ``repr`` of some tuples, strings and numbers (exact and deterministic)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def _stamps(paths: Iterable[str | Path]) -> tuple[FileStamp, ...]:
     out: list[FileStamp] = []
     for path in paths:
@@ -104,6 +110,10 @@ class DataKey:
 
     config_path: str
     files: tuple[FileStamp, ...]
+    digest: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "digest", _digest(self.config_path, self.files))
 
     @classmethod
     def of(cls, config_path: str | Path, paths: Iterable[str | Path]) -> DataKey:
@@ -132,6 +142,10 @@ class Scenario:
     engagement: tuple[tuple[str, float], ...]
     mode: str
     minutes: float
+    digest: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "digest", _digest(self.data.digest, self.need, self.engagement, self.mode, self.minutes))
 
     @classmethod
     def of(cls, data: DataKey, *, need: Mapping[str, float], engagement: Mapping[str, float],
@@ -185,3 +199,9 @@ class Selection:
     @classmethod
     def of(cls, *, level: str, las: Iterable[str] = (), hubs: Iterable[str] = ()) -> Selection:
         return cls(str(level), tuple(sorted(las)), tuple(sorted(hubs)))
+
+
+#: ``hash_funcs`` for Streamlit's caches: the keys' precomputed digests (hashing the nested
+#: dataclasses field by field would cost milliseconds per cached call on every rerun)
+CACHE_HASH_FUNCS = {DataKey: lambda key: key.digest, Scenario: lambda key: key.digest,
+                    FileStamp: repr, VenueChoice: repr, Selection: repr}
