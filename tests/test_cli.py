@@ -61,8 +61,13 @@ def test_bad_argument_exits_2_with_one_line(args, words, tmp_path, capsys):
     assert captured.out == "" and not out.exists()
 
 
-@pytest.mark.parametrize(("args", "words"), BAD_ARGUMENTS[::3] + [BAD_ARGUMENTS[8], BAD_ARGUMENTS[13]],
-                         ids=[" ".join(a) for a, _ in BAD_ARGUMENTS[::3] + [BAD_ARGUMENTS[8], BAD_ARGUMENTS[13]]])
+#: the issue's cases (and a malformed date), through a real process
+ISSUE_CASES = [case for case in BAD_ARGUMENTS if case[0] in (
+    ["sites", "--k", "-3"], ["export", "--dpi", "0"], ["sites", "--out", "/proc/self"], ["sites", "--minutes", "0"],
+    ["sites", "--minutes", "-5"], ["export", "--date", "5/1/2026"])]
+
+
+@pytest.mark.parametrize(("args", "words"), ISSUE_CASES, ids=[" ".join(a) for a, _ in ISSUE_CASES])
 def test_bad_argument_in_a_real_process(args, words):
     proc = subprocess.run([sys.executable, "-m", "geo", *args, "--config", str(CONFIG)], check=False, cwd=REPO,
                           capture_output=True, text=True, timeout=120)
@@ -134,6 +139,22 @@ def test_unexpected_error_exits_1_with_one_line_and_debug_shows_the_traceback(tm
     monkeypatch.setenv("FAMILYHUB_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         main(argv)
+
+
+def test_unexpected_error_in_a_real_process(tmp_path):
+    """``python -m geo`` with a fault injected into the build: exit 1 and one line; the traceback
+    only with ``FAMILYHUB_DEBUG=1``."""
+    code = ("import runpy, sys, geo.build\n"
+            "geo.build.run = lambda config: 1 / 0\n"
+            f"sys.argv = ['geo', 'build', '--config', {str(CONFIG)!r}, '--out', {str(tmp_path / 'o')!r}]\n"
+            "runpy.run_module('geo', run_name='__main__')\n")
+    env = {k: v for k, v in os.environ.items() if k != "FAMILYHUB_DEBUG"}
+    proc = subprocess.run([sys.executable, "-c", code], check=False, cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 1
+    _check_one_line(proc.stderr, "unexpected ZeroDivisionError: division by zero")
+    proc = subprocess.run([sys.executable, "-c", code], check=False, cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**env, "FAMILYHUB_DEBUG": "1"})
+    assert proc.returncode == 1 and "Traceback" in proc.stderr and "ZeroDivisionError" in proc.stderr
 
 
 def test_unwritable_output_is_exit_2_with_the_file_named(tmp_path, capsys, monkeypatch):
