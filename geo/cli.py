@@ -26,11 +26,13 @@ from geo.config import ConfigError, load_config
 from geo.errors import DataError, ValidationError
 
 __all__ = [
+    "DEBUG_ENV",
     "DPI",
     "EXPORT_K",
     "MINUTES",
     "SITES_K",
     "TIME_LIMIT",
+    "extract_period",
     "input_dir",
     "iso_date",
     "main",
@@ -107,6 +109,13 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, got {text!r}") from None
 
 
+def extract_period(text: str) -> str:
+    """An argparse ``type`` for an extract period such as ``2025-Q4`` (checked against the extracts later)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a period such as 2025-Q4, got an empty string")
+    return text.strip()
+
+
 def output_dir(text: str) -> Path:
     """An argparse ``type`` for an output folder that can be created and written.
 
@@ -156,7 +165,7 @@ class _Parser(argparse.ArgumentParser):
 def _config(args):
     """The config named by ``--config``, with ``--period`` applied when given."""
     config = load_config(args.config)
-    if getattr(args, "period", None):
+    if getattr(args, "period", None) is not None:
         config = config.with_(period=args.period)
     return config
 
@@ -313,7 +322,7 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--config", default="config.toml", help="study-area TOML file (default: config.toml)")
         sp.add_argument("--debug", action="store_true", help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)")
         if period:
-            sp.add_argument("--period", help="extract period to analyse, e.g. 2025-Q4 (default: the config's, else the latest)")
+            sp.add_argument("--period", type=extract_period, help="extract period to analyse, e.g. 2025-Q4 (default: the config's, else the latest)")
         sp.set_defaults(func=fn)
         return sp
 

@@ -39,6 +39,7 @@ BAD_ARGUMENTS = [
     (["build", "--out", "/sys/kernel"], "is under /sys, a system folder"),
     (["export", "--out", "/dev/null"], "is under /dev, a system folder"),
     (["sites", "--out", ""], "--out: must be a folder path"),
+    (["build", "--period", " "], "--period: must be a period such as 2025-Q4"),
     (["fetch", "--mirror", "/no/such/folder"], "--mirror: '/no/such/folder' is not an existing folder"),
 ]
 
