@@ -26,6 +26,7 @@ from geo.app.scenario import (
     VenueChoice,
     input_paths,
 )
+from geo.app.sidebar import sidebar_controls
 from geo.build import Prepared, analyse, prepare
 from geo.config import ConfigError, load_config
 from geo.disclosure import DisclosureRule
@@ -205,16 +206,6 @@ def show_problems(err: BaseException) -> None:
         st.error(plain_markdown(problem))
 
 
-#: controls whose options depend on the study area: reset to its defaults when the study area changes
-STUDY_AREA_CONTROLS = ("las", "hubs", "mode", "minutes", "types", "force_in", "force_out", "need_", "eng_")
-
-
-def _reset_study_area_controls() -> None:
-    for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith(STUDY_AREA_CONTROLS):
-            del st.session_state[key]
-
-
 TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Data and sources"]
 
 
@@ -223,8 +214,7 @@ def main() -> None:
     configs = views.available_configs(REPO, _cli_configs())
     with st.sidebar:
         st.header("Study area")
-        config_path = st.selectbox("Study area", list(configs), format_func=lambda p: configs[p], key="config",
-                                   on_change=_reset_study_area_controls)
+        config_path = st.selectbox("Study area", list(configs), format_func=lambda p: configs[p], key="config")
     try:
         data = data_key(config_path)
         cfg = load_prepared(data).config
@@ -237,34 +227,15 @@ def main() -> None:
                    "seeded generator, keyed on real LSOAs. No real child is counted.", icon="⚠️")
 
     with st.sidebar:
-        choices = load_choices(data)
-        la_names = choices["las"]
-        las = st.multiselect("Local authorities", list(la_names), default=list(la_names), format_func=la_names.get, key="las")
-        hub_ids = choices["hubs"]
-        hubs = st.multiselect("Hubs (catchments)", list(hub_ids), default=[], format_func=hub_ids.get, key="hubs",
-                              help="Leave empty for all hubs")
-        level = st.radio("Geography", ["lsoa", "ward"], format_func={"lsoa": "LSOA", "ward": "Ward"}.get, horizontal=True, key="level")
-        layer = st.selectbox("Map layer", list(LAYERS), key="layer")
-        st.header("Model weights")
-        need = {k: st.slider(f"Need: {k}", 0.0, 1.0, float(v), 0.05, key=f"need_{k}") for k, v in cfg.weights.need.items()}
-        engagement = {k: st.slider(f"Engagement: {k}", 0.0, 1.0, float(v), 0.05, key=f"eng_{k}") for k, v in cfg.weights.engagement.items()}
-        if sum(need.values()) == 0 or sum(engagement.values()) == 0:
-            st.error("Each group of weights needs at least one weight above 0.")
-            st.stop()
-        st.header("Travel and venues")
-        modes = list(cfg.travel.modes)
-        mode = st.selectbox("Travel mode", modes, index=modes.index(cfg.travel.mode), key="mode")
-        minutes = float(st.slider("Threshold (minutes)", 5, 60, int(cfg.travel.threshold_minutes), 5, key="minutes"))
-        k = int(st.slider("Number of venues to suggest (k)", 1, 15, 5, key="k"))
-        venue_types = choices["venue_types"]
-        types = st.multiselect("Venue types", venue_types, default=venue_types, key="types")
-        venue_names = load_venue_names(data, tuple(types))
-        force_in = st.multiselect("Force venues in", list(venue_names), format_func=venue_names.get, key="force_in")
-        force_out = st.multiselect("Exclude venues", [v for v in venue_names if v not in force_in], format_func=venue_names.get, key="force_out")
+        c = sidebar_controls(st, config_path, cfg, load_choices(data), layers=LAYERS,
+                             venue_names=lambda types: load_venue_names(data, types))
+    if c is None:
+        st.stop()
+    las, hubs, level, layer, k, types = c.las, c.hubs, c.level, c.layer, c.k, c.types
 
-    scenario = Scenario.of(data, need=need, engagement=engagement, mode=mode, minutes=minutes)
+    scenario = Scenario.of(data, need=c.need, engagement=c.engagement, mode=c.mode, minutes=c.minutes)
     selection = Selection.of(level=level, las=las, hubs=hubs)
-    venues = VenueChoice.of(k=k, types=types, force_in=force_in, force_out=force_out)
+    venues = VenueChoice.of(k=k, types=types, force_in=c.force_in, force_out=c.force_out)
     result = load_result(scenario)
     sites = load_sites(scenario, venues)
     view = load_view(scenario, selection)

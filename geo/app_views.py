@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.app import labels
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, format_count
 from geo.fetch import public_paths
@@ -204,7 +205,7 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
         st.markdown("**Hub reach and travel**")
         st.write(f"Children attending: {format_count(r['hub_children'], rule)} · reach (smoothed) {_pct(r['reach_rate_smoothed'])}")
         if "travel_minutes_to_hub" in r and pd.notna(r["travel_minutes_to_hub"]):
-            st.write(f"Hub: {_text(str(r.get('hub_id', '')))} · {r['travel_minutes_to_hub']:.0f} min ({_text(result.config.travel.mode)})")
+            st.write(f"Hub: {_text(str(r.get('hub_id', '')))} · {r['travel_minutes_to_hub']:.0f} min ({_text(labels.text(result.config.travel.mode).lower())})")
         if r.get("gap_type"):
             st.write(f"Gap: **{_text(str(r['gap_type']))}**")
         st.caption(f"Engagement score {r['engagement_score']:.0f}/100")
@@ -213,13 +214,11 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
 def sites_panel(st, sites, rule: DisclosureRule) -> None:
     st.subheader("Suggested outreach venues")
     r = sites.result
-    status = "optimal" if r.optimal else f"{r.status}, gap {r.mip_gap:.1%}"
     st.caption(f"{len(sites.table)} venue(s) chosen to reach the most priority-weighted children not yet within "
-               f"{sites.minutes:.0f} minutes of a hub or spoke ({status}, {r.solve_seconds:.2f} s).")
+               f"{sites.minutes:.0f} minutes of a hub or spoke: {labels.solver_text(r)}.")
     t = sites.table[["rank", "name", "type", "hub_id", "covered_children", "covered_lsoas", "covered_weight"]].round(
-        {"covered_children": 0, "covered_weight": 1}).rename(columns={
-        "covered_children": "children newly within reach (est.)", "covered_lsoas": "LSOAs newly covered", "covered_weight": "priority-weighted children"})
-    st.dataframe(t, hide_index=True, width="stretch")
+        {"covered_children": 0, "covered_weight": 1}).assign(type=lambda d: d["type"].map(labels.text))
+    st.dataframe(t, hide_index=True, width="stretch", column_config=labels.column_config(t))
 
 
 def priority_frame(view: View, level: str, rule: DisclosureRule) -> pd.DataFrame:
@@ -244,14 +243,14 @@ def priority_table(st, frame: pd.DataFrame) -> None:
     st.subheader("Priority areas")
     st.caption("Sortable. Counts 1-4 are shown as <5 and rates from them as c. Rates come with 95% Wilson intervals; "
                "smoothed rates are shrunk toward the study-area rate (empirical Bayes).")
-    st.dataframe(frame, hide_index=True, width="stretch", height=520)
+    st.dataframe(frame, hide_index=True, width="stretch", height=520, column_config=labels.column_config(frame))
 
 
 def ward_table(st, frame: pd.DataFrame) -> None:
     st.subheader("Ward summary")
     st.caption("Ward figures are recomputed from ward counts. Subtotals per local authority and a total; "
                "cells that could reveal a suppressed count by subtraction are suppressed too (c).")
-    st.dataframe(frame, hide_index=True, width="stretch", height=520)
+    st.dataframe(frame, hide_index=True, width="stretch", height=520, column_config=labels.column_config(frame))
 
 
 def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None:
@@ -274,7 +273,8 @@ def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None
             else:
                 st.write("No suggested venue in this catchment.")
     st.subheader("All hubs")
-    st.dataframe(for_display(shown), hide_index=True, width="stretch")
+    shown = for_display(shown)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=labels.column_config(shown))
 
 
 def _fmt_rate(value) -> str:

@@ -7,6 +7,7 @@ shows is compared with the pipeline's own functions (``geo.build``, ``geo.sites`
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import app_views as views
+from geo.app.controls import control_key
 from geo.build import run
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, scan_for_small_counts
@@ -84,6 +86,11 @@ def rerun(at: AppTest) -> AppTest:
     return at
 
 
+def control(at: AppTest, name: str) -> str:
+    """The key of study-area control ``name`` (``"las"``, ``"need_idaci"``, ...) in the study area ``at`` shows."""
+    return control_key(at.selectbox(key="config").value, name)
+
+
 def open_tab(at: AppTest, tab: str) -> AppTest:
     at.session_state["tab"] = tab
     return rerun(at)
@@ -106,7 +113,7 @@ def test_app_starts_with_synthetic_banner_and_headline_from_the_pipeline(app, ap
     priority = (app_result.lsoa["quadrant"] == "high need, low engagement").sum()
     assert metrics["Priority LSOAs"] == f"{priority:,}"
     # the sidebar offers every control the issue lists
-    keys = {w.key for w in [*app.selectbox, *app.multiselect, *app.slider, *app.radio]}
+    keys = {w.key.split("@")[0] for w in [*app.selectbox, *app.multiselect, *app.slider, *app.radio]}
     assert {"config", "las", "hubs", "level", "layer", "mode", "minutes", "k", "types", "force_in", "force_out",
             "need_idaci", "need_imd", "need_under5", "eng_review", "eng_reach"} <= keys
 
@@ -156,20 +163,20 @@ def test_sites_panel_matches_suggest_sites(app, app_result):
 
 
 def test_la_and_hub_filters_select_their_lsoas(app, app_result):
-    app.multiselect(key="las").set_value(["E09000020"])
+    app.multiselect(key=control(app, "las")).set_value(["E09000020"])
     open_tab(app, "Priority areas")
     assert set(app.dataframe[0].value["lad_code"]) == {"E09000020"}
     assert len(app.dataframe[0].value) == (app_result.lsoa["lad_code"] == "E09000020").sum()
-    app.multiselect(key="las").set_value(["E09000020", "E09000033"])
-    app.multiselect(key="hubs").set_value(["WCC-QPK"])
+    app.multiselect(key=control(app, "las")).set_value(["E09000020", "E09000033"])
+    app.multiselect(key=control(app, "hubs")).set_value(["WCC-QPK"])
     rerun(app)
     assert set(app.dataframe[0].value["hub_id"]) == {"WCC-QPK"}
     assert len(app.dataframe[0].value) == (app_result.lsoa["hub_id"] == "WCC-QPK").sum()
     # a local authority and a hub with no LSOA in common: said so, no traceback
     lsoa = app_result.lsoa
     hub = next(h for h in sorted(set(lsoa["hub_id"].dropna())) if not ((lsoa["lad_code"] == "E09000020") & (lsoa["hub_id"] == h)).any())
-    app.multiselect(key="las").set_value(["E09000020"])
-    app.multiselect(key="hubs").set_value([hub])
+    app.multiselect(key=control(app, "las")).set_value(["E09000020"])
+    app.multiselect(key=control(app, "hubs")).set_value([hub])
     app.run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("No area is in both" in w.value for w in app.warning)
@@ -191,40 +198,40 @@ def test_ward_level_and_every_map_layer(app, app_result):
 def test_changing_a_weight_changes_the_ranking(app):
     open_tab(app, "Priority areas")
     before = list(app.dataframe[0].value["lsoa21cd"])
-    app.slider(key="need_idaci").set_value(0.0)
-    app.slider(key="need_under5").set_value(1.0)
+    app.slider(key=control(app, "need_idaci")).set_value(0.0)
+    app.slider(key=control(app, "need_under5")).set_value(1.0)
     rerun(app)
     after = list(app.dataframe[0].value["lsoa21cd"])
     assert sorted(before) == sorted(after) and before != after
-    app.slider(key="need_idaci").set_value(0.0)
-    app.slider(key="need_imd").set_value(0.0)
-    app.slider(key="need_under5").set_value(0.0)
+    app.slider(key=control(app, "need_idaci")).set_value(0.0)
+    app.slider(key=control(app, "need_imd")).set_value(0.0)
+    app.slider(key=control(app, "need_under5")).set_value(0.0)
     app.run()
     assert any("at least one weight" in e.value for e in app.error)
 
 
 def test_travel_and_venue_controls(app, app_result):
-    app.selectbox(key="mode").select("bus")
-    app.slider(key="minutes").set_value(10)
+    app.selectbox(key=control(app, "mode")).select("bus")
+    app.slider(key=control(app, "minutes")).set_value(10)
     app.slider(key="k").set_value(3)
     rerun(app)
     assert len(sites_table(app)) == 3
     assert "10 minutes" in " ".join(c.value for c in app.caption)
-    app.selectbox(key="mode").select("walk")
-    app.slider(key="minutes").set_value(15)
-    app.multiselect(key="types").set_value(["library"])
+    app.selectbox(key=control(app, "mode")).select("walk")
+    app.slider(key=control(app, "minutes")).set_value(15)
+    app.multiselect(key=control(app, "types")).set_value(["library"])
     rerun(app)
-    assert set(sites_table(app)["type"]) == {"library"}
+    assert set(sites_table(app)["type"]) == {"Library"}                  # shown as words (issue 16), chosen by code
     venues = app_result.venues
     library = venues[venues["type"] == "library"]
     forced = str(library["venue_id"].iloc[-1])
-    app.multiselect(key="force_in").set_value([forced])
+    app.multiselect(key=control(app, "force_in")).set_value([forced])
     rerun(app)
     assert library.set_index("venue_id").loc[forced, "name"] in set(sites_table(app)["name"])
     first = sites_table(app)["name"].iloc[0]
     excluded = str(library.loc[library["name"] == first, "venue_id"].iloc[0])
     if excluded != forced:
-        app.multiselect(key="force_out").set_value([excluded])
+        app.multiselect(key=control(app, "force_out")).set_value([excluded])
         rerun(app)
         assert first not in set(sites_table(app)["name"])
 
@@ -289,7 +296,7 @@ def test_names_are_escaped_everywhere(tmp_path, biborough_config, monkeypatch):
     monkeypatch.setenv("FAMILYHUB_CONFIG", str(config))
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=240)
     at.run()
-    at.multiselect(key="force_in").set_value([venue_id])
+    at.multiselect(key=control(at, "force_in")).set_value([venue_id])
     rerun(at)
     assert XSS in set(sites_table(at)["name"])  # a dataframe cell: rendered as text by Streamlit
     open_tab(at, "Hubs")
@@ -353,7 +360,7 @@ def test_ilt_pack_button_prepares_the_pack_once(app, app_config, app_result, mon
     assert time.perf_counter() - t0 < 10 and len(calls) == 1
     assert other.session_state["ilt_pack"][2] == data
     # one hub selected: that hub's pack, not prepared yet
-    app.multiselect(key="hubs").set_value(["WCC-QPK"])
+    app.multiselect(key=control(app, "hubs")).set_value(["WCC-QPK"])
     rerun(app)
     assert any("hub WCC-QPK only" in c.value for c in app.caption)
     assert [b for b in app.button if b.key == "pack_prepare"] and not [b for b in app.download_button if b.key == "dl_pack"]
@@ -373,16 +380,16 @@ def test_switching_study_area_to_leicestershire(app_config, leicestershire_confi
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
     rerun(at)
     assert at.selectbox(key="config").value == str(app_config.resolve())
-    at.multiselect(key="hubs").set_value(["WCC-QPK"])
+    at.multiselect(key=control(at, "hubs")).set_value(["WCC-QPK"])
     rerun(at)
     at.selectbox(key="config").set_value(str(lei.resolve()))
     rerun(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Under-5s (estimate)"] == f"{leicestershire_build.lsoa['under5_est'].sum():,.0f}"
-    assert at.multiselect(key="hubs").value == []                    # the bi-borough hub does not carry over
-    assert len(at.multiselect(key="hubs").options) == 21
-    assert len(at.multiselect(key="las").value) == 7                 # the seven districts
-    assert at.selectbox(key="mode").value == "drive"
+    assert at.multiselect(key=control(at, "hubs")).value == []                    # the bi-borough hub does not carry over
+    assert len(at.multiselect(key=control(at, "hubs")).options) == 21
+    assert len(at.multiselect(key=control(at, "las")).value) == 7                 # the seven districts
+    assert at.selectbox(key=control(at, "mode")).value == "drive"
     assert any("derived by dissolving LSOAs" in c.value for c in at.caption)
     open_tab(at, "Priority areas")
     assert len(at.dataframe[0].value) == 408
@@ -554,3 +561,62 @@ def test_map_component_args_without_patching_streamlit_folium(app_result):
     again = component_args(layer_map(base=base, layer="priority"), height=620, render=False,
                            returned_objects=["last_active_drawing"], key="map")
     assert again["key"] == args["key"] and again["script"] == args["script"]  # stable between reruns
+
+
+def test_switching_to_leicestershire_then_changing_controls_cannot_crash(app_config, leicestershire_config, tmp_path, monkeypatch):
+    """Issue 16: switch to Leicestershire, then change the local authorities and another control."""
+    from tests.conftest import write_study_config
+
+    lei = write_study_config(tmp_path / "lei.toml", REPO / "configs" / "leicestershire.toml", leicestershire_config)
+    monkeypatch.setenv("FAMILYHUB_CONFIG", os.pathsep.join([str(app_config), str(lei)]))
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
+    rerun(at)
+    at.multiselect(key=control(at, "las")).set_value(["E09000020"])
+    at.slider(key=control(at, "need_idaci")).set_value(0.2)
+    rerun(at)
+    bi_keys = {w.key for w in at.multiselect}
+    at.selectbox(key="config").set_value(str(lei.resolve()))
+    rerun(at)
+    assert not bi_keys & {w.key for w in at.multiselect if w.key != "config"}   # other widgets, not the old ones
+    districts = at.multiselect(key=control(at, "las"))
+    assert len(districts.options) == len(districts.value) == 7          # fresh: all seven, none of the bi-borough's
+    assert at.slider(key=control(at, "need_idaci")).value == 0.5        # Leicestershire's own weight
+    districts.set_value(districts.value[:3])
+    rerun(at)
+    at.selectbox(key=control(at, "mode")).set_value("bus")
+    rerun(at)
+    at.radio(key="level").set_value("ward")
+    rerun(at)
+    assert len(at.multiselect(key=control(at, "las")).value) == 3
+    assert {"Study area", "Local authorities", "Hubs (catchments)", "Travel mode"} <= {
+        w.label for w in [*at.selectbox, *at.multiselect]}
+    # back to the bi-borough: its controls start again from its defaults
+    at.selectbox(key="config").set_value(str(app_config.resolve()))
+    rerun(at)
+    assert at.multiselect(key=control(at, "las")).value == ["E09000020", "E09000033"]
+    assert at.slider(key=control(at, "need_idaci")).value == 0.5
+
+
+def test_controls_and_tables_speak_plain_english(app):
+    from geo.app.labels import column_label
+
+    labels = [w.label for w in [*app.slider, *app.selectbox, *app.multiselect, *app.radio]]
+    assert "Need: children in income-deprived families (IDACI)" in labels
+    assert not [label for label in labels if "_" in label or label.endswith(("idaci", "under5"))], labels
+    assert [app.selectbox(key=control(app, "mode")).format_func(m) for m in ("walk", "bus")] == ["Walking", "Bus"]
+    assert "GP practice" in [app.multiselect(key=control(app, "types")).format_func(t) for t in ["gp_practice"]]
+    sites = sites_table(app)
+    assert "gp_practice" not in set(sites["type"]) and "(optimal" not in " ".join(c.value for c in app.caption)
+    open_tab(app, "Priority areas")
+    frame = app.dataframe[0]
+    config = json.loads(frame.proto.columns)
+    shown = {key.removeprefix("col:").removeprefix("name:"): value for key, value in config.items()}
+    assert shown["priority_rank"]["label"] == "Priority rank" == column_label("priority_rank")
+    assert shown["lsoa21cd"]["label"] == "LSOA code"
+    assert shown["review_rate_lo"]["label"] == "Review take-up, lower 95% limit"
+    numeric_rates = [c for c in frame.value.columns if c.endswith(("_rate", "_lo", "_hi", "_smoothed"))
+                     and pd.api.types.is_numeric_dtype(frame.value[c])]
+    assert numeric_rates and all(shown[c]["type_config"]["format"] == "percent" for c in numeric_rates)
+    assert shown["under5_est"]["type_config"]["format"] == "localized"
+    assert set(frame.value.columns) <= set(shown)
+    assert not [shown[c]["label"] for c in frame.value.columns if "_" in shown[c]["label"]]
