@@ -218,7 +218,7 @@ def sites_panel(st, sites, rule: DisclosureRule) -> None:
                f"{sites.minutes:.0f} minutes of a hub or spoke: {labels.solver_text(r)}.")
     t = sites.table[["rank", "name", "type", "hub_id", "covered_children", "covered_lsoas", "covered_weight"]].round(
         {"covered_children": 0, "covered_weight": 1}).assign(type=lambda d: d["type"].map(labels.text))
-    st.dataframe(t, hide_index=True, width="stretch", column_config=labels.column_config(t))
+    labels.show_table(st, t)
 
 
 def priority_frame(view: View, level: str, rule: DisclosureRule) -> pd.DataFrame:
@@ -243,14 +243,14 @@ def priority_table(st, frame: pd.DataFrame) -> None:
     st.subheader("Priority areas")
     st.caption("Sortable. Counts 1-4 are shown as <5 and rates from them as c. Rates come with 95% Wilson intervals; "
                "smoothed rates are shrunk toward the study-area rate (empirical Bayes).")
-    st.dataframe(frame, hide_index=True, width="stretch", height=520, column_config=labels.column_config(frame))
+    labels.show_table(st, frame, height=520)
 
 
 def ward_table(st, frame: pd.DataFrame) -> None:
     st.subheader("Ward summary")
     st.caption("Ward figures are recomputed from ward counts. Subtotals per local authority and a total; "
                "cells that could reveal a suppressed count by subtraction are suppressed too (c).")
-    st.dataframe(frame, hide_index=True, width="stretch", height=520, column_config=labels.column_config(frame))
+    labels.show_table(st, frame, height=520)
 
 
 def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None:
@@ -273,8 +273,7 @@ def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None
             else:
                 st.write("No suggested venue in this catchment.")
     st.subheader("All hubs")
-    shown = for_display(shown)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=labels.column_config(shown))
+    labels.show_table(st, for_display(shown))
 
 
 def _fmt_rate(value) -> str:

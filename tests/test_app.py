@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import app_views as views
 from geo.app.controls import control_key
+from geo.app.labels import for_people
 from geo.build import run
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, scan_for_small_counts
@@ -133,7 +134,7 @@ def test_priority_table_matches_the_pipeline(app, app_result):
     open_tab(app, "Priority areas")
     shown = app.dataframe[0].value
     rule = DisclosureRule(app_result.config.disclosure_threshold)
-    expected = views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa", rule)
+    expected = for_people(views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa", rule))  # rates in %
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
     assert list(shown["lsoa21cd"]) == list(app_result.lsoa.sort_values("priority_rank")["lsoa21cd"])
     assert not scan_for_small_counts(shown, counts=["review_eligible", "review_completed", "children_not_reviewed", "hub_children"])
@@ -143,12 +144,12 @@ def test_ward_and_hub_tables_match_the_pipeline(app, app_result):
     rule = DisclosureRule(app_result.config.disclosure_threshold)
     open_tab(app, "Wards")
     wards = app.dataframe[0].value
-    expected = views.ward_frame(app_result, views.filter_view(app_result, level="lsoa"), rule)
+    expected = for_people(views.ward_frame(app_result, views.filter_view(app_result, level="lsoa"), rule))
     pd.testing.assert_frame_equal(wards.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
     assert set(app_result.wards["ward_code"]) <= set(wards["ward_code"])
     open_tab(app, "Hubs")
     hubs = app.dataframe[-1].value
-    expected = views.for_display(views.hub_frame(app_result, rule))
+    expected = for_people(views.for_display(views.hub_frame(app_result, rule)))
     pd.testing.assert_frame_equal(hubs.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
     cards = " ".join(md.value for md in app.markdown)
     for name in app_result.hubs.loc[app_result.hubs["site_type"] == "hub", "name"]:
@@ -597,7 +598,7 @@ def test_switching_to_leicestershire_then_changing_controls_cannot_crash(app_con
     assert at.slider(key=control(at, "need_idaci")).value == 0.5
 
 
-def test_controls_and_tables_speak_plain_english(app):
+def test_controls_and_tables_speak_plain_english(app, app_result):
     from geo.app.labels import column_label
 
     labels = [w.label for w in [*app.slider, *app.selectbox, *app.multiselect, *app.radio]]
@@ -616,7 +617,10 @@ def test_controls_and_tables_speak_plain_english(app):
     assert shown["review_rate_lo"]["label"] == "Review take-up, lower 95% limit"
     numeric_rates = [c for c in frame.value.columns if c.endswith(("_rate", "_lo", "_hi", "_smoothed"))
                      and pd.api.types.is_numeric_dtype(frame.value[c])]
-    assert numeric_rates and all(shown[c]["type_config"]["format"] == "percent" for c in numeric_rates)
+    assert numeric_rates and all(shown[c]["type_config"]["format"] == "%.1f%%" for c in numeric_rates)
+    pipeline = views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa", DisclosureRule(5))
+    for c in numeric_rates:                                             # shown in percent, the same figures
+        assert frame.value[c].tolist() == pytest.approx((pipeline[c] * 100).tolist(), nan_ok=True)
     assert shown["under5_est"]["type_config"]["format"] == "localized"
     assert set(frame.value.columns) <= set(shown)
     assert not [shown[c]["label"] for c in frame.value.columns if "_" in shown[c]["label"]]

@@ -18,6 +18,8 @@ __all__ = [
     "column_config",
     "column_formats",
     "column_label",
+    "for_people",
+    "show_table",
     "solver_text",
     "text",
     "weight_label",
@@ -109,6 +111,8 @@ _COUNT = {"under5_est", "under5", "under5_within_threshold", "review_eligible", 
           "hub_children", "children_reached", "children_not_reached", "children_not_reached_high_need",
           "priority_children", "covered_children", "covered_lsoas", "lsoas", "priority_rank", "rank", "imd_decile"}
 
+_THREE_DECIMALS = {"idaci_score", "income_score"}  # proportions of people, as IoD publishes them
+
 
 def _plain(name: str) -> str:
     words = str(name).replace("_", " ").strip()
@@ -145,14 +149,15 @@ def weight_label(group: str, name: str) -> str:
 def column_formats(frame: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
     """For each column of an app table: ``(label, number format)``.
 
-    Numeric rate columns (fractions) are shown as percentages, counts and ranks as whole
-    numbers, scores and minutes to one decimal; text columns (including counts already shown
-    as ``<5``/``c``) get no number format (``None``).
+    Numeric rate columns (fractions, shown times 100 by :func:`for_people`) as percentages to
+    one decimal, counts and ranks as whole numbers, IDACI to three decimals, other scores and
+    minutes to one decimal; text columns (including counts already shown as ``<5``/``c``) get no
+    number format (``None``).
 
     >>> df = pd.DataFrame({"lsoa21cd": ["E01"], "review_rate_lo": [0.5981524249422634],
     ...                    "under5_est": [41.0], "need_score": [73.25], "review_completed": ["<5"]})
     >>> column_formats(df)  # doctest: +NORMALIZE_WHITESPACE
-    {'lsoa21cd': ('LSOA code', None), 'review_rate_lo': ('Review take-up, lower 95% limit', 'percent'),
+    {'lsoa21cd': ('LSOA code', None), 'review_rate_lo': ('Review take-up, lower 95% limit', '%.1f%%'),
      'under5_est': ('Under-5s (estimate)', 'localized'), 'need_score': ('Need score (0-100)', '%.1f'),
      'review_completed': ('Reviews completed', None)}
     """
@@ -160,13 +165,35 @@ def column_formats(frame: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
     for column in frame.columns:
         fmt = None
         if pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]):
-            if _RATE.search(column) or column in ("review_obs_minus_exp", "expected_review_rate"):
-                fmt = "percent"
+            if _is_rate(column):
+                fmt = "%.1f%%"
             elif column in _COUNT:
                 fmt = "localized"
+            elif column in _THREE_DECIMALS:
+                fmt = "%.3f"
             else:
                 fmt = "%.1f"
         out[column] = (column_label(column), fmt)
+    return out
+
+
+def _is_rate(column: str) -> bool:
+    return bool(_RATE.search(column)) or column in ("review_obs_minus_exp", "expected_review_rate")
+
+
+def for_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of an app table with numeric rates in percent (times 100), for :func:`column_config`.
+
+    Columns keep their machine names (the headers come from ``column_config``) and numbers stay
+    numbers, so the table still sorts numerically.
+
+    >>> for_people(pd.DataFrame({"review_rate": [0.5981524249422634], "review_completed": ["<5"]})).round(2).to_dict("list")
+    {'review_rate': [59.82], 'review_completed': ['<5']}
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if column_formats(out[[column]])[column][1] == "%.1f%%":
+            out[column] = out[column] * 100
     return out
 
 
@@ -176,6 +203,12 @@ def column_config(frame: pd.DataFrame) -> dict:
 
     return {c: st.column_config.NumberColumn(label, format=fmt) if fmt else st.column_config.Column(label)
             for c, (label, fmt) in column_formats(frame).items()}
+
+
+def show_table(st, frame: pd.DataFrame, **kwargs) -> None:
+    """``st.dataframe`` of an app table as people read it: plain-English headers, rates in percent,
+    whole numbers without decimals (the frame's machine names stay underneath)."""
+    st.dataframe(for_people(frame), hide_index=True, width="stretch", column_config=column_config(frame), **kwargs)
 
 
 def solver_text(result) -> str:
