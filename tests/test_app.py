@@ -624,3 +624,13 @@ def test_controls_and_tables_speak_plain_english(app, app_result):
     assert shown["under5_est"]["type_config"]["format"] == "localized"
     assert set(frame.value.columns) <= set(shown)
     assert not [shown[c]["label"] for c in frame.value.columns if "_" in shown[c]["label"]]
+
+
+def test_downloads_keep_machine_names_and_values(app_result):
+    """The labels are for the screen only: the downloaded tables keep column names, codes and fractions."""
+    sites = suggest_sites(app_result, k=5)
+    sheets = views.download_tables(app_result, views.filter_view(app_result, level="lsoa"), sites, DisclosureRule(5))
+    assert {"priority_rank", "lsoa21cd", "review_rate_lo"} <= set(sheets["LSOAs"].columns)
+    assert set(sheets["sites"]["type"]) == set(sites.table["type"]) and "gp_practice" in set(sites.table["type"])
+    rates = pd.to_numeric(sheets["LSOAs"]["review_rate_lo"], errors="coerce").dropna()
+    assert len(rates) and rates.between(0, 1).all()
