@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 MIRROR ?= ../shared/data
 CONFIG ?= config.toml
+PORT ?= 8501
 
 .PHONY: setup setup-dev sysdeps data app test lint bench clean
 
@@ -17,12 +18,25 @@ setup: $(BIN)/python
 setup-dev: $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 
-data: setup
+# The study area's data, remade only when what it comes from changed: fetch when the config is newer
+# than the fetch manifest; build when the config, the manifest or an extract is newer than the build.
+OUT := out/$(basename $(notdir $(CONFIG)))
+STAMPS := $(if $(wildcard $(BIN)/python),$(shell $(BIN)/python -m geo.app.stamps $(CONFIG) 2>/dev/null))
+MANIFEST := $(or $(firstword $(STAMPS)),$(OUT)/.fetched)
+EXTRACTS := $(wordlist 2,$(words $(STAMPS)),$(STAMPS))
+
+$(MANIFEST): $(CONFIG) | setup
 	$(BIN)/python -m geo fetch --config $(CONFIG) --mirror $(MIRROR)
-	$(BIN)/python -m geo build --config $(CONFIG) --out out/$(basename $(notdir $(CONFIG)))
+	@mkdir -p $(@D) && touch $@
+
+$(OUT)/lsoa.csv: $(MANIFEST) $(CONFIG) $(EXTRACTS) | setup
+	$(BIN)/python -m geo build --config $(CONFIG) --out $(OUT)
+	@touch $@
+
+data: $(OUT)/lsoa.csv
 
 app: data
-	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.headless true -- --config $(CONFIG)
+	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true -- --config $(CONFIG)
 
 # Chromium (browser tests) and poppler-utils (PDF tests) through apt-get when missing and possible;
 # otherwise one message saying what to install and which tests will fail.

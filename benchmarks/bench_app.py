@@ -25,7 +25,6 @@ Writes ``benchmarks/results/app_<slug>.json``.
 from __future__ import annotations
 
 import argparse
-import copy
 import logging
 import os
 import statistics
@@ -58,21 +57,18 @@ def _run(at) -> float:
 
 
 def map_payload_bytes(config_path: Path) -> int:
-    """Bytes streamlit-folium sends for the default map view (script + HTML + header)."""
-    import streamlit_folium as sf
-
+    """Bytes sent to the map component for the default map view (script + HTML + header)."""
     import streamlit_app as app
+    from geo.app.scenario import Scenario, Selection, VenueChoice
     from geo.config import load_config
 
     cfg = load_config(config_path)
-    mtime = config_path.stat().st_mtime
-    key = (str(config_path), mtime, tuple(sorted(cfg.weights.need.items())),
-           tuple(sorted(cfg.weights.engagement.items())), cfg.travel.mode, float(cfg.travel.threshold_minutes))
-    venue_types = tuple(sorted(app.views.venue_types(app.load_prepared(str(config_path), mtime))))
-    m = copy.deepcopy(app.build_map(*key, 5, venue_types, (), (), "priority", "lsoa", (), (), ""))
-    m.render()
-    html, header, script = sf._get_html(m), sf._get_header(m), sf._get_map_string(m)
-    return len(html.encode()) + len(header.encode()) + len(script.encode())
+    data = app.data_key(str(config_path))
+    scenario = Scenario.of(data, need=cfg.weights.need, engagement=cfg.weights.engagement, mode=cfg.travel.mode,
+                           minutes=cfg.travel.threshold_minutes)
+    venues = VenueChoice.of(k=5, types=app.views.venue_types(app.load_prepared(data)))
+    args = app.map_component_args(scenario, venues, Selection.of(level="lsoa"), "priority", "")
+    return sum(len(args[part].encode()) for part in ("html", "header", "script"))
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -98,7 +94,7 @@ def main(argv: list[str] | None = None) -> dict:
     _run(at)
     import streamlit_app as app
 
-    hubs = list(app.views.hub_names(app.load_prepared(str(config), config.stat().st_mtime)))
+    hubs = list(app.views.hub_names(app.load_prepared(app.data_key(str(config)))))
     changes = {
         "map layer": [("selectbox", "layer", v) for v in ["need", "review take-up", "hub reach", "travel time", "priority"]],
         "geography level": [("radio", "level", v) for v in ["ward", "lsoa"] * 3][:runs],

@@ -7,6 +7,7 @@ shows is compared with the pipeline's own functions (``geo.build``, ``geo.sites`
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -17,6 +18,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.app import views
+from geo.app.controls import control_key
+from geo.app.labels import for_people
 from geo.build import run
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, scan_for_small_counts
@@ -85,6 +88,11 @@ def rerun(at: AppTest) -> AppTest:
     return at
 
 
+def control(at: AppTest, name: str) -> str:
+    """The key of study-area control ``name`` (``"las"``, ``"need_idaci"``, ...) in the study area ``at`` shows."""
+    return control_key(at.selectbox(key="config").value, name)
+
+
 def open_tab(at: AppTest, tab: str) -> AppTest:
     at.session_state["tab"] = tab
     return rerun(at)
@@ -112,7 +120,7 @@ def test_app_starts_with_synthetic_banner_and_headline_from_the_pipeline(app, ap
     priority = (app_result.lsoa["quadrant"] == "high need, low engagement").sum()
     assert metrics["Priority LSOAs"] == f"{_nearest_10(priority):,.0f}"
     # the sidebar offers every control the issue lists
-    keys = {w.key for w in [*app.selectbox, *app.multiselect, *app.slider, *app.radio]}
+    keys = {w.key.split("@")[0] for w in [*app.selectbox, *app.multiselect, *app.slider, *app.radio]}
     assert {"config", "las", "hubs", "level", "layer", "mode", "minutes", "k", "types", "force_in", "force_out",
             "need_idaci", "need_imd", "need_under5", "eng_review", "eng_reach"} <= keys
 
@@ -132,7 +140,7 @@ def test_priority_table_matches_the_pipeline(app, app_result):
     open_tab(app, "Priority areas")
     shown = app.dataframe[0].value
     rule = DisclosureRule.from_config(app_result.config)
-    expected = views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa", rule, result=app_result)
+    expected = for_people(views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa", rule, result=app_result))  # rates in %
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
     # the pack's published rows, in the order of the published (banded) priority rank
     assert list(shown["lsoa21cd"]) == list(views.gated_tables(app_result, rule).lsoa.display["lsoa21cd"])
@@ -143,12 +151,12 @@ def test_ward_and_hub_tables_match_the_pipeline(app, app_result):
     rule = DisclosureRule.from_config(app_result.config)
     open_tab(app, "Wards")
     wards = app.dataframe[0].value
-    expected = views.ward_frame(app_result, views.filter_view(app_result, level="lsoa"), rule)
+    expected = for_people(views.ward_frame(app_result, views.filter_view(app_result, level="lsoa"), rule))
     pd.testing.assert_frame_equal(wards.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
     assert set(app_result.wards["ward_code"]) <= set(wards["ward_code"])
     open_tab(app, "Hubs")
     hubs = app.dataframe[-1].value
-    expected = views.for_display(views.hub_frame(app_result, rule))
+    expected = for_people(views.for_display(views.hub_frame(app_result, rule)))
     pd.testing.assert_frame_equal(hubs.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
     cards = " ".join(md.value for md in app.markdown)
     for name in app_result.hubs.loc[app_result.hubs["site_type"] == "hub", "name"]:
@@ -163,20 +171,20 @@ def test_sites_panel_matches_suggest_sites(app, app_result):
 
 
 def test_la_and_hub_filters_select_their_lsoas(app, app_result):
-    app.multiselect(key="las").set_value(["E09000020"])
+    app.multiselect(key=control(app, "las")).set_value(["E09000020"])
     open_tab(app, "Priority areas")
     assert set(app.dataframe[0].value["lad_code"]) == {"E09000020"}
     assert len(app.dataframe[0].value) == (app_result.lsoa["lad_code"] == "E09000020").sum()
-    app.multiselect(key="las").set_value(["E09000020", "E09000033"])
-    app.multiselect(key="hubs").set_value(["WCC-QPK"])
+    app.multiselect(key=control(app, "las")).set_value(["E09000020", "E09000033"])
+    app.multiselect(key=control(app, "hubs")).set_value(["WCC-QPK"])
     rerun(app)
     assert set(app.dataframe[0].value["hub_id"]) == {"WCC-QPK"}
     assert len(app.dataframe[0].value) == (app_result.lsoa["hub_id"] == "WCC-QPK").sum()
     # a local authority and a hub with no LSOA in common: said so, no traceback
     lsoa = app_result.lsoa
     hub = next(h for h in sorted(set(lsoa["hub_id"].dropna())) if not ((lsoa["lad_code"] == "E09000020") & (lsoa["hub_id"] == h)).any())
-    app.multiselect(key="las").set_value(["E09000020"])
-    app.multiselect(key="hubs").set_value([hub])
+    app.multiselect(key=control(app, "las")).set_value(["E09000020"])
+    app.multiselect(key=control(app, "hubs")).set_value([hub])
     app.run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("No area is in both" in w.value for w in app.warning)
@@ -198,40 +206,40 @@ def test_ward_level_and_every_map_layer(app, app_result):
 def test_changing_a_weight_changes_the_ranking(app):
     open_tab(app, "Priority areas")
     before = list(app.dataframe[0].value["lsoa21cd"])
-    app.slider(key="need_idaci").set_value(0.0)
-    app.slider(key="need_under5").set_value(1.0)
+    app.slider(key=control(app, "need_idaci")).set_value(0.0)
+    app.slider(key=control(app, "need_under5")).set_value(1.0)
     rerun(app)
     after = list(app.dataframe[0].value["lsoa21cd"])
     assert sorted(before) == sorted(after) and before != after
-    app.slider(key="need_idaci").set_value(0.0)
-    app.slider(key="need_imd").set_value(0.0)
-    app.slider(key="need_under5").set_value(0.0)
+    app.slider(key=control(app, "need_idaci")).set_value(0.0)
+    app.slider(key=control(app, "need_imd")).set_value(0.0)
+    app.slider(key=control(app, "need_under5")).set_value(0.0)
     app.run()
     assert any("at least one weight" in e.value for e in app.error)
 
 
 def test_travel_and_venue_controls(app, app_result):
-    app.selectbox(key="mode").select("bus")
-    app.slider(key="minutes").set_value(10)
+    app.selectbox(key=control(app, "mode")).select("bus")
+    app.slider(key=control(app, "minutes")).set_value(10)
     app.slider(key="k").set_value(3)
     rerun(app)
     assert len(sites_table(app)) == 3
     assert "10 minutes" in " ".join(c.value for c in app.caption)
-    app.selectbox(key="mode").select("walk")
-    app.slider(key="minutes").set_value(15)
-    app.multiselect(key="types").set_value(["library"])
+    app.selectbox(key=control(app, "mode")).select("walk")
+    app.slider(key=control(app, "minutes")).set_value(15)
+    app.multiselect(key=control(app, "types")).set_value(["library"])
     rerun(app)
-    assert set(sites_table(app)["type"]) == {"library"}
+    assert set(sites_table(app)["type"]) == {"Library"}                  # shown as words (issue 16), chosen by code
     venues = app_result.venues
     library = venues[venues["type"] == "library"]
     forced = str(library["venue_id"].iloc[-1])
-    app.multiselect(key="force_in").set_value([forced])
+    app.multiselect(key=control(app, "force_in")).set_value([forced])
     rerun(app)
     assert library.set_index("venue_id").loc[forced, "name"] in set(sites_table(app)["name"])
     first = sites_table(app)["name"].iloc[0]
     excluded = str(library.loc[library["name"] == first, "venue_id"].iloc[0])
     if excluded != forced:
-        app.multiselect(key="force_out").set_value([excluded])
+        app.multiselect(key=control(app, "force_out")).set_value([excluded])
         rerun(app)
         assert first not in set(sites_table(app)["name"])
 
@@ -298,7 +306,7 @@ def test_names_are_escaped_everywhere(tmp_path, biborough_config, monkeypatch):
     monkeypatch.setenv("FAMILYHUB_CONFIG", str(config))
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=240)
     at.run()
-    at.multiselect(key="force_in").set_value([venue_id])
+    at.multiselect(key=control(at, "force_in")).set_value([venue_id])
     rerun(at)
     assert XSS in set(sites_table(at)["name"])  # a dataframe cell: rendered as text by Streamlit
     open_tab(at, "Hubs")
@@ -362,7 +370,7 @@ def test_ilt_pack_button_prepares_the_pack_once(app, app_config, app_result, mon
     assert time.perf_counter() - t0 < 10 and len(calls) == 1
     assert other.session_state["ilt_pack"][2] == data
     # one hub selected: that hub's pack, not prepared yet
-    app.multiselect(key="hubs").set_value(["WCC-QPK"])
+    app.multiselect(key=control(app, "hubs")).set_value(["WCC-QPK"])
     rerun(app)
     assert any("hub WCC-QPK only" in c.value for c in app.caption)
     assert [b for b in app.button if b.key == "pack_prepare"] and not [b for b in app.download_button if b.key == "dl_pack"]
@@ -382,16 +390,16 @@ def test_switching_study_area_to_leicestershire(app_config, leicestershire_confi
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
     rerun(at)
     assert at.selectbox(key="config").value == str(app_config.resolve())
-    at.multiselect(key="hubs").set_value(["WCC-QPK"])
+    at.multiselect(key=control(at, "hubs")).set_value(["WCC-QPK"])
     rerun(at)
     at.selectbox(key="config").set_value(str(lei.resolve()))
     rerun(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Under-5s (estimate)"] == f"{_nearest_10(leicestershire_build.lsoa['under5_est'].sum()):,.0f}"
-    assert at.multiselect(key="hubs").value == []                    # the bi-borough hub does not carry over
-    assert len(at.multiselect(key="hubs").options) == 21
-    assert len(at.multiselect(key="las").value) == 7                 # the seven districts
-    assert at.selectbox(key="mode").value == "drive"
+    assert at.multiselect(key=control(at, "hubs")).value == []                    # the bi-borough hub does not carry over
+    assert len(at.multiselect(key=control(at, "hubs")).options) == 21
+    assert len(at.multiselect(key=control(at, "las")).value) == 7                 # the seven districts
+    assert at.selectbox(key=control(at, "mode")).value == "drive"
     assert any("derived by dissolving LSOAs" in c.value for c in at.caption)
     open_tab(at, "Priority areas")
     assert len(at.dataframe[0].value) == 408
@@ -408,3 +416,233 @@ def test_a_broken_config_is_reported_not_a_traceback(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert at.error and "could not be loaded" in at.error[0].value
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14 (errors as a list, a changed extract shown at once) and issue 15 (one cache key, no
+# patched private API of streamlit-folium).
+
+
+def _copy_extracts(folder: Path) -> dict[str, Path]:
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    demo = REPO / "data" / "extracts" / "demo" / "biborough"
+    return {name: Path(shutil.copy(demo / f"{name}.csv", folder / f"{name}.csv")) for name in ("review_takeup", "hub_attendance")}
+
+
+def _config_with_extracts(folder: Path, fetched, extracts: dict[str, Path]) -> Path:
+    path = write_app_config(folder, fetched)
+    text = path.read_text()
+    for key, value in extracts.items():
+        text, n = re.subn(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value}"', text)
+        assert n == 1, key
+    path.write_text(text)
+    return path
+
+
+def _reviewed(result) -> str:
+    return f"{result.lsoa['review_completed'].sum() / result.lsoa['review_eligible'].sum():.0%}"
+
+
+def test_a_changed_extract_shows_at_once(tmp_path, biborough_config, monkeypatch):
+    extracts = _copy_extracts(tmp_path / "extracts")
+    config = _config_with_extracts(tmp_path / "cfg", biborough_config, extracts)
+    monkeypatch.setenv("FAMILYHUB_CONFIG", str(config))
+    at = rerun(AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=240))
+    before = {m.label: m.value for m in at.metric}
+    assert before["Reviewed (2-2½ yr)"] == _reviewed(run(load_config(config)))
+    config_stamp = config.stat().st_mtime_ns
+    # the council's new extract: every eligible child of the latest period reviewed
+    review = pd.read_csv(extracts["review_takeup"], dtype=str)
+    latest = review["period"] == sorted(review["period"].unique())[-1]
+    review.loc[latest, "completed"] = review.loc[latest, "eligible"]
+    review.to_csv(extracts["review_takeup"], index=False)
+    rerun(at)
+    after = {m.label: m.value for m in at.metric}
+    expected = run(load_config(config))
+    assert after["Reviewed (2-2½ yr)"] == _reviewed(expected) == "100%" != before["Reviewed (2-2½ yr)"]
+    open_tab(at, "Priority areas")
+    shown = at.dataframe[0].value
+    published = views.priority_frame(views.filter_view(expected, level="lsoa"), "lsoa",
+                                     DisclosureRule.from_config(expected.config), result=expected)  # the gate's order
+    assert list(shown["lsoa21cd"]) == list(published["lsoa21cd"])
+    assert config.stat().st_mtime_ns == config_stamp  # the config file itself was not touched
+
+
+def test_validation_errors_are_listed_one_per_problem(tmp_path, biborough_config, monkeypatch):
+    from geo.app.problems import plain_markdown, problem_lines
+    from geo.build import prepare
+    from geo.errors import ValidationError
+
+    extracts = _copy_extracts(tmp_path / "extracts")
+    review = pd.read_csv(extracts["review_takeup"], dtype=str)
+    review.loc[[2, 7], "eligible"] = "lots"
+    review.to_csv(extracts["review_takeup"], index=False)
+    pd.read_csv(extracts["hub_attendance"], dtype=str).drop(columns="children").to_csv(extracts["hub_attendance"], index=False)
+    config = _config_with_extracts(tmp_path / "cfg", biborough_config, extracts)
+    with pytest.raises(ValidationError) as raised:
+        prepare(load_config(config))
+    problems = problem_lines(raised.value)
+    assert len(problems) >= 2
+    assert any("review_takeup.csv" in p for p in problems) and any("hub_attendance.csv" in p for p in problems)
+    monkeypatch.setenv("FAMILYHUB_CONFIG", str(config))
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=240)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = [e.value for e in at.error]
+    assert shown[0] == f"The study area could not be loaded: {len(problems)} problem(s)."
+    assert shown[1:] == [plain_markdown(p) for p in problems]  # one box per problem, as plain text
+    assert all("\\_takeup" in s or "\\_attendance" in s for s in shown[1:])
+
+
+def test_the_cache_key_follows_every_input_file(tmp_path, biborough_config):
+    import os
+
+    from geo.app.scenario import DataKey, FileStamp, Scenario, input_paths
+
+    extracts = _copy_extracts(tmp_path / "extracts")
+    config = _config_with_extracts(tmp_path / "cfg", biborough_config, extracts)
+    cfg = load_config(config)
+    paths = input_paths(cfg)
+    key = DataKey.of(config, paths)
+    stamped = {Path(f.path) for f in key.files}
+    assert {config, extracts["review_takeup"], extracts["hub_attendance"], cfg.extracts.hubs, cfg.extracts.venues} <= stamped
+    assert {cfg.public_dir / "manifest.json", cfg.boundaries_dir / "lsoa21.gpkg"} <= stamped
+    assert DataKey.of(config, paths) == key
+    # a rewrite that keeps the size and the modification time is still seen (content hash)
+    target = extracts["hub_attendance"]
+    stat = target.stat()
+    text = target.read_text()
+    swapped = text.replace("RBKC-S,2025-Q1,4,", "RBKC-S,2025-Q1,5,", 1)
+    assert swapped != text and len(swapped) == len(text)
+    target.write_text(swapped)
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert FileStamp.of(target).mtime_ns == stat.st_mtime_ns and FileStamp.of(target).size == stat.st_size
+    changed = DataKey.of(config, paths)
+    assert changed != key and changed.digest != key.digest  # the digest is what Streamlit's caches hash
+    # the scenario: one hashable key from the data and the analysis settings
+    a = Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15)
+    assert a == Scenario.of(key, need=dict(reversed(list(cfg.weights.need.items()))), engagement=cfg.weights.engagement,
+                            mode="walk", minutes=15.0)
+    assert a.digest == Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15.0).digest
+    for other in (Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="bus", minutes=15),
+                  Scenario.of(key, need={**cfg.weights.need, "imd": 0.35}, engagement=cfg.weights.engagement, mode="walk", minutes=15),
+                  Scenario.of(changed, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15)):
+        assert other != a and other.digest != a.digest
+    applied = a.apply(cfg)
+    assert applied.weights.need == cfg.weights.need and applied.travel.mode == "walk" and applied.travel.threshold_minutes == 15.0
+
+
+def test_app_cached_functions_take_the_scenario_not_six_arguments():
+    import inspect
+
+    import streamlit_app
+
+    for name in ("load_result", "load_sites", "load_view", "load_map_base", "load_site_markers", "load_pack",
+                 "load_table", "load_charts"):
+        params = list(inspect.signature(getattr(streamlit_app, name)).parameters)
+        assert params[0] == "scenario" and "mtime" not in params and "need" not in params, name
+    assert "_component_func" not in Path(streamlit_app.__file__).read_text()
+
+
+def test_map_component_args_without_patching_streamlit_folium(app_result):
+    """The pinned streamlit-folium still calls its component as ``geo.app.folium_component`` expects."""
+    from importlib.metadata import version
+
+    import streamlit_folium
+
+    from geo.app.folium_component import FRONTEND, component_args
+    from geo.maps.webmap import layer_map, map_base
+
+    pinned = next(line.split("==")[1].strip() for line in (REPO / "requirements.txt").read_text().splitlines()
+                  if line.startswith("streamlit-folium=="))
+    assert version("streamlit-folium") == pinned
+    assert (FRONTEND / "index.html").is_file()
+    original = streamlit_folium._component_func
+    rule = DisclosureRule(app_result.config.disclosure_threshold)
+    base = map_base(app_result.lsoa, level="lsoa", hubs=app_result.hubs, catchments=app_result.catchments(),
+                    gaps=app_result.gaps(), rule=rule)
+    args = component_args(layer_map(base=base, layer="priority"), height=620, render=False,
+                          returned_objects=["last_active_drawing"], key="map")
+    assert streamlit_folium._component_func is original  # nothing patched
+    assert {"script", "html", "header", "id", "key", "height", "default", "css_links", "js_links"} <= set(args)
+    assert args["height"] == 620 and set(args["default"]) == {"last_active_drawing"}
+    code = app_result.lsoa.sort_values("priority_rank")["lsoa21cd"].iloc[0]
+    assert code in args["script"] and "L.map" in args["script"]
+    again = component_args(layer_map(base=base, layer="priority"), height=620, render=False,
+                           returned_objects=["last_active_drawing"], key="map")
+    assert again["key"] == args["key"] and again["script"] == args["script"]  # stable between reruns
+
+
+def test_switching_to_leicestershire_then_changing_controls_cannot_crash(app_config, leicestershire_config, tmp_path, monkeypatch):
+    """Issue 16: switch to Leicestershire, then change the local authorities and another control."""
+    from tests.conftest import write_study_config
+
+    lei = write_study_config(tmp_path / "lei.toml", REPO / "configs" / "leicestershire.toml", leicestershire_config)
+    monkeypatch.setenv("FAMILYHUB_CONFIG", os.pathsep.join([str(app_config), str(lei)]))
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
+    rerun(at)
+    at.multiselect(key=control(at, "las")).set_value(["E09000020"])
+    at.slider(key=control(at, "need_idaci")).set_value(0.2)
+    rerun(at)
+    bi_keys = {w.key for w in at.multiselect}
+    at.selectbox(key="config").set_value(str(lei.resolve()))
+    rerun(at)
+    assert not bi_keys & {w.key for w in at.multiselect if w.key != "config"}   # other widgets, not the old ones
+    districts = at.multiselect(key=control(at, "las"))
+    assert len(districts.options) == len(districts.value) == 7          # fresh: all seven, none of the bi-borough's
+    assert at.slider(key=control(at, "need_idaci")).value == 0.5        # Leicestershire's own weight
+    districts.set_value(districts.value[:3])
+    rerun(at)
+    at.selectbox(key=control(at, "mode")).set_value("bus")
+    rerun(at)
+    at.radio(key="level").set_value("ward")
+    rerun(at)
+    assert len(at.multiselect(key=control(at, "las")).value) == 3
+    assert {"Study area", "Local authorities", "Hubs (catchments)", "Travel mode"} <= {
+        w.label for w in [*at.selectbox, *at.multiselect]}
+    # back to the bi-borough: its controls start again from its defaults
+    at.selectbox(key="config").set_value(str(app_config.resolve()))
+    rerun(at)
+    assert at.multiselect(key=control(at, "las")).value == ["E09000020", "E09000033"]
+    assert at.slider(key=control(at, "need_idaci")).value == 0.5
+
+
+def test_controls_and_tables_speak_plain_english(app, app_result):
+    from geo.app.labels import column_label
+
+    labels = [w.label for w in [*app.slider, *app.selectbox, *app.multiselect, *app.radio]]
+    assert "Need: children in income-deprived families (IDACI)" in labels
+    assert not [label for label in labels if "_" in label or label.endswith(("idaci", "under5"))], labels
+    assert [app.selectbox(key=control(app, "mode")).format_func(m) for m in ("walk", "bus")] == ["Walking", "Bus"]
+    assert "GP practice" in [app.multiselect(key=control(app, "types")).format_func(t) for t in ["gp_practice"]]
+    sites = sites_table(app)
+    assert "gp_practice" not in set(sites["type"]) and "(optimal" not in " ".join(c.value for c in app.caption)
+    open_tab(app, "Priority areas")
+    frame = app.dataframe[0]
+    config = json.loads(frame.proto.columns)
+    shown = {key.removeprefix("col:").removeprefix("name:"): value for key, value in config.items()}
+    assert shown["priority_rank"]["label"] == "Priority rank" == column_label("priority_rank")
+    assert shown["lsoa21cd"]["label"] == "LSOA code"
+    assert shown["review_rate_lo"]["label"] == "Review take-up, lower 95% limit"
+    numeric_rates = [c for c in frame.value.columns if c.endswith(("_rate", "_lo", "_hi", "_smoothed"))
+                     and pd.api.types.is_numeric_dtype(frame.value[c])]
+    assert numeric_rates and all(shown[c]["type_config"]["format"] == "%.1f%%" for c in numeric_rates)
+    pipeline = views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa",
+                                    DisclosureRule.from_config(app_result.config), result=app_result)
+    for c in numeric_rates:                                             # shown in percent, the same figures
+        assert frame.value[c].tolist() == pytest.approx((pipeline[c] * 100).tolist(), nan_ok=True)
+    assert shown["under5_est"]["type_config"]["format"] == "localized"
+    assert set(frame.value.columns) <= set(shown)
+    assert not [shown[c]["label"] for c in frame.value.columns if "_" in shown[c]["label"]]
+
+
+def test_downloads_keep_machine_names_and_values(app_result):
+    """The labels are for the screen only: the downloaded tables keep column names, codes and fractions."""
+    sites = suggest_sites(app_result, k=5)
+    sheets = views.download_tables(app_result, views.filter_view(app_result, level="lsoa"), sites, DisclosureRule(5))
+    assert {"priority_rank", "lsoa21cd", "review_rate_lo"} <= set(sheets["LSOAs"].columns)
+    assert set(sheets["sites"]["type"]) == set(sites.table["type"]) and "gp_practice" in set(sites.table["type"])
+    rates = pd.to_numeric(sheets["LSOAs"]["review_rate_lo"], errors="coerce").dropna()
+    assert len(rates) and rates.between(0, 1).all()

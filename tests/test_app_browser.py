@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from geo.app import views
+from geo.app.folium_component import folium_map
 from tests.test_app import XSS, write_app_config, xss_extracts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,12 +44,10 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, biborough_config):
-    """``streamlit run streamlit_app.py`` on 127.0.0.1 with the bi-borough demo (fetched into a temp folder)."""
-    config = write_app_config(tmp_path_factory.mktemp("browser"), biborough_config)
+def _serve(tmp_path_factory, configs: list[Path]):
+    """``streamlit run streamlit_app.py`` on 127.0.0.1 with these study areas (the first opens); yields its URL."""
     port = _free_port()
-    env = {**os.environ, "FAMILYHUB_CONFIG": str(config), "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "FAMILYHUB_CONFIG": os.pathsep.join(map(str, configs)), "PYTHONPATH": str(REPO)}
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
@@ -76,6 +76,26 @@ def server(tmp_path_factory, biborough_config):
     assert "Traceback" not in text, text
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, biborough_config):
+    """The app with the bi-borough demo (fetched into a temp folder)."""
+    yield from _serve(tmp_path_factory, [write_app_config(tmp_path_factory.mktemp("browser"), biborough_config)])
+
+
+@pytest.fixture(scope="module")
+def two_area_server(tmp_path_factory, biborough_config, leicestershire_config):
+    """The app offering the bi-borough demo (opens first) and Leicestershire (configs/leicestershire.toml)."""
+    from tests.conftest import write_study_config
+
+    folder = tmp_path_factory.mktemp("two")
+    lei = write_study_config(folder / "lei.toml", REPO / "configs" / "leicestershire.toml", leicestershire_config)
+    configs = [write_app_config(folder, biborough_config), lei]
+    # the label the study-area box shows for it (the file is named if another config has the same name)
+    label = views.available_configs(REPO, list(map(str, configs)))[str(lei.resolve())]
+    for url in _serve(tmp_path_factory, configs):
+        yield url, label
+
+
 def _shot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -83,7 +103,7 @@ def _shot(page, name: str) -> Path:
     return path
 
 
-MAP = "iframe[title='streamlit_folium.st_folium']"
+MAP = f"iframe[title='{folium_map.name}']"  # streamlit-folium's frontend, declared by geo.app.folium_component
 
 
 def _map_frame(page, legend: str = "", timeout: float = 60):
@@ -145,7 +165,7 @@ def test_map_loads_updates_and_opens_a_profile(server, browser, app_result):
     _shot(page, "app_1_priority_map")
 
     # change a control: the map layer -> the legend follows
-    _select(page, "Map layer", "need")
+    _select(page, "Map layer", "Need")
     frame = _map_frame(page, "Need (percentile")
     assert "80 – 100" in frame.locator(".hub-legend").inner_text()
     assert frame.locator(".hub-marker.hub").count() == 5
@@ -259,3 +279,65 @@ def test_exported_map_html_shows_html_names_as_text(tmp_path, biborough_config, 
     time.sleep(0.5)
     assert not dialogs
     del hub
+
+
+def _exceptions(page) -> list[str]:
+    return [page.get_by_test_id("stException").nth(i).inner_text() for i in range(page.get_by_test_id("stException").count())]
+
+
+def test_switching_to_leicestershire_then_changing_controls(two_area_server, browser):
+    """Issue 16's crash: switch the study area to Leicestershire, then change the local authorities and
+    another control. No exception, the sidebar keeps every control, the study area stays Leicestershire."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    url, leicestershire = two_area_server
+    page.goto(url)
+    _map_frame(page, "Priority", timeout=180)
+    sidebar = page.get_by_test_id("stSidebar")
+    _select(page, "Study area", leicestershire)
+    frame = _map_frame(page, "Priority", timeout=300)
+    deadline = time.time() + 120
+    while frame.locator(".hub-marker.hub").count() != 21 and time.time() < deadline:  # Leicestershire's 21 hubs
+        frame = _map_frame(page, "Priority", timeout=120)
+        time.sleep(0.5)
+    assert frame.locator(".hub-marker.hub").count() == 21
+    las = sidebar.get_by_test_id("stMultiSelect").filter(has_text="Local authorities")
+    chips = las.locator(".react-aria-ComboBox [data-tag]")
+    assert chips.count() == 7                                     # the seven districts, not the bi-borough's two
+    _shot(page, "app_7_leicestershire")
+
+    # change the local authorities: remove the last district
+    chips.last.get_by_role("button").click()
+    deadline = time.time() + 120
+    while chips.count() != 6 and time.time() < deadline:
+        time.sleep(0.3)
+    assert chips.count() == 6
+    page.get_by_text("Running...").wait_for(state="detached", timeout=180_000)
+    assert not _exceptions(page), _exceptions(page)
+    # and another control: the map layer
+    _select(page, "Map layer", "Need")
+    frame = _map_frame(page, "Need (percentile", timeout=180)
+    assert not _exceptions(page), _exceptions(page)
+    text = sidebar.inner_text()
+    for control in ("Study area", "Local authorities", "Hubs", "Map layer", "Travel mode", "Downloads"):
+        assert control in text, control
+    box = sidebar.get_by_test_id("stSelectbox").first                # the study area box still says Leicestershire
+    assert leicestershire in (box.locator("input").input_value() if box.locator("input").count() else box.inner_text())
+    assert chips.count() == 6
+    time.sleep(1)
+    _shot(page, "app_8_leicestershire_changed")
+    assert not [e for e in errors if "tile" not in e.lower()], errors
+
+
+def test_no_developer_toolbar(server, browser):
+    """Council staff see no "Deploy" button and no developer menu (``client.toolbarMode = "minimal"``)."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.goto(server)
+    _map_frame(page, "Priority", timeout=180)
+    page.get_by_test_id("stHeader").wait_for(state="attached", timeout=30_000)
+    assert page.get_by_test_id("stAppDeployButton").count() == 0
+    assert page.get_by_test_id("stMainMenu").count() == 0
+    assert page.get_by_role("button", name="Deploy").count() == 0
+    assert page.get_by_text("Clear cache").count() == 0
+    _shot(page, "app_9_no_toolbar")

@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.app import labels
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, format_count
 from geo.disclosure.gate import ExportTables, export_tables, round_to
@@ -290,7 +291,7 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
         st.markdown("**Hub reach and travel**")
         st.write(f"Children attending: {_shown(g['hub_children'])} · reach (smoothed) {_shown(g['reach_rate_smoothed'], _pct)}")
         if "travel_minutes_to_hub" in r and pd.notna(r["travel_minutes_to_hub"]):
-            st.write(f"Hub: {_text(str(r.get('hub_id', '')))} · {r['travel_minutes_to_hub']:.0f} min ({_text(result.config.travel.mode)})")
+            st.write(f"Hub: {_text(str(r.get('hub_id', '')))} · {r['travel_minutes_to_hub']:.0f} min ({_text(labels.text(result.config.travel.mode).lower())})")
         if g.get("gap_type"):
             st.write(f"Gap: **{_text(str(g['gap_type']))}**")
         st.caption(f"Engagement score band {_shown(g['engagement_score'], band)}/100 · priority band {_shown(g['priority_score'], band)}")
@@ -299,15 +300,13 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
 def sites_panel(st, sites, rule: DisclosureRule) -> None:
     st.subheader("Suggested outreach venues")
     r = sites.result
-    status = "optimal" if r.optimal else f"{r.status}, gap {r.mip_gap:.1%}"
     st.caption(f"{len(sites.table)} venue(s) chosen to reach the most priority-weighted children not yet within "
-               f"{sites.minutes:.0f} minutes of a hub or spoke ({status}, {r.solve_seconds:.2f} s).")
+               f"{sites.minutes:.0f} minutes of a hub or spoke: {labels.solver_text(r)}.")
     t = sites.table[["rank", "name", "type", "hub_id", "covered_children", "covered_lsoas", "covered_weight"]].copy()
     for c in ("covered_children", "covered_weight"):  # estimates mixing real counts: nearest 10, as in the pack
         t[c] = round_to(t[c]).astype("Int64")
-    t = t.rename(columns={"covered_children": "children newly within reach (est., nearest 10)", "covered_lsoas": "LSOAs newly covered",
-                          "covered_weight": "priority-weighted children (nearest 10)"})
-    st.dataframe(t, hide_index=True, width="stretch")
+    t = t.assign(type=lambda d: d["type"].map(labels.text))
+    labels.show_table(st, t)
 
 
 def priority_frame(view: View, level: str, rule: DisclosureRule, *, result) -> pd.DataFrame:
@@ -335,14 +334,14 @@ def priority_table(st, frame: pd.DataFrame) -> None:
     st.subheader("Priority areas")
     st.caption("Sortable. Counts 1-4 are shown as <5 and rates from them as c. Rates come with 95% Wilson intervals; "
                "smoothed rates are shrunk toward the study-area rate (empirical Bayes).")
-    st.dataframe(frame, hide_index=True, width="stretch", height=520)
+    labels.show_table(st, frame, height=520)
 
 
 def ward_table(st, frame: pd.DataFrame) -> None:
     st.subheader("Ward summary")
     st.caption("Ward figures are recomputed from ward counts. Subtotals per local authority and a total; "
                "cells that could reveal a suppressed count by subtraction are suppressed too (c).")
-    st.dataframe(frame, hide_index=True, width="stretch", height=520)
+    labels.show_table(st, frame, height=520)
 
 
 def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None:
@@ -365,7 +364,7 @@ def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None
             else:
                 st.write("No suggested venue in this catchment.")
     st.subheader("All hubs")
-    st.dataframe(for_display(shown), hide_index=True, width="stretch")
+    labels.show_table(st, for_display(shown))
 
 
 def chart_images(result, view: View, level: str) -> list[bytes]:

@@ -1,0 +1,37 @@
+"""Problems with a study area's inputs as a list the app shows one by one, as plain text."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from geo.errors import ValidationError
+
+__all__ = ["plain_markdown", "problem_lines"]
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
+
+
+def problem_lines(err: BaseException) -> list[str]:
+    """One message per problem: each :class:`~geo.errors.InputProblem` of a
+    :class:`~geo.errors.ValidationError`, else each non-empty line of the message.
+
+    >>> from pathlib import Path
+    >>> from geo.errors import InputProblem
+    >>> problem_lines(ValidationError([InputProblem(Path("a.csv"), "is empty"),
+    ...                                InputProblem(Path("b.csv"), "not a number", column="eligible", rows=(3, 4))]))
+    ['a.csv: is empty', "b.csv: rows 3-4: column 'eligible': not a number"]
+    """
+    if isinstance(err, ValidationError):
+        return [str(p) for p in err.problems] or [type(err).__name__]
+    return [line.strip() for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
+
+
+def plain_markdown(text: str) -> str:
+    """``text`` for a Markdown element shown as typed: HTML escaped, Markdown, LaTeX and
+    emoji-shortcode characters backslash-escaped.
+
+    >>> plain_markdown("data/review_takeup_2025.csv: '<b>x</b>' *bold* $x$")
+    "data/review\\\\_takeup\\\\_2025\\\\.csv\\\\: '&lt;b&gt;x&lt;/b&gt;' \\\\*bold\\\\* \\\\$x\\\\$"
+    """
+    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
