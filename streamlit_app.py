@@ -6,7 +6,6 @@ Run: ``streamlit run streamlit_app.py --server.address 127.0.0.1 -- --config con
 from __future__ import annotations
 
 import argparse
-import html
 import os
 import sys
 from dataclasses import replace
@@ -21,6 +20,7 @@ from geo.build import Prepared, analyse, prepare
 from geo.config import ConfigError, ModelWeights, load_config
 from geo.disclosure import DisclosureRule
 from geo.errors import DataError, ValidationError
+from geo.safety import plain_markdown
 from geo.sites import suggest_sites
 from geo.maps.assets import static_url
 from geo.maps.style import LAYERS
@@ -248,7 +248,7 @@ def main() -> None:
         mtime = Path(config_path).stat().st_mtime
         cfg = load_prepared(config_path, mtime).config
     except (ConfigError, DataError, ValidationError, OSError) as err:
-        st.error(f"The study area could not be loaded:\n\n{err}")
+        st.error(f"The study area could not be loaded:\n\n{plain_markdown(err)}")
         st.stop()
 
     if cfg.extracts.synthetic:
@@ -293,7 +293,7 @@ def main() -> None:
                    "change the local authorities or the hubs.")
         st.stop()
 
-    st.markdown(f"### Family Hub outreach · {html.escape(result.config.name)}")
+    st.markdown(f"### Family Hub outreach · {plain_markdown(result.config.name)}")
     views.headline(st, result, view, sites, rule)
 
     # only the open tab is computed (on_change="rerun" tracks which one it is)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geo.disclosure import DisclosureRule, SuppressedTable, add_total_row, suppress
+from geo.safety import neutralise_frame
 
 __all__ = ["lsoa_table_out", "ward_table_out", "hub_table", "suppressed_table", "for_display", "xlsx_bytes", "TABLE_SPECS"]
 
@@ -142,9 +143,14 @@ def for_display(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per table."""
+    """An XLSX workbook with one sheet per table; text cells are text, never formulas.
+
+    Text starting with a formula character gets a leading ``'`` (:func:`geo.safety.neutralise_frame`),
+    so openpyxl, which stores text starting with ``=`` as a formula, stores every text cell as a
+    string (data type ``s``); control characters an XLSX file cannot hold are shown as U+FFFD.
+    """
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for name, df in sheets.items():
-            df.to_excel(xl, sheet_name=name[:31], index=False)
+            neutralise_frame(df, xlsx=True).to_excel(xl, sheet_name=name[:31], index=False)
     return buf.getvalue()
