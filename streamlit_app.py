@@ -6,7 +6,6 @@ Run: ``streamlit run streamlit_app.py --server.address 127.0.0.1 -- --config con
 from __future__ import annotations
 
 import argparse
-import html
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import streamlit as st
 
 from geo.app import views
 from geo.app.folium_component import component_args, folium_map
-from geo.app.problems import plain_markdown, problem_lines
+from geo.app.problems import problem_lines
 from geo.app.scenario import (
     CACHE_HASH_FUNCS,
     DataKey,
@@ -31,6 +30,7 @@ from geo.build import Prepared, analyse, prepare
 from geo.config import ConfigError, load_config
 from geo.disclosure import DisclosureRule
 from geo.errors import DataError, ValidationError
+from geo.safety import plain_markdown
 from geo.sites import suggest_sites
 from geo.maps.assets import static_url
 from geo.maps.style import LAYERS
@@ -247,7 +247,7 @@ def main() -> None:
                    "change the local authorities or the hubs.")
         st.stop()
 
-    st.markdown(f"### Family Hub outreach · {html.escape(result.config.name)}")
+    st.markdown(f"### Family Hub outreach · {plain_markdown(result.config.name)}")
     views.headline(st, result, view, sites, rule)
 
     # only the open tab is computed (on_change="rerun" tracks which one it is)

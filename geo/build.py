@@ -28,6 +28,7 @@ from geo.inputs.counts import FileReport
 from geo.inputs.period_choice import choose_period
 from geo.inputs.public import PublicData, load_public
 from geo.join import absent_extracts, code_register, lsoa_table, under5_estimate, ward_table
+from geo.safety import neutralise_frame
 from models.expected import add_expected
 from models.risk import score_areas
 
@@ -400,8 +401,9 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         "reconciliation": out_dir / "reconciliation.json",
         "model": out_dir / "model.json",
     }
-    write_csv(result.lsoa.drop(columns="geometry"), paths["lsoa"])
-    write_csv(result.wards.drop(columns="geometry"), paths["wards"])
+    # names are data: text cells that a spreadsheet would read as formulas get a leading '
+    write_csv(neutralise_frame(result.lsoa.drop(columns="geometry")), paths["lsoa"])
+    write_csv(neutralise_frame(result.wards.drop(columns="geometry")), paths["wards"])
     paths["areas"].unlink(missing_ok=True)
     layers = [("lsoa", result.lsoa), ("wards", result.wards), ("hubs", result.hubs), ("venues", result.venues),
               ("catchments", result.catchments()), ("gaps", result.gaps())]

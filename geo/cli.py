@@ -238,6 +238,7 @@ def _cmd_sites(args) -> int:
         print(f"wrote {out / 'sites.json'}")
         return 0
     from geo.build import run
+    from geo.safety import printable
     from geo.sites import suggest_sites, write_sites
 
     config = _config(args)
@@ -251,12 +252,13 @@ def _cmd_sites(args) -> int:
     minutes = args.minutes if args.minutes is not None else config.travel.threshold_minutes
     types = args.types or None
     if args.per_la:
+        from geo.safety import neutralise_frame
         from geo.sites import suggest_sites_per_la
 
         t0 = time.perf_counter()
         table, summaries = suggest_sites_per_la(result, k=args.k, minutes=minutes, venue_types=types, mode=args.mode, time_limit=args.time_limit)
         out.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out / "sites.csv", index=False)
+        neutralise_frame(table).to_csv(out / "sites.csv", index=False)
         (out / "sites.json").write_text(json.dumps({"k": args.k, "minutes": minutes, "per_la": summaries,
                                                      "all_optimal": all(s["optimal"] for s in summaries.values()),
                                                      "solve_seconds": time.perf_counter() - t0}, indent=2, default=float) + "\n")
@@ -271,7 +273,7 @@ def _cmd_sites(args) -> int:
     print(f"{config.name}: {len(s.table)} venues within {minutes:g} min ({args.mode or config.travel.mode}); objective {r.objective:.6g} "
           f"({'optimal' if r.optimal else r.status + f', gap {r.mip_gap:.2%}'}) in {r.solve_seconds:.3f} s")
     for row in s.table.itertuples():
-        print(f"  {row.rank}. {row.name} ({row.type}, {row.hub_id}): {row.covered_children:.0f} children in {row.covered_lsoas} LSOAs newly within reach")
+        print(printable(f"  {row.rank}. {row.name} ({row.type}, {row.hub_id}): {row.covered_children:.0f} children in {row.covered_lsoas} LSOAs newly within reach"))
     for p in paths.values():
         print(f"wrote {p}")
     return 0

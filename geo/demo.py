@@ -25,6 +25,7 @@ from geo.config import Config
 from geo.errors import DataError
 from geo.join import under5_estimate
 from geo.inputs.public import PublicData, load_public
+from geo.safety import neutralise_frame
 
 __all__ = ["write_demo", "demo_hubs", "PERIODS"]
 
@@ -223,6 +224,6 @@ def write_demo(config: Config, out_dir: Path | None = None) -> dict[str, Path]:
     written = {}
     for key, name in names.items():
         path = out_dir / name
-        frames[key].to_csv(path, index=False, lineterminator="\n")
+        neutralise_frame(frames[key]).to_csv(path, index=False, lineterminator="\n")
         written[key] = path
     return written

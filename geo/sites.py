@@ -23,6 +23,7 @@ from scipy.spatial import cKDTree
 from geo.catchments import travel_minutes
 from geo.errors import DataError
 from geo.maps.reproject import to_crs
+from geo.safety import neutralise_frame
 from models.risk import PRIORITY_QUADRANT
 from models.siting import CoverageInstance, MaxCoverage, SetCover, SetCoverResult, SitingResult
 
@@ -374,7 +375,7 @@ def write_sites(suggestion: SiteSuggestion, out_dir: Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out_dir / "sites.csv", "json": out_dir / "sites.json", "instance": out_dir / "sites_instance.json"}
-    suggestion.table[SITES_COLUMNS].to_csv(paths["csv"], index=False)
+    neutralise_frame(suggestion.table[SITES_COLUMNS]).to_csv(paths["csv"], index=False)
     paths["json"].write_text(json.dumps(suggestion.summary(), indent=2, default=float) + "\n")
     suggestion.instance.to_json(paths["instance"])
     return paths

@@ -23,6 +23,7 @@ from geo.app.labels import for_people
 from geo.build import run
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, scan_for_small_counts
+from geo.safety import plain_markdown
 from geo.sites import suggest_sites
 from geo.maps.assets import standalone_html
 from geo.maps.webmap import LAYERS, area_map
@@ -160,7 +161,7 @@ def test_ward_and_hub_tables_match_the_pipeline(app, app_result):
     pd.testing.assert_frame_equal(hubs.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
     cards = " ".join(md.value for md in app.markdown)
     for name in app_result.hubs.loc[app_result.hubs["site_type"] == "hub", "name"]:
-        assert name in cards
+        assert plain_markdown(name) in cards  # names are plain text: "(" and ")" escaped (issue 13)
 
 
 def test_sites_panel_matches_suggest_sites(app, app_result):
@@ -311,7 +312,8 @@ def test_names_are_escaped_everywhere(tmp_path, biborough_config, monkeypatch):
     assert XSS in set(sites_table(at)["name"])  # a dataframe cell: rendered as text by Streamlit
     open_tab(at, "Hubs")
     cards = " ".join(md.value for md in at.markdown)
-    assert "&lt;img src=x onerror=alert(1)&gt;" in cards and XSS not in cards
+    # names are plain text in Markdown (issue 13): every Markdown and HTML character backslash-escaped
+    assert plain_markdown(XSS) in cards and XSS not in cards
 
 
 def test_download_tables_are_suppressed(app_result):
@@ -372,7 +374,7 @@ def test_ilt_pack_button_prepares_the_pack_once(app, app_config, app_result, mon
     # one hub selected: that hub's pack, not prepared yet
     app.multiselect(key=control(app, "hubs")).set_value(["WCC-QPK"])
     rerun(app)
-    assert any("hub WCC-QPK only" in c.value for c in app.caption)
+    assert any(plain_markdown("hub WCC-QPK only") in c.value for c in app.caption)  # Markdown-escaped (issue 13)
     assert [b for b in app.button if b.key == "pack_prepare"] and not [b for b in app.download_button if b.key == "dl_pack"]
 
 
@@ -471,7 +473,7 @@ def test_a_changed_extract_shows_at_once(tmp_path, biborough_config, monkeypatch
 
 
 def test_validation_errors_are_listed_one_per_problem(tmp_path, biborough_config, monkeypatch):
-    from geo.app.problems import plain_markdown, problem_lines
+    from geo.app.problems import problem_lines
     from geo.build import prepare
     from geo.errors import ValidationError
 

@@ -56,7 +56,9 @@ def test_zip_folder_needs_a_folder(tmp_path):
 def test_pack_file_name():
     assert pack_file_name("biborough", None, dt.date(2026, 11, 23)) == "ilt_pack_biborough_2026-11-23.zip"
     assert pack_file_name("biborough", "WCC-QPK", dt.date(2026, 11, 23), "pdf") == "ilt_pack_biborough_WCC-QPK_2026-11-23.pdf"
-    assert pack_file_name("x", "../../etc", dt.date(2026, 1, 1)) == "ilt_pack_x_.._.._etc_2026-01-01.zip"   # no path separators
+    # no path separators, no dot runs: the hub id as its safe slug (geo.safety.safe_slug, issue 13)
+    assert pack_file_name("x", "../../etc", dt.date(2026, 1, 1)) == "ilt_pack_x_etc_74ccf3c5_2026-01-01.zip"
+    assert len(pack_file_name("x", "é" * 300, dt.date(2026, 1, 1))) < 100
 
 
 @pytest.mark.slow

@@ -11,6 +11,8 @@ import re
 
 import pandas as pd
 
+from geo.safety import neutralise_frame
+
 __all__ = [
     "COLUMN_LABELS",
     "VALUE_TEXT",
@@ -208,7 +210,7 @@ def column_config(frame: pd.DataFrame) -> dict:
 def show_table(st, frame: pd.DataFrame, **kwargs) -> None:
     """``st.dataframe`` of an app table as people read it: plain-English headers, rates in percent,
     whole numbers without decimals (the frame's machine names stay underneath)."""
-    st.dataframe(for_people(frame), hide_index=True, width="stretch", column_config=column_config(frame), **kwargs)
+    st.dataframe(neutralise_frame(for_people(frame)), hide_index=True, width="stretch", column_config=column_config(frame), **kwargs)
 
 
 def solver_text(result) -> str:

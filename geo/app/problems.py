@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 from geo.errors import ValidationError
 
-__all__ = ["plain_markdown", "problem_lines"]
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
+__all__ = ["problem_lines"]  # shown through geo.safety.plain_markdown, the one escape for Markdown
 
 
 def problem_lines(err: BaseException) -> list[str]:
@@ -25,13 +20,3 @@ def problem_lines(err: BaseException) -> list[str]:
     if isinstance(err, ValidationError):
         return [str(p) for p in err.problems] or [type(err).__name__]
     return [line.strip() for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
-
-
-def plain_markdown(text: str) -> str:
-    """``text`` for a Markdown element shown as typed: HTML escaped, Markdown, LaTeX and
-    emoji-shortcode characters backslash-escaped.
-
-    >>> plain_markdown("data/review_takeup_2025.csv: '<b>x</b>' *bold* $x$")
-    "data/review\\\\_takeup\\\\_2025\\\\.csv\\\\: '&lt;b&gt;x&lt;/b&gt;' \\\\*bold\\\\* \\\\$x\\\\$"
-    """
-    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))

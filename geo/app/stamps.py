@@ -15,7 +15,7 @@ from pathlib import Path
 
 from geo.app.scenario import input_paths
 from geo.config import load_config
-from geo.fetch import public_paths
+from geo.sources import public_paths
 
 __all__ = ["make_stamps"]
 

@@ -7,7 +7,6 @@ Nothing here computes analysis: it selects, suppresses and formats what ``geo.bu
 
 from __future__ import annotations
 
-import html
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,13 +18,14 @@ import pandas as pd
 
 from geo.app import labels
 from geo.config import load_config
-from geo.disclosure import DisclosureRule, format_count
+from geo.disclosure import DisclosureRule
 from geo.disclosure.gate import ExportTables, export_tables, round_to
 from geo.disclosure.tables import for_display, xlsx_bytes
 from geo.display import percent as _pct
 from geo.maps.reproject import to_crs
-from geo.maps.webmap import MapBase
+from geo.safety import neutralise_frame, plain_markdown
 from geo.sources import public_paths
+from geo.maps.webmap import MapBase
 
 __all__ = ["View", "PackOffer", "filter_view", "view_map_base", "available_configs"]
 
@@ -139,9 +139,6 @@ def view_map_base(base: MapBase, view: View) -> MapBase:
                      None if view.gaps is None else view.gaps.index)
 
 
-def _text(value) -> str:
-    """A name or code for Markdown: HTML special characters escaped (apostrophes kept)."""
-    return html.escape(str(value), quote=False)
 
 
 _GATED: dict = {}
@@ -242,7 +239,7 @@ def headline(st, result, view: View, sites, rule: DisclosureRule) -> None:
                    help="Estimate, rounded to the nearest 10")
     st.caption(rule.statement())
     for note in result.notes:
-        st.caption(note)
+        st.caption(plain_markdown(note))
 
 
 def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRule) -> None:
@@ -258,15 +255,15 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
     key = "lsoa21cd" if level == "lsoa" else "ward_code"
     match = table[table[key] == code]
     if match.empty:
-        st.caption(f"No area {_text(str(code))} in this view.")
+        st.caption(f"No area {plain_markdown(str(code))} in this view.")
         return
     r = match.iloc[0]
     gated = gated_tables(result, rule)
     published = gated.lsoa.display if level == "lsoa" else gated.wards.display
     g = published[published[key] == code].iloc[0]
     name = r["lsoa21nm"] if level == "lsoa" else r["ward_name"]
-    st.markdown(f"**{_text(str(name))}** ({_text(str(code))}) · priority rank **{_shown(g['priority_rank'])}** of {len(table)} "
-                f"(ranked by 10-point priority band) · {_text(str(g['quadrant']))}")
+    st.markdown(f"**{plain_markdown(str(name))}** ({plain_markdown(str(code))}) · priority rank **{_shown(g['priority_rank'])}** of {len(table)} "
+                f"(ranked by 10-point priority band) · {plain_markdown(str(g['quadrant']))}")
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Need** (percentiles in the study area)")
@@ -286,14 +283,14 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
             st.write(f"Observed {_pct(g['review_rate'])} (95% CI {_pct(g['review_rate_lo'])}–{_pct(g['review_rate_hi'])})")
             st.write(f"Smoothed {_pct(g['review_rate_smoothed'])}")
         st.write(f"Expected for an area like this {_pct(r.get('expected_review_rate'))}")
-        st.write(f"Funnel plot (99.8%): **{_text(_shown(g['review_funnel_flag'], str))}**")
+        st.write(f"Funnel plot (99.8%): **{plain_markdown(_shown(g['review_funnel_flag'], str))}**")
     with c3:
         st.markdown("**Hub reach and travel**")
         st.write(f"Children attending: {_shown(g['hub_children'])} · reach (smoothed) {_shown(g['reach_rate_smoothed'], _pct)}")
         if "travel_minutes_to_hub" in r and pd.notna(r["travel_minutes_to_hub"]):
-            st.write(f"Hub: {_text(str(r.get('hub_id', '')))} · {r['travel_minutes_to_hub']:.0f} min ({_text(labels.text(result.config.travel.mode).lower())})")
+            st.write(f"Hub: {plain_markdown(str(r.get('hub_id', '')))} · {r['travel_minutes_to_hub']:.0f} min ({plain_markdown(labels.text(result.config.travel.mode).lower())})")
         if g.get("gap_type"):
-            st.write(f"Gap: **{_text(str(g['gap_type']))}**")
+            st.write(f"Gap: **{plain_markdown(str(g['gap_type']))}**")
         st.caption(f"Engagement score band {_shown(g['engagement_score'], band)}/100 · priority band {_shown(g['priority_score'], band)}")
 
 
@@ -355,12 +352,12 @@ def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None
         r = shown[shown["hub_id"] == hub].iloc[0]
         venues = sites.table[sites.table["hub_id"] == hub]
         with cols[i % 3].container(border=True):
-            st.markdown(f"**{_text(str(r['name']))}** ({_text(hub)})")
+            st.markdown(f"**{plain_markdown(str(r['name']))}** ({plain_markdown(hub)})")
             st.write(f"Under-5s (est.): {r['under5']:,.0f} · within {sites.minutes:.0f} min: {_pct(r['share_under5_within_threshold'])}")
             st.write(f"Reviewed: {_pct(r['reviewed_pct'])} · reached: {_pct(r['reached_pct'])}")
             st.write(f"Children not reached in high-need areas (est., nearest 10): {_shown(r['children_not_reached_high_need_nearest_10'])}")
             if len(venues):
-                st.write("Suggested venues: " + "; ".join(f"{int(v.rank)}. {_text(str(v.name))}" for v in venues.itertuples()))
+                st.write("Suggested venues: " + "; ".join(f"{int(v.rank)}. {plain_markdown(str(v.name))}" for v in venues.itertuples()))
             else:
                 st.write("No suggested venue in this catchment.")
     st.subheader("All hubs")
@@ -399,8 +396,8 @@ def charts(st, images: list[bytes]) -> None:
 def data_page(st, result) -> None:
     rec = result.reconciliation()
     st.subheader("What was loaded")
-    st.write(f"{len(result.lsoa):,} LSOAs, {len(result.wards):,} wards in {', '.join(result.config.la_codes)}; "
-             f"periods: {', '.join(f'{k} {v}' for k, v in rec['periods'].items())}.")
+    st.write(plain_markdown(f"{len(result.lsoa):,} LSOAs, {len(result.wards):,} wards in {', '.join(result.config.la_codes)}; "
+                            f"periods: {', '.join(f'{k} {v}' for k, v in rec['periods'].items())}."))
     st.subheader("Reconciliation: every row accounted for")
     rows = []
     for f in rec["files"]:
@@ -408,14 +405,14 @@ def data_page(st, result) -> None:
                      "rows excluded": f["rows_excluded"],
                      "excluded because": "; ".join(f"{n} {r}" for r, n in f["excluded_by_reason"].items()),
                      "balanced": "yes" if f["balanced"] else "NO", "notes": "; ".join(f["notes"])})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(neutralise_frame(pd.DataFrame(rows)), hide_index=True, width="stretch")
     for note in rec["notes"]:
-        st.caption(note)
+        st.caption(plain_markdown(note))
     st.subheader("Data sources and attribution")
     manifest = result.public.manifest
-    st.write(manifest.get("attribution", ""))
+    st.write(plain_markdown(manifest.get("attribution", "")))
     src = {(s["publisher"], s["licence"]) for f in manifest.get("files", []) for s in f["sources"]}
-    st.dataframe(pd.DataFrame(sorted(src), columns=["source", "licence"]), hide_index=True, width="stretch")
+    st.dataframe(neutralise_frame(pd.DataFrame(sorted(src), columns=["source", "licence"])), hide_index=True, width="stretch")
     st.caption("IoD2025: Contains public sector information licensed under the Open Government Licence v3.0 (MHCLG). "
                "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail data © Royal Mail "
                "copyright and database right 2025; National Statistics data © Crown copyright and database right 2025.")
@@ -441,6 +438,11 @@ def download_tables(result, view: View, sites, rule: DisclosureRule) -> dict[str
                                              "Scores are published as 10-point bands and ranked by band; see the README's "
                                              "disclosure section for what is withheld and why."]})
     return sheets
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """A table as CSV bytes for download (text cells neutralised: :func:`geo.safety.neutralise_frame`)."""
+    return neutralise_frame(table).to_csv(index=False).encode("utf-8")
 
 
 @dataclass
@@ -483,9 +485,9 @@ def downloads(st, result, view: View, sites, m, rule: DisclosureRule, pack: Pack
     with st.sidebar:
         st.header("Downloads")
         st.caption(rule.statement() + " Every download holds the pack's published cells.")
-        st.download_button("LSOA table (CSV)", lambda: tables()["LSOAs"].to_csv(index=False).encode("utf-8"),
+        st.download_button("LSOA table (CSV)", lambda: csv_bytes(tables()["LSOAs"]),
                            "lsoa.csv", "text/csv", key="dl_lsoa", on_click="ignore")
-        st.download_button("Ward table (CSV)", lambda: tables()["wards"].to_csv(index=False).encode("utf-8"),
+        st.download_button("Ward table (CSV)", lambda: csv_bytes(tables()["wards"]),
                            "wards.csv", "text/csv", key="dl_wards", on_click="ignore")
         st.download_button("All tables (XLSX)", lambda: xlsx_bytes(tables()), "tables.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx", on_click="ignore")
@@ -496,7 +498,7 @@ def downloads(st, result, view: View, sites, m, rule: DisclosureRule, pack: Pack
         if pack is None:
             return
         st.subheader("ILT map pack")
-        st.caption(f"For {pack.covers}: A4 PDF (cover, a page per hub with its map, ward summary, visit lists), "
+        st.caption(f"For {plain_markdown(pack.covers)}: A4 PDF (cover, a page per hub with its map, ward summary, visit lists), "
                    "300 dpi hub maps, offline map.html and the tables, zipped. Uses the weights, travel mode and "
                    "minutes chosen here, and suggests k venues per hub (of any type); every count under disclosure control.")
         data = pack.data

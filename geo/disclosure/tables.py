@@ -15,6 +15,7 @@ import pandas as pd
 from geo.disclosure.rule import DisclosureRule
 from geo.disclosure.suppress import suppress
 from geo.disclosure.totals import SuppressedTable, add_total_row
+from geo.safety import neutralise_frame
 
 __all__ = ["lsoa_table_out", "ward_table_out", "hub_table", "suppressed_table", "for_display", "xlsx_bytes", "TABLE_SPECS",
            "COUNT_COLUMNS", "linked_cells"]
@@ -146,11 +147,16 @@ def for_display(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per table."""
+    """An XLSX workbook with one sheet per table; text cells are text, never formulas.
+
+    Text starting with a formula character gets a leading ``'`` (:func:`geo.safety.neutralise_frame`),
+    so openpyxl, which stores text starting with ``=`` as a formula, stores every text cell as a
+    string (data type ``s``); control characters an XLSX file cannot hold are shown as U+FFFD.
+    """
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for name, df in sheets.items():
-            df.to_excel(xl, sheet_name=name[:31], index=False)
+            neutralise_frame(df, xlsx=True).to_excel(xl, sheet_name=name[:31], index=False)
     return buf.getvalue()
 
 

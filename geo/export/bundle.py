@@ -15,6 +15,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from geo.safety import safe_slug
+
 __all__ = ["zip_folder", "read_member", "pack_zip", "pack_file_name"]
 
 #: the earliest time a zip entry can carry (MS-DOS dates start in 1980)
@@ -59,6 +61,9 @@ def zip_folder(folder: str | Path, *, date_time: tuple[int, int, int, int, int, 
     if not folder.is_dir():
         raise NotADirectoryError(f"not a folder: {folder}")
     files = sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file())
+    for name, path in files:  # entries stay relative and inside the folder (no link to elsewhere)
+        if path.is_symlink() or name.startswith("/") or ".." in name.split("/"):
+            raise ValueError(f"refusing to zip {name!r}: a link or a name outside {folder}")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
         for name, path in files:
@@ -90,7 +95,7 @@ def pack_zip(result, *, hub: str | None = None, k: int = 5, dpi: int = 300, gene
 
     Everything runs in this process (no helper process), so it is safe inside a web server.
     Entries: ``pack.pdf``, ``pack.json``, ``map.html``, ``tables.xlsx``, ``tables/*.csv``,
-    ``maps/<hub_id>.png`` and ``visits/<hub_id>.csv`` (see :mod:`geo.export.pack`).
+    ``maps/<hub>.png`` and ``visits/<hub>.csv`` (safe file names, see :mod:`geo.export.pack`).
 
     Parameters
     ----------
@@ -138,6 +143,8 @@ def pack_file_name(slug: str, hub: str | None, generated: dt.date, suffix: str =
     'ilt_pack_biborough_WCC-QPK_2026-01-05.zip'
     >>> pack_file_name("bi borough", None, dt.date(2026, 1, 5), "pdf")
     'ilt_pack_bi_borough_2026-01-05.pdf'
+    >>> pack_file_name("biborough", "../../evil", dt.date(2026, 1, 5))
+    'ilt_pack_biborough_evil_0fbfd372_2026-01-05.zip'
     """
-    parts = ["ilt_pack", slug] + ([hub] if hub else []) + [generated.isoformat()]
+    parts = ["ilt_pack", slug] + ([safe_slug(hub)] if hub else []) + [generated.isoformat()]
     return re.sub(r"[^A-Za-z0-9._-]+", "_", "_".join(parts)) + f".{suffix}"

@@ -3,11 +3,16 @@
 :func:`export_pack` writes into one folder::
 
     pack.pdf              A4 landscape: cover, one page per hub, ward summary, one visit list per hub
-    maps/<hub_id>.png     each hub's map (300 dpi by default)
+    maps/<hub>.png        each hub's map (300 dpi by default)
     map.html              interactive map (geo.maps.webmap.area_map), self-contained: Leaflet inlined, no tiles
     tables.xlsx           sheets LSOAs, wards, hubs, sites, reconciliation, disclosure, notes
     tables/<name>.csv     the same tables as CSV
-    visits/<hub_id>.csv   leafleting postcodes of the hub's top priority LSOAs and its suggested venues
+    visits/<hub>.csv      leafleting postcodes of the hub's top priority LSOAs and its suggested venues
+
+``<hub>`` is the hub id as a safe file name (:func:`geo.safety.file_slugs`: the id itself when it
+is plain ASCII letters, digits, ``.``, ``_`` and ``-``, else a slug with a short hash); ``pack.json``
+maps each hub id to its files. Every text cell of the tables and visit lists that a spreadsheet
+would read as a formula gets a leading ``'`` (:func:`geo.safety.neutralise_frame`).
 
 All counts come from :func:`geo.export.tables.export_tables` (primary, derived and secondary
 suppression within each table and across the linked LSOA, ward and hub tables). Nothing is
@@ -63,6 +68,7 @@ from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
 from geo.maps.printmap import map_layers, write_hub_pngs
 from geo.maps.style import ATTRIBUTION
 from geo.disclosure.tables import xlsx_bytes
+from geo.safety import file_slugs, inside, neutralise_frame
 
 # the pack's own names, then names of geo.export.plan, .helper and .web that callers import from here
 __all__ = ["ExportResult", "export_pack", "write_tables", "notes_table", "SHEETS",
@@ -182,7 +188,7 @@ def write_tables(sheets: dict[str, pd.DataFrame], out_dir: Path, generated: dt.d
     csvs = []
     for name, df in sheets.items():
         p = out_dir / "tables" / f"{SHEETS.get(name, name)}.csv"
-        df.to_csv(p, index=False)
+        neutralise_frame(df).to_csv(p, index=False)
         csvs.append(p)
     return {"xlsx": xlsx, "tables": csvs}
 
@@ -205,7 +211,7 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
     k : int
         Suggested venues per hub.
     dpi : int
-        Resolution of ``maps/<hub_id>.png`` (default 300).
+        Resolution of the hub maps ``maps/<hub>.png`` (default 300).
     generated : date, optional
         Date printed on the pack and stored in file metadata (default: ``SOURCE_DATE_EPOCH``
         or today).
@@ -258,7 +264,8 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         layers = _layers(result, published)
         venue_points = _venue_points(sites)
         lap("sites")
-        pngs = helper.submit(write_hub_pngs, layers, _png_jobs(result, hub_ids, venue_points, out_dir), dpi)
+        files = _hub_files(out_dir, hub_ids)
+        pngs = helper.submit(write_hub_pngs, layers, _png_jobs(result, hub_ids, venue_points, out_dir, files), dpi)
         sheets = _sheets(result, tables, sites, _with_zeros_note(notes_table(result, generated, rule, k, site_notes), tables, rule))
         lap("tables")
         pages = page_plan(hub_ids, len(tables.wards.display))
@@ -266,14 +273,14 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
             config=result.config, generated=generated, periods=result.inputs.periods, rule=rule, tables=tables,
             hubs=result.hubs, hub_ids=hub_ids, sites=sites, site_notes=site_notes, visits=visits, layers=layers,
             la_names=_la_names(result), notes=list(result.notes), reconciliation=result.reconciliation(),
-            venue_points=venue_points, total_pages=len(pages),
+            venue_points=venue_points, total_pages=len(pages), files={h: f["visits"] for h, f in files.items()},
         )
         ctx.contents = contents(pages, ctx.hub_name)
         paths: dict = {"pack": out_dir / "pack.pdf", "map": out_dir / "map.html", "maps": [], "visits": []}
         _write_pdf(paths["pack"], ctx, pages, step=step, lap=lap)
-        paths["visits"] = _write_visits(visits, out_dir)
+        paths["visits"] = _write_visits(visits, out_dir, files)
         paths["manifest"] = _write_manifest(out_dir, result, generated, hub_ids, pages, k=k, dpi=dpi, tables=tables, rule=rule,
-                                            site_notes=site_notes)
+                                            site_notes=site_notes, files=files)
         step("tables (tables.xlsx, tables/*.csv) and interactive map (map.html)")
         web_inputs = map_inputs(result, tables, sites, hub_ids, whole_area=hub is None)
         # if the helper has drawn the PNG maps it writes the web map beside the tables; else both here
@@ -309,10 +316,10 @@ class _Laps:
         self.clock = now
 
 
-def _png_jobs(result, hub_ids: list[str], venue_points, out_dir: Path) -> list[dict]:
-    """The helper's jobs for ``maps/<hub_id>.png`` (the folder is made here)."""
+def _png_jobs(result, hub_ids: list[str], venue_points, out_dir: Path, files: dict[str, dict[str, str]]) -> list[dict]:
+    """The helper's jobs for ``maps/<hub>.png`` (the folder is made here; ``files`` from :func:`_hub_files`)."""
     (out_dir / "maps").mkdir(parents=True, exist_ok=True)
-    return [{"hub_id": h, "path": out_dir / "maps" / f"{h}.png", "title": hub_name(result.hubs, h),
+    return [{"hub_id": h, "path": out_dir / files[h]["map"], "title": hub_name(result.hubs, h),
              "subtitle": _map_subtitle(result, h), "synthetic": bool(result.config.extracts.synthetic),
              "venues": venue_points(h)} for h in hub_ids]
 
@@ -361,26 +368,26 @@ def _write_pdf(path: Path, ctx: PackContext, pages: list[str], *, step: Progress
         lap("ward and visit pages")
 
 
-def _write_visits(visits: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
-    """Write ``visits/<hub_id>.csv``; return their paths in hub order."""
+def _write_visits(visits: dict[str, pd.DataFrame], out_dir: Path, files: dict[str, dict[str, str]]) -> list[Path]:
+    """Write ``visits/<hub>.csv`` (text cells neutralised); return their paths in hub order."""
     (out_dir / "visits").mkdir(parents=True, exist_ok=True)
     paths = []
     for h, visit in visits.items():
-        p = out_dir / "visits" / f"{h}.csv"
-        visit.to_csv(p, index=False)
+        p = out_dir / files[h]["visits"]
+        neutralise_frame(visit).to_csv(p, index=False)
         paths.append(p)
     return paths
 
 
 def _write_manifest(out_dir: Path, result, generated: dt.date, hub_ids: list[str], pages: list[str], *, k: int, dpi: int,
-                    tables: ExportTables, rule: DisclosureRule, site_notes: dict[str, str]) -> Path:
+                    tables: ExportTables, rule: DisclosureRule, site_notes: dict[str, str], files: dict[str, dict[str, str]]) -> Path:
     """Write ``pack.json``: what the pack covers and how its tables were protected."""
     path = out_dir / "pack.json"
     path.write_text(json.dumps({
         "study_area": result.config.name, "generated": generated.isoformat(), "hubs": hub_ids, "pages": pages,
         "k": k, "dpi": dpi, "synthetic": result.config.extracts.synthetic, "disclosure": tables.counts_by_reason(),
         "cells_added_across_tables": tables.linked_cells, "lsoa_rule_suppress_zero": lsoa_rule(rule).suppress_zero,
-        "venue_notes": site_notes,
+        "venue_notes": site_notes, "files": files,
     }, indent=2) + "\n")
     return path
 
@@ -401,6 +408,22 @@ def _layers(result, priority: pd.Series | None = None):
     with warnings.catch_warnings():  # mapclassify: ties leave fewer quantile classes; the legend shows what there is
         warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
         return map_layers(result, priority=priority)
+
+
+def _hub_files(out_dir: Path, hub_ids: list[str]) -> dict[str, dict[str, str]]:
+    """Each hub's map and visit list, as paths relative to ``out_dir`` with safe names.
+
+    Examples
+    --------
+    >>> _hub_files(Path("out"), ["WCC-QPK", "../../evil"])["../../evil"]
+    {'map': 'maps/evil_0fbfd372.png', 'visits': 'visits/evil_0fbfd372.csv'}
+    """
+    out = {}
+    for h, slug in file_slugs(hub_ids).items():
+        out[h] = {"map": f"maps/{slug}.png", "visits": f"visits/{slug}.csv"}
+        for rel in out[h].values():
+            inside(out_dir, rel)  # a slug never leaves the folder; checked all the same
+    return out
 
 
 def _map_subtitle(result, hub_id: str) -> str:

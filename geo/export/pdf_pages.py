@@ -65,6 +65,8 @@ class PackContext:
     venue_points: Callable[[str], gpd.GeoDataFrame | None]
     total_pages: int = 0
     contents: list[tuple[str, int]] = field(default_factory=list)
+    #: hub id -> its visit list's file in the pack (``visits/<safe name>.csv``)
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:
@@ -379,7 +381,7 @@ def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     ven = visits[visits["item"] == "suggested venue"]
     n_lsoa = pcs["lsoa21cd"].nunique()
     fig = _page(ctx, f"Visit list: {name}", f"{hub_id} · postcodes of the top {n_lsoa} priority LSOAs for leafleting, "
-                f"and the suggested venues · full list in visits/{hub_id}.csv", page_no)
+                f"and the suggested venues · full list in {ctx.files.get(hub_id, 'visits/')}", page_no)
     fig.text(0.025, 0.885, "Leafleting: postcodes by LSOA (sector, then units)", fontsize=10, fontweight="bold", va="center")
     y, line_h, bottom = 0.855, 0.0215, 0.06
     width = 115
@@ -399,7 +401,7 @@ def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
         if len(lines) > max(room, 1):
             shown = lines[: max(room - 1, 1)]
             hidden = sum(len(ln.split()) for ln in lines[len(shown):])
-            lines = shown + [f"… and about {hidden:,} more postcode units of this LSOA: see visits/{hub_id}.csv"]
+            lines = shown + [f"… and about {hidden:,} more postcode units of this LSOA: see {ctx.files.get(hub_id, 'visits/')}"]
         for ln in lines:
             fig.text(0.035, y, plain(ln), fontsize=6.8, va="top", family="monospace")
             y -= line_h * 0.9

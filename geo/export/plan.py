@@ -19,6 +19,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from geo.errors import DataError
+from geo.safety import printable
 
 __all__ = ["Progress", "generation_date", "pack_hub_ids", "listed_hub_ids", "hub_name", "steps", "page_plan", "contents",
            "ward_page_count", "WARD_ROWS_PER_PAGE"]
@@ -43,7 +44,7 @@ class Progress:
     def __call__(self, message: str) -> None:
         self.done += 1
         if self.enabled:
-            print(f"[{self.done}/{self.total}] {message}…", file=self.stream or sys.stderr, flush=True)
+            print(f"[{self.done}/{self.total}] {printable(message)}…", file=self.stream or sys.stderr, flush=True)
 
 
 def generation_date(value: dt.date | None = None) -> dt.date:

@@ -50,15 +50,20 @@ GAP_HATCH = {"beyond reach": "////", "near but not engaged": "\\\\\\\\"}
 GAP_LABEL = {"beyond reach": "Gap: beyond reach", "near but not engaged": "Gap: near but not engaged"}
 
 
+#: control characters but the line feed
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
 def plain(text) -> str:
-    """Text for matplotlib: ``$`` would start mathtext, so it is escaped.
+    """Text for matplotlib: ``$`` would start mathtext, so it is escaped; a tab or CR is a space
+    and any other control character (no font has a glyph for it) is shown as U+FFFD.
 
     Examples
     --------
-    >>> plain("Costs $5 & <b>")
-    'Costs \\\\$5 & <b>'
+    >>> plain("Costs $5 & <b>"), plain("Hub\\tA\\x07")
+    ('Costs \\\\$5 & <b>', 'Hub A\ufffd')
     """
-    return str(text).replace("$", r"\$")
+    return _CONTROL.sub(lambda m: " " if m.group(0) in "\t\r" else "\ufffd", str(text)).replace("$", r"\$")
 
 
 @dataclass(frozen=True)

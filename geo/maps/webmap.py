@@ -266,7 +266,7 @@ def area_map(
     gaps: gpd.GeoDataFrame | None = None,
     sites: gpd.GeoDataFrame | None = None,
     rule: DisclosureRule = DisclosureRule(),
-    tiles: str | None = "OpenStreetMap",
+    tiles: str | None = None,
     tolerance: float = 8.0,
     leaflet_prefix: str | None = None,
 ) -> folium.Map:
@@ -293,7 +293,8 @@ def area_map(
     rule : DisclosureRule
         Small-number suppression for tooltips.
     tiles : str or None
-        Basemap tiles; ``None`` for an offline map with no tiles.
+        Basemap tiles (a folium tile name or URL, credited to OpenStreetMap contributors); the
+        default ``None`` draws no tiles, so the map requests nothing from any other host.
     tolerance : float
         Simplification tolerance in metres (EPSG:27700) for the web geometry.
     leaflet_prefix : str, optional
@@ -329,7 +330,7 @@ def layer_map(
     layer: str = "priority",
     *,
     sites: pd.DataFrame | None = None,
-    tiles: str | None = "OpenStreetMap",
+    tiles: str | None = None,
     leaflet_prefix: str | None = None,
 ) -> folium.Map:
     """The folium map of a :class:`MapBase` coloured by one layer (classes, legend, markers).

@@ -27,6 +27,7 @@ import pyogrio
 
 from geo.config import Config
 from geo.errors import DataError
+from geo.safety import neutralise_frame
 from geo.sources.attribution import OGL, ONS_BOUNDARY_ATTRIBUTION
 from geo.sources.files import sha256_file
 from geo.sources.mirror import (
@@ -151,7 +152,7 @@ def _write_outputs(frames: dict, paths: dict[str, Path], mirror: Path, config: C
     pyogrio.write_dataframe(frames["lsoa"], paths["lsoa"], layer="lsoa", driver="GPKG")
     pyogrio.write_dataframe(frames["wards"], paths["wards"], layer="wards", driver="GPKG")
     for key in ("imd", "population", "lookup_ward", "lookup_lsoa11", "code_register"):
-        frames[key].to_csv(paths[key], index=False)
+        neutralise_frame(frames[key]).to_csv(paths[key], index=False)  # names are data (geo.safety)
 
     def src(meta, path=None):
         return (meta, path or mirror / meta[0])
@@ -172,13 +173,13 @@ def _write_outputs(frames: dict, paths: dict[str, Path], mirror: Path, config: C
     }
     pcs, venues = frames["postcodes"], frames["venues"]
     if pcs is not None:
-        pcs.to_csv(paths["postcodes"], index=False)
+        neutralise_frame(pcs).to_csv(paths["postcodes"], index=False)
         outputs["postcodes"] = [src(OPTIONAL_FILES["postcodes"])]
         log(f"      {len(pcs):,} postcodes inside the study area")
     else:
         paths["postcodes"].unlink(missing_ok=True)
     if venues is not None:
-        venues.to_csv(paths["venues"], index=False)
+        neutralise_frame(venues).to_csv(paths["venues"], index=False)
         keys = [k for k in ("schools", "gp_practices", "libraries") if (mirror / OPTIONAL_FILES[k][0]).exists()]
         outputs["venues"] = [src(OPTIONAL_FILES[k]) for k in keys]
         log(
