@@ -21,11 +21,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, logit, xlogy
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-__all__ = ["ExpectedRateModel", "binomial_d2", "expected_features", "target_counts", "add_expected"]
+__all__ = ["ExpectedRateModel", "binomial_d2", "expected_features", "target_counts", "spatial_blocks", "add_expected"]
 
 
 def binomial_d2(y: ArrayLike, mu: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
@@ -74,11 +74,26 @@ def binomial_d2(y: ArrayLike, mu: ArrayLike, sample_weight: ArrayLike | None = N
     return 1.0 - dev(mu) / null
 
 
+def _weighted_moments(X: NDArray, w: NDArray) -> tuple[NDArray, NDArray]:
+    """Weighted mean and standard deviation of each column over its finite values (0, 0
+    for a column with none)."""
+    finite = np.isfinite(X)
+    wm = np.where(finite, w[:, None], 0.0)
+    total = wm.sum(axis=0)
+    Xz = np.where(finite, X, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(total > 0, (wm * Xz).sum(axis=0) / total, 0.0)
+        var = np.where(total > 0, (wm * (Xz - mean) ** 2).sum(axis=0) / total, 0.0)
+    return mean, np.sqrt(np.maximum(var, 0.0))
+
+
 class ExpectedRateModel(RegressorMixin, BaseEstimator):
     """Binomial GLM (logit link) of area proportions, fitted on aggregated counts.
 
-    Features are standardised inside the model (``mean_``, ``scale_``); missing feature
-    values are set to the fitted mean. The L2 penalty of ``LogisticRegression`` applies to
+    Features are standardised inside the model with the sample weights (``mean_``,
+    ``scale_``: the weighted mean and standard deviation over the non-missing values), so
+    a fit with integer weights equals a fit with each row repeated that many times; missing
+    feature values are set to the fitted mean. The L2 penalty of ``LogisticRegression`` applies to
     the standardised coefficients with the usual ``C``; because sample weights are counts
     of children, the penalty is negligible for realistic study areas.
 
@@ -96,7 +111,7 @@ class ExpectedRateModel(RegressorMixin, BaseEstimator):
     intercept_ : float
         Log-odds at the feature means.
     mean_, scale_ : ndarray of shape (n_features,)
-        Feature means and standard deviations used for standardisation.
+        Weighted feature means and standard deviations used for standardisation.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Present when ``X`` was a DataFrame.
@@ -151,10 +166,8 @@ class ExpectedRateModel(RegressorMixin, BaseEstimator):
             raise ValueError("all sample weights are zero")
         X, y, w = X[keep], y[keep], w[keep]
 
-        with np.errstate(invalid="ignore"):
-            self.mean_ = np.nan_to_num(np.nanmean(X, axis=0)) if X.size else np.zeros(X.shape[1])
-            scale = np.nan_to_num(np.nanstd(X, axis=0)) if X.size else np.ones(X.shape[1])
-        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.mean_, scale = _weighted_moments(X, w)
+        self.scale_ = np.where(scale > 1e-12 * np.maximum(np.abs(self.mean_), 1.0), scale, 1.0)
         Xs = self._standardise(X)
 
         w_pos, w_neg = w * y, w * (1.0 - y)
@@ -272,6 +285,62 @@ def target_counts(
     return k, n
 
 
+def spatial_blocks(x: ArrayLike, y: ArrayLike, *, n_blocks: int) -> NDArray[np.int64]:
+    """Square spatial blocks of points, for grouped (spatial) cross-validation.
+
+    The finest square grid over the points' extent whose number of occupied cells is at
+    most ``n_blocks``, then coarsened step by step; each point gets the index of its cell.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Coordinates (e.g. British National Grid metres).
+    n_blocks : int
+        Wanted number of non-empty blocks (at least 1).
+
+    Returns
+    -------
+    ndarray of int
+        Block label per point (0 .. blocks - 1, in order of first appearance in the grid).
+
+    Examples
+    --------
+    >>> x, y = np.meshgrid(np.arange(10.0), np.arange(10.0))
+    >>> b = spatial_blocks(x.ravel(), y.ravel(), n_blocks=4)
+    >>> len(np.unique(b)), np.bincount(b).tolist()
+    (4, [25, 25, 25, 25])
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    extent = max(float(np.ptp(x)), float(np.ptp(y)), 1e-9)
+    labels = np.zeros(x.size, dtype=np.int64)
+    for cells in range(int(np.ceil(np.sqrt(max(n_blocks, 1)))) + 1, 0, -1):
+        size = extent / cells * (1 + 1e-9)
+        ix = np.floor((x - x.min()) / size).astype(np.int64)
+        iy = np.floor((y - y.min()) / size).astype(np.int64)
+        labels = np.unique(ix * (cells + 1) + iy, return_inverse=True)[1].astype(np.int64)
+        if labels.max() + 1 <= n_blocks:
+            break
+    return labels
+
+
+def _cv_scores(model: ExpectedRateModel, X: pd.DataFrame, y: NDArray, w: NDArray, groups: NDArray | None,
+               folds: int, seed: int) -> list[float]:
+    """Held-out D^2 of each fold: ``GroupKFold`` (shuffled groups) when groups are given."""
+    if groups is not None:
+        splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+        splits = splitter.split(X, groups=groups)
+    else:
+        splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(X)
+    scores = []
+    for train, test in splits:
+        m = clone(model).fit(X.iloc[train], y[train], sample_weight=w[train])
+        scores.append(m.score(X.iloc[test], y[test], sample_weight=w[test]))
+    return scores
+
+
 def add_expected(
     areas: pd.DataFrame,
     *,
@@ -280,6 +349,8 @@ def add_expected(
     random_state: int = 0,
     C: float = 1.0,
     max_iter: int = 1000,
+    groups: tuple[str, ArrayLike] | None = None,
+    cv_repeats: int = 10,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fit :class:`ExpectedRateModel` to a study area and add expected rates.
 
@@ -291,12 +362,20 @@ def add_expected(
         Area table (see :func:`expected_features` and :func:`target_counts`).
     target : {"review", "reach"}, default "review"
     cv : int, default 5
-        Folds of shuffled ``KFold`` cross-validation (capped at the number of fitted
-        areas; below 2 skips cross-validation).
+        Folds of cross-validation (capped at the number of fitted areas, or of groups;
+        below 2 skips cross-validation).
     random_state : int, default 0
-        Seed of the fold shuffle.
+        Seed of the first repeat's fold shuffle; repeat ``r`` uses ``random_state + r``.
     C, max_iter
         Passed to :class:`ExpectedRateModel`.
+    groups : (str, array_like), optional
+        ``(name, labels)``: spatial groups (e.g. ``("ward", ward_codes)`` for LSOAs, or
+        :func:`spatial_blocks` of ward centroids) kept whole in every fold
+        (``GroupKFold`` with shuffled groups), so an area is never predicted from its
+        neighbours. Without groups the folds are shuffled ``KFold`` over areas.
+    cv_repeats : int, default 10
+        Repeats of the cross-validation with different seeds, to report how much the score
+        depends on the fold assignment.
 
     Returns
     -------
@@ -305,10 +384,12 @@ def add_expected(
         (observed raw rate minus expected; NaN where the denominator is 0).
     dict
         Fit report: ``target``, ``n_areas`` (fitted), ``n_children`` (sum of
-        denominators), ``features``, ``coefficients`` (log-odds per SD, by feature),
-        ``intercept``, ``pooled_rate``, ``score_in_sample``, ``cv_score`` (mean over
-        folds of the weighted deviance D^2 on held-out areas), ``cv_scores``, ``cv_folds``
-        and ``score_method``.
+        denominators), ``features``, ``coefficients`` (log-odds per weighted SD, by
+        feature), ``intercept``, ``pooled_rate``, ``score_in_sample``, ``cv_method``,
+        ``cv_groups`` (number of groups), ``cv_scores`` (held-out weighted deviance D^2 of
+        each fold of the first repeat), ``cv_folds``, ``cv_repeat_scores`` (mean D^2 of
+        each repeat), ``cv_score`` (mean over repeats), ``cv_score_sd`` (standard
+        deviation over repeats), ``cv_score_min``, ``cv_score_max`` and ``score_method``.
 
     Examples
     --------
@@ -316,9 +397,9 @@ def add_expected(
     >>> a = pd.DataFrame({"idaci_score": rng.uniform(0, .5, 80), "imd_score": rng.uniform(5, 60, 80),
     ...                   "review_eligible": rng.integers(0, 40, 80)})
     >>> a["review_completed"] = rng.binomial(a["review_eligible"], 0.7)
-    >>> out, report = add_expected(a, cv=4)
-    >>> report["n_areas"] == int((a["review_eligible"] > 0).sum()), len(report["cv_scores"])
-    (True, 4)
+    >>> out, report = add_expected(a, cv=4, groups=("blocks", np.arange(80) // 4), cv_repeats=3)
+    >>> report["n_areas"] == int((a["review_eligible"] > 0).sum()), len(report["cv_scores"]), len(report["cv_repeat_scores"])
+    (True, 4, 3)
     """
     X = expected_features(areas)
     k, n = target_counts(areas, target)
@@ -328,41 +409,45 @@ def add_expected(
 
     model = ExpectedRateModel(C=C, max_iter=max_iter)
     Xf, yf, wf = X[fit_rows], y[fit_rows], n[fit_rows]
+    gf = None if groups is None else np.asarray(groups[1])[fit_rows]
+    units = len(yf) if gf is None else len(np.unique(gf))
     report: dict[str, Any] = {
         "target": target,
         "n_areas": int(fit_rows.sum()),
         "n_children": float(wf.sum()),
         "features": list(X.columns),
         "score_method": "binomial deviance D^2 weighted by denominators",
+        "cv_method": "KFold over areas" if groups is None else f"GroupKFold by {groups[0]}",
+        "cv_groups": int(units),
     }
+    nan = float("nan")
     if not fit_rows.any():
         expected = np.full(len(areas), np.nan)
-        report.update(coefficients={c: float("nan") for c in X.columns}, intercept=float("nan"),
-                      pooled_rate=float("nan"), score_in_sample=float("nan"),
-                      cv_score=float("nan"), cv_scores=[], cv_folds=0)
+        report.update(coefficients={c: nan for c in X.columns}, intercept=nan, pooled_rate=nan, score_in_sample=nan,
+                      cv_score=nan, cv_scores=[], cv_folds=0, cv_repeat_scores=[], cv_score_sd=nan,
+                      cv_score_min=nan, cv_score_max=nan)
     else:
         # The fits are tiny (3 features): a multi-threaded BLAS only adds thread hand-offs,
         # which cost far more than the arithmetic (4x slower on 2 busy cores).
         with threadpool_limits(limits=1, user_api="blas"):
             model.fit(Xf, yf, sample_weight=wf)
             expected = model.predict(X)
-            scores: list[float] = []
-            folds = int(min(cv, len(yf)))
-            if folds >= 2:
-                splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
-                for train, test in splitter.split(Xf):
-                    m = clone(model).fit(Xf.iloc[train], yf[train], sample_weight=wf[train])
-                    scores.append(m.score(Xf.iloc[test], yf[test], sample_weight=wf[test]))
-            finite = [s for s in scores if np.isfinite(s)]
-            report.update(
-                coefficients={c: float(b) for c, b in zip(X.columns, model.coef_)},
-                intercept=model.intercept_,
-                pooled_rate=float(np.sum(k[fit_rows]) / np.sum(wf)),
-                score_in_sample=model.score(Xf, yf, sample_weight=wf),
-                cv_score=float(np.mean(finite)) if finite else float("nan"),
-                cv_scores=[float(s) for s in scores],
-                cv_folds=folds if folds >= 2 else 0,
-            )
+            folds = int(min(cv, units))
+            runs = [_cv_scores(model, Xf, yf, wf, gf, folds, random_state + r) for r in range(max(cv_repeats, 1))] if folds >= 2 else []
+        means = [float(np.mean(f)) for f in ([s for s in run if np.isfinite(s)] for run in runs) if f]
+        report.update(
+            coefficients={c: float(b) for c, b in zip(X.columns, model.coef_)},
+            intercept=model.intercept_,
+            pooled_rate=float(np.sum(k[fit_rows]) / np.sum(wf)),
+            score_in_sample=model.score(Xf, yf, sample_weight=wf),
+            cv_scores=[float(s) for s in runs[0]] if runs else [],
+            cv_folds=folds if folds >= 2 else 0,
+            cv_repeat_scores=means,
+            cv_score=float(np.mean(means)) if means else nan,
+            cv_score_sd=float(np.std(means, ddof=1)) if len(means) > 1 else nan,
+            cv_score_min=float(min(means)) if means else nan,
+            cv_score_max=float(max(means)) if means else nan,
+        )
 
     out = areas.copy()
     out[f"expected_{target}_rate"] = expected

@@ -36,9 +36,24 @@ Priority
     needy *and* under-engaged to rank high. ``priority_rank`` orders areas by the unclipped
     product, so areas engaged above the study-area rate are still ordered among themselves.
 
+Smoothing
+    Empirical-Bayes posterior means under a beta-binomial model whose beta prior (mean and
+    size) is fitted by maximum likelihood to the study area's counts
+    (:func:`models.smoothing.fit_beta_prior`); ``attrs["smoothing"]`` of the result holds
+    each component's prior.
+
+Unknown stays unknown
+    An engagement component is unknown for an area with no denominator (no eligible
+    children, no under-5s) and for every area when the study area has no numerator at all
+    (no attendance data). Its smoothed rate, percentile and shortfall are then NaN (not the
+    pooled rate, which would read as "average"), the engagement index and shortfall use the
+    known component with the weights renormalised, and ``engagement_basis`` says which
+    components an area's engagement rests on. An area with neither is ``"no data: check the
+    extract"``: no engagement score, priority or quadrant, ranked after every scored area.
+
 Weights in each group are normalised to sum to 1. Where a component is missing for an
-area (e.g. neither IDACI nor income score) the remaining weights of that group are
-renormalised for that area.
+area (e.g. neither IDACI nor income score, or an unknown engagement component) the
+remaining weights of that group are renormalised for that area.
 
 :func:`models.explain.explain` says why an area scores as it does and
 :func:`models.explain.sensitivity` how the ranking moves with the weights.
@@ -119,6 +134,7 @@ _COMPONENT_COLUMNS: tuple[str, ...] = (
     "shortfall_reach",
     "children_not_reviewed",
     "children_not_reached",
+    "engagement_basis",
 )
 _COMBINED_COLUMNS: tuple[str, ...] = (
     "need_contrib_idaci",
@@ -232,35 +248,76 @@ def _check_columns(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None) ->
         raise ValueError(f"areas is missing column(s): {missing}")
 
 
-def _rate_block(prefix: str, k: NDArray, n: NDArray) -> dict[str, NDArray]:
-    """Raw rate, Wilson 95% CI, EB smoothing and funnel flags of ``k / n``."""
+#: ``engagement_basis`` values: which engagement components an area's scores rest on.
+BASIS_BOTH = "review and reach"
+BASIS_REVIEW = "review only (no reach data)"
+BASIS_REACH = "reach only (no review data)"
+BASIS_NONE = "no data: check the extract"
+
+
+def engagement_counts(
+    areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None
+) -> dict[str, tuple[NDArray, NDArray, NDArray]]:
+    """Counts ``(k, n, known)`` of each engagement component.
+
+    ``review``: completed (capped at eligible) of eligible; ``reach``: hub children (capped)
+    of the under-5 estimate rounded to whole children. ``known`` is False where the
+    denominator is 0 (no eligible children, no under-5s), and everywhere for a component
+    with no numerator in the whole study area (no attendance data at all): there an area's
+    component is unknown, not average.
+    """
+    under5 = _numeric(areas, "under5_est", prefix_map)
+    eligible = np.nan_to_num(_numeric(areas, "review_eligible", prefix_map), nan=0.0).clip(min=0.0)
+    completed = np.nan_to_num(_numeric(areas, "review_completed", prefix_map), nan=0.0)
+    completed = np.clip(completed, 0.0, eligible)  # dirty extracts: completed > eligible
+    hub = np.nan_to_num(_numeric(areas, "hub_children", prefix_map), nan=0.0).clip(min=0.0)
+    n_reach = np.floor(np.nan_to_num(under5, nan=0.0).clip(min=0.0) + 0.5)  # whole children
+    k_reach = np.minimum(hub, n_reach)
+    out = {}
+    for c, (k, n) in {"review": (completed, eligible), "reach": (k_reach, n_reach)}.items():
+        out[c] = (k, n, (n > 0) & (k.sum() > 0))
+    return out
+
+
+def _rate_block(prefix: str, k: NDArray, n: NDArray, known: NDArray) -> tuple[dict[str, NDArray], dict]:
+    """Raw rate, Wilson 95% CI, EB smoothing and funnel flags of ``k / n``, and the prior.
+
+    The smoothed rate and EB weight are NaN where the component is unknown (the posterior
+    of an area without data is only the prior: it must not read as a measured average).
+    """
     has = n > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(has, k / np.where(has, n, 1.0), np.nan)
     lo, hi = wilson_interval(k, n)
     eb = eb_shrinkage(k, n)
-    p0 = eb.prior_mean if np.isfinite(eb.prior_mean) else 0.0
+    pooled = float(k.sum() / n.sum()) if n.sum() > 0 else float("nan")
+    p0 = pooled if np.isfinite(pooled) else 0.0  # funnel target: the study-area rate (OHID)
+    prior = {"method": eb.method, "prior_mean": eb.prior_mean, "prior_size": eb.prior_size,
+             "prior_var": eb.prior_var, "pooled_rate": pooled, "areas_with_data": int(known.sum()),
+             "areas_without_data": int((~known).sum())}
     return {
         f"{prefix}_rate": rate,
         f"{prefix}_rate_lo": lo,
         f"{prefix}_rate_hi": hi,
-        f"{prefix}_rate_smoothed": eb.rate,
-        f"{prefix}_eb_weight": eb.weight,
+        f"{prefix}_rate_smoothed": np.where(known, eb.rate, np.nan),
+        f"{prefix}_eb_weight": np.where(known, eb.weight, np.nan),
         f"{prefix}_funnel_flag": funnel_flag(k, n, p0, level=0.998),
         f"{prefix}_funnel_flag_95": funnel_flag(k, n, p0, level=0.95),
-    }
+    }, prior
 
 
 def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Everything that does not depend on the weights (rates, percentiles, counts)."""
+    """Everything that does not depend on the weights (rates, percentiles, counts).
+
+    ``attrs["smoothing"]`` holds each engagement component's fitted prior.
+    """
     _check_columns(areas, prefix_map)
     under5 = _numeric(areas, "under5_est", prefix_map)
     imd = _numeric(areas, "imd_score", prefix_map)
     idaci = _numeric(areas, "idaci_score", prefix_map)
     income = _numeric(areas, "income_score", prefix_map)
-    eligible = np.nan_to_num(_numeric(areas, "review_eligible", prefix_map), nan=0.0).clip(min=0.0)
-    completed = np.nan_to_num(_numeric(areas, "review_completed", prefix_map), nan=0.0)
-    completed = np.clip(completed, 0.0, eligible)  # dirty extracts: completed > eligible
+    counts = engagement_counts(areas, prefix_map)
+    completed, eligible, _ = counts["review"]
     hub = np.nan_to_num(_numeric(areas, "hub_children", prefix_map), nan=0.0).clip(min=0.0)
 
     has_idaci = np.isfinite(idaci)
@@ -269,10 +326,6 @@ def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None
         [has_idaci, np.isfinite(income)], ["idaci", "income"], default="missing"
     ).astype(object)
 
-    # Reach: whole-child denominator, children capped at it.
-    n_reach = np.floor(np.nan_to_num(under5, nan=0.0).clip(min=0.0) + 0.5)
-    k_reach = np.minimum(hub, n_reach)
-
     cols: dict[str, Any] = {
         "idaci_source": source,
         "_idaci_value": idaci_value,
@@ -280,18 +333,25 @@ def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None
         "need_imd_pct": percentile_rank(imd),
         "need_under5_pct": percentile_rank(under5),
     }
-    cols.update(_rate_block("review", completed, eligible))
-    cols.update(_rate_block("reach", k_reach, n_reach))
+    smoothing = {}
+    for c in ENGAGEMENT_COMPONENTS:
+        block, smoothing[c] = _rate_block(c, *counts[c])
+        cols.update(block)
     cols["eng_review_pct"] = percentile_rank(cols["review_rate_smoothed"])
     cols["eng_reach_pct"] = percentile_rank(cols["reach_rate_smoothed"])
-    for c in ("review", "reach"):
-        k_all, n_all = (completed, eligible) if c == "review" else (k_reach, n_reach)
-        p0 = k_all.sum() / n_all.sum() if n_all.sum() > 0 else np.nan
+    for c in ENGAGEMENT_COMPONENTS:
+        p0 = smoothing[c]["pooled_rate"]
         with np.errstate(divide="ignore", invalid="ignore"):
             cols[f"shortfall_{c}"] = 1.0 - cols[f"{c}_rate_smoothed"] / p0 if p0 > 0 else np.full(len(areas), np.nan)
     cols["children_not_reviewed"] = eligible - completed
     cols["children_not_reached"] = np.maximum(under5 - hub, 0.0)  # NaN where under5 unknown
-    return pd.DataFrame(cols, index=areas.index)
+    review_known, reach_known = counts["review"][2], counts["reach"][2]
+    cols["engagement_basis"] = np.select(
+        [review_known & reach_known, review_known, reach_known], [BASIS_BOTH, BASIS_REVIEW, BASIS_REACH], default=BASIS_NONE
+    ).astype(object)
+    out = pd.DataFrame(cols, index=areas.index)
+    out.attrs["smoothing"] = smoothing
+    return out
 
 
 def _weighted(pcts: NDArray, w: NDArray) -> tuple[NDArray, NDArray]:
@@ -400,7 +460,14 @@ def score_areas(
         * priority: ``priority_score``, ``priority_rank`` (1 = highest; ties by row
           order), ``quadrant``;
         * children: ``children_not_reviewed``, ``children_not_reached``,
-          ``need_weighted_not_reviewed``, ``need_weighted_not_reached``.
+          ``need_weighted_not_reviewed``, ``need_weighted_not_reached``;
+        * ``engagement_basis``: ``"review and reach"``, ``"review only (no reach data)"``,
+          ``"reach only (no review data)"`` or ``"no data: check the extract"`` (then
+          the engagement score, priority and quadrant are missing and the area ranks last).
+
+        ``attrs["smoothing"]`` holds, per engagement component, the fitted beta prior
+        (``method``, ``prior_mean``, ``prior_size``, ``prior_var``), the ``pooled_rate``
+        and the numbers of areas with and without data.
 
         Funnel flags compare each area with the pooled rate of the study area.
         High need means ``need_score >= high_need_percentile``; low engagement means
@@ -428,6 +495,7 @@ def score_areas(
     base = areas.drop(columns=[c for c in SCORE_COLUMNS if c in areas.columns])
     out = pd.concat([base, new[list(SCORE_COLUMNS)]], axis=1)
     out.attrs = dict(areas.attrs)
+    out.attrs["smoothing"] = comp.attrs["smoothing"]
     out.attrs["model_weights"] = {
         "need": dict(spec.need),
         "engagement": dict(spec.engagement),
