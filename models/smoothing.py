@@ -27,8 +27,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
-from scipy.special import digamma, expit, gammaln, logit
+from scipy.special import digamma, gammaln, polygamma
 
 __all__ = ["BetaPrior", "fit_beta_prior"]
 
@@ -59,19 +58,45 @@ def _moments(k: NDArray, n: NDArray) -> tuple[float, float]:
     return m, max((s2 - m * (1.0 - m) / nbar) / (1.0 - 1.0 / nbar), 0.0)
 
 
-def _negloglik(theta: NDArray, k: NDArray, n: NDArray, w: NDArray) -> tuple[float, NDArray]:
-    """Beta-binomial negative log-likelihood (without the binomial coefficients) and gradient
-    in ``theta = (logit m, log M)``; ``w`` counts repeated ``(k, n)`` pairs."""
-    m, size = expit(theta[0]), np.exp(theta[1])
-    a, b = m * size, (1.0 - m) * size
-    ll = w * (gammaln(k + a) - gammaln(a) + gammaln(n - k + b) - gammaln(b) - gammaln(n + size) + gammaln(size))
-    da = w * (digamma(k + a) - digamma(a))
-    db = w * (digamma(n - k + b) - digamma(b))
-    ds = w * (digamma(size) - digamma(n + size))
-    d_m = size * (da.sum() - db.sum())  # d/dm of a = size, of b = -size
-    d_size = m * da.sum() + (1.0 - m) * db.sum() + ds.sum()
-    grad = np.array([d_m * m * (1.0 - m), d_size * size])
-    return -float(ll.sum()), -grad
+def _loglik(a: float, b: float, k: NDArray, n: NDArray, w: NDArray) -> float:
+    """Beta-binomial log-likelihood (without the binomial coefficients); ``w`` counts repeated
+    ``(k, n)`` pairs."""
+    return float(np.sum(w * (gammaln(k + a) - gammaln(a) + gammaln(n - k + b) - gammaln(b)
+                             - gammaln(n + a + b) + gammaln(a + b))))
+
+
+def _ml(k: NDArray, n: NDArray, w: NDArray, a: float, b: float, max_iter: int = 200) -> tuple[float, float]:
+    """Maximise the beta-binomial likelihood over ``(log a, log b)`` by Newton's method (with
+    step halving, and a gradient step where the Hessian is not negative definite)."""
+    f = _loglik(a, b, k, n, w)
+    for _ in range(max_iter):
+        s = a + b
+        da = np.sum(w * (digamma(k + a) - digamma(a))) + np.sum(w * (digamma(s) - digamma(n + s)))
+        db = np.sum(w * (digamma(n - k + b) - digamma(b))) + np.sum(w * (digamma(s) - digamma(n + s)))
+        dab = np.sum(w * (polygamma(1, s) - polygamma(1, n + s)))
+        daa = np.sum(w * (polygamma(1, k + a) - polygamma(1, a))) + dab
+        dbb = np.sum(w * (polygamma(1, n - k + b) - polygamma(1, b))) + dab
+        g = np.array([a * da, b * db])
+        H = np.array([[a * a * daa + a * da, a * b * dab], [a * b * dab, b * b * dbb + b * db]])
+        try:
+            negdef = bool(np.all(np.linalg.eigvalsh(H) < 0))
+        except np.linalg.LinAlgError:
+            negdef = False
+        step = -np.linalg.solve(H, g) if negdef else g / max(np.abs(g).max(), 1.0)
+        t = 1.0
+        while t > 1e-10:
+            a_new, b_new = a * np.exp(t * step[0]), b * np.exp(t * step[1])
+            f_new = _loglik(a_new, b_new, k, n, w)
+            if np.isfinite(f_new) and f_new >= f - 1e-12 * abs(f):
+                break
+            t /= 2.0
+        else:
+            break
+        moved = np.max(np.abs(t * step))
+        a, b, f = a_new, b_new, f_new
+        if moved < 1e-9 or a + b > MAX_PRIOR_SIZE:
+            break
+    return a, b
 
 
 def fit_beta_prior(k, n, *, method: Literal["ml", "moments"] = "ml") -> BetaPrior:
@@ -118,11 +143,8 @@ def fit_beta_prior(k, n, *, method: Literal["ml", "moments"] = "ml") -> BetaPrio
         return BetaPrior(m, size if size < MAX_PRIOR_SIZE else float("inf"), method)
     # ML over the distinct (k, n) pairs (areas with the same counts contribute equally).
     pairs, counts = np.unique(np.column_stack([k, n]), axis=0, return_counts=True)
-    start_size = m * (1.0 - m) / t2 - 1.0 if t2 > 0 else 1e3
-    theta0 = np.array([logit(m), np.log(np.clip(start_size, 0.1, 1e6))])
-    res = minimize(_negloglik, theta0, args=(pairs[:, 0], pairs[:, 1], counts.astype(float)), jac=True,
-                   method="L-BFGS-B", bounds=[(-30.0, 30.0), (np.log(1e-3), np.log(MAX_PRIOR_SIZE))])
-    mean, size = float(expit(res.x[0])), float(np.exp(res.x[1]))
-    if size >= MAX_PRIOR_SIZE * 0.999:
+    start = float(np.clip(m * (1.0 - m) / t2 - 1.0, 0.5, 1e5)) if t2 > 0 else 1e3
+    a, b = _ml(pairs[:, 0], pairs[:, 1], counts.astype(float), m * start, (1.0 - m) * start)
+    if not (np.isfinite(a) and np.isfinite(b)) or a + b >= MAX_PRIOR_SIZE:
         return BetaPrior(m, float("inf"), method)
-    return BetaPrior(mean, size, method)
+    return BetaPrior(float(a / (a + b)), float(a + b), method)

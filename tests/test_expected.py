@@ -61,6 +61,22 @@ def test_matches_unpenalised_binomial_glm():
     assert np.allclose(model.coef_, ref[1:], atol=1e-3)
 
 
+@pytest.mark.parametrize("C", [1e-3, 0.1, 1.0])
+def test_same_optimum_as_logistic_regression_on_stacked_rows(C):
+    from sklearn.linear_model import LogisticRegression
+
+    areas = make_areas(seed=10, n=150)
+    X = expected_features(areas).fillna(0.2).to_numpy()
+    n = areas["review_eligible"].to_numpy(float)
+    y = areas["review_completed"].to_numpy(float) / n
+    model = ExpectedRateModel(C=C).fit(X, y, sample_weight=n)
+    Xs = (X - model.mean_) / model.scale_
+    lr = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(
+        np.vstack([Xs, Xs]), np.r_[np.ones(len(y)), np.zeros(len(y))], sample_weight=np.r_[n * y, n * (1 - y)])
+    assert model.intercept_ == pytest.approx(lr.intercept_[0], abs=1e-5)
+    assert np.allclose(model.coef_, lr.coef_[0], atol=1e-5)
+
+
 @pytest.mark.parametrize("effect, sign", [(-0.06, -1), (0.05, 1)])
 def test_recovers_sign_of_planted_distance_effect(effect, sign):
     areas = make_areas(seed=1, travel_effect=effect)
