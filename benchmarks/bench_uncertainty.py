@@ -41,7 +41,9 @@ def study_area(n: int, seed: int = 20261123) -> pd.DataFrame:
     rng = np.random.default_rng([seed, n])
     scale = 5 if n in (36, 6_784) else 1
     under5 = rng.gamma(5, 20 * scale, n).round()
-    areas = pd.DataFrame({"under5_est": under5, "imd_score": rng.uniform(5, 60, n), "idaci_score": rng.uniform(0, 0.5, n)})
+    areas = pd.DataFrame(
+        {"under5_est": under5, "imd_score": rng.uniform(5, 60, n), "idaci_score": rng.uniform(0, 0.5, n)}
+    )
     areas["review_eligible"] = rng.poisson(3.4 * scale, n)
     areas["review_completed"] = rng.binomial(areas["review_eligible"], rng.beta(6, 4, n))
     areas["hub_children"] = rng.binomial(under5.astype(int), rng.beta(2, 9, n))
@@ -58,13 +60,23 @@ def main() -> int:
         if args.quick and name.startswith("England"):
             continue
         scored = study_area(n)
-        t = timed(lambda: rank_intervals(scored, draws=DRAWS, top_n=20, seed=0), runs=5 if n < 10_000 else 3, warmup=1)
+        t = timed(
+            lambda s=scored: rank_intervals(s, draws=DRAWS, top_n=20, seed=0), runs=5 if n < 10_000 else 3, warmup=1
+        )
         stab = rank_intervals(scored, draws=DRAWS, top_n=20, seed=0).attrs["rank_stability"]
-        rows[name] = {"areas": n, "draws": DRAWS, "median_s": round(t["median"], 4), "times": t["times"],
-                      "ratio_to_reference": round(t["median"] / ref, 3),
-                      "median_spearman": round(stab["median_spearman"], 4), "top_overlap_min": stab["top_overlap_min"]}
-        print(f"{name:18s} {n:>6,} areas x {DRAWS} draws: median {t['median']:.3f} s "
-              f"({t['median'] / ref:.2f} x reference {ref:.3f} s)")
+        rows[name] = {
+            "areas": n,
+            "draws": DRAWS,
+            "median_s": round(t["median"], 4),
+            "times": t["times"],
+            "ratio_to_reference": round(t["median"] / ref, 3),
+            "median_spearman": round(stab["median_spearman"], 4),
+            "top_overlap_min": stab["top_overlap_min"],
+        }
+        print(
+            f"{name:18s} {n:>6,} areas x {DRAWS} draws: median {t['median']:.3f} s "
+            f"({t['median'] / ref:.2f} x reference {ref:.3f} s)"
+        )
     path = write_result("uncertainty", {"reference_seconds": round(ref, 4), "results": rows})
     print(f"wrote {path}")
     return 0

@@ -5,8 +5,12 @@ Modules
 stats
     OHID-method statistics: Wilson score intervals, funnel-plot limits and flags,
     empirical-Bayes smoothing of proportions.
+smoothing
+    The beta prior of that smoothing, by maximum likelihood (or corrected moments).
 risk
     Need and engagement indices and the priority score.
+uncertainty
+    Rank intervals and top-N probabilities by a posterior bootstrap.
 explain
     Why an area scores as it does, and the ranking's sensitivity to the weights.
 siting

@@ -454,7 +454,7 @@ def add_expected(
     nan = float("nan")
     if not fit_rows.any():
         expected = np.full(len(areas), np.nan)
-        report.update(coefficients={c: nan for c in X.columns}, intercept=nan, pooled_rate=nan, score_in_sample=nan,
+        report.update(coefficients=dict.fromkeys(X.columns, nan), intercept=nan, pooled_rate=nan, score_in_sample=nan,
                       cv_score=nan, cv_scores=[], cv_folds=0, cv_repeat_scores=[], cv_score_sd=nan,
                       cv_score_min=nan, cv_score_max=nan)
     else:

@@ -61,8 +61,11 @@ def _moments(k: NDArray, n: NDArray) -> tuple[float, float]:
 def _loglik(a: float, b: float, k: NDArray, n: NDArray, w: NDArray) -> float:
     """Beta-binomial log-likelihood (without the binomial coefficients); ``w`` counts repeated
     ``(k, n)`` pairs."""
-    return float(np.sum(w * (gammaln(k + a) - gammaln(a) + gammaln(n - k + b) - gammaln(b)
-                             - gammaln(n + a + b) + gammaln(a + b))))
+    return float(
+        np.sum(
+            w * (gammaln(k + a) - gammaln(a) + gammaln(n - k + b) - gammaln(b) - gammaln(n + a + b) + gammaln(a + b))
+        )
+    )
 
 
 def _ml(k: NDArray, n: NDArray, w: NDArray, a: float, b: float, max_iter: int = 200) -> tuple[float, float]:

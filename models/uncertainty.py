@@ -160,10 +160,12 @@ def rank_intervals(
                 continue
             k, n, _ = counts[c]
             rate = _draw_rates(rng, k[idx][use], n[idx][use], smoothing[c], b)
-            shortfall[:, use] += (weff[use, j][None, :] * (1.0 - rate / float(smoothing[c]["pooled_rate"]))).astype(np.float32)
+            shortfall[:, use] += (weff[use, j][None, :] * (1.0 - rate / float(smoothing[c]["pooled_rate"]))).astype(
+                np.float32
+            )
         block = _ranks_desc(need_ranked[None, :] * shortfall)
-        ranks[:, start:start + b] = block.T
-        rho[start:start + b] = _spearman_rows(block, base_rank)
+        ranks[:, start : start + b] = block.T
+        rho[start : start + b] = _spearman_rows(block, base_rank)
 
     out = pd.DataFrame(np.nan, index=scored.index, columns=list(RANK_COLUMNS))
     if s:
@@ -179,9 +181,15 @@ def rank_intervals(
         out.iloc[idx, 1] = ranks[:, hi_i]
     out.attrs["rank_stability"] = {
         "method": "posterior bootstrap: take-up rates drawn from each area's beta posterior, need fixed",
-        "draws": int(draws), "level": float(level), "top_n": int(top_n), "seed": int(seed), "areas_ranked": int(s),
-        "median_spearman": float(np.median(rho)), "min_spearman": float(np.min(rho)),
-        "top_overlap_min": int(overlap.min()), "top_overlap_median": float(np.median(overlap)),
+        "draws": int(draws),
+        "level": float(level),
+        "top_n": int(top_n),
+        "seed": int(seed),
+        "areas_ranked": int(s),
+        "median_spearman": float(np.median(rho)),
+        "min_spearman": float(np.min(rho)),
+        "top_overlap_min": int(overlap.min()),
+        "top_overlap_median": float(np.median(overlap)),
         "top_overlap_max": int(overlap.max()),
     }
     return out

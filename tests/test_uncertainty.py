@@ -21,7 +21,9 @@ def simulated(seed: int, n: int = 300, planted: int = 0):
     frame and the true review and reach rates."""
     rng = np.random.default_rng(seed)
     under5 = rng.uniform(60, 140, n).round()
-    areas = pd.DataFrame({"under5_est": under5, "imd_score": rng.uniform(5, 60, n), "idaci_score": rng.uniform(0, 0.5, n)})
+    areas = pd.DataFrame(
+        {"under5_est": under5, "imd_score": rng.uniform(5, 60, n), "idaci_score": rng.uniform(0, 0.5, n)}
+    )
     p_review, p_reach = rng.beta(6, 4, n), rng.beta(8, 12, n)
     if planted:
         areas.loc[: planted - 1, ["imd_score", "idaci_score"]] = [[70.0, 0.7]] * planted
@@ -94,8 +96,16 @@ def test_no_between_area_variation_gives_point_mass_draws():
     # identical rates everywhere: smoothing pools completely and only need orders the areas
     n = 60
     rng = np.random.default_rng(4)
-    areas = pd.DataFrame({"under5_est": 100.0, "imd_score": rng.uniform(5, 60, n), "idaci_score": rng.uniform(0, 0.5, n),
-                          "review_eligible": 10, "review_completed": 5, "hub_children": 30})
+    areas = pd.DataFrame(
+        {
+            "under5_est": 100.0,
+            "imd_score": rng.uniform(5, 60, n),
+            "idaci_score": rng.uniform(0, 0.5, n),
+            "review_eligible": 10,
+            "review_completed": 5,
+            "hub_children": 30,
+        }
+    )
     scored = score_areas(areas, W)
     assert np.isinf(scored.attrs["smoothing"]["review"]["prior_size"])
     r = rank_intervals(scored, draws=100)
