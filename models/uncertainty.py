@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from models.risk import ENGAGEMENT_COMPONENTS, engagement_counts
 
-__all__ = ["RANK_COLUMNS", "rank_intervals"]
+__all__ = ["RANK_COLUMNS", "rank_intervals", "rank_settings"]
 
 #: Columns :func:`rank_intervals` adds.
 RANK_COLUMNS: tuple[str, ...] = ("priority_rank_lo", "priority_rank_hi", "p_top")
@@ -168,14 +168,13 @@ def rank_intervals(
         rho[start : start + b] = _spearman_rows(block, base_rank)
 
     out = pd.DataFrame(np.nan, index=scored.index, columns=list(RANK_COLUMNS))
-    if s:
-        # the inverted-CDF quantiles (an actual drawn rank) at (1 - level) / 2 and (1 + level) / 2
-        lo_i = max(int(np.ceil((1.0 - level) / 2.0 * draws)) - 1, 0)
-        hi_i = min(int(np.ceil((1.0 + level) / 2.0 * draws)) - 1, draws - 1)
-        out.iloc[idx, 2] = (ranks <= top_n).mean(axis=1)
     top = min(top_n, s)
     overlap = ((ranks <= top) & (base_rank <= top)[:, None]).sum(axis=0) if s else np.array([0])
     if s:
+        out.iloc[idx, 2] = (ranks <= top_n).mean(axis=1)
+        # the inverted-CDF quantiles (an actual drawn rank) at (1 - level) / 2 and (1 + level) / 2
+        lo_i = max(int(np.ceil((1.0 - level) / 2.0 * draws)) - 1, 0)
+        hi_i = min(int(np.ceil((1.0 + level) / 2.0 * draws)) - 1, draws - 1)
         ranks.partition((lo_i, hi_i), axis=1)  # in place, along each area's contiguous row of draws
         out.iloc[idx, 0] = ranks[:, lo_i]
         out.iloc[idx, 1] = ranks[:, hi_i]
