@@ -7,6 +7,8 @@ stats
     empirical-Bayes smoothing of proportions.
 smoothing
     The beta prior of that smoothing, by maximum likelihood (or corrected moments).
+engagement
+    Counts, rates and smoothing of the engagement components (review take-up, hub reach).
 risk
     Need and engagement indices and the priority score.
 uncertainty
@@ -17,4 +19,6 @@ siting
     Venue siting: maximal covering and set cover, solved exactly with HiGHS.
 expected
     ``ExpectedRateModel``: a binomial GLM of take-up on need and travel time.
+crossval
+    Spatial (grouped) cross-validation of that model.
 """

@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, logit, xlogy
-from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.model_selection import GroupKFold, KFold
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-__all__ = ["ExpectedRateModel", "binomial_d2", "expected_features", "target_counts", "spatial_blocks", "add_expected"]
+from models.crossval import cv_scores, spatial_blocks
+
+__all__ = ["ExpectedRateModel", "binomial_d2", "expected_features", "target_counts", "add_expected", "spatial_blocks"]
 
 
 def binomial_d2(y: ArrayLike, mu: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
@@ -315,63 +316,6 @@ def target_counts(
     return k, n
 
 
-def spatial_blocks(x: ArrayLike, y: ArrayLike, *, n_blocks: int) -> NDArray[np.int64]:
-    """Square spatial blocks of points, for grouped (spatial) cross-validation.
-
-    The finest square grid over the points' extent whose number of occupied cells is at
-    most ``n_blocks``, then coarsened step by step; each point gets the index of its cell.
-
-    Parameters
-    ----------
-    x, y : array_like
-        Coordinates (e.g. British National Grid metres).
-    n_blocks : int
-        Wanted number of non-empty blocks (at least 1).
-
-    Returns
-    -------
-    ndarray of int
-        Block label per point (0 .. blocks - 1, in order of first appearance in the grid).
-
-    Examples
-    --------
-    >>> x, y = np.meshgrid(np.arange(10.0), np.arange(10.0))
-    >>> b = spatial_blocks(x.ravel(), y.ravel(), n_blocks=4)
-    >>> len(np.unique(b)), np.bincount(b).tolist()
-    (4, [25, 25, 25, 25])
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    extent = max(float(np.ptp(x)), float(np.ptp(y)), 1e-9)
-    labels = np.zeros(x.size, dtype=np.int64)
-    for cells in range(int(np.ceil(np.sqrt(max(n_blocks, 1)))) + 1, 0, -1):
-        size = extent / cells * (1 + 1e-9)
-        ix = np.floor((x - x.min()) / size).astype(np.int64)
-        iy = np.floor((y - y.min()) / size).astype(np.int64)
-        labels = np.unique(ix * (cells + 1) + iy, return_inverse=True)[1].astype(np.int64)
-        if labels.max() + 1 <= n_blocks:
-            break
-    return labels
-
-
-def _cv_scores(model: ExpectedRateModel, X: pd.DataFrame, y: NDArray, w: NDArray, groups: NDArray | None,
-               folds: int, seed: int) -> list[float]:
-    """Held-out D^2 of each fold: ``GroupKFold`` (shuffled groups) when groups are given."""
-    if groups is not None:
-        splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-        splits = splitter.split(X, groups=groups)
-    else:
-        splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(X)
-    scores = []
-    Xa = X.to_numpy(dtype=float)  # arrays: the same fits without per-fit DataFrame checks
-    for train, test in splits:
-        m = clone(model).fit(Xa[train], y[train], sample_weight=w[train])
-        scores.append(m.score(Xa[test], y[test], sample_weight=w[test]))
-    return scores
-
-
 def add_expected(
     areas: pd.DataFrame,
     *,
@@ -464,7 +408,7 @@ def add_expected(
             model.fit(Xf, yf, sample_weight=wf)
             expected = model.predict(X)
             folds = int(min(cv, units))
-            runs = [_cv_scores(model, Xf, yf, wf, gf, folds, random_state + r) for r in range(max(cv_repeats, 1))] if folds >= 2 else []
+            runs = [cv_scores(model, Xf, yf, wf, gf, folds, random_state + r) for r in range(max(cv_repeats, 1))] if folds >= 2 else []
         means = [float(np.mean(f)) for f in ([s for s in run if np.isfinite(s)] for run in runs) if f]
         report.update(
             coefficients={c: float(b) for c, b in zip(X.columns, model.coef_)},

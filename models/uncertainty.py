@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from models.risk import ENGAGEMENT_COMPONENTS, engagement_counts
+from models.engagement import engagement_counts
+from models.risk import ENGAGEMENT_COMPONENTS
 
 __all__ = ["RANK_COLUMNS", "rank_intervals", "rank_settings"]
 
