@@ -87,6 +87,10 @@ class ModelWeights:
     )
     high_need_percentile: float = 50.0
     low_engagement_percentile: float = 50.0
+    #: ``p_top`` is the probability of ranking among the top ``top_n`` (models.uncertainty).
+    top_n: int = 20
+    #: Posterior draws behind the rank intervals and ``p_top``.
+    rank_draws: int = 1000
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,13 @@ def _number(table: dict, key: str, default: float, path: Path, where: str, *, lo
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ConfigError(f"{path}: [{where}] {key} = {value} is outside {lo}..{hi}")
     return float(value)
+
+
+def _whole(table: dict, key: str, default: int, path: Path, where: str, *, lo: int, hi: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ConfigError(f"{path}: [{where}] {key} must be a whole number from {lo} to {hi}, got {value!r}")
+    return value
 
 
 def _weights(table: Any, default: dict[str, float], path: Path, where: str) -> dict[str, float]:
@@ -381,6 +392,8 @@ def load_config(path: str | Path) -> Config:
         engagement=_weights(md.get("engagement_weights"), dw.engagement, path, "model.engagement_weights"),
         high_need_percentile=_number(md, "high_need_percentile", 50.0, path, "model", lo=0, hi=100),
         low_engagement_percentile=_number(md, "low_engagement_percentile", 50.0, path, "model", lo=0, hi=100),
+        top_n=_whole(md, "top_n", 20, path, "model", lo=1, hi=100_000),
+        rank_draws=_whole(md, "rank_draws", 1000, path, "model", lo=10, hi=100_000),
     )
 
     threshold, rule_name, rounding = _disclosure(raw.get("disclosure", {}), path)

@@ -5,14 +5,22 @@ Modules
 stats
     OHID-method statistics: Wilson score intervals, funnel-plot limits and flags,
     empirical-Bayes smoothing of proportions.
+smoothing
+    The beta prior of that smoothing, by maximum likelihood (or corrected moments).
+engagement
+    Counts, rates and smoothing of the engagement components (review take-up, hub reach).
 risk
     Need and engagement indices and the priority score.
+uncertainty
+    Rank intervals and top-N probabilities by a posterior bootstrap.
 explain
     Why an area scores as it does, and the ranking's sensitivity to the weights.
 siting
     Venue siting: maximal covering and set cover, solved exactly with HiGHS.
 expected
     ``ExpectedRateModel``: a binomial GLM of take-up on need and travel time.
+crossval
+    Spatial (grouped) cross-validation of that model.
 
 The names below are imported from their module on first use.
 
@@ -29,14 +37,17 @@ import importlib
 
 _HOMES = {  # public name -> the module that defines it (models/ imports nothing from geo/)
     **dict.fromkeys(["wilson_interval", "funnel_limits", "funnel_flag", "eb_shrinkage", "eb_smooth"], "stats"),
+    **dict.fromkeys(["BetaPrior", "fit_beta_prior"], "smoothing"),
+    **dict.fromkeys(["engagement_counts"], "engagement"),
     **dict.fromkeys(["score_areas", "PRIORITY_QUADRANT", "QUADRANTS"], "risk"),
+    **dict.fromkeys(["rank_intervals", "RANK_COLUMNS"], "uncertainty"),
+    **dict.fromkeys(["cv_scores", "spatial_blocks"], "crossval"),
     **dict.fromkeys(["explain", "sensitivity"], "explain"),
     **dict.fromkeys(["ExpectedRateModel", "binomial_d2"], "expected"),
     **dict.fromkeys(["CoverageInstance", "MaxCoverage", "SetCover", "SetCoverResult", "SitingResult"], "siting"),
 }
 
 __all__ = sorted(_HOMES)
-
 
 
 def __getattr__(name: str) -> object:

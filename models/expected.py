@@ -2,10 +2,13 @@
 
 :class:`ExpectedRateModel` fits a logistic (binomial, logit link) regression of an area's
 observed rate ``k / n`` on area features, weighting each area by its denominator ``n``. It
-is implemented as scikit-learn ``LogisticRegression`` on stacked rows: every area appears
-once as a "success" row with weight ``n * y`` and once as a "failure" row with weight
+minimises scikit-learn ``LogisticRegression``'s objective on stacked rows (every area once as
+a "success" row with weight ``n * y`` and once as a "failure" row with weight
 ``n * (1 - y)``, whose weighted log-likelihood equals the binomial log-likelihood of the
-counts. :func:`add_expected` fits it to a study area and reports observed minus expected.
+counts), ``C * sum(weighted log-loss) + |coef|^2 / 2`` with the intercept unpenalised, by
+Newton's method on the areas directly (the same optimum as ``LogisticRegression``, about 30
+times faster on a study area, which matters for repeated cross-validation).
+:func:`add_expected` fits it to a study area and reports observed minus expected.
 
 Example of use: "Given its deprivation and travel time to a hub, this LSOA would be
 expected to have 62% review take-up; it has 41%."
@@ -19,13 +22,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, logit, xlogy
-from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-__all__ = ["ExpectedRateModel", "binomial_d2", "expected_features", "target_counts", "add_expected"]
+from models.crossval import cv_scores, spatial_blocks
+
+__all__ = ["ExpectedRateModel", "binomial_d2", "expected_features", "target_counts", "add_expected", "spatial_blocks"]
 
 
 def binomial_d2(y: ArrayLike, mu: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
@@ -74,11 +77,60 @@ def binomial_d2(y: ArrayLike, mu: ArrayLike, sample_weight: ArrayLike | None = N
     return 1.0 - dev(mu) / null
 
 
+def _weighted_moments(X: NDArray, w: NDArray) -> tuple[NDArray, NDArray]:
+    """Weighted mean and standard deviation of each column over its finite values (0, 0
+    for a column with none)."""
+    finite = np.isfinite(X)
+    wm = np.where(finite, w[:, None], 0.0)
+    total = wm.sum(axis=0)
+    Xz = np.where(finite, X, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(total > 0, (wm * Xz).sum(axis=0) / total, 0.0)
+        var = np.where(total > 0, (wm * (Xz - mean) ** 2).sum(axis=0) / total, 0.0)
+    return mean, np.sqrt(np.maximum(var, 0.0))
+
+
+def _newton_logistic(Xs: NDArray, y: NDArray, w: NDArray, *, C: float, max_iter: int) -> tuple[NDArray, int]:
+    """Minimise ``C * sum(w * binomial log-loss) + |coef|^2 / 2`` (intercept first and
+    unpenalised) by Newton's method with step halving; returns ``(beta, iterations)``."""
+    if not C > 0:
+        raise ValueError(f"C must be positive, got {C!r}")
+    A = np.column_stack([np.ones(len(y)), Xs])
+    pen = np.ones(A.shape[1])
+    pen[0] = 0.0
+
+    def objective(b: NDArray) -> float:
+        eta = A @ b
+        return C * float(np.sum(w * (np.logaddexp(0.0, eta) - y * eta))) + 0.5 * float(np.sum(pen * b * b))
+
+    ybar = np.clip(np.sum(w * y) / np.sum(w), 1e-9, 1 - 1e-9)
+    beta = np.zeros(A.shape[1])
+    beta[0] = logit(ybar)
+    f = objective(beta)
+    for it in range(1, max(max_iter, 1) + 1):
+        mu = expit(A @ beta)
+        grad = C * (A.T @ (w * (mu - y))) + pen * beta
+        hess = C * (A.T * (w * mu * (1.0 - mu))) @ A + np.diag(pen) + 1e-12 * np.eye(A.shape[1])
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while True:
+            f_new = objective(beta - t * step)
+            if f_new <= f + 1e-12 * abs(f) or t < 1e-8:
+                break
+            t /= 2.0
+        beta, f_old, f = beta - t * step, f, f_new
+        if np.max(np.abs(t * step)) < 1e-10 or abs(f_old - f) <= 1e-14 * max(abs(f), 1.0):
+            return beta, it
+    return beta, max(max_iter, 1)
+
+
 class ExpectedRateModel(RegressorMixin, BaseEstimator):
     """Binomial GLM (logit link) of area proportions, fitted on aggregated counts.
 
-    Features are standardised inside the model (``mean_``, ``scale_``); missing feature
-    values are set to the fitted mean. The L2 penalty of ``LogisticRegression`` applies to
+    Features are standardised inside the model with the sample weights (``mean_``,
+    ``scale_``: the weighted mean and standard deviation over the non-missing values), so
+    a fit with integer weights equals a fit with each row repeated that many times; missing
+    feature values are set to the fitted mean. The L2 penalty of ``LogisticRegression`` applies to
     the standardised coefficients with the usual ``C``; because sample weights are counts
     of children, the penalty is negligible for realistic study areas.
 
@@ -87,7 +139,7 @@ class ExpectedRateModel(RegressorMixin, BaseEstimator):
     C : float, default 1.0
         Inverse L2 regularisation strength (as in ``LogisticRegression``).
     max_iter : int, default 1000
-        Maximum L-BFGS iterations.
+        Maximum Newton iterations.
 
     Attributes
     ----------
@@ -96,7 +148,7 @@ class ExpectedRateModel(RegressorMixin, BaseEstimator):
     intercept_ : float
         Log-odds at the feature means.
     mean_, scale_ : ndarray of shape (n_features,)
-        Feature means and standard deviations used for standardisation.
+        Weighted feature means and standard deviations used for standardisation.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Present when ``X`` was a DataFrame.
@@ -151,22 +203,14 @@ class ExpectedRateModel(RegressorMixin, BaseEstimator):
             raise ValueError("all sample weights are zero")
         X, y, w = X[keep], y[keep], w[keep]
 
-        with np.errstate(invalid="ignore"):
-            self.mean_ = np.nan_to_num(np.nanmean(X, axis=0)) if X.size else np.zeros(X.shape[1])
-            scale = np.nan_to_num(np.nanstd(X, axis=0)) if X.size else np.ones(X.shape[1])
-        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.mean_, scale = _weighted_moments(X, w)
+        self.scale_ = np.where(scale > 1e-12 * np.maximum(np.abs(self.mean_), 1.0), scale, 1.0)
         Xs = self._standardise(X)
 
         w_pos, w_neg = w * y, w * (1.0 - y)
         if w_pos.sum() > 0 and w_neg.sum() > 0:
-            rows = np.concatenate([w_pos > 0, w_neg > 0])
-            Xst = np.vstack([Xs, Xs])[rows]
-            lab = np.concatenate([np.ones(len(y)), np.zeros(len(y))])[rows]
-            wst = np.concatenate([w_pos, w_neg])[rows]
-            lr = LogisticRegression(C=self.C, max_iter=self.max_iter).fit(Xst, lab, sample_weight=wst)
-            self.coef_ = lr.coef_[0].copy()
-            self.intercept_ = float(lr.intercept_[0])
-            self.n_iter_ = int(lr.n_iter_[0])
+            beta, self.n_iter_ = _newton_logistic(Xs, y, w, C=float(self.C), max_iter=int(self.max_iter))
+            self.intercept_, self.coef_ = float(beta[0]), beta[1:].copy()
         else:  # every child succeeded, or none did: a constant model
             self.coef_ = np.zeros(X.shape[1])
             self.intercept_ = float(logit(np.clip(w_pos.sum() / w.sum(), 1e-9, 1 - 1e-9)))
@@ -280,6 +324,8 @@ def add_expected(
     random_state: int = 0,
     C: float = 1.0,
     max_iter: int = 1000,
+    groups: tuple[str, ArrayLike] | None = None,
+    cv_repeats: int = 10,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fit :class:`ExpectedRateModel` to a study area and add expected rates.
 
@@ -291,12 +337,20 @@ def add_expected(
         Area table (see :func:`expected_features` and :func:`target_counts`).
     target : {"review", "reach"}, default "review"
     cv : int, default 5
-        Folds of shuffled ``KFold`` cross-validation (capped at the number of fitted
-        areas; below 2 skips cross-validation).
+        Folds of cross-validation (capped at the number of fitted areas, or of groups;
+        below 2 skips cross-validation).
     random_state : int, default 0
-        Seed of the fold shuffle.
+        Seed of the first repeat's fold shuffle; repeat ``r`` uses ``random_state + r``.
     C, max_iter
         Passed to :class:`ExpectedRateModel`.
+    groups : (str, array_like), optional
+        ``(name, labels)``: spatial groups (e.g. ``("ward", ward_codes)`` for LSOAs, or
+        :func:`spatial_blocks` of ward centroids) kept whole in every fold
+        (``GroupKFold`` with shuffled groups), so an area is never predicted from its
+        neighbours. Without groups the folds are shuffled ``KFold`` over areas.
+    cv_repeats : int, default 10
+        Repeats of the cross-validation with different seeds, to report how much the score
+        depends on the fold assignment.
 
     Returns
     -------
@@ -305,10 +359,12 @@ def add_expected(
         (observed raw rate minus expected; NaN where the denominator is 0).
     dict
         Fit report: ``target``, ``n_areas`` (fitted), ``n_children`` (sum of
-        denominators), ``features``, ``coefficients`` (log-odds per SD, by feature),
-        ``intercept``, ``pooled_rate``, ``score_in_sample``, ``cv_score`` (mean over
-        folds of the weighted deviance D^2 on held-out areas), ``cv_scores``, ``cv_folds``
-        and ``score_method``.
+        denominators), ``features``, ``coefficients`` (log-odds per weighted SD, by
+        feature), ``intercept``, ``pooled_rate``, ``score_in_sample``, ``cv_method``,
+        ``cv_groups`` (number of groups), ``cv_scores`` (held-out weighted deviance D^2 of
+        each fold of the first repeat), ``cv_folds``, ``cv_repeat_scores`` (mean D^2 of
+        each repeat), ``cv_score`` (mean over repeats), ``cv_score_sd`` (standard
+        deviation over repeats), ``cv_score_min``, ``cv_score_max`` and ``score_method``.
 
     Examples
     --------
@@ -316,9 +372,9 @@ def add_expected(
     >>> a = pd.DataFrame({"idaci_score": rng.uniform(0, .5, 80), "imd_score": rng.uniform(5, 60, 80),
     ...                   "review_eligible": rng.integers(0, 40, 80)})
     >>> a["review_completed"] = rng.binomial(a["review_eligible"], 0.7)
-    >>> out, report = add_expected(a, cv=4)
-    >>> report["n_areas"] == int((a["review_eligible"] > 0).sum()), len(report["cv_scores"])
-    (True, 4)
+    >>> out, report = add_expected(a, cv=4, groups=("blocks", np.arange(80) // 4), cv_repeats=3)
+    >>> report["n_areas"] == int((a["review_eligible"] > 0).sum()), len(report["cv_scores"]), len(report["cv_repeat_scores"])
+    (True, 4, 3)
     """
     X = expected_features(areas)
     k, n = target_counts(areas, target)
@@ -328,41 +384,45 @@ def add_expected(
 
     model = ExpectedRateModel(C=C, max_iter=max_iter)
     Xf, yf, wf = X[fit_rows], y[fit_rows], n[fit_rows]
+    gf = None if groups is None else np.asarray(groups[1])[fit_rows]
+    units = len(yf) if gf is None else len(np.unique(gf))
     report: dict[str, Any] = {
         "target": target,
         "n_areas": int(fit_rows.sum()),
         "n_children": float(wf.sum()),
         "features": list(X.columns),
         "score_method": "binomial deviance D^2 weighted by denominators",
+        "cv_method": "KFold over areas" if groups is None else f"GroupKFold by {groups[0]}",
+        "cv_groups": int(units),
     }
+    nan = float("nan")
     if not fit_rows.any():
         expected = np.full(len(areas), np.nan)
-        report.update(coefficients={c: float("nan") for c in X.columns}, intercept=float("nan"),
-                      pooled_rate=float("nan"), score_in_sample=float("nan"),
-                      cv_score=float("nan"), cv_scores=[], cv_folds=0)
+        report.update(coefficients=dict.fromkeys(X.columns, nan), intercept=nan, pooled_rate=nan, score_in_sample=nan,
+                      cv_score=nan, cv_scores=[], cv_folds=0, cv_repeat_scores=[], cv_score_sd=nan,
+                      cv_score_min=nan, cv_score_max=nan)
     else:
         # The fits are tiny (3 features): a multi-threaded BLAS only adds thread hand-offs,
         # which cost far more than the arithmetic (4x slower on 2 busy cores).
         with threadpool_limits(limits=1, user_api="blas"):
             model.fit(Xf, yf, sample_weight=wf)
             expected = model.predict(X)
-            scores: list[float] = []
-            folds = int(min(cv, len(yf)))
-            if folds >= 2:
-                splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
-                for train, test in splitter.split(Xf):
-                    m = clone(model).fit(Xf.iloc[train], yf[train], sample_weight=wf[train])
-                    scores.append(m.score(Xf.iloc[test], yf[test], sample_weight=wf[test]))
-            finite = [s for s in scores if np.isfinite(s)]
-            report.update(
-                coefficients={c: float(b) for c, b in zip(X.columns, model.coef_)},
-                intercept=model.intercept_,
-                pooled_rate=float(np.sum(k[fit_rows]) / np.sum(wf)),
-                score_in_sample=model.score(Xf, yf, sample_weight=wf),
-                cv_score=float(np.mean(finite)) if finite else float("nan"),
-                cv_scores=[float(s) for s in scores],
-                cv_folds=folds if folds >= 2 else 0,
-            )
+            folds = int(min(cv, units))
+            runs = [cv_scores(model, Xf, yf, wf, gf, folds, random_state + r) for r in range(max(cv_repeats, 1))] if folds >= 2 else []
+        means = [float(np.mean(f)) for f in ([s for s in run if np.isfinite(s)] for run in runs) if f]
+        report.update(
+            coefficients={c: float(b) for c, b in zip(X.columns, model.coef_)},
+            intercept=model.intercept_,
+            pooled_rate=float(np.sum(k[fit_rows]) / np.sum(wf)),
+            score_in_sample=model.score(Xf, yf, sample_weight=wf),
+            cv_scores=[float(s) for s in runs[0]] if runs else [],
+            cv_folds=folds if folds >= 2 else 0,
+            cv_repeat_scores=means,
+            cv_score=float(np.mean(means)) if means else nan,
+            cv_score_sd=float(np.std(means, ddof=1)) if len(means) > 1 else nan,
+            cv_score_min=float(min(means)) if means else nan,
+            cv_score_max=float(max(means)) if means else nan,
+        )
 
     out = areas.copy()
     out[f"expected_{target}_rate"] = expected

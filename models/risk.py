@@ -36,9 +36,24 @@ Priority
     needy *and* under-engaged to rank high. ``priority_rank`` orders areas by the unclipped
     product, so areas engaged above the study-area rate are still ordered among themselves.
 
+Smoothing
+    Empirical-Bayes posterior means under a beta-binomial model whose beta prior (mean and
+    size) is fitted by maximum likelihood to the study area's counts
+    (:func:`models.smoothing.fit_beta_prior`); ``attrs["smoothing"]`` of the result holds
+    each component's prior.
+
+Unknown stays unknown
+    An engagement component is unknown for an area with no denominator (no eligible
+    children, no under-5s) and for every area when the study area has no numerator at all
+    (no attendance data). Its smoothed rate, percentile and shortfall are then NaN (not the
+    pooled rate, which would read as "average"), the engagement index and shortfall use the
+    known component with the weights renormalised, and ``engagement_basis`` says which
+    components an area's engagement rests on. An area with neither is ``"no data: check the
+    extract"``: no engagement score, priority or quadrant, ranked after every scored area.
+
 Weights in each group are normalised to sum to 1. Where a component is missing for an
-area (e.g. neither IDACI nor income score) the remaining weights of that group are
-renormalised for that area.
+area (e.g. neither IDACI nor income score, or an unknown engagement component) the
+remaining weights of that group are renormalised for that area.
 
 :func:`models.explain.explain` says why an area scores as it does and
 :func:`models.explain.sensitivity` how the ranking moves with the weights.
@@ -57,7 +72,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from models.stats import eb_shrinkage, funnel_flag, wilson_interval
+from models.engagement import (
+    BASIS_BOTH,
+    BASIS_NONE,
+    BASIS_REACH,
+    BASIS_REVIEW,
+    _column_name,
+    _numeric,
+    _rate_block,
+    engagement_counts,
+)
 
 __all__ = [
     "NEED_COMPONENTS",
@@ -119,6 +143,7 @@ _COMPONENT_COLUMNS: tuple[str, ...] = (
     "shortfall_reach",
     "children_not_reviewed",
     "children_not_reached",
+    "engagement_basis",
 )
 _COMBINED_COLUMNS: tuple[str, ...] = (
     "need_contrib_idaci",
@@ -205,25 +230,6 @@ def _spec(weights: Any) -> _Spec:
     )
 
 
-def _column_name(canonical: str, prefix_map: Mapping[str, str] | None) -> str:
-    """Actual column for a canonical input column, honouring ``prefix_map``."""
-    if not prefix_map:
-        return canonical
-    if canonical in prefix_map:
-        return prefix_map[canonical]
-    head, sep, tail = canonical.partition("_")
-    if sep and head in prefix_map:
-        return f"{prefix_map[head]}_{tail}"
-    return canonical
-
-
-def _numeric(areas: pd.DataFrame, canonical: str, prefix_map: Mapping[str, str] | None) -> NDArray[np.float64]:
-    col = _column_name(canonical, prefix_map)
-    if col not in areas.columns:
-        return np.full(len(areas), np.nan)
-    return pd.to_numeric(areas[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
 def _check_columns(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None) -> None:
     missing = [c for c in _REQUIRED if _column_name(c, prefix_map) not in areas.columns]
     if not any(_column_name(c, prefix_map) in areas.columns for c in ("idaci_score", "income_score")):
@@ -232,35 +238,18 @@ def _check_columns(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None) ->
         raise ValueError(f"areas is missing column(s): {missing}")
 
 
-def _rate_block(prefix: str, k: NDArray, n: NDArray) -> dict[str, NDArray]:
-    """Raw rate, Wilson 95% CI, EB smoothing and funnel flags of ``k / n``."""
-    has = n > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(has, k / np.where(has, n, 1.0), np.nan)
-    lo, hi = wilson_interval(k, n)
-    eb = eb_shrinkage(k, n)
-    p0 = eb.prior_mean if np.isfinite(eb.prior_mean) else 0.0
-    return {
-        f"{prefix}_rate": rate,
-        f"{prefix}_rate_lo": lo,
-        f"{prefix}_rate_hi": hi,
-        f"{prefix}_rate_smoothed": eb.rate,
-        f"{prefix}_eb_weight": eb.weight,
-        f"{prefix}_funnel_flag": funnel_flag(k, n, p0, level=0.998),
-        f"{prefix}_funnel_flag_95": funnel_flag(k, n, p0, level=0.95),
-    }
-
-
 def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Everything that does not depend on the weights (rates, percentiles, counts)."""
+    """Everything that does not depend on the weights (rates, percentiles, counts).
+
+    ``attrs["smoothing"]`` holds each engagement component's fitted prior.
+    """
     _check_columns(areas, prefix_map)
     under5 = _numeric(areas, "under5_est", prefix_map)
     imd = _numeric(areas, "imd_score", prefix_map)
     idaci = _numeric(areas, "idaci_score", prefix_map)
     income = _numeric(areas, "income_score", prefix_map)
-    eligible = np.nan_to_num(_numeric(areas, "review_eligible", prefix_map), nan=0.0).clip(min=0.0)
-    completed = np.nan_to_num(_numeric(areas, "review_completed", prefix_map), nan=0.0)
-    completed = np.clip(completed, 0.0, eligible)  # dirty extracts: completed > eligible
+    counts = engagement_counts(areas, prefix_map)
+    completed, eligible, _ = counts["review"]
     hub = np.nan_to_num(_numeric(areas, "hub_children", prefix_map), nan=0.0).clip(min=0.0)
 
     has_idaci = np.isfinite(idaci)
@@ -269,10 +258,6 @@ def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None
         [has_idaci, np.isfinite(income)], ["idaci", "income"], default="missing"
     ).astype(object)
 
-    # Reach: whole-child denominator, children capped at it.
-    n_reach = np.floor(np.nan_to_num(under5, nan=0.0).clip(min=0.0) + 0.5)
-    k_reach = np.minimum(hub, n_reach)
-
     cols: dict[str, Any] = {
         "idaci_source": source,
         "_idaci_value": idaci_value,
@@ -280,18 +265,25 @@ def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None
         "need_imd_pct": percentile_rank(imd),
         "need_under5_pct": percentile_rank(under5),
     }
-    cols.update(_rate_block("review", completed, eligible))
-    cols.update(_rate_block("reach", k_reach, n_reach))
+    smoothing = {}
+    for c in ENGAGEMENT_COMPONENTS:
+        block, smoothing[c] = _rate_block(c, *counts[c])
+        cols.update(block)
     cols["eng_review_pct"] = percentile_rank(cols["review_rate_smoothed"])
     cols["eng_reach_pct"] = percentile_rank(cols["reach_rate_smoothed"])
-    for c in ("review", "reach"):
-        k_all, n_all = (completed, eligible) if c == "review" else (k_reach, n_reach)
-        p0 = k_all.sum() / n_all.sum() if n_all.sum() > 0 else np.nan
+    for c in ENGAGEMENT_COMPONENTS:
+        p0 = smoothing[c]["pooled_rate"]
         with np.errstate(divide="ignore", invalid="ignore"):
             cols[f"shortfall_{c}"] = 1.0 - cols[f"{c}_rate_smoothed"] / p0 if p0 > 0 else np.full(len(areas), np.nan)
     cols["children_not_reviewed"] = eligible - completed
     cols["children_not_reached"] = np.maximum(under5 - hub, 0.0)  # NaN where under5 unknown
-    return pd.DataFrame(cols, index=areas.index)
+    review_known, reach_known = counts["review"][2], counts["reach"][2]
+    cols["engagement_basis"] = np.select(
+        [review_known & reach_known, review_known, reach_known], [BASIS_BOTH, BASIS_REVIEW, BASIS_REACH], default=BASIS_NONE
+    ).astype(object)
+    out = pd.DataFrame(cols, index=areas.index)
+    out.attrs["smoothing"] = smoothing
+    return out
 
 
 def _weighted(pcts: NDArray, w: NDArray) -> tuple[NDArray, NDArray]:
@@ -400,7 +392,14 @@ def score_areas(
         * priority: ``priority_score``, ``priority_rank`` (1 = highest; ties by row
           order), ``quadrant``;
         * children: ``children_not_reviewed``, ``children_not_reached``,
-          ``need_weighted_not_reviewed``, ``need_weighted_not_reached``.
+          ``need_weighted_not_reviewed``, ``need_weighted_not_reached``;
+        * ``engagement_basis``: ``"review and reach"``, ``"review only (no reach data)"``,
+          ``"reach only (no review data)"`` or ``"no data: check the extract"`` (then
+          the engagement score, priority and quadrant are missing and the area ranks last).
+
+        ``attrs["smoothing"]`` holds, per engagement component, the fitted beta prior
+        (``method``, ``prior_mean``, ``prior_size``, ``prior_var``), the ``pooled_rate``
+        and the numbers of areas with and without data.
 
         Funnel flags compare each area with the pooled rate of the study area.
         High need means ``need_score >= high_need_percentile``; low engagement means
@@ -428,6 +427,7 @@ def score_areas(
     base = areas.drop(columns=[c for c in SCORE_COLUMNS if c in areas.columns])
     out = pd.concat([base, new[list(SCORE_COLUMNS)]], axis=1)
     out.attrs = dict(areas.attrs)
+    out.attrs["smoothing"] = comp.attrs["smoothing"]
     out.attrs["model_weights"] = {
         "need": dict(spec.need),
         "engagement": dict(spec.engagement),

@@ -9,7 +9,8 @@ free of per-row Python loops.
   around a target and the three-way significance flag, at the 95% ("2 sigma") and 99.8%
   ("3 sigma") levels used by OHID.
 * :func:`eb_smooth` / :func:`eb_shrinkage` - empirical-Bayes (beta-binomial) smoothing of
-  proportions toward the pooled rate, so that small areas do not dominate rankings.
+  proportions toward a fitted prior (:mod:`models.smoothing`), so that small areas do not
+  dominate rankings.
 
 References
 ----------
@@ -32,6 +33,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as _st
+
+from models.smoothing import fit_beta_prior
 
 __all__ = [
     "FLAG_LOW",
@@ -290,56 +293,72 @@ class EBResult(NamedTuple):
     Attributes
     ----------
     rate : ndarray
-        Smoothed rates.
+        Smoothed rates (posterior means).
     weight : ndarray
         Shrinkage weight on each area's own rate (0 = fully pooled, 1 = raw rate).
     prior_mean : float
-        Pooled rate ``sum(k) / sum(n)``.
+        Mean of the prior (``"ml"``: the fitted beta mean; otherwise the pooled rate
+        ``sum(k) / sum(n)``).
     prior_var : float
-        Method-of-moments estimate of the between-area variance of true rates (>= 0).
+        Estimated between-area variance of true rates (>= 0).
+    prior_size : float
+        Binomial variance only: the beta prior's size ``M`` (pseudo-children; ``inf`` when
+        there is no between-area variance). NaN for ``variance="poisson"``.
+    method : str
+        How the prior was fitted: ``"ml"``, ``"moments"`` or ``"poisson-moments"``.
     """
 
     rate: NDArray[np.float64]
     weight: NDArray[np.float64]
     prior_mean: float
     prior_var: float
+    prior_size: float = float("nan")
+    method: str = "ml"
 
 
 def eb_shrinkage(
-    k: ArrayLike, n: ArrayLike, *, variance: Literal["binomial", "poisson"] = "binomial"
+    k: ArrayLike,
+    n: ArrayLike,
+    *,
+    variance: Literal["binomial", "poisson"] = "binomial",
+    method: Literal["ml", "moments"] = "ml",
 ) -> EBResult:
-    """Empirical-Bayes shrinkage of rates ``k / n`` toward the pooled rate.
+    """Empirical-Bayes shrinkage of rates ``k / n`` toward a fitted prior.
 
-    Method of moments (Marshall 1991): with pooled rate ``m = sum(k) / sum(n)``, the
-    population-weighted variance of raw rates ``s2 = sum(n (k/n - m)^2) / sum(n)`` and the
-    mean denominator ``nbar``, the between-area variance of true rates is estimated as
-    ``t2 = max(s2 - v / nbar, 0)`` where ``v`` is the unit sampling variance.
+    * ``variance="binomial"`` (default; for proportions): a beta-binomial model. The beta
+      prior (mean ``m``, size ``M``) is fitted by :func:`models.smoothing.fit_beta_prior`,
+      by maximum likelihood (``method="ml"``, default) or by the method of moments with the
+      finite-``n`` correction ``t2 = (s2 - m (1 - m) / nbar) / (1 - 1 / nbar)``
+      (``method="moments"``). Each area's posterior mean is ``(k + M m) / (n + M)``:
+      weight ``n / (n + M)`` on the raw rate.
+    * ``variance="poisson"``: Marshall's (1991) moment estimator for rare events, with
+      ``t2 = max(s2 - m / nbar, 0)`` and weight ``t2 / (t2 + m / n)``; this is exactly
+      ``esda.smoothing.Empirical_Bayes`` (``method`` is ignored).
 
-    * ``variance="binomial"`` (default; for proportions): ``v = m (1 - m)``. The prior is a
-      beta distribution with mean ``m`` and variance ``t2``, i.e. prior sample size
-      ``M = m (1 - m) / t2 - 1``, and each area's posterior mean is
-      ``(k + M m) / (n + M)``: weight ``n / (n + M)`` on the raw rate.
-    * ``variance="poisson"``: ``v = m`` and weight ``t2 / (t2 + m / n)``; this is exactly
-      ``esda.smoothing.Empirical_Bayes`` (aspatial Marshall estimator) for rare events.
-
-    Areas with ``n == 0`` get the pooled rate (weight 0); missing counts give NaN.
+    Areas with ``n == 0`` get the prior mean (weight 0): the posterior of an area without
+    data is the prior. Callers that must not present that as a measurement (as
+    :mod:`models.risk` does) mark those areas unknown. Missing counts give NaN.
 
     Parameters
     ----------
     k, n : array_like
         Numerators and denominators (``0 <= k <= n`` for the binomial variance).
     variance : {"binomial", "poisson"}, default "binomial"
+    method : {"ml", "moments"}, default "ml"
 
     Returns
     -------
     EBResult
-        ``(rate, weight, prior_mean, prior_var)``.
+        ``(rate, weight, prior_mean, prior_var, prior_size, method)``.
 
     Examples
     --------
-    >>> res = eb_shrinkage([1, 50, 300], [2, 100, 1000])
+    >>> res = eb_shrinkage([1, 50, 300, 9], [2, 100, 1000, 10], method="moments")
     >>> round(res.prior_mean, 4), np.round(res.weight, 3).tolist()
-    (0.3185, [0.025, 0.564, 0.928])
+    (0.3237, [0.05, 0.723, 0.963, 0.207])
+    >>> res = eb_shrinkage([1, 50, 300, 9], [2, 100, 1000, 10])     # maximum likelihood
+    >>> round(res.prior_size, 2), np.round(res.rate, 3).tolist()
+    (5.83, [0.52, 0.502, 0.301, 0.763])
     """
     if variance not in ("binomial", "poisson"):
         raise ValueError(f"variance must be 'binomial' or 'poisson', got {variance!r}")
@@ -354,33 +373,34 @@ def eb_shrinkage(
     n_used, k_used = n[used], k[used]
     if n_used.size == 0:
         nan = np.full(k.shape, np.nan)
-        return EBResult(nan, nan.copy(), float("nan"), float("nan"))
-
-    m = float(k_used.sum() / n_used.sum())
-    raw_used = k_used / n_used
-    s2 = float(np.sum(n_used * (raw_used - m) ** 2) / n_used.sum())
-    unit_var = m * (1.0 - m) if variance == "binomial" else m
-    t2 = max(s2 - unit_var / float(n_used.mean()), 0.0)
+        return EBResult(nan, nan.copy(), float("nan"), float("nan"), float("nan"), method)
 
     n_safe = np.where(used, n, 1.0)
-    if t2 <= 0.0 or unit_var <= 0.0:
-        weight = np.zeros(k.shape)
-    elif variance == "binomial":
-        prior_size = unit_var / t2 - 1.0
-        weight = n_safe / (n_safe + prior_size)
+    if variance == "binomial":
+        prior = fit_beta_prior(k_used, n_used, method=method)
+        m, size, t2 = prior.mean, prior.size, prior.var
+        weight = n_safe / (n_safe + size) if np.isfinite(size) else np.zeros(k.shape)
     else:
-        weight = t2 / (t2 + unit_var / n_safe)
+        m = float(k_used.sum() / n_used.sum())
+        s2 = float(np.sum(n_used * (k_used / n_used - m) ** 2) / n_used.sum())
+        t2 = max(s2 - m / float(n_used.mean()), 0.0)
+        size, method = float("nan"), "poisson-moments"
+        weight = t2 / (t2 + m / n_safe) if t2 > 0 and m > 0 else np.zeros(k.shape)
     weight = np.where(used, weight, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = np.where(used, k / n_safe, m)
     rate = weight * raw + (1.0 - weight) * m
     rate = np.where(known, rate, np.nan)
     weight = np.where(known, weight, np.nan)
-    return EBResult(rate, weight, m, t2)
+    return EBResult(rate, weight, m, t2, size, method)
 
 
 def eb_smooth(
-    k: ArrayLike, n: ArrayLike, *, variance: Literal["binomial", "poisson"] = "binomial"
+    k: ArrayLike,
+    n: ArrayLike,
+    *,
+    variance: Literal["binomial", "poisson"] = "binomial",
+    method: Literal["ml", "moments"] = "ml",
 ) -> NDArray[np.float64]:
     """Empirical-Bayes smoothed rates (see :func:`eb_shrinkage` for the method).
 
@@ -389,6 +409,7 @@ def eb_smooth(
     k, n : array_like
         Numerators and denominators.
     variance : {"binomial", "poisson"}, default "binomial"
+    method : {"ml", "moments"}, default "ml"
 
     Returns
     -------
@@ -398,6 +419,6 @@ def eb_smooth(
     Examples
     --------
     >>> np.round(eb_smooth([1, 50, 300], [2, 100, 1000]), 3).tolist()
-    [0.323, 0.421, 0.301]
+    [0.4, 0.476, 0.303]
     """
-    return eb_shrinkage(k, n, variance=variance).rate
+    return eb_shrinkage(k, n, variance=variance, method=method).rate

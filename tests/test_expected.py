@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from models.expected import ExpectedRateModel, add_expected, binomial_d2, expected_features
+from models.expected import ExpectedRateModel, add_expected, binomial_d2, expected_features, spatial_blocks
 
 
 def make_areas(seed: int = 0, n: int = 300, travel_effect: float = -0.06, idaci_effect: float = -2.0) -> pd.DataFrame:
@@ -52,10 +53,28 @@ def test_matches_unpenalised_binomial_glm():
     k = areas["review_completed"].to_numpy(float)
     n = areas["review_eligible"].to_numpy(float)
     model = ExpectedRateModel(C=1e8, max_iter=5000).fit(X, k / n, sample_weight=n)
-    mean, sd = X.mean(axis=0), X.std(axis=0)
+    # standardised with the weights (issue 18): coefficients are per weighted SD
+    mean = np.average(X, axis=0, weights=n)
+    sd = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=n))
     ref = _newton_binomial_glm((X - mean) / sd, k, n)
     assert model.intercept_ == pytest.approx(ref[0], abs=1e-3)
     assert np.allclose(model.coef_, ref[1:], atol=1e-3)
+
+
+@pytest.mark.parametrize("C", [1e-3, 0.1, 1.0])
+def test_same_optimum_as_logistic_regression_on_stacked_rows(C):
+    from sklearn.linear_model import LogisticRegression
+
+    areas = make_areas(seed=10, n=150)
+    X = expected_features(areas).fillna(0.2).to_numpy()
+    n = areas["review_eligible"].to_numpy(float)
+    y = areas["review_completed"].to_numpy(float) / n
+    model = ExpectedRateModel(C=C).fit(X, y, sample_weight=n)
+    Xs = (X - model.mean_) / model.scale_
+    lr = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(
+        np.vstack([Xs, Xs]), np.r_[np.ones(len(y)), np.zeros(len(y))], sample_weight=np.r_[n * y, n * (1 - y)])
+    assert model.intercept_ == pytest.approx(lr.intercept_[0], abs=1e-5)
+    assert np.allclose(model.coef_, lr.coef_[0], atol=1e-5)
 
 
 @pytest.mark.parametrize("effect, sign", [(-0.06, -1), (0.05, 1)])
@@ -144,3 +163,79 @@ def test_without_travel_column_and_degenerate_targets():
     assert np.allclose(out["expected_review_rate"], 1.0, atol=1e-6)
     with pytest.raises(ValueError):
         ExpectedRateModel().fit([[0.0], [1.0]], [0.5, 1.5], sample_weight=[1, 1])
+
+
+# ----------------------------------------------------------------------------- estimator contract (issue 18)
+
+#: scikit-learn's common checks that fit regression targets outside [0, 1] (the model fits
+#: proportions and rejects them with "y must be proportions in [0, 1]").
+Y_RANGE = "fits y outside [0, 1]; the model takes proportions"
+Y_RANGE_CHECKS = [
+    "check_fit_score_takes_y", "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self", "check_readonly_memmap_input", "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit", "check_estimators_dtypes", "check_sample_weights_pandas_series",
+    "check_sample_weights_not_an_array", "check_sample_weights_list", "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten", "check_sample_weight_equivalence_on_dense_data", "check_dtype_object",
+    "check_f_contiguous_array_estimator", "check_regressors_train", "check_regressor_data_not_an_array",
+    "check_regressors_no_decision_function", "check_supervised_y_2d", "check_regressors_int",
+    "check_non_transformer_estimators_n_iter", "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance", "check_fit2d_1feature", "check_dict_unchanged", "check_fit_idempotent",
+    "check_fit_check_is_fitted", "check_n_features_in", "check_fit2d_predict1d",
+]
+
+
+class ProportionTargets(ExpectedRateModel):
+    """The model with scikit-learn's test targets mapped into (0, 1) by ``expit``, element by
+    element (so repeated rows and weights see the same targets): every other part of the
+    estimator contract is then checked on targets the model accepts."""
+
+    def fit(self, X, y, sample_weight=None):
+        return super().fit(X, expit(np.asarray(y, dtype=float)), sample_weight)
+
+
+def _expected_failed(estimator):
+    if isinstance(estimator, ProportionTargets):
+        return {
+            "check_regressors_train": "score compares predictions with the untransformed targets",
+            "check_supervised_y_no_nan": "expit maps an infinite target to 1 before the model sees it",
+        }
+    return dict.fromkeys(Y_RANGE_CHECKS, Y_RANGE)
+
+
+@parametrize_with_checks([ExpectedRateModel(), ProportionTargets()], expected_failed_checks=_expected_failed)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_weighted_fit_equals_repeated_rows():
+    areas = make_areas(seed=8, n=120)
+    X = expected_features(areas).to_numpy()
+    n = areas["review_eligible"].to_numpy()
+    y = areas["review_completed"].to_numpy() / n
+    reps = np.random.default_rng(0).integers(1, 4, len(y))
+    weighted = ExpectedRateModel().fit(X, y, sample_weight=n * reps)
+    repeated = ExpectedRateModel().fit(np.repeat(X, reps, axis=0), np.repeat(y, reps), sample_weight=np.repeat(n, reps))
+    assert np.allclose(weighted.mean_, repeated.mean_) and np.allclose(weighted.scale_, repeated.scale_)
+    assert np.allclose(weighted.predict(X), repeated.predict(X), atol=1e-6)
+
+
+def test_spatial_blocks_partition_the_extent():
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0, 10_000, 500), rng.uniform(0, 6_000, 500)
+    b = spatial_blocks(x, y, n_blocks=15)
+    assert 5 <= len(np.unique(b)) <= 15 and sorted(np.unique(b)) == list(range(b.max() + 1))
+    for label in np.unique(b):  # each block is a compact square cell, not scattered points
+        assert np.ptp(x[b == label]) < 10_000 / 2 and np.ptp(y[b == label]) <= 6_000
+
+
+def test_grouped_cross_validation_keeps_groups_whole_and_reports_spread():
+    areas = make_areas(seed=9, n=300)
+    groups = np.arange(len(areas)) // 10  # 30 "wards" of 10 areas
+    _, rep = add_expected(areas, groups=("ward", groups), cv=5, random_state=0, cv_repeats=6)
+    assert rep["cv_method"] == "GroupKFold by ward" and rep["cv_groups"] == 30
+    assert rep["cv_folds"] == 5 and len(rep["cv_scores"]) == 5 and len(rep["cv_repeat_scores"]) == 6
+    assert rep["cv_score"] == pytest.approx(np.mean(rep["cv_repeat_scores"]))
+    assert rep["cv_score_min"] <= rep["cv_score"] <= rep["cv_score_max"] and rep["cv_score_sd"] >= 0
+    # ungrouped: random KFold over areas
+    _, plain = add_expected(areas, cv=5, random_state=0, cv_repeats=2)
+    assert plain["cv_method"] == "KFold over areas" and len(plain["cv_repeat_scores"]) == 2

@@ -241,7 +241,9 @@ def test_rates_intervals_flags_and_children_columns():
     assert np.allclose(s["review_rate_hi"], hi, equal_nan=True)
     assert np.isnan(s["review_rate"].iloc[0])
     assert s["review_funnel_flag"].iloc[0] == "no data"
-    assert np.isfinite(s["review_rate_smoothed"].iloc[0])  # pooled rate for an empty area
+    # issue 18: an empty area's review take-up is unknown, not the pooled rate
+    assert np.isnan(s["review_rate_smoothed"].iloc[0]) and np.isnan(s["eng_review_pct"].iloc[0])
+    assert s["engagement_basis"].iloc[0] == "reach only (no review data)"
     assert s["reach_rate"].iloc[1] == 1.0  # capped
     assert s["children_not_reached"].iloc[1] == 0.0
     allowed = {"significantly low", "within limits", "significantly high", "no data"}
@@ -262,12 +264,49 @@ def test_rates_intervals_flags_and_children_columns():
     )
 
 
-def test_smoothing_moves_small_areas_toward_pooled_rate():
+def test_areas_without_data_are_unknown_not_average():
+    areas, _ = make_areas()
+    no_review = areas.index[:12]
+    areas.loc[no_review, ["review_eligible", "review_completed"]] = 0
+    nothing = areas.index[12]
+    areas.loc[nothing, ["review_eligible", "review_completed", "under5_est", "hub_children"]] = 0
+    s = score_areas(areas, W)
+    sub = s.loc[no_review]
+    assert (sub["engagement_basis"] == "reach only (no review data)").all()
+    assert sub[["review_rate_smoothed", "review_eb_weight", "eng_review_pct", "shortfall_review"]].isna().all().all()
+    # engagement rests on reach alone (weights renormalised), not on a made-up 50th percentile
+    assert np.allclose(sub["engagement_index"], sub["eng_reach_pct"])
+    assert np.allclose(sub["engagement_shortfall"], sub["shortfall_reach"])
+    # percentiles of review take-up are taken among the areas with data only
+    known = s["review_rate_smoothed"].notna()
+    assert s.loc[known, "eng_review_pct"].min() == 0 and s.loc[known, "eng_review_pct"].max() == 100
+    row = s.loc[nothing]
+    assert row["engagement_basis"] == "no data: check the extract"
+    assert np.isnan(row["engagement_score"]) and np.isnan(row["priority_score"]) and pd.isna(row["quadrant"])
+    assert row["priority_rank"] == len(s)  # listed apart, after every scored area
+    assert s.attrs["smoothing"]["review"]["areas_without_data"] == 13
+    # no attendance data anywhere: reach is unknown for every area, engagement is review only
+    none = score_areas(areas.assign(hub_children=0), W)
+    assert none["reach_rate_smoothed"].isna().all()
+    has = none["review_rate_smoothed"].notna()
+    assert (none.loc[has, "engagement_basis"] == "review only (no reach data)").all()
+    assert np.allclose(none.loc[has, "engagement_shortfall"], none.loc[has, "shortfall_review"])
+
+
+def test_smoothing_moves_small_areas_toward_the_prior_mean():
     areas, _ = make_areas()
     s = score_areas(areas, W)
     pooled = areas["review_completed"].sum() / areas["review_eligible"].sum()
+    prior = s.attrs["smoothing"]["review"]
+    # issue 18: the prior is the ML beta-binomial fit; its mean is near (not equal to) the pooled rate
+    assert prior["method"] == "ml" and prior["pooled_rate"] == pytest.approx(pooled)
+    assert prior["prior_mean"] == pytest.approx(pooled, abs=0.03)
+    m = prior["prior_mean"]
     raw, smooth = s["review_rate"], s["review_rate_smoothed"]
-    assert ((smooth - pooled).abs() <= (raw - pooled).abs() + 1e-12).all()
+    assert ((smooth - m).abs() <= (raw - m).abs() + 1e-12).all()
+    size = prior["prior_size"]
+    k, n = areas["review_completed"], areas["review_eligible"]
+    assert np.allclose(smooth, (k + size * m) / (n + size))
 
 
 def test_prefix_map_reads_renamed_columns():

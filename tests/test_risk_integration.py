@@ -123,6 +123,38 @@ def test_build_reports_model_fit_and_sensitivity(cli_build, biborough_build):
     rows = summary["sensitivity"]["rows"]
     assert len(rows) == 2 * (3 + 2)  # every need and engagement weight, down and up
     assert summary["sensitivity"]["min_spearman"] == min(r["spearman"] for r in rows) > 0.9
+    # issue 18: spatially grouped CV with its spread over seeds, the smoothing prior, rank stability
+    for level, by in (("lsoa", "ward"), ("ward", "spatial blocks")):
+        for target in ("review", "reach"):
+            fit = summary["expected"][level][target]
+            assert fit["cv_method"] == f"GroupKFold by {by}" and len(fit["cv_repeat_scores"]) == 10
+            assert fit["cv_score_min"] <= fit["cv_score"] <= fit["cv_score_max"]
+            prior = summary["smoothing"][level][target]
+            assert prior["method"] == "ml" and 0 < prior["prior_mean"] < 1 and prior["prior_size"] > 0
+        stab = summary["rank_uncertainty"][level]
+        assert stab["draws"] == 1000 and stab["top_n"] == 20 and 0 < stab["min_spearman"] <= stab["median_spearman"] < 1
+    assert summary["smoothing"]["lsoa"]["review"]["areas_without_data"] == 12
+
+
+def test_rank_intervals_and_unknown_engagement_on_the_demo(biborough_build):
+    planted = pd.read_csv(DEMO / "planted.csv")["lsoa21cd"]
+    for df in (biborough_build.lsoa, biborough_build.wards):
+        ranked = df["priority_rank_lo"].notna()
+        assert ranked.all()
+        assert (df["priority_rank_lo"] <= df["priority_rank"]).mean() > 0.9
+        assert (df["priority_rank"] <= df["priority_rank_hi"]).mean() > 0.9
+        assert (df["priority_rank_lo"] <= df["priority_rank_hi"]).all() and df["p_top"].between(0, 1).all()
+        assert df["p_top"].sum() == pytest.approx(min(20, len(df)))  # each draw has exactly 20 in its top 20
+    lsoa = biborough_build.lsoa.set_index("lsoa21cd")
+    # the planted high-need, low-engagement LSOAs are likely top-20 areas
+    assert (lsoa.loc[planted, "p_top"] >= 0.5).sum() >= 16
+    assert lsoa.loc[planted, "p_top"].median() > 0.7
+    assert lsoa.drop(planted)["p_top"].median() < 0.05
+    # the 12 LSOAs without review data are unknown on review, not average
+    none = lsoa[lsoa["review_eligible"] == 0]
+    assert len(none) == 12 and (none["engagement_basis"] == "reach only (no review data)").all()
+    assert none[["review_rate_smoothed", "eng_review_pct", "shortfall_review"]].isna().all().all()
+    np.testing.assert_allclose(none["engagement_shortfall"], none["shortfall_reach"])
 
 
 def test_build_cli_writes_every_required_column(cli_build):

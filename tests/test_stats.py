@@ -194,14 +194,17 @@ def test_eb_shrinks_small_areas_more_than_large():
     k = np.concatenate([[4, 40, 400], k_bg])
     res = eb_shrinkage(k, n)
     pooled = k.sum() / n.sum()
-    assert res.prior_mean == pytest.approx(pooled)
-    dist = np.abs(res.rate[:3] - pooled)
-    assert dist[0] < dist[1] < dist[2] < 0.8 - pooled
+    # the ML prior mean is the beta mean (areas weighted by information), near the pooled rate
+    assert res.prior_mean == pytest.approx(pooled, abs=0.02)
+    prior = res.prior_mean
+    dist = np.abs(res.rate[:3] - prior)
+    assert dist[0] < dist[1] < dist[2] < 0.8 - prior
     assert res.weight[0] < res.weight[1] < res.weight[2] < 1
-    # every smoothed rate lies between its raw rate and the pooled rate
+    # every smoothed rate lies between its raw rate and the prior mean
     raw = k / n
-    assert np.all(np.minimum(raw, pooled) - 1e-12 <= res.rate)
-    assert np.all(res.rate <= np.maximum(raw, pooled) + 1e-12)
+    assert np.all(np.minimum(raw, prior) - 1e-12 <= res.rate)
+    assert np.all(res.rate <= np.maximum(raw, prior) + 1e-12)
+    assert eb_shrinkage(k, n, method="moments").prior_mean == pytest.approx(pooled)
     assert np.allclose(eb_smooth(k, n), res.rate)
 
 
@@ -209,10 +212,12 @@ def test_eb_is_beta_binomial_posterior_mean():
     rng = np.random.default_rng(5)
     n = rng.integers(10, 100, 300)
     k = rng.binomial(n, rng.beta(6, 4, 300))
-    res = eb_shrinkage(k, n)
-    m, t2 = res.prior_mean, res.prior_var
-    prior_size = m * (1 - m) / t2 - 1
-    assert np.allclose(res.rate, (k + prior_size * m) / (n + prior_size))
+    for method in ("ml", "moments"):
+        res = eb_shrinkage(k, n, method=method)
+        m, t2 = res.prior_mean, res.prior_var
+        prior_size = m * (1 - m) / t2 - 1
+        assert prior_size == pytest.approx(res.prior_size)
+        assert np.allclose(res.rate, (k + prior_size * m) / (n + prior_size))
 
 
 def test_eb_recovers_between_area_variance():
@@ -220,9 +225,59 @@ def test_eb_recovers_between_area_variance():
     rng = np.random.default_rng(11)
     n = rng.integers(30, 150, 4000)
     k = rng.binomial(n, rng.beta(6, 4, 4000))
+    for method in ("ml", "moments"):
+        res = eb_shrinkage(k, n, method=method)
+        assert res.prior_mean == pytest.approx(0.6, abs=0.01)
+        assert res.prior_var == pytest.approx(24 / 1100, rel=0.1)
+
+
+def _independent_beta_binomial_fit(k, n):
+    """ML fit of (alpha, beta) with scipy.stats.betabinom and Nelder-Mead (no shared code)."""
+    from scipy import optimize
+    from scipy import stats as st
+
+    def nll(t):
+        return -st.betabinom.logpmf(k, n, np.exp(t[0]), np.exp(t[1])).sum()
+
+    res = optimize.minimize(nll, [0.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 5000})
+    a, b = np.exp(res.x)
+    return a / (a + b), a + b
+
+
+@pytest.mark.parametrize("seed, alpha, beta", [(0, 6.0, 4.0), (1, 2.0, 8.0), (2, 9.0, 3.0)])
+def test_eb_ml_prior_equals_an_independent_beta_binomial_fit_and_the_truth(seed, alpha, beta):
+    # small, unequal denominators like LSOA review take-up (about 3 children a quarter)
+    rng = np.random.default_rng(seed)
+    n = rng.integers(0, 8, 6000)
+    k = rng.binomial(n, rng.beta(alpha, beta, n.size))
     res = eb_shrinkage(k, n)
-    assert res.prior_mean == pytest.approx(0.6, abs=0.01)
-    assert res.prior_var == pytest.approx(24 / 1100, rel=0.1)
+    used = n > 0
+    mean, size = _independent_beta_binomial_fit(k[used], n[used])
+    assert res.method == "ml"
+    assert res.prior_mean == pytest.approx(mean, abs=1e-4)
+    assert res.prior_size == pytest.approx(size, rel=1e-3)
+    # and both recover the true prior (mean alpha / (alpha + beta), size alpha + beta)
+    assert res.prior_mean == pytest.approx(alpha / (alpha + beta), abs=0.02)
+    assert res.prior_size == pytest.approx(alpha + beta, rel=0.3)
+    assert np.allclose(res.rate[used], (k[used] + size * mean) / (n[used] + size), atol=1e-3)
+
+
+def test_eb_moment_estimator_has_the_finite_n_correction():
+    # Under the beta-binomial model E[s2] = t2 + (m (1 - m) - t2) / nbar; without the
+    # 1 / nbar correction the prior size is biased upwards (over-shrinking) for small n.
+    rng = np.random.default_rng(3)
+    sizes = []
+    for _ in range(40):
+        n = rng.integers(1, 7, 3000)
+        k = rng.binomial(n, rng.beta(4.0, 6.0, n.size))
+        res = eb_shrinkage(k, n, method="moments")
+        m = k.sum() / n.sum()
+        s2 = np.sum(n * (k / n - m) ** 2) / n.sum()
+        nbar = n.mean()
+        t2 = (s2 - m * (1 - m) / nbar) / (1 - 1 / nbar)
+        assert res.prior_var == pytest.approx(t2)
+        sizes.append(res.prior_size)
+    assert np.median(sizes) == pytest.approx(10.0, rel=0.1)  # the true size
 
 
 def test_eb_homogeneous_rates_pool_completely_and_empty_areas_get_pooled_rate():
