@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MIRROR ?= ../shared/data
 CONFIG ?= config.toml
 
-.PHONY: setup setup-dev sysdeps data app test lint bench clean
+.PHONY: setup setup-dev sysdeps jsdeps data app test lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,7 +29,11 @@ app: data
 sysdeps:
 	@sh tools/sysdeps.sh
 
-test: setup-dev sysdeps
+# axe-core (pinned in tests/js/package-lock.json) for the accessibility tests: needs node and npm.
+jsdeps:
+	@sh tools/jsdeps.sh
+
+test: setup-dev sysdeps jsdeps
 	$(BIN)/python -m pytest
 
 lint: setup-dev

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.app import views
+from geo.app import access, views
 from geo.build import Prepared, analyse, prepare
 from geo.config import ConfigError, ModelWeights, load_config
 from geo.disclosure import DisclosureRule
@@ -112,7 +112,8 @@ def map_parts(config_path: str, mtime: float, need: tuple, engagement: tuple, mo
     key = (config_path, mtime, need, engagement, mode, minutes)
     view = load_view(*key, level, las, hubs)
     return {"base": views.view_map_base(load_map_base(*key, level), view), "layer": layer,
-            "sites": load_site_markers(*key, k, types, force_in, force_out), "leaflet_prefix": static_url(base_url)}
+            "sites": load_site_markers(*key, k, types, force_in, force_out), "leaflet_prefix": static_url(base_url),
+            "tiles": load_result(*key).config.tiles}
 
 
 def build_map(*map_key):
@@ -239,6 +240,7 @@ TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Data and sources"]
 
 def main() -> None:
     st.set_page_config(page_title="Family Hub outreach", page_icon="🗺️", layout="wide")
+    access.page_style(st)
     configs = views.available_configs(REPO, _cli_configs())
     with st.sidebar:
         st.header("Study area")
@@ -301,8 +303,10 @@ def main() -> None:
     map_key = (*key, *venue_key, layer, level, selection[1], selection[2], st.get_option("server.baseUrlPath"))
     if tab_map.open:
         with tab_map:
+            access.skip_link(st)
             clicked = show_map(map_key)
-            views.area_profile(st, result, view, clicked, level, rule)
+            picked = access.area_choice(st, access.area_options(view.areas, level), clicked)
+            views.area_profile(st, result, view, picked, level, rule)
             views.sites_panel(st, sites, rule)
     if tab_priority.open:
         with tab_priority:
@@ -315,7 +319,7 @@ def main() -> None:
             views.hub_cards(st, result, view, sites, load_table(*key, *selection, "hubs"))
     if tab_charts.open:
         with tab_charts:
-            views.charts(st, load_charts(*key, *selection))
+            views.charts(st, load_charts(*key, *selection), access.chart_alts(result, view, level))
     if tab_data.open:
         with tab_data:
             views.data_page(st, result)

@@ -18,7 +18,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from geo.maps.tiles import TileSettings
 
 __all__ = [
     "Config",
@@ -143,6 +146,8 @@ class Config:
         Counts from 1 to ``threshold - 1`` are suppressed in anything shown or exported.
     export : ExportSettings
         Export options (a local basemap).
+    tiles : geo.maps.tiles.TileSettings or None
+        Basemap tiles of the web map (the ``[map]`` table); ``None``: no tiles, no other host.
     """
 
     name: str
@@ -162,6 +167,7 @@ class Config:
     weights: ModelWeights = field(default_factory=ModelWeights)
     demo: dict = field(default_factory=dict)
     export: ExportSettings = field(default_factory=ExportSettings)
+    tiles: TileSettings | None = None
 
     @property
     def root(self) -> Path:
@@ -207,7 +213,7 @@ def _weights(table: Any, default: dict[str, float], path: Path, where: str) -> d
     return out
 
 
-KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export"}
+KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export", "map"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -233,6 +239,8 @@ def load_config(path: str | Path) -> Config:
     >>> cfg.travel.threshold_minutes             # doctest: +SKIP
     15.0
     """
+    from geo.maps.tiles import map_settings
+
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
@@ -369,6 +377,7 @@ def load_config(path: str | Path) -> Config:
         weights=weights,
         demo=_demo(raw.get("demo", {}), path),
         export=_export(raw.get("export", {}), root, path),
+        tiles=map_settings(raw.get("map", {}), path),
     )
 
 
