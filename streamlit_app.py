@@ -23,7 +23,9 @@ from geo.disclosure import DisclosureRule
 from geo.errors import DataError, ValidationError
 from geo.sites import suggest_sites
 from geo.maps.assets import static_url
+from geo.maps.basemap import Basemap
 from geo.maps.style import LAYERS
+from geo.maps.tiles import add_image_layer, image_layer
 from geo.maps.webmap import MapBase, layer_map, map_base, site_markers
 
 REPO = Path(__file__).resolve().parent
@@ -116,9 +118,22 @@ def map_parts(config_path: str, mtime: float, need: tuple, engagement: tuple, mo
             "tiles": load_result(*key).config.tiles}
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def load_image_layer(config_path: str, mtime: float):
+    """The ``[export] basemap`` GeoTIFF as the map's image layer when ``[map]`` names no tiles (else ``None``)."""
+    prepared = load_prepared(config_path, mtime)
+    export = prepared.config.export
+    if prepared.config.tiles is not None or export.basemap is None:
+        return None
+    basemap = Basemap.open(export.basemap, export.basemap_attribution)
+    return image_layer(basemap, tuple(prepared.lsoa.to_crs(4326).total_bounds))
+
+
 def build_map(*map_key):
     """A new folium map for a combination of controls (cheap: the slow parts are cached)."""
-    return layer_map(**map_parts(*map_key))
+    m = layer_map(**map_parts(*map_key))
+    add_image_layer(m, load_image_layer(*map_key[:2]))
+    return m
 
 
 MAP_HEIGHT = 620
@@ -323,8 +338,8 @@ def main() -> None:
     if tab_data.open:
         with tab_data:
             views.data_page(st, result)
-    parts = map_parts(*map_key)  # cached parts: the map for the HTML download is built only if asked for
-    views.downloads(st, result, view, sites, lambda: layer_map(**parts), rule, pack=pack_offer(key, k, hubs, result))
+    # cached parts: the map for the HTML download is built only if asked for
+    views.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(key, k, hubs, result))
 
 
 if __name__ == "__main__":

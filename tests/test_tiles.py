@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,35 @@ def test_the_web_map_draws_the_configured_tiles_and_nothing_else(biborough_build
     assert '"http://127.0.0.1:9/{z}/{x}/{y}.png"' in with_tiles and "Local \\u0026amp; tested" in with_tiles
     without = area_map(biborough_build.lsoa, hubs=biborough_build.hubs, tiles=None).get_root().render()
     assert "L.tileLayer(" not in without and "openstreetmap" not in without.lower()
+
+
+def test_a_local_geotiff_is_the_app_maps_image_layer_when_no_tiles_are_named(
+    tmp_path, biborough_config, biborough_build
+):
+    """``[export] basemap`` is drawn under the app's map, embedded (no request), with its credit; tiles win over it."""
+    import streamlit_app
+    from geo.maps.tiles import add_image_layer
+    from geo.maps.webmap import area_map
+    from tests.test_app import write_app_config
+    from tests.test_basemap import BASEMAP_CREDIT, _write_rgb
+
+    x0, y0, x1, y1 = biborough_build.lsoa.total_bounds
+    tif = _write_rgb(tmp_path / "bm.tif", (x0 - 2000, y0 - 2000, x1 + 2000, y1 + 2000), "EPSG:27700")
+    config = write_app_config(tmp_path / "app", biborough_config)
+    text = config.read_text() + f'\n[export]\nbasemap = "{tif}"\nbasemap_attribution = "{BASEMAP_CREDIT}"\n'
+    config.write_text(text)
+    layer = streamlit_app.load_image_layer(str(config), config.stat().st_mtime)
+    assert layer is not None and layer.url.startswith("data:image/png;base64,")
+    (s, w), (n, e) = layer.corners
+    lon0, lat0, lon1, lat1 = biborough_build.lsoa.to_crs(4326).total_bounds
+    assert w < lon0 < lon1 < e and s < lat0 < lat1 < n
+    m = area_map(biborough_build.lsoa, hubs=biborough_build.hubs, tiles=None)
+    add_image_layer(m, layer)
+    html = m.get_root().render()
+    assert html.count("L.imageOverlay(") == 1 and "L.tileLayer(" not in html
+    assert json.dumps(f"Basemap: {BASEMAP_CREDIT}") in html
+    assert re.search(r'L\.imageOverlay\(\s*"data:image/png;base64,', html)
+    tiled = tmp_path / "tiled"
+    tiled.mkdir()
+    (tiled / "config.toml").write_text(text + '\n[map]\nbasemap = "OpenStreetMap.Mapnik"\n')
+    assert streamlit_app.load_image_layer(str(tiled / "config.toml"), 1.0) is None

@@ -12,7 +12,10 @@ host and credits no tile provider. A config names them in one of two ways::
     tiles_url = "http://127.0.0.1:8080/{z}/{x}/{y}.png"   # any XYZ tile server, e.g. a local one for offline sites
     tiles_attribution = "Tiles: our own server"            # required with tiles_url: shown on the map
 
-(The printed maps take a local GeoTIFF instead: ``[export] basemap``, see :mod:`geo.maps.basemap`.)
+Offline, a council can run a tile server on its own network (``tiles_url``), or name a local
+GeoTIFF as ``[export] basemap`` (see :mod:`geo.maps.basemap`): the printed maps and ``map.html``
+draw it, and so does the app's map when no tiles are named (:func:`image_layer`, embedded in the
+page, so nothing is requested from anywhere).
 
 Examples
 --------
@@ -34,7 +37,7 @@ from urllib.parse import urlsplit
 
 from geo.config import ConfigError
 
-__all__ = ["TileSettings", "map_settings", "add_tiles"]
+__all__ = ["TileSettings", "map_settings", "add_tiles", "ImageLayer", "image_layer", "add_image_layer"]
 
 _KNOWN = {"basemap", "api_key_env", "tiles_url", "tiles_attribution", "max_zoom"}
 
@@ -177,3 +180,44 @@ def add_tiles(m, tiles: TileSettings | None) -> None:
         max_zoom=tiles.max_zoom,
         max_native_zoom=tiles.max_zoom,
     ).add_to(m)
+
+
+@dataclass(frozen=True)
+class ImageLayer:
+    """A local raster basemap ready for the web map: a PNG data URL, its corners and its credit."""
+
+    url: str
+    corners: list
+    attribution: str
+
+
+def image_layer(basemap, bounds: tuple[float, float, float, float]) -> ImageLayer | None:
+    """``basemap`` (a :class:`geo.maps.basemap.Basemap`) over ``bounds`` (west, south, east, north; degrees, padded 10%).
+
+    Encoded once (the app caches it), so drawing the map again costs nothing. ``None`` when the
+    raster does not cover the bounds.
+    """
+    from folium.raster_layers import image_to_url
+
+    w, s, e, n = bounds
+    pad_x, pad_y = 0.1 * (e - w), 0.1 * (n - s)
+    got = basemap.web_overlay((w - pad_x, s - pad_y, e + pad_x, n + pad_y))
+    if got is None:
+        return None
+    image, corners = got
+    return ImageLayer(image_to_url(image), corners, basemap.attribution)
+
+
+def add_image_layer(m, layer: ImageLayer | None) -> None:
+    """Put an :class:`ImageLayer` under the map's areas and credit it (nothing when ``layer`` is ``None``)."""
+    if layer is None:
+        return
+    import folium
+
+    from geo.maps.elements import Attribution
+
+    folium.map.CustomPane("basemap", z_index=250).add_to(m)  # above tiles (200), under the areas (400)
+    folium.raster_layers.ImageOverlay(
+        layer.url, bounds=layer.corners, name="Basemap", pane="basemap", interactive=False
+    ).add_to(m)
+    Attribution(f"Basemap: {layer.attribution}").add_to(m)
