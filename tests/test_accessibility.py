@@ -70,6 +70,7 @@ def test_hub_markers_have_a_white_and_a_black_ring(biborough_build):
         c = _srgb(colour)
         assert max(_contrast(c, _srgb("#ffffff")), _contrast(c, _srgb("#000000"))) >= 4.5
     assert "maximum-scale" not in html and "user-scalable=no" not in html  # zoom allowed
+    assert re.search(r'class="hub-legend"[^>]*z-index: 640;', html)  # under Leaflet's tooltip pane (650)
 
 
 def _srgb(hex_colour: str) -> np.ndarray:
@@ -273,6 +274,18 @@ def test_no_wcag_violations_on_any_tab_or_in_the_map(app, browser):
         page.get_by_role("tabpanel").filter(has=page.locator("[data-testid='stVerticalBlock']")).first.wait_for()
         _settled(page)
         assert _violations(page) == [], tab
+        if tab == "Charts":  # the chart images say what they show
+            alts = page.locator("[data-testid='stImage'] img").evaluate_all("els => els.map(e => e.alt)")
+            assert len(alts) == 2 and alts[0].startswith("Funnel plot of 2-2½ year review take-up"), alts
+            assert "significantly low" in alts[0] and alts[1].startswith("Distance-decay plot"), alts
+    # the ward map too
+    page.get_by_role("tab", name="Map").click()
+    page.get_by_test_id("stSidebar").get_by_text("Ward", exact=True).click()
+    _settled(page)
+    frame = _map_frame(page)
+    frame.locator("path.leaflet-interactive[aria-label^='Abbey Road (E05']").first.wait_for(timeout=60_000)
+    assert _violations(frame) == []
+    assert _violations(page) == []
     page.close()
 
 
