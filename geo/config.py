@@ -239,8 +239,6 @@ def load_config(path: str | Path) -> Config:
     >>> cfg.travel.threshold_minutes             # doctest: +SKIP
     15.0
     """
-    from geo.maps.tiles import map_settings
-
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
@@ -377,8 +375,18 @@ def load_config(path: str | Path) -> Config:
         weights=weights,
         demo=_demo(raw.get("demo", {}), path),
         export=_export(raw.get("export", {}), root, path),
-        tiles=map_settings(raw.get("map", {}), path),
+        tiles=_tiles(raw.get("map", {}), path),
     )
+
+
+def _tiles(table: Any, path: Path) -> TileSettings | None:
+    """The ``[map]`` table (see :mod:`geo.maps.tiles`)."""
+    from geo.maps.tiles import TilesError, map_settings
+
+    try:
+        return map_settings(table, path)
+    except TilesError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _export(table: Any, root: Path, path: Path) -> ExportSettings:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from geo.config import ConfigError, load_config
-from geo.maps.tiles import TileSettings, map_settings
+from geo.maps.tiles import TilesError, TileSettings, map_settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,11 +34,15 @@ def test_a_provider_name_gives_its_url_and_attribution(tmp_path):
 
 
 def test_a_provider_key_is_read_from_the_environment_when_drawn(tmp_path, monkeypatch):
+    monkeypatch.delenv("F2_TEST_OS_KEY", raising=False)
+    with pytest.raises(ConfigError, match="set the environment variable F2_TEST_OS_KEY"):
+        _config(tmp_path, 'basemap = "OrdnanceSurvey.Light"\napi_key_env = "F2_TEST_OS_KEY"\n')
+    monkeypatch.setenv("F2_TEST_OS_KEY", "secret")
     tiles = _config(tmp_path, 'basemap = "OrdnanceSurvey.Light"\napi_key_env = "F2_TEST_OS_KEY"\n').tiles
     assert "{key}" in tiles.url and "Crown copyright" in tiles.attribution and tiles.max_zoom == 16
     assert "secret" not in repr(tiles)
     monkeypatch.delenv("F2_TEST_OS_KEY", raising=False)
-    with pytest.raises(ConfigError, match="set the environment variable F2_TEST_OS_KEY"):
+    with pytest.raises(TilesError, match="set the environment variable F2_TEST_OS_KEY"):
         tiles.tile_url()
     monkeypatch.setenv("F2_TEST_OS_KEY", "secret")
     assert tiles.tile_url().endswith("/{z}/{x}/{y}.png?key=secret") and tiles.host == "api.os.uk"

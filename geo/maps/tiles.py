@@ -35,9 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from geo.config import ConfigError
+__all__ = ["TilesError", "TileSettings", "map_settings", "add_tiles", "ImageLayer", "image_layer", "add_image_layer"]
 
-__all__ = ["TileSettings", "map_settings", "add_tiles", "ImageLayer", "image_layer", "add_image_layer"]
+
+class TilesError(ValueError):
+    """A bad ``[map]`` table, or a provider key missing from the environment (the config loader reports it as a
+    :class:`geo.config.ConfigError`)."""
+
 
 _KNOWN = {"basemap", "api_key_env", "tiles_url", "tiles_attribution", "max_zoom"}
 
@@ -79,7 +83,7 @@ class TileSettings:
             return self.url
         key = os.environ.get(self.api_key_env, "")
         if not key:
-            raise ConfigError(
+            raise TilesError(
                 f"[map] basemap {self.name!r} needs a key: set the environment variable {self.api_key_env}"
             )
         return self.url.replace("{key}", key)
@@ -90,29 +94,29 @@ def map_settings(table, path) -> TileSettings | None:
 
     Raises
     ------
-    ConfigError
+    TilesError
         On an unknown key or provider name, a URL without ``{z}``, ``{x}`` and ``{y}``, tiles without
         an attribution, or a provider that needs a key without ``api_key_env``.
     """
     path = Path(path)
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [map] must be a table")
+        raise TilesError(f"{path}: [map] must be a table")
     unknown = set(table) - _KNOWN
     if unknown:
-        raise ConfigError(f"{path}: [map] unknown key(s) {sorted(unknown)}; expected {sorted(_KNOWN)}")
+        raise TilesError(f"{path}: [map] unknown key(s) {sorted(unknown)}; expected {sorted(_KNOWN)}")
     if table.get("basemap") and table.get("tiles_url"):
-        raise ConfigError(f"{path}: [map] give either basemap (a provider name) or tiles_url, not both")
+        raise TilesError(f"{path}: [map] give either basemap (a provider name) or tiles_url, not both")
     max_zoom = table.get("max_zoom")
     if max_zoom is not None and (
         isinstance(max_zoom, bool) or not isinstance(max_zoom, int) or not 1 <= max_zoom <= 22
     ):
-        raise ConfigError(f"{path}: [map] max_zoom must be a whole number from 1 to 22, got {max_zoom!r}")
+        raise TilesError(f"{path}: [map] max_zoom must be a whole number from 1 to 22, got {max_zoom!r}")
     if table.get("basemap"):
         return _provider(table, path, max_zoom)
     if table.get("tiles_url"):
         return _custom(table, path, max_zoom)
     if table.get("tiles_attribution") or table.get("api_key_env"):
-        raise ConfigError(f"{path}: [map] tiles_attribution / api_key_env are set but no basemap or tiles_url is named")
+        raise TilesError(f"{path}: [map] tiles_attribution / api_key_env are set but no basemap or tiles_url is named")
     return None
 
 
@@ -123,23 +127,25 @@ def _provider(table: dict, path: Path, max_zoom: int | None) -> TileSettings:
     try:
         p = providers.query_name(str(name))
     except ValueError:
-        raise ConfigError(
+        raise TilesError(
             f"{path}: [map] basemap = {name!r} is not an xyzservices provider name "
             '(e.g. "OpenStreetMap.Mapnik", "OrdnanceSurvey.Light")'
         ) from None
     if str(p.name).endswith("_27700"):
-        raise ConfigError(
+        raise TilesError(
             f"{path}: [map] basemap = {name!r} is in British National Grid; the web map needs Web "
             f"Mercator tiles ({str(p.name)[:-6]})"
         )
     key_env = table.get("api_key_env")
     if p.requires_token() and not key_env:
-        raise ConfigError(
+        raise TilesError(
             f"{path}: [map] basemap = {name!r} needs an API key: set api_key_env to the name of the "
             "environment variable that holds it"
         )
     if key_env is not None and (not isinstance(key_env, str) or not key_env.isidentifier()):
-        raise ConfigError(f"{path}: [map] api_key_env must be an environment variable name, got {key_env!r}")
+        raise TilesError(f"{path}: [map] api_key_env must be an environment variable name, got {key_env!r}")
+    if key_env and not os.environ.get(key_env):
+        raise TilesError(f"{path}: [map] basemap = {name!r} needs a key: set the environment variable {key_env}")
     url = p.build_url(fill_subdomain=False, **({"key": "{key}"} if key_env else {}))
     return TileSettings(
         url=url,
@@ -154,12 +160,12 @@ def _provider(table: dict, path: Path, max_zoom: int | None) -> TileSettings:
 def _custom(table: dict, path: Path, max_zoom: int | None) -> TileSettings:
     url = table["tiles_url"]
     if not isinstance(url, str) or not all(f"{{{c}}}" in url for c in "zxy"):
-        raise ConfigError(f"{path}: [map] tiles_url must be an XYZ URL with {{z}}, {{x}} and {{y}}, got {url!r}")
+        raise TilesError(f"{path}: [map] tiles_url must be an XYZ URL with {{z}}, {{x}} and {{y}}, got {url!r}")
     if urlsplit(url).scheme not in ("http", "https"):
-        raise ConfigError(f"{path}: [map] tiles_url must start with http:// or https://, got {url!r}")
+        raise TilesError(f"{path}: [map] tiles_url must start with http:// or https://, got {url!r}")
     attribution = table.get("tiles_attribution", "")
     if not isinstance(attribution, str) or not attribution.strip():
-        raise ConfigError(
+        raise TilesError(
             f"{path}: [map] tiles_attribution is required with tiles_url (the tiles' source and "
             "licence, shown on the map)"
         )
