@@ -6,7 +6,7 @@ MIRROR ?= ../shared/data
 CONFIG ?= config.toml
 PORT ?= 8501
 
-.PHONY: setup setup-dev sysdeps data app test lint bench clean
+.PHONY: setup setup-dev sysdeps jsdeps data app test lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,7 +43,11 @@ app: data
 sysdeps:
 	@sh tools/sysdeps.sh
 
-test: setup-dev sysdeps
+# axe-core (pinned in tests/js/package-lock.json) for the accessibility tests: needs node and npm.
+jsdeps:
+	@sh tools/jsdeps.sh
+
+test: setup-dev sysdeps jsdeps
 	$(BIN)/python -m pytest
 
 lint: setup-dev

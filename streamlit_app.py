@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.app import views
+from geo.app import access, views
 from geo.app.folium_component import component_args, folium_map
 from geo.app.problems import problem_lines
 from geo.app.scenario import (
@@ -33,7 +33,9 @@ from geo.errors import DataError, ValidationError
 from geo.safety import plain_markdown
 from geo.sites import suggest_sites
 from geo.maps.assets import static_url
+from geo.maps.basemap import Basemap
 from geo.maps.style import LAYERS
+from geo.maps.tiles import add_image_layer, image_layer
 from geo.maps.webmap import MapBase, layer_map, map_base, site_markers
 
 REPO = Path(__file__).resolve().parent
@@ -120,7 +122,26 @@ def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, lay
     """
     view = load_view(scenario, selection)
     return {"base": views.view_map_base(load_map_base(scenario, selection.level), view), "layer": layer,
-            "sites": load_site_markers(scenario, venues), "leaflet_prefix": static_url(base_url)}
+            "sites": load_site_markers(scenario, venues), "leaflet_prefix": static_url(base_url),
+            "tiles": load_result(scenario).config.tiles}
+
+
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=4)
+def load_image_layer(data: DataKey):
+    """The ``[export] basemap`` GeoTIFF as the map's image layer when ``[map]`` names no tiles (else ``None``)."""
+    prepared = load_prepared(data)
+    export = prepared.config.export
+    if prepared.config.tiles is not None or export.basemap is None:
+        return None
+    basemap = Basemap.open(export.basemap, export.basemap_attribution)
+    return image_layer(basemap, tuple(prepared.lsoa.to_crs(4326).total_bounds))
+
+
+def build_map(scenario: Scenario, *rest):
+    """A new folium map for a combination of controls (cheap: the slow parts are cached)."""
+    m = layer_map(**map_parts(scenario, *rest))
+    add_image_layer(m, load_image_layer(scenario.data))
+    return m
 
 
 MAP_HEIGHT = 620
@@ -131,7 +152,7 @@ MAP_RETURNS = ["last_active_drawing"]  # only a click on an area reruns the app 
 def map_component_args(*map_key) -> dict:
     """What the map component is sent for a combination of controls, computed once per combination
     (rendering the map's GeoJSON on every rerun would slow reruns down)."""
-    return component_args(layer_map(**map_parts(*map_key)), height=MAP_HEIGHT, use_container_width=True,
+    return component_args(build_map(*map_key), height=MAP_HEIGHT, use_container_width=True,
                           render=False, returned_objects=MAP_RETURNS, key="map")
 
 
@@ -213,6 +234,7 @@ TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Data and sources"]
 
 def main() -> None:
     st.set_page_config(page_title="Family Hub outreach", page_icon="🗺️", layout="wide")
+    access.page_style(st)
     configs = views.available_configs(REPO, _cli_configs())
     with st.sidebar:
         st.header("Study area")
@@ -255,8 +277,10 @@ def main() -> None:
     map_key = (scenario, venues, selection, layer, st.get_option("server.baseUrlPath"))
     if tab_map.open:
         with tab_map:
+            access.skip_link(st)
             clicked = show_map(map_key)
-            views.area_profile(st, result, view, clicked, level, rule)
+            picked = access.area_choice(st, access.area_options(view.areas, level), clicked)
+            views.area_profile(st, result, view, picked, level, rule)
             views.sites_panel(st, sites, rule)
     if tab_priority.open:
         with tab_priority:
@@ -269,12 +293,12 @@ def main() -> None:
             views.hub_cards(st, result, view, sites, load_table(scenario, selection, "hubs"))
     if tab_charts.open:
         with tab_charts:
-            views.charts(st, load_charts(scenario, selection))
+            views.charts(st, load_charts(scenario, selection), access.chart_alts(result, view, level))
     if tab_data.open:
         with tab_data:
             views.data_page(st, result)
-    parts = map_parts(*map_key)  # cached parts: the map for the HTML download is built only if asked for
-    views.downloads(st, result, view, sites, lambda: layer_map(**parts), rule, pack=pack_offer(scenario, k, hubs, result))
+    # cached parts: the map for the HTML download is built only if asked for
+    views.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
 
 
 if __name__ == "__main__":

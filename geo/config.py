@@ -18,7 +18,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from geo.maps.tiles import TileSettings
 
 __all__ = [
     "Config",
@@ -163,6 +166,8 @@ class Config:
         Shown counts are rounded to the nearest multiple of this (1: exact).
     export : ExportSettings
         Export options (a local basemap).
+    tiles : geo.maps.tiles.TileSettings or None
+        Basemap tiles of the web map (the ``[map]`` table); ``None``: no tiles, no other host.
     """
 
     name: str
@@ -184,6 +189,7 @@ class Config:
     weights: ModelWeights = field(default_factory=ModelWeights)
     demo: dict = field(default_factory=dict)
     export: ExportSettings = field(default_factory=ExportSettings)
+    tiles: TileSettings | None = None
 
     @property
     def root(self) -> Path:
@@ -260,7 +266,7 @@ def _disclosure(disc: Any, path: Path) -> tuple[int, str, int]:
     return threshold, name, rounding
 
 
-KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export"}
+KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export", "map"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -423,7 +429,18 @@ def load_config(path: str | Path) -> Config:
         weights=weights,
         demo=_demo(raw.get("demo", {}), path),
         export=_export(raw.get("export", {}), root, path),
+        tiles=_tiles(raw.get("map", {}), path),
     )
+
+
+def _tiles(table: Any, path: Path) -> TileSettings | None:
+    """The ``[map]`` table (see :mod:`geo.maps.tiles`)."""
+    from geo.maps.tiles import TilesError, map_settings
+
+    try:
+        return map_settings(table, path)
+    except TilesError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _export(table: Any, root: Path, path: Path) -> ExportSettings:

@@ -148,6 +148,8 @@ def test_map_loads_updates_and_opens_a_profile(server, browser, app_result):
     # Leaflet comes from the app itself (static/vendor), so the map needs no CDN
     leaflet = []
     page.on("request", lambda r: leaflet.append(r.url) if "leaflet" in r.url and r.url.endswith(".js") else None)
+    hosts: set[str] = set()  # no basemap configured: nothing may be requested from another host
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]) if r.url.startswith(("http", "ws")) else None)
     page.goto(server)
 
     frame = _map_frame(page, "Priority", timeout=180)
@@ -161,6 +163,8 @@ def test_map_loads_updates_and_opens_a_profile(server, browser, app_result):
     assert "Open Government Licence" in frame.locator(".leaflet-control-attribution").inner_text()
     assert page.get_by_text("SYNTHETIC DEMO DATA").first.is_visible()
     assert any("/app/static/vendor/leaflet" in u for u in leaflet), leaflet
+    assert hosts == {server.split("/")[2]}, hosts
+    assert "OpenStreetMap" not in frame.locator(".leaflet-control-attribution").inner_text()
     time.sleep(1.5)
     _shot(page, "app_1_priority_map")
 

@@ -385,12 +385,13 @@ def chart_images(result, view: View, level: str) -> list[bytes]:
     return out
 
 
-def charts(st, images: list[bytes]) -> None:
+def charts(st, images: list[bytes], alts: list[str] | None = None) -> None:
     st.caption("Funnel plot: each point is an area; outside the 99.8% limits is significantly different from the "
                "study-area rate (OHID method). Distance decay: hub reach falls with travel time to the nearest hub.")
     cols = st.columns(2)
-    for col, png in zip(cols, images):
-        col.image(png, width="stretch")
+    alts = list(alts or []) + [None] * (len(images) - len(alts or []))
+    for col, png, alt in zip(cols, images, alts):
+        col.image(png, width="stretch", alt=alt)
 
 
 def data_page(st, result) -> None:

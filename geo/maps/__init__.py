@@ -3,7 +3,8 @@
 Modules: :mod:`~geo.maps.style` (layers, classes, colours, attribution: shared by both kinds of map),
 :mod:`~geo.maps.webmap` (folium maps) and :mod:`~geo.maps.elements` (their folium elements),
 :mod:`~geo.maps.printmap` (matplotlib hub maps),
-:mod:`~geo.maps.basemap` (a local GeoTIFF under the maps), :mod:`~geo.maps.assets` (vendored
+:mod:`~geo.maps.basemap` (a local GeoTIFF under the maps), :mod:`~geo.maps.tiles` (the web map's
+``[map]`` tiles), :mod:`~geo.maps.overlays` (outlines and markers), :mod:`~geo.maps.assets` (vendored
 Leaflet), :mod:`~geo.maps.charts` (funnel and distance-decay plots), :mod:`~geo.maps.furniture`
 (scale bar, north arrow) and :mod:`~geo.maps.reproject`.
 
@@ -21,6 +22,8 @@ _HOMES = {
     **dict.fromkeys(["LAYERS", "Layer", "classify", "ATTRIBUTION"], "style"),
     **dict.fromkeys(["map_layers", "MapLayers", "hub_map_figure", "draw_hub_map", "write_hub_pngs"], "printmap"),
     **dict.fromkeys(["Basemap"], "basemap"),
+    **dict.fromkeys(["TileSettings", "map_settings"], "tiles"),
+    **dict.fromkeys(["OUTLINES"], "overlays"),
     **dict.fromkeys(["standalone_html", "use_local_leaflet", "static_url"], "assets"),
     **dict.fromkeys(["funnel_plot", "distance_decay_plot"], "charts"),
     **dict.fromkeys(["to_crs"], "reproject"),

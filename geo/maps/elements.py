@@ -7,23 +7,29 @@ walk over every coordinate for bounds (see :class:`VerbatimGeoJson`); their outp
 from __future__ import annotations
 
 import html
+import re
 
 import folium
 from branca.element import Element, Figure, MacroElement, Template
+from folium.utilities import JsCode
 
-__all__ = ["Legend", "Attribution", "VerbatimGeoJson", "VerbatimTooltip", "feature_extents", "overall_extent"]
+__all__ = ["Legend", "Attribution", "VerbatimGeoJson", "VerbatimTooltip", "VerbatimDivIcon", "ZoomableMap", "AREA_KEYBOARD",
+           "feature_extents", "overall_extent"]
 
 _LEGEND = Template("""
 {% macro html(this, kwargs) %}
 <style>
   .leaflet-container .leaflet-control-attribution { font: 10px/1.3 sans-serif; max-width: 65%; }
   .leaflet-container .leaflet-control-scale { margin-bottom: 6px; }
+  .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+             clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
+  .leaflet-interactive:focus-visible, .leaflet-marker-icon:focus-visible { outline: 3px solid #000; outline-offset: 1px; }
 </style>
-<div class="hub-legend" style="position: fixed; bottom: 44px; left: 12px; z-index: 9999; background: white;
+<div class="hub-legend" role="region" aria-label="Map legend" style="position: fixed; bottom: 44px; left: 12px; z-index: 640; background: white;
      padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px/1.35 sans-serif; max-width: 270px;">
   <div style="font-weight: bold; margin-bottom: 4px;">{{ this.title }}</div>
   {% for color, label in this.items %}
-  <div><span style="display:inline-block;width:14px;height:12px;background:{{ color }};border:1px solid #777;margin-right:6px;vertical-align:middle;"></span>{{ label }}</div>
+  <div><span aria-hidden="true" style="display:inline-block;width:14px;height:12px;background:{{ color }};border:1px solid #777;margin-right:6px;vertical-align:middle;"></span>{{ label }}</div>
   {% endfor %}
   {% for symbol, label in this.symbols %}
   <div style="margin-top:2px;">{{ symbol }} {{ label }}</div>
@@ -34,7 +40,11 @@ _LEGEND = Template("""
 
 
 class Legend(MacroElement):
-    """A fixed-position classed legend (labels are escaped by the caller)."""
+    """A fixed-position classed legend (labels are escaped by the caller).
+
+    Its z-index (640) keeps it over the areas and markers (Leaflet's panes 400-600) and under
+    the tooltips (650), so a tooltip is never hidden behind it.
+    """
 
     _template = _LEGEND  # a class attribute, so copies of a map share it (deepcopy breaks jinja templates)
 
@@ -123,6 +133,11 @@ class VerbatimTooltip(folium.Tooltip, _Verbatim):
     """``folium.Tooltip`` whose text (with names in it) is not parsed as a template."""
 
 
+class VerbatimDivIcon(folium.DivIcon, _Verbatim):
+    """``folium.DivIcon`` whose HTML (with a marker's accessible name in it) is not parsed as a template."""
+
+
+assert VerbatimDivIcon.__mro__.index(_Verbatim) + 1 == VerbatimDivIcon.__mro__.index(MacroElement), VerbatimDivIcon.__mro__
 assert VerbatimGeoJson.__mro__.index(_Verbatim) + 1 == VerbatimGeoJson.__mro__.index(MacroElement), VerbatimGeoJson.__mro__
 assert VerbatimTooltip.__mro__.index(_Verbatim) + 1 == VerbatimTooltip.__mro__.index(MacroElement), VerbatimTooltip.__mro__
 
@@ -142,3 +157,41 @@ def overall_extent(extents) -> list:
     for lo, hi in extents:
         out = [[none_min(out[0][0], lo[0]), none_min(out[0][1], lo[1])], [none_max(out[1][0], hi[0]), none_max(out[1][1], hi[1])]]
     return out
+
+
+class ZoomableMap(folium.Map):
+    """``folium.Map`` whose page lets people zoom (WCAG 1.4.4): folium's own header forbids it.
+
+    folium writes ``maximum-scale=1.0, user-scalable=no`` into the page's viewport; this map
+    writes ``width=device-width, initial-scale=1.0`` instead.
+    """
+
+    def render(self, **kwargs):
+        super().render(**kwargs)
+        header = self.get_root().header
+        name = self.get_name()
+        if name in header._children:
+            text = re.sub(r'<meta name="viewport"[^>]*>', '<meta name="viewport" content="width=device-width, initial-scale=1.0" />',
+                          header._children[name].render())
+            header.add_child(_Text(text + "\n"), name=name)
+
+
+#: Each area of the map as a keyboard control (``onEachFeature`` of the areas' GeoJSON): named by its
+#: ``label`` property, in the Tab order, and Enter (or Space) does what a click does (the app then
+#: opens the area's profile in the page).
+AREA_KEYBOARD = JsCode("""
+function(feature, layer) {
+  layer.on("add", function () {
+    var el = layer.getElement ? layer.getElement() : null;
+    if (!el || el.getAttribute("aria-label")) { return; }
+    el.setAttribute("tabindex", "0");
+    el.setAttribute("role", "button");
+    el.setAttribute("aria-label", feature.properties.label);
+    el.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" && e.key !== " ") { return; }
+      e.preventDefault();
+      layer.fire("click", {latlng: layer.getBounds().getCenter(), layer: layer, originalEvent: e}, true);
+    });
+  });
+}
+""")

@@ -22,10 +22,20 @@ import pandas as pd
 
 from geo.disclosure import DisclosureRule, format_count
 from geo.display import rate_text
-from geo.maps.reproject import to_crs
 from geo.maps.assets import use_local_leaflet
-from geo.maps.elements import Attribution, Legend, VerbatimGeoJson, VerbatimTooltip, feature_extents, overall_extent
+from geo.maps.elements import (
+    AREA_KEYBOARD,
+    Attribution,
+    Legend,
+    VerbatimGeoJson,
+    ZoomableMap,
+    feature_extents,
+    overall_extent,
+)
+from geo.maps.overlays import add_hub_markers, add_outlines, add_venue_markers, feature_list, legend_symbols
+from geo.maps.reproject import to_crs
 from geo.maps.style import ATTRIBUTION, LAYERS, TILES_ATTRIBUTION, classify
+from geo.maps.tiles import TileSettings, add_tiles
 
 __all__ = ["to_web", "tooltip_html", "area_map", "MapBase", "map_base", "layer_map", "site_markers"]
 
@@ -213,6 +223,9 @@ def map_base(
     for c in layer_cols:
         table[c] = web[c]
     table["tip"] = [tooltip_html(r, rule, level) for r in web[tip_cols].to_dict("records")]
+    name_col = "lsoa21nm" if level == "lsoa" else "ward_name"
+    names = web[name_col] if name_col in web.columns else web[code_col]
+    table["label"] = [f"{n} ({c})" for n, c in zip(names.astype(str), web[code_col].astype(str))]  # accessible name
     table["geometry"] = _geojson_geometries(geoms)
     table["extent"] = feature_extents(table["geometry"].tolist())
     for i, c in enumerate(("minx", "miny", "maxx", "maxy")):
@@ -292,9 +305,9 @@ def area_map(
         Suggested venues with ``rank, name, type``.
     rule : DisclosureRule
         Small-number suppression for tooltips.
-    tiles : str or None
-        Basemap tiles (a folium tile name or URL, credited to OpenStreetMap contributors); the
-        default ``None`` draws no tiles, so the map requests nothing from any other host.
+    tiles : geo.maps.tiles.TileSettings, str or None
+        Basemap tiles (the config's ``[map]`` table, ``config.tiles``); the default ``None`` draws
+        no tiles and no tile credit, so the map requests nothing from any other host.
     tolerance : float
         Simplification tolerance in metres (EPSG:27700) for the web geometry.
     leaflet_prefix : str, optional
@@ -314,15 +327,6 @@ def area_map(
     LAYERS[layer]  # an unknown layer fails before any work
     base = map_base(areas, level=level, hubs=hubs, catchments=catchments, gaps=gaps, rule=rule, tolerance=tolerance)
     return layer_map(base, layer, sites=site_markers(sites), tiles=tiles, leaflet_prefix=leaflet_prefix)
-
-
-def _feature_list(geometries, props: dict[str, list]) -> dict:
-    """A FeatureCollection of GeoJSON geometry dicts (shared, never altered) and new property dicts."""
-    names = list(props)
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": dict(zip(names, values)), "geometry": g}
-        for g, values in zip(geometries, zip(*props.values()))
-    ]}
 
 
 def layer_map(
@@ -355,15 +359,20 @@ def layer_map(
     cls, labels, _ = classify(areas[spec.column])
     colors = list(spec.colors[: len(labels)]) if len(labels) < 5 else list(spec.colors)
     fill = np.array([colors[c] if c >= 0 else "#cccccc" for c in cls])
-    features = _feature_list(areas["geometry"].tolist(), {"code": areas["code"].tolist(), "fill": fill.tolist(), "tip": areas["tip"].tolist()})
+    class_of = np.array([labels[c] if c >= 0 else "no data" for c in cls], dtype=object)
+    names = [f"{a}, {spec.title}: {c}" for a, c in zip(areas["label"], class_of)]
+    features = feature_list(areas["geometry"].tolist(), {"code": areas["code"].tolist(), "fill": fill.tolist(),
+                                                         "tip": areas["tip"].tolist(), "label": names})
     catchments, gaps = base.catchments, base.gaps
 
     minx, miny, maxx, maxy = base.total_bounds()
     # SVG rather than canvas: Leaflet's canvas hit-testing lets unfilled outlines swallow clicks
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
+    m = ZoomableMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
     if leaflet_prefix is not None:
         use_local_leaflet(m, leaflet_prefix)
-    if tiles:
+    if isinstance(tiles, TileSettings):  # the config's [map] basemap (geo.maps.tiles)
+        add_tiles(m, tiles)
+    elif tiles:
         folium.TileLayer(tiles, attr=TILES_ATTRIBUTION, name="Basemap").add_to(m)
     m.add_child(Attribution(ATTRIBUTION))
     VerbatimGeoJson(
@@ -373,73 +382,17 @@ def layer_map(
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.4, "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 2, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        on_each_feature=AREA_KEYBOARD,
     ).add_to(m)
-    _add_outlines(m, catchments, gaps)
+    add_outlines(m, catchments, gaps)
     if base.hubs is not None and len(base.hubs):
-        _add_hub_markers(m, base.hubs)
+        add_hub_markers(m, base.hubs)
     if sites is not None and len(sites):
-        _add_venue_markers(m, sites)
+        add_venue_markers(m, sites)
     items = list(zip(colors, labels)) + ([("#cccccc", "no data")] if (cls < 0).any() else [])
-    symbols = _legend_symbols(catchments is not None and len(catchments) > 0, gaps is not None and len(gaps) > 0,
+    symbols = legend_symbols(catchments is not None and len(catchments) > 0, gaps is not None and len(gaps) > 0,
                               sites is not None and len(sites) > 0)
     m.add_child(Legend(spec.title, items, symbols))  # a child of the map, so streamlit-folium renders it too
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
-
-
-def _add_outlines(m: folium.Map, catchments: pd.DataFrame | None, gaps: pd.DataFrame | None) -> None:
-    """Hub catchments (dashed blue) and catchment gaps (magenta: beyond reach; orange: near but not engaged)."""
-    if catchments is not None and len(catchments):
-        VerbatimGeoJson(_feature_list(catchments["geometry"].tolist(), {"hub_id": catchments["label"].tolist()}),
-                        bounds=overall_extent(catchments["extent"]), name="Hub catchments", interactive=False,
-                        style_function=lambda f: {"fill": False, "color": "#1b4f9c", "weight": 2.5, "dashArray": "6 4"}).add_to(m)
-    if gaps is not None and len(gaps):
-        VerbatimGeoJson(_feature_list(gaps["geometry"].tolist(), {"gap_type": gaps["gap_type"].tolist()}),
-                        bounds=overall_extent(gaps["extent"]), name="Catchment gaps", interactive=False,
-                        style_function=lambda f: {"fill": False, "color": "#d4007a" if f["properties"]["gap_type"] == "beyond reach" else "#ff8c00",
-                                                  "weight": 2.0, "dashArray": "5 3" if f["properties"]["gap_type"] == "beyond reach" else None}).add_to(m)
-
-
-def _add_hub_markers(m: folium.Map, hubs: pd.DataFrame) -> None:
-    """Family Hubs (blue squares) and spokes (light blue circles), with escaped names in their tooltips."""
-    fg = folium.FeatureGroup(name="Hubs and spokes").add_to(m)
-    for r in hubs.itertuples(index=False):
-        is_hub = r.site_type == "hub"
-        folium.Marker(
-            [r.lat, r.lon],
-            tooltip=VerbatimTooltip(f"{'Family Hub' if is_hub else 'Spoke'}: {html.escape(str(r.name))} ({html.escape(str(r.hub_id))})"),
-            icon=folium.DivIcon(
-                html=f"<div class='hub-marker {'hub' if is_hub else 'spoke'}' style='width:{18 if is_hub else 14}px;height:{18 if is_hub else 14}px;"
-                     f"background:{'#1b4f9c' if is_hub else '#6aa0e8'};border:2px solid white;border-radius:{'3px' if is_hub else '50%'};"
-                     "box-shadow:0 0 2px #000'></div>",
-                icon_size=(18, 18), icon_anchor=(9, 9)),
-        ).add_to(fg)
-
-
-def _add_venue_markers(m: folium.Map, sites: pd.DataFrame) -> None:
-    """Suggested venues, numbered by rank, with escaped names in their tooltips."""
-    fg = folium.FeatureGroup(name="Suggested venues").add_to(m)
-    for r in sites.itertuples(index=False):
-        folium.Marker(
-            [r.lat, r.lon],
-            tooltip=VerbatimTooltip(f"Suggested venue {int(r.rank)}: {html.escape(str(r.name))} ({html.escape(str(r.type))})"),
-            icon=folium.DivIcon(
-                html=f"<div class='venue-marker' style='width:22px;height:22px;line-height:22px;text-align:center;background:#111;color:#fff;"
-                     f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400'>{int(r.rank)}</div>",
-                icon_size=(22, 22), icon_anchor=(11, 11)),
-        ).add_to(fg)
-
-
-def _legend_symbols(catchments: bool, gaps: bool, sites: bool) -> list[tuple[str, str]]:
-    """The legend's symbol lines (HTML of the symbol, label) for what the map shows."""
-    symbols = [("<span style='display:inline-block;width:12px;height:12px;background:#1b4f9c;border-radius:2px'></span>", "Family Hub"),
-               ("<span style='display:inline-block;width:10px;height:10px;background:#6aa0e8;border-radius:50%'></span>", "Spoke")]
-    if catchments:
-        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px dashed #1b4f9c'></span>", "Hub catchment"))
-    if gaps:
-        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px dashed #d4007a'></span>", "Gap: beyond reach of every hub and spoke"))
-        symbols.append(("<span style='display:inline-block;width:16px;border-top:2px solid #ff8c00'></span>", "Gap: near but not engaged"))
-    if sites:
-        symbols.append(("<span style='display:inline-block;width:14px;height:14px;border-radius:50%;background:#111;color:#fff;font-size:9px;text-align:center'>1</span>", "Suggested venue (rank)"))
-    return symbols

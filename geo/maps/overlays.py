@@ -1,0 +1,157 @@
+"""What the web map draws over its areas: catchment and gap outlines, hub and venue markers, legend symbols.
+
+Every marker and outline is named and styled for people who cannot see colour differences or
+do not use a mouse (WCAG 2.2 AA): markers carry their name as text for screen readers, and each
+outline has its own dash pattern (:data:`OUTLINES`).
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import pandas as pd
+
+from geo.maps.elements import VerbatimDivIcon, VerbatimGeoJson, VerbatimTooltip, overall_extent
+
+__all__ = [
+    "OUTLINES",
+    "CASING",
+    "feature_list",
+    "add_outlines",
+    "add_hub_markers",
+    "add_venue_markers",
+    "legend_symbols",
+]
+
+
+def feature_list(geometries, props: dict[str, list]) -> dict:
+    """A FeatureCollection of GeoJSON geometry dicts (shared, never altered) and new property dicts."""
+    names = list(props)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": dict(zip(names, values)), "geometry": g}
+            for g, values in zip(geometries, zip(*props.values()))
+        ],
+    }
+
+
+#: Outline styles: each has its own dash pattern as well as its colour, so they stay distinct under
+#: colour-vision deficiency; each is drawn over a white casing (:data:`CASING`), so it shows on every
+#: layer's colours, light or dark (the near-but-not-engaged line is near-black, not orange, so it
+#: also shows on the orange travel-time layer).
+OUTLINES = {
+    "catchment": {"color": "#1b4f9c", "weight": 2.5, "dashArray": "8 5"},
+    "beyond reach": {"color": "#7a0047", "weight": 3.0, "dashArray": "1 6", "lineCap": "round"},
+    "near but not engaged": {"color": "#222222", "weight": 2.5, "dashArray": "12 4 2 4"},
+}
+#: the white line under every outline, this much wider
+CASING = {"color": "#ffffff", "extra": 3.0, "opacity": 0.9}
+
+
+def _cased(group: folium.FeatureGroup, features: dict, bounds, style) -> None:
+    """An outline layer over its white casing, both in ``group``."""
+    casing = {"fill": False, "color": CASING["color"], "opacity": CASING["opacity"]}
+    VerbatimGeoJson(
+        features,
+        bounds=bounds,
+        interactive=False,
+        style_function=lambda f: {**casing, "weight": style(f)["weight"] + CASING["extra"]},
+    ).add_to(group)
+    VerbatimGeoJson(
+        features, bounds=bounds, interactive=False, style_function=lambda f: {"fill": False, **style(f)}
+    ).add_to(group)
+
+
+def add_outlines(m: folium.Map, catchments: pd.DataFrame | None, gaps: pd.DataFrame | None) -> None:
+    """Hub catchments and catchment gaps, as :data:`OUTLINES` over a :data:`CASING`."""
+    if catchments is not None and len(catchments):
+        group = folium.FeatureGroup(name="Hub catchments").add_to(m)
+        _cased(
+            group,
+            feature_list(catchments["geometry"].tolist(), {"hub_id": catchments["label"].tolist()}),
+            overall_extent(catchments["extent"]),
+            lambda f: OUTLINES["catchment"],
+        )
+    if gaps is not None and len(gaps):
+        group = folium.FeatureGroup(name="Catchment gaps").add_to(m)
+        _cased(
+            group,
+            feature_list(gaps["geometry"].tolist(), {"gap_type": gaps["gap_type"].tolist()}),
+            overall_extent(gaps["extent"]),
+            lambda f: OUTLINES.get(f["properties"]["gap_type"], OUTLINES["near but not engaged"]),
+        )
+
+
+def add_hub_markers(m: folium.Map, hubs: pd.DataFrame) -> None:
+    """Family Hubs (blue squares) and spokes (light blue circles), with escaped names in their tooltips."""
+    fg = folium.FeatureGroup(name="Hubs and spokes").add_to(m)
+    for r in hubs.itertuples(index=False):
+        is_hub = r.site_type == "hub"
+        name = f"{'Family Hub' if is_hub else 'Spoke'}: {html.escape(str(r.name))} ({html.escape(str(r.hub_id))})"
+        folium.Marker(
+            [r.lat, r.lon],
+            tooltip=VerbatimTooltip(name),
+            icon=VerbatimDivIcon(  # white and black rings: visible on every class colour
+                html=f"<div class='hub-marker {'hub' if is_hub else 'spoke'}' aria-hidden='true' style='width:{18 if is_hub else 14}px;height:{18 if is_hub else 14}px;"
+                f"background:{'#1b4f9c' if is_hub else '#6aa0e8'};border:2px solid white;border-radius:{'3px' if is_hub else '50%'};"
+                f"box-shadow:0 0 0 1.5px #000;margin:{1 if is_hub else 3}px'></div><span class='sr-only'>{name}</span>",
+                icon_size=(24, 24),
+                icon_anchor=(12, 12),
+            ),  # a 24 px target (WCAG 2.5.8)
+        ).add_to(fg)
+
+
+def add_venue_markers(m: folium.Map, sites: pd.DataFrame) -> None:
+    """Suggested venues, numbered by rank, with escaped names in their tooltips."""
+    fg = folium.FeatureGroup(name="Suggested venues").add_to(m)
+    for r in sites.itertuples(index=False):
+        name = f"Suggested venue {int(r.rank)}: {html.escape(str(r.name))} ({html.escape(str(r.type))})"
+        folium.Marker(
+            [r.lat, r.lon],
+            tooltip=VerbatimTooltip(name),
+            icon=VerbatimDivIcon(
+                html=f"<div class='venue-marker' style='width:22px;height:22px;line-height:22px;text-align:center;background:#111;color:#fff;"
+                f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400' aria-hidden='true'>{int(r.rank)}</div>"
+                f"<span class='sr-only'>{name}</span>",
+                icon_size=(26, 26),
+                icon_anchor=(13, 13),
+            ),
+        ).add_to(fg)
+
+
+def legend_symbols(catchments: bool, gaps: bool, sites: bool) -> list[tuple[str, str]]:
+    """The legend's symbol lines (HTML of the symbol, label) for what the map shows."""
+    symbols = [
+        (
+            "<span style='display:inline-block;width:12px;height:12px;background:#1b4f9c;border-radius:2px'></span>",
+            "Family Hub",
+        ),
+        (
+            "<span style='display:inline-block;width:10px;height:10px;background:#6aa0e8;border-radius:50%'></span>",
+            "Spoke",
+        ),
+    ]
+    if catchments:
+        symbols.append((_line_symbol(OUTLINES["catchment"]), "Hub catchment"))
+    if gaps:
+        symbols.append((_line_symbol(OUTLINES["beyond reach"]), "Gap: beyond reach of every hub and spoke"))
+        symbols.append((_line_symbol(OUTLINES["near but not engaged"]), "Gap: near but not engaged"))
+    if sites:
+        symbols.append(
+            (
+                "<span style='display:inline-block;width:14px;height:14px;border-radius:50%;background:#111;color:#fff;font-size:9px;text-align:center'>1</span>",
+                "Suggested venue (rank)",
+            )
+        )
+    return symbols
+
+
+def _line_symbol(style: dict) -> str:
+    """A legend symbol drawing an outline exactly as the map does (colour, width and dash pattern)."""
+    return (
+        f"<svg aria-hidden='true' width='28' height='8' style='vertical-align:middle'><line x1='1' y1='4' x2='27' y2='4' "
+        f"stroke='{style['color']}' stroke-width='{style['weight']}' stroke-dasharray='{style['dashArray']}' "
+        f"stroke-linecap='{style.get('lineCap', 'butt')}'/></svg>"
+    )
