@@ -348,3 +348,27 @@ def test_rank_intervals_and_p_top_are_coarse_and_pin_nothing(seed):
         for j, col in enumerate(("review_completed", "review_eligible", "hub_children")):
             if row[col] == "<5":
                 assert len({c[j] for c in keep}) >= 2, (code, col, keep)
+
+
+def test_no_data_rows_do_not_pin_a_withheld_zero():
+    """No attendance data at all: an LSOA with no eligible children has no score ("no data"); a blank band would say
+    eligible = 0 behind its "<5", so the gate withholds what would pin it and the attacker matches blanks too."""
+    lsoa, _ = synthetic_areas(5)
+    base = lsoa[["lsoa21cd", "lsoa21nm", "lad_code", "ward_code", "ward_name", "hub_id", "under5_est", "imd_score",
+                 "idaci_score", "income_score", "review_eligible", "review_completed"]].assign(hub_children=0)
+    s = score_areas(base, WEIGHTS)
+    lsoa = pd.concat([base, s.drop(columns=[c for c in s.columns if c in base]),
+                      rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS)], axis=1)
+    nodata = lsoa["engagement_basis"] == "no data: check the extract"
+    assert nodata.sum() >= 2 and lsoa.loc[nodata, "priority_score"].isna().all()
+    wards = lsoa.groupby(["ward_code", "ward_name", "lad_code"], as_index=False)[
+        ["under5_est", "review_eligible", "review_completed", "hub_children"]].sum()
+    wards[["imd_score", "idaci_score"]] = lsoa.groupby("ward_code")[["imd_score", "idaci_score"]].mean().to_numpy()
+    wards["income_score"] = np.nan
+    ws = score_areas(wards, WEIGHTS)
+    wards = pd.concat([wards, ws.drop(columns=[c for c in ws.columns if c in wards])], axis=1)
+    out, *_ = _gate(lsoa, wards, DisclosureRule())
+    pub = out["lsoa"].display
+    assert not pinned_by_formulas(pub.astype(dict.fromkeys(COUNTS, str)), lsoa, zero_small=True)
+    shown = pub.set_index("lsoa21cd").loc[lsoa.loc[nodata, "lsoa21cd"], "priority_score"].astype(str)
+    assert (shown == "c").all(), shown  # a blank band would pin eligible = 0
