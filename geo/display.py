@@ -16,7 +16,7 @@ import math
 
 import pandas as pd
 
-__all__ = ["MISSING", "QUADRANT_SHORT", "fmt_value", "percent", "rate_text"]
+__all__ = ["MISSING", "QUADRANT_SHORT", "fmt_value", "percent", "rate_text", "rank_range_text"]
 
 #: what a missing value is shown as
 MISSING = "–"
@@ -107,3 +107,18 @@ def rate_text(rate, lo=None, hi=None, *, missing: str = "no data") -> str:
     if low is not None and high is not None:
         text += f" (95% CI {low:.0%}–{high:.0%})"
     return text
+
+
+def rank_range_text(lo, hi) -> str:
+    """A published rank interval as text: ``"c"`` if withheld, ``"–"`` if unranked.
+
+    Examples
+    --------
+    >>> rank_range_text(1.0, 30.0), rank_range_text("c", "c"), rank_range_text(float("nan"), float("nan"))
+    ('1–30', 'c', '–')
+    """
+    if isinstance(lo, str) or isinstance(hi, str):
+        return "c" if "c" in (lo, hi) else f"{lo}–{hi}"
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return MISSING
+    return f"{float(lo):,.0f}–{float(hi):,.0f}"

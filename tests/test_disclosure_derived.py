@@ -24,13 +24,16 @@ from geo.disclosure.derived import COLUMN_POLICY, EngagementModel, band
 from geo.disclosure.gate import link_suppression, lsoa_rule, table_relations
 from geo.disclosure.linked import pinned_cells
 from geo.disclosure.publish import publish_derived
+from geo.disclosure.ranks import P_TOP_BANDS, RankModel, rank_band_edges, rank_block
 from geo.disclosure.tables import lsoa_table_out, suppressed_table, ward_table_out
 from models.risk import score_areas
 from models.stats import eb_shrinkage
+from models.uncertainty import rank_intervals
 
 WEIGHTS = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2}, engagement={"review": 0.5, "reach": 0.5},
                           high_need_percentile=50.0, low_engagement_percentile=50.0)
 COUNTS = ("review_completed", "review_eligible", "children_not_reviewed", "hub_children")
+SEED, TOP_N, DRAWS = 7, 5, 400
 
 
 def synthetic_areas(seed: int, n_areas: int = 36, per_ward: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -47,14 +50,16 @@ def synthetic_areas(seed: int, n_areas: int = 36, per_ward: int = 4) -> tuple[pd
         "under5_est": under5, "imd_score": rng.uniform(5, 60, n_areas), "idaci_score": rng.uniform(0, 0.6, n_areas),
         "income_score": np.nan, "review_eligible": eligible, "review_completed": completed, "hub_children": hub,
     })
-    scored = pd.concat([areas, score_areas(areas, WEIGHTS)], axis=1)
+    s = score_areas(areas, WEIGHTS)
+    scored = pd.concat([areas, s, rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS)], axis=1)
     scored = scored.loc[:, ~scored.columns.duplicated()]
     wards = areas.groupby(["ward_code", "ward_name", "lad_code"], as_index=False)[
         ["under5_est", "review_eligible", "review_completed", "hub_children", "imd_score", "idaci_score"]].agg(
         {"under5_est": "sum", "review_eligible": "sum", "review_completed": "sum", "hub_children": "sum",
          "imd_score": "mean", "idaci_score": "mean"})
     wards["income_score"] = np.nan
-    wards = pd.concat([wards, score_areas(wards, WEIGHTS)], axis=1)
+    s = score_areas(wards, WEIGHTS)
+    wards = pd.concat([wards, s, rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS)], axis=1)
     wards = wards.loc[:, ~wards.columns.duplicated()]
     return scored, wards
 
@@ -71,43 +76,59 @@ def _domain(shown: str, *, zero_small: bool, upper: int) -> list[int]:
 
 
 def _prior(k, n):
+    """The published prior (model.json ``smoothing``): beta mean and size fitted by maximum likelihood."""
     eb = eb_shrinkage(k, n)
-    m = eb.prior_mean
-    return m, (m * (1 - m) / eb.prior_var - 1) if eb.prior_var > 0 else np.inf
+    return float(eb.prior_mean), float(eb.prior_size)
 
 
-def _smooth(k, n, m, a):
-    """README: (k + a m) / (n + a); the study-area rate m where n = 0 or the prior is infinitely strong."""
+def _smooth(k, n, m, a, any_data=True):
+    """README: (k + a m) / (n + a); unknown (NaN) where n = 0 or the study area has no data for it."""
     k, n = np.asarray(k, float), np.asarray(n, float)
+    shape = np.broadcast(k, n).shape
+    if not any_data:
+        return np.full(shape, np.nan)
     if not np.isfinite(a):
-        return np.full(np.broadcast(k, n).shape, m)
-    return np.where(n > 0, (k + a * m) / np.where(n > 0, n + a, 1), m)
+        return np.where(n > 0, m, np.nan) * np.ones(shape)
+    return np.where(n > 0, (k + a * m) / np.where(n > 0, n + a, 1), np.nan)
 
 
 def _pct(others: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Percentile rank of x among the other areas (README: 100 (rank - 1) / (m - 1), ties averaged)."""
-    x = np.round(x, 9)
+    """Percentile rank of x among the other areas' known values (README: 100 (rank - 1) / (m - 1), ties averaged)."""
+    others = others[np.isfinite(others)]
+    x = np.round(np.asarray(x, float), 9)
     less = (others[None, :] < x.reshape(-1, 1)).sum(1)
     eq = (others[None, :] == x.reshape(-1, 1)).sum(1)
-    return (100.0 * (less + 0.5 * eq) / len(others)).reshape(x.shape)
+    pct = 100.0 * (less + 0.5 * eq) / len(others) if len(others) else np.full(x.size, 50.0)
+    return np.where(np.isfinite(x.ravel()), pct, np.nan).reshape(x.shape)
 
 
 def _pct_all(v: np.ndarray) -> np.ndarray:
-    """Percentile rank of every area among all (the model's own percentiles)."""
-    return (pd.Series(v).rank(method="average").to_numpy() - 1) / (len(v) - 1) * 100
+    """Percentile rank of every known value among the known values (the model's own percentiles)."""
+    s = pd.Series(v)
+    return ((s.rank(method="average") - 1) / (s.notna().sum() - 1) * 100).to_numpy()
+
+
+def _mean_known(a, b):
+    """README: the engagement weights (0.5, 0.5) renormalised over the known components."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    both = np.isfinite(a) & np.isfinite(b)
+    return np.where(both, 0.5 * a + 0.5 * b, np.where(np.isfinite(a), a, b))
 
 
 def feasible_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, zero_small: bool,
-                         exact_priority: bool = False, key: str = "lsoa21cd") -> dict[tuple[str, str], set]:
-    """(area code, count column) -> values consistent with the row's published cells and the README's formulas."""
+                         exact_priority: bool = False, key: str = "lsoa21cd", joint: dict | None = None) -> dict[tuple[str, str], set]:
+    """(area code, count column) -> values consistent with the row's published cells and the README's formulas
+    (and, into ``joint``, area code -> the consistent (completed, eligible, hub children) triples)."""
     n_all = truth["review_eligible"].to_numpy(float)
     k_all = truth["review_completed"].to_numpy(float)
     nr_all = np.floor(truth["under5_est"].to_numpy(float) + 0.5)
     h_all = np.minimum(truth["hub_children"].to_numpy(float), nr_all)
     (m_r, a_r), (m_h, a_h) = _prior(k_all, n_all), _prior(h_all, nr_all)
-    s_r_all = np.round(_smooth(k_all, n_all, m_r, a_r), 9)
-    s_h_all = np.round(_smooth(h_all, nr_all, m_h, a_h), 9)
-    idx_all = np.round(0.5 * _pct_all(s_r_all) + 0.5 * _pct_all(s_h_all), 9)
+    p_r, p_h = k_all.sum() / n_all.sum(), h_all.sum() / nr_all.sum()  # study-area rates (shortfall)
+    any_r, any_h = k_all.sum() > 0, h_all.sum() > 0
+    s_r_all = np.round(_smooth(k_all, n_all, m_r, a_r, any_r), 9)
+    s_h_all = np.round(_smooth(h_all, nr_all, m_h, a_h, any_h), 9)
+    idx_all = np.round(_mean_known(_pct_all(s_r_all), _pct_all(s_h_all)), 9)
     upper = int(max(n_all.max(), h_all.max(), 5))
     pos = {c: i for i, c in enumerate(truth[key])}
     out = {}
@@ -123,21 +144,26 @@ def feasible_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, zero_s
         K, N, H = K.ravel().astype(float), N.ravel().astype(float), H.ravel().astype(float)
         nr_dom = set(_domain(shown["children_not_reviewed"], zero_small=zero_small, upper=upper))
         ok = (K <= N) & np.isin(N - K, list(nr_dom))
-        s_r = _smooth(K, N, m_r, a_r)
-        s_h = _smooth(np.minimum(H, nr_all[i]), nr_all[i], m_h, a_h)
-        shortfall = 0.5 * (1 - s_r / m_r) + 0.5 * (1 - s_h / m_h)
+        s_r = _smooth(K, N, m_r, a_r, any_r)
+        s_h = _smooth(np.minimum(H, nr_all[i]), nr_all[i], m_h, a_h, any_h) * np.ones_like(K)
+        shortfall = _mean_known(1 - s_r / p_r, 1 - s_h / p_h)
         priority = truth["need_score"].iat[i] * np.clip(shortfall, 0, 1)
-        index = 0.5 * _pct(s_r_all[others], s_r) + 0.5 * _pct(s_h_all[others], s_h)
+        index = _mean_known(_pct(s_r_all[others], s_r), _pct(s_h_all[others], s_h))
         engagement = _pct(idx_all[others], index)
         p_shown, e_shown, quadrant = row.get("priority_score"), row.get("engagement_score"), row.get("quadrant")
         if exact_priority:
             ok &= np.abs(priority - float(p_shown)) < 1e-6
-        elif str(p_shown) != "c":
-            ok &= band(priority) == float(p_shown)
+        elif str(p_shown) != "c":  # a blank band: no data (no known component)
+            ok &= np.isnan(priority) if str(p_shown) in ("", "nan") else band(priority) == float(p_shown)
         if not exact_priority and str(e_shown) != "c":
-            ok &= band(engagement) == float(e_shown)
+            ok &= np.isnan(engagement) if str(e_shown) in ("", "nan") else band(engagement) == float(e_shown)
         if isinstance(quadrant, str) and quadrant != "c":
-            ok &= (engagement < 50) == quadrant.endswith("low engagement")
+            ok &= np.isnan(engagement) if quadrant in ("", "nan") else (engagement < 50) == quadrant.endswith("low engagement")
+        basis = row.get("engagement_basis")
+        if isinstance(basis, str) and basis not in ("c", "", "nan"):  # which components are known
+            ok &= np.isfinite(s_r) == ("review" in basis.split("(")[0])
+        if joint is not None:
+            joint[row[key]] = list(zip(K[ok].astype(int).tolist(), N[ok].astype(int).tolist(), H[ok].astype(int).tolist()))
         for c, vals in (("review_completed", K), ("review_eligible", N), ("children_not_reviewed", N - K),
                         ("hub_children", H)):
             if shown[c] in ("<5", "c"):
@@ -167,8 +193,9 @@ def _gate(lsoa: pd.DataFrame, wards: pd.DataFrame, rule: DisclosureRule):
     linked, _ = link_suppression(sup, rels, rule)
     models = {"lsoa": EngagementModel.from_areas(lsoa.set_index("lsoa21cd"), WEIGHTS),
               "ward": EngagementModel.from_areas(wards.set_index("ward_code"), WEIGHTS)}
+    ranks = {k: RankModel.from_model(m, draws=DRAWS, top_n=TOP_N, seed=SEED) for k, m in models.items()}
     out, report = publish_derived({k: (linked[k], sup[k][1]) for k in linked}, models, rels, rule,
-                                  keys={"lsoa": "lsoa21cd", "ward": "ward_code"})
+                                  keys={"lsoa": "lsoa21cd", "ward": "ward_code"}, ranks=ranks)
     return out, rels, sup, report
 
 
@@ -273,3 +300,75 @@ def test_config_presets(tmp_path):
         base.write_text(f"{head}[disclosure]\n{body}\n\n[{tail}")
         with pytest.raises(ConfigError, match="disclosure"):
             load_config(base)
+
+
+def _coarse_by_bootstrap(areas: pd.DataFrame, code: str, k: int, n: int, h: int) -> tuple:
+    """The published coarse rank interval and p_top class of area ``code`` if its counts were (k, n, h): the model's
+    own posterior bootstrap re-run with the same seed on every other area's true counts (a reader who knows them all)."""
+    a = areas.copy()
+    i = int(np.flatnonzero(a["lsoa21cd"] == code)[0])
+    a.iloc[i, a.columns.get_indexer(["review_completed", "review_eligible", "hub_children"])] = [k, n, h]
+    base = a[["lsoa21cd", "under5_est", "imd_score", "idaci_score", "income_score", "review_eligible", "review_completed",
+              "hub_children"]]
+    s = score_areas(base, WEIGHTS)
+    r = rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS)
+    lo, hi = rank_band_edges(r["priority_rank_lo"], r["priority_rank_hi"], width=rank_block(int(r["p_top"].notna().sum())))
+    p = r["p_top"].iat[i]
+    label = next((lab for edge, lab in P_TOP_BANDS if p < edge or (edge == 0.9 and p <= edge)), ">90%")
+    return lo.iat[i], hi.iat[i], label
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_rank_intervals_and_p_top_are_coarse_and_pin_nothing(seed):
+    """Issue 18's rank interval and p_top: blocks of ranks and four classes, withheld with the band, and in rows with a
+    withheld count published only where every count the row's bands allow gives the same coarse value; re-running the
+    model's own bootstrap for each candidate (others' counts known) leaves every withheld small count two values."""
+    lsoa, wards = synthetic_areas(seed)
+    out, *_ = _gate(lsoa, wards, DisclosureRule())
+    pub = out["lsoa"].display
+    shown_p = pub["p_top"].astype(str)
+    assert set(shown_p) <= {lab for _, lab in P_TOP_BANDS} | {">90%", "c", "nan"}
+    width = rank_block(len(lsoa))
+    for c, edge in (("priority_rank_lo", 1), ("priority_rank_hi", 0)):
+        vals = pd.to_numeric(pub[c], errors="coerce").dropna()
+        assert len(vals) and ((vals - edge) % width == 0).all(), c
+    band_withheld = pub["priority_score"].astype(str) == "c"
+    assert (shown_p[band_withheld] == "c").all() and (pub.loc[band_withheld, "priority_rank_lo"].astype(str) == "c").all()
+    withheld_counts = pub[list(COUNTS)].map(lambda v: isinstance(v, str)).any(axis=1)
+    published_here = withheld_counts & (shown_p != "c")
+    assert published_here.any(), "the check is vacuous: no row with a withheld count shows p_top"
+    joint: dict = {}
+    feasible_by_formulas(pub.astype(dict.fromkeys(COUNTS, str)), lsoa, zero_small=True, joint=joint)
+    for _, row in pub[published_here].iterrows():
+        code = row["lsoa21cd"]
+        cand = joint[code]
+        shown = [(j, row[c] if c == "p_top" else float(row[c])) for j, c in enumerate(("priority_rank_lo", "priority_rank_hi", "p_top"))
+                 if str(row[c]) != "c"]  # the rank interval and p_top are withheld separately
+        keep = [c for c in cand if all(_coarse_by_bootstrap(lsoa, code, *c)[j] == v for j, v in shown)]
+        for j, col in enumerate(("review_completed", "review_eligible", "hub_children")):
+            if row[col] == "<5":
+                assert len({c[j] for c in keep}) >= 2, (code, col, keep)
+
+
+def test_no_data_rows_do_not_pin_a_withheld_zero():
+    """No attendance data at all: an LSOA with no eligible children has no score ("no data"); a blank band would say
+    eligible = 0 behind its "<5", so the gate withholds what would pin it and the attacker matches blanks too."""
+    lsoa, _ = synthetic_areas(5)
+    base = lsoa[["lsoa21cd", "lsoa21nm", "lad_code", "ward_code", "ward_name", "hub_id", "under5_est", "imd_score",
+                 "idaci_score", "income_score", "review_eligible", "review_completed"]].assign(hub_children=0)
+    s = score_areas(base, WEIGHTS)
+    lsoa = pd.concat([base, s.drop(columns=[c for c in s.columns if c in base]),
+                      rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS)], axis=1)
+    nodata = lsoa["engagement_basis"] == "no data: check the extract"
+    assert nodata.sum() >= 2 and lsoa.loc[nodata, "priority_score"].isna().all()
+    wards = lsoa.groupby(["ward_code", "ward_name", "lad_code"], as_index=False)[
+        ["under5_est", "review_eligible", "review_completed", "hub_children"]].sum()
+    wards[["imd_score", "idaci_score"]] = lsoa.groupby("ward_code")[["imd_score", "idaci_score"]].mean().to_numpy()
+    wards["income_score"] = np.nan
+    ws = score_areas(wards, WEIGHTS)
+    wards = pd.concat([wards, ws.drop(columns=[c for c in ws.columns if c in wards])], axis=1)
+    out, *_ = _gate(lsoa, wards, DisclosureRule())
+    pub = out["lsoa"].display
+    assert not pinned_by_formulas(pub.astype(dict.fromkeys(COUNTS, str)), lsoa, zero_small=True)
+    shown = pub.set_index("lsoa21cd").loc[lsoa.loc[nodata, "lsoa21cd"], "priority_score"].astype(str)
+    assert (shown == "c").all(), shown  # a blank band would pin eligible = 0

@@ -495,6 +495,14 @@ def test_derived_statistics_pin_no_withheld_count_in_the_pack(pack):
     assert all(len(v) >= 2 for (k, c), v in feas.items() if lsoas.set_index("lsoa21cd").at[k, c] == "<5")
     wards = pd.read_csv(out / "tables" / "wards.csv", dtype=str, keep_default_na=False)
     assert not pinned_by_formulas(wards, result.wards.reset_index(drop=True), zero_small=False, key="ward_code")
+    # issue 18's uncertainty columns: coarse classes, withheld with the band, shown in some rows
+    assert set(lsoas["p_top"]) <= {"<10%", "10-50%", "50-90%", ">90%", "c", ""} and (lsoas["p_top"] != "c").sum() > 20
+    no_band = lsoas["priority_score"] == "c"
+    assert (lsoas.loc[no_band, ["p_top", "priority_rank_lo", "priority_rank_hi"]] == "c").all().all()
+    lo = pd.to_numeric(lsoas["priority_rank_lo"], errors="coerce").dropna()
+    assert len(lo) and ((lo - 1) % 10 == 0).all()
+    review_withheld = lsoas[["review_completed", "review_eligible", "children_not_reviewed"]].isin(["<5", "c"]).any(axis=1)
+    assert (lsoas.loc[review_withheld, "engagement_basis"] == "c").all()
 
 
 def test_app_downloads_are_the_packs_cells(pack):

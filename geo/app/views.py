@@ -22,10 +22,11 @@ from geo.disclosure import DisclosureRule
 from geo.disclosure.gate import ExportTables, export_tables, round_to
 from geo.disclosure.tables import for_display, xlsx_bytes
 from geo.display import percent as _pct
+from geo.display import rank_range_text
 from geo.maps.reproject import to_crs
+from geo.maps.webmap import MapBase
 from geo.safety import neutralise_frame, plain_markdown
 from geo.sources import public_paths
-from geo.maps.webmap import MapBase
 
 __all__ = ["View", "PackOffer", "filter_view", "view_map_base", "available_configs"]
 
@@ -292,6 +293,10 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
         if g.get("gap_type"):
             st.write(f"Gap: **{plain_markdown(str(g['gap_type']))}**")
         st.caption(f"Engagement score band {_shown(g['engagement_score'], band)}/100 · priority band {_shown(g['priority_score'], band)}")
+        if "p_top" in g:
+            top_n = int(getattr(result.config.weights, "top_n", 20))
+            st.caption(f"Rank range (90%, whole blocks of ranks) {plain_markdown(rank_range_text(g['priority_rank_lo'], g['priority_rank_hi']))}"
+                       f" · chance of the top {top_n}: {plain_markdown(_shown(g['p_top'], str))}")
 
 
 def sites_panel(st, sites, rule: DisclosureRule) -> None:

@@ -38,6 +38,7 @@ from geo.disclosure.audit import audit_frame
 from geo.disclosure.derived import EngagementModel
 from geo.disclosure.linked import protect
 from geo.disclosure.publish import publish_derived
+from geo.disclosure.ranks import RankModel
 from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule, round_count
 from geo.disclosure.tables import (
     COUNT_COLUMNS,
@@ -202,8 +203,12 @@ def export_tables(result, rule: DisclosureRule, *, ward_job=None) -> ExportTable
     models = {kind: EngagementModel.from_areas(frame.set_index(TABLE_SPECS[kind][0]), result.config.weights)
               for kind, frame in (("lsoa", result.lsoa), ("ward", result.wards))
               if {"review_completed", "review_eligible", "hub_children", "under5_est", "need_score"} <= set(frame.columns)}
+    w = result.config.weights  # as models.uncertainty.rank_settings reads them
+    ranks = {kind: RankModel.from_model(m, draws=int(getattr(w, "rank_draws", 1000)), top_n=int(getattr(w, "top_n", 20)),
+                                        seed=result.config.seed % (2**32)) for kind, m in models.items()}
     published, report = publish_derived({kind: (linked[kind], suppressed[kind][1]) for kind in linked}, models, relations,
-                                        rule, keys={kind: TABLE_SPECS[kind][0] for kind in linked}, exempt=set(zeros))
+                                        rule, keys={kind: TABLE_SPECS[kind][0] for kind in linked}, exempt=set(zeros),
+                                        ranks=ranks)
     report["zeros_pinned_by_totals"] = len(zeros)
     if report["pinned"]:
         raise DataError(f"disclosure control: {len(report['pinned'])} small count(s) would stay recoverable through "

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from geo.disclosure.audit import audit_frame
-from geo.disclosure.derived import EngagementModel, cell_domain, row_feasible
+from geo.disclosure.derived import EngagementModel, cell_domain, row_candidates, row_feasible
 from geo.disclosure.linked import pinned_cells
 from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule
 from geo.disclosure.tables import linked_cells
@@ -36,6 +36,7 @@ __all__ = ["publish_derived", "derived_allowed", "ROW_COUNTS"]
 ROW_COUNTS = ("review_completed", "review_eligible", "children_not_reviewed", "hub_children")
 _BANDED = ("priority_score", "engagement_score")
 _BITS = ("quadrant", "gap_type")
+_COARSE_GROUPS = {"rank": ("priority_rank_lo", "priority_rank_hi"), "p_top": ("p_top",)}
 
 
 def _published(model: EngagementModel, pos: int, tier: int) -> dict[str, float | None]:
@@ -99,7 +100,7 @@ def model_col(model: EngagementModel, column: str) -> np.ndarray:
 def publish_derived(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], models: Mapping[str, EngagementModel],
                     relations: Sequence, rule: DisclosureRule, *, keys: Mapping[str, str],
                     zero_small_kinds: Sequence[str] = ("lsoa",), max_rounds: int = 6,
-                    exempt: set = frozenset()) -> tuple[dict[str, SuppressedTable], dict]:
+                    exempt: set = frozenset(), ranks: Mapping | None = None) -> tuple[dict[str, SuppressedTable], dict]:
     """Band the scores, attack derived and additive channels together, withhold until nothing is pinned.
 
     Parameters
@@ -116,6 +117,10 @@ def publish_derived(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], mod
     exempt : set
         Withheld zeros the additive relations alone already pin (see
         :func:`geo.disclosure.gate.link_suppression`): not attacked again.
+    ranks : dict, optional
+        Kind -> :class:`geo.disclosure.ranks.RankModel`: the coarse rank interval and ``p_top``
+        of a row with a withheld count are published where the model shows they narrow nothing
+        (without it they are withheld in every such row).
 
     Returns
     -------
@@ -161,15 +166,75 @@ def publish_derived(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], mod
             if kind in tiers:
                 tiers[kind][k] = 2 if rounds >= max_rounds - 1 else min(2, tiers[kind].get(k, 0) + 1)
     out = {kind: st for kind, (st, _) in tables.items()}
+    coarse: dict = {}
     for kind, model in models.items():
-        out[kind] = _apply_policy(tables[kind][0], keys[kind], model, tiers[kind], sort=kind == "lsoa")
+        hide = _coarse_withheld(tables[kind][0], keys[kind], model, (ranks or {}).get(kind), tiers[kind], rule,
+                                zero_small=kind in zero_small_kinds)
+        out[kind] = _apply_policy(tables[kind][0], keys[kind], model, tiers[kind], sort=kind == "lsoa", coarse=hide)
+        coarse[kind] = {g: int(sum(1 for h in hide.values() if g in h)) for g in _COARSE_GROUPS}
     report = {"tiers": {kind: {t: sum(1 for v in tiers[kind].values() if v == t) for t in (1, 2)} for kind in tiers},
-              "rounds": rounds, "pinned": pinned}
+              "rounds": rounds, "pinned": pinned, "coarse_withheld": coarse}
     return out, report
 
 
+def _coarse_withheld(st: SuppressedTable, key: str, model: EngagementModel, rank_model, tiers: Mapping[Hashable, int],
+                     rule: DisclosureRule, *, zero_small: bool) -> dict[Hashable, set]:
+    """Row key -> coarse groups (``rank``, ``p_top``) to withhold: with the band (tier >= 1), and in a row
+    with a withheld count wherever the counts its published cells allow give different coarse values
+    in the reader's model of the bootstrap, or one other than published (see :mod:`geo.disclosure.ranks`)."""
+    display = st.display
+    groups = {g: cols for g, cols in _COARSE_GROUPS.items() if all(c in display for c in cols)}
+    if not groups:
+        return {}
+    pos_of = {k: p for p, k in enumerate(model.true.index)}
+    upper = {c: int(max(rule.threshold, np.nanmax(model_col(model, c)))) for c in ROW_COUNTS}
+    out: dict[Hashable, set] = {}
+    for i, k in enumerate(display[key]):
+        if k not in pos_of:
+            continue
+        if tiers.get(k, 0) >= 1:
+            out[k] = set(groups)
+            continue
+        if not any(st.mask[c].iat[i] for c in ROW_COUNTS if c in st.mask):
+            continue
+        if rank_model is None:
+            out[k] = set(groups)
+            continue
+        cand = row_candidates(model, pos_of[k], _row_domains(display, i, rule, upper, zero_small),
+                              _published(model, pos_of[k], 0))
+        values = rank_model.coarse(pos_of[k], *cand) if len(cand[0]) else None
+        shown = {"rank": (display["priority_rank_lo"].iat[i], display["priority_rank_hi"].iat[i]),
+                 "p_top": (display["p_top"].iat[i],)} if values is not None else {}
+        for g in groups:
+            cols = ("lo", "hi") if g == "rank" else ("p_top",)
+            if values is None or any(values[c].nunique(dropna=False) != 1 for c in cols) or \
+                    any(not _same(values[c].iat[0], v) for c, v in zip(cols, shown[g])):
+                out.setdefault(k, set()).add(g)
+    return out
+
+
+def _same(a, b) -> bool:
+    if pd.isna(a) or pd.isna(b):
+        return bool(pd.isna(a) and pd.isna(b))
+    return a == b if isinstance(a, str) or isinstance(b, str) else abs(float(a) - float(b)) < 1e-9
+
+
+def _withhold(frames, rows: np.ndarray, cols) -> None:
+    display, mask, reason, numeric = frames
+    for c in cols:
+        if c not in display or not len(rows):
+            continue
+        j = display.columns.get_loc(c)
+        display[c] = display[c].astype(object)
+        display.iloc[rows, j] = CONFIDENTIAL
+        mask.iloc[rows, j] = True
+        reason.iloc[rows, j] = "derived"
+        numeric[c] = pd.to_numeric(numeric[c], errors="coerce") if c not in (*_BITS, "p_top") else numeric[c].astype(object)
+        numeric.iloc[rows, numeric.columns.get_loc(c)] = np.nan
+
+
 def _apply_policy(st: SuppressedTable, key: str, model: EngagementModel, tiers: Mapping[Hashable, int], *,
-                  sort: bool) -> SuppressedTable:
+                  sort: bool, coarse: Mapping[Hashable, set] | None = None) -> SuppressedTable:
     """Bands, rank of bands and withheld cells by tier (see the module notes)."""
     display, mask, reason, numeric = st.display.copy(), st.mask.copy(), st.reason.copy(), st.numeric.copy()
     leaf = display[key].isin(model.true.index).to_numpy()
@@ -190,18 +255,12 @@ def _apply_policy(st: SuppressedTable, key: str, model: EngagementModel, tiers: 
         numeric["priority_rank"] = rank
         display["priority_rank"] = rank.astype("Int64").astype(object).where(rank.notna(), None)
     withhold = {1: [*_BANDED, "priority_rank"], 2: [*_BANDED, "priority_rank", *_BITS]}
+    frames = (display, mask, reason, numeric)
     for t, cols in withhold.items():
-        rows = np.flatnonzero(leaf & (tier >= t))
-        for c in cols:
-            if c not in display or not len(rows):
-                continue
-            j = display.columns.get_loc(c)
-            display[c] = display[c].astype(object)
-            display.iloc[rows, j] = CONFIDENTIAL
-            mask.iloc[rows, j] = True
-            reason.iloc[rows, j] = "derived"
-            numeric[c] = pd.to_numeric(numeric[c], errors="coerce") if c not in _BITS else numeric[c].astype(object)
-            numeric.iloc[rows, numeric.columns.get_loc(c)] = np.nan
+        _withhold(frames, np.flatnonzero(leaf & (tier >= t)), cols)
+    for g, cols in _COARSE_GROUPS.items():
+        rows = np.flatnonzero(display[key].map(lambda k, g=g: g in (coarse or {}).get(k, ())).to_numpy(bool) & leaf)
+        _withhold(frames, rows, cols)
     if sort and "priority_rank" in display:
         pos = np.lexsort((display[key].astype(str).to_numpy(), numeric["priority_rank"].fillna(np.inf).to_numpy()))
         display, mask, reason, numeric = (f.iloc[pos].reset_index(drop=True) for f in (display, mask, reason, numeric))

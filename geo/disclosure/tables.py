@@ -12,6 +12,8 @@ import io
 import numpy as np
 import pandas as pd
 
+from geo.disclosure.derived import COLUMN_POLICY
+from geo.disclosure.ranks import p_top_band, rank_band_edges, rank_block
 from geo.disclosure.rule import DisclosureRule
 from geo.disclosure.suppress import suppress
 from geo.disclosure.totals import SuppressedTable, add_total_row
@@ -21,7 +23,9 @@ __all__ = ["lsoa_table_out", "ward_table_out", "hub_table", "suppressed_table", 
            "COUNT_COLUMNS", "linked_cells"]
 
 _REVIEW_DERIVED = ["review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed", "review_funnel_flag", "review_obs_minus_exp",
-                   "reviewed_pct"]
+                   "reviewed_pct", "engagement_basis"]
+#: coarse functions of every engagement count (COLUMN_POLICY "coarse"), published by geo.disclosure.publish
+COARSE_COLUMNS = [c for c, (how, _) in COLUMN_POLICY.items() if how == "coarse"]
 _REACH_DERIVED = ["reach_rate", "reach_rate_smoothed", "children_not_reached", "need_weighted_not_reached", "reached_pct"]
 
 #: per table kind: (key column, count columns, derived columns -> sources, row identities, subtotal group)
@@ -37,12 +41,14 @@ LSOA_COLUMNS = [
     "review_eligible", "review_completed", "children_not_reviewed", "review_rate", "review_rate_lo", "review_rate_hi",
     "review_rate_smoothed", "review_funnel_flag", "expected_review_rate", "review_obs_minus_exp",
     "hub_children", "reach_rate", "reach_rate_smoothed", "children_not_reached", "travel_minutes_to_hub", "gap_type",
+    "engagement_basis", "priority_rank_lo", "priority_rank_hi", "p_top",
 ]
 WARD_COLUMNS = [
     "priority_rank", "ward_code", "ward_name", "lad_code", "ward_source", "lsoas", "quadrant", "priority_score", "need_score",
     "engagement_score", "imd_score", "under5_est", "review_eligible", "review_completed", "children_not_reviewed",
     "review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed", "review_funnel_flag", "hub_children",
     "reach_rate", "reach_rate_smoothed", "children_not_reached", "travel_minutes_to_hub",
+    "engagement_basis", "priority_rank_lo", "priority_rank_hi", "p_top",
 ]
 
 
@@ -55,6 +61,11 @@ def _select(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for c in out.columns:
         if c.endswith(("_score", "_rate", "_lo", "_hi", "_smoothed", "minutes_to_hub", "obs_minus_exp")) and out[c].dtype.kind == "f":
             out[c] = out[c].round(4 if "rate" in c or c.endswith(("_lo", "_hi", "_smoothed", "obs_minus_exp")) else 1)
+    if {"priority_rank_lo", "priority_rank_hi"} <= set(out.columns):  # coarse only (COLUMN_POLICY)
+        width = rank_block(int(out["priority_rank_lo"].notna().sum()))
+        out["priority_rank_lo"], out["priority_rank_hi"] = rank_band_edges(out["priority_rank_lo"], out["priority_rank_hi"], width=width)
+    if "p_top" in out:
+        out["p_top"] = p_top_band(out["p_top"])
     return out.reset_index(drop=True)
 
 

@@ -25,7 +25,7 @@ from matplotlib.patches import Rectangle
 
 from geo.config import Config
 from geo.disclosure import DisclosureRule
-from geo.display import fmt_value
+from geo.display import fmt_value, rank_range_text
 from geo.export.pdf_layout import PAGE_SIZE, Column, draw_table, fit_text, paragraphs, text_width, wrap_to
 from geo.export.plan import WARD_ROWS_PER_PAGE, hub_name, ward_page_count
 from geo.export.tables import ExportTables
@@ -238,6 +238,7 @@ LSOA_COLUMNS = [
     Column("review_completed", "Reviewed", "count"), Column("review_rate", "Take-up", "pct"),
     Column("hub_children", "Attending", "count"), Column("reach_rate_smoothed", "Reach", "pct"),
     Column("children_not_reached", "Not reached", "count"), Column("travel_minutes_to_hub", "Minutes", "minutes"),
+    Column("rank_range", "Rank 90%", "int"), Column("p_top", "Top N", "int"),
 ]
 VENUE_COLUMNS = [
     Column("rank", "#", "int"), Column("name", "Venue", grow=2.0), Column("kind", "Type"),
@@ -324,7 +325,10 @@ def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     fig.text(0.025, 0.285, f"Top {min(10, len(mine))} priority LSOAs in this catchment (rank in the study area of "
              f"{len(lsoa):,})", fontsize=9.5, fontweight="bold", va="center")
     tax = fig.add_axes((0.025, 0.05, 0.95, 0.22))
-    draw_table(tax, mine.head(10), LSOA_COLUMNS, fontsize=6.6)
+    top = mine.head(10)
+    if "priority_rank_lo" in top:  # issue 18: the published rank interval (whole blocks of ranks) as one cell
+        top = top.assign(rank_range=[rank_range_text(lo, hi) for lo, hi in zip(top["priority_rank_lo"], top["priority_rank_hi"])])
+    draw_table(tax, top, [c for c in LSOA_COLUMNS if c.key in top], fontsize=6.6)
     fig.text(0.025, 0.034, CONVENTION, fontsize=5.5, va="center", color=GREY)
     return fig
 
