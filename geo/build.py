@@ -228,9 +228,38 @@ def prepare(config: Config, *, public: PublicData | None = None) -> Prepared:
     notes += inputs.period.get("mismatches", [])
     notes += absent_extracts(config.extracts)
     lsoa = lsoa_table(public, under5, inputs.review, inputs.attendance)
+    notes += reach_capped_notes(lsoa)
     demand = demand_points(lsoa[["lsoa21cd", "ward_code", "geometry"]], public.postcodes)
     demand["ward_code"] = lsoa["ward_code"].to_numpy()
     return Prepared(config, public, inputs, lsoa, demand, notes)
+
+
+def reach_capped_notes(lsoa: pd.DataFrame) -> list[str]:
+    """Notes on LSOAs whose hub children exceed their under-5s (reach is capped at 100%) or who have none.
+
+    A child attending two hubs counts twice, so a total above the under-5s is possible, but
+    the reach rate then stops at 100% and the outputs must say so.
+
+    Examples
+    --------
+    >>> reach_capped_notes(pd.DataFrame({"hub_children": [5, 12, 3, None], "under5_est": [10, 8, 0, 0]}))[0][:44]
+    '1 LSOA(s) have more hub children than under-'
+    >>> reach_capped_notes(pd.DataFrame({"hub_children": [5], "under5_est": [10]}))
+    []
+    """
+    if "hub_children" not in lsoa.columns:
+        return []
+    hub = pd.to_numeric(lsoa["hub_children"], errors="coerce")
+    under5 = pd.to_numeric(lsoa["under5_est"], errors="coerce").fillna(0)
+    over = int(((hub > under5) & (under5 > 0)).sum())
+    none = int(((hub > 0) & (under5 <= 0)).sum())
+    notes = []
+    if over:
+        notes.append(f"{over} LSOA(s) have more hub children than under-5s (a child attending two hubs counts twice, or "
+                     "the under-5 figure is low): their reach is capped at 100%")
+    if none:
+        notes.append(f"{none} LSOA(s) have hub children but no under-5s: their reach is not available")
+    return notes
 
 
 def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
