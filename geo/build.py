@@ -295,6 +295,8 @@ def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
     report["wards"] = ward_report
     for component in missing if len(missing) == 1 else []:
         lsoa, wards = _not_available(lsoa, component), _not_available(wards, component)
+        for rep in (report, ward_report):  # no expected-rate fit of a component without data
+            _fit_not_available(rep, component)
     return BuildResult(config, prepared.public, inputs, lsoa, wards, prepared.demand, notes, report)
 
 
@@ -321,6 +323,19 @@ def _not_available(areas: gpd.GeoDataFrame, component: str) -> gpd.GeoDataFrame:
     cols = [c for c in areas.columns if c in counts or c.startswith((f"{component}_", f"eng_{component}", f"expected_{component}"))
             or c.endswith(f"_{component}")]
     return areas.assign(**{c: np.nan for c in cols})
+
+
+def _fit_not_available(report: dict, component: str) -> None:
+    """Replace the expected-rate fit of ``component`` in ``report`` (review at the top, reach under
+    ``"reach"``) by a note: a model fitted to a missing extract's zeros is meaningless."""
+    extract = {"review": "review_takeup", "reach": "hub_attendance"}[component]
+    note = {"target": component, "not_available": f"no {extract} extract is configured"}
+    if component == "reach":
+        report["reach"] = note
+    else:
+        keep = {k: report[k] for k in ("reach", "wards") if k in report}
+        report.clear()
+        report.update(note, **keep)
 
 
 def _score(areas: gpd.GeoDataFrame, config: Config) -> tuple[gpd.GeoDataFrame, dict]:

@@ -98,3 +98,20 @@ def test_an_under5_file_of_zeros_prints_no_numpy_warnings(biborough_config, tmp_
                        cwd=REPO, capture_output=True, text=True)
     assert r.returncode in (0, 2) and "Traceback" not in r.stderr
     assert "RuntimeWarning" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("absent, component", [("hub_attendance", "reach"), ("review_takeup", "review")])
+def test_no_expected_rate_model_is_fitted_to_an_absent_extract(absent, component, biborough_config, tmp_path, capsys):
+    """Without hub attendance the reach model was fitted to zeros (deviance D² -998.9 on screen and in model.json)."""
+    import json
+
+    cfg = _config(tmp_path, biborough_config, **{absent: None})
+    code, err, out = _build(cfg, tmp_path / "o", capsys)
+    assert code == 0, err
+    assert f"expected {component} model" not in out
+    other = {"reach": "review", "review": "reach"}[component]
+    assert f"expected {other} model (LSOAs): deviance D²" in out
+    expected = json.loads((tmp_path / "o" / "model.json").read_text())["expected"]
+    for level in ("lsoa", "ward"):
+        assert expected[level][component] == {"target": component, "not_available": f"no {absent} extract is configured"}
+        assert expected[level][other]["cv_folds"] == 5 and -1 < expected[level][other]["cv_score"] <= 1
