@@ -115,3 +115,23 @@ def test_no_expected_rate_model_is_fitted_to_an_absent_extract(absent, component
     for level in ("lsoa", "ward"):
         assert expected[level][component] == {"target": component, "not_available": f"no {absent} extract is configured"}
         assert expected[level][other]["cv_folds"] == 5 and -1 < expected[level][other]["cv_score"] <= 1
+
+
+@pytest.mark.xfail(strict=True, reason="an XLSX whose count cells are formulas with no saved (cached) value, as written "
+                   "by a script or a tool that does not calculate, is reported as 'value is missing' for every row: the "
+                   "message should say the cells are formulas without a saved value (open and save the file in Excel)")
+def test_xlsx_formulas_without_saved_values_are_named_as_formulas(biborough_config, tmp_path, capsys):
+    import openpyxl
+
+    review = _demo("review_takeup")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["area_code", "period", "eligible", "completed"])
+    for r in review.itertuples():
+        ws.append([r.area_code, r.period, f"={int(r.eligible)}+0", int(r.completed)])
+    x = tmp_path / "review.xlsx"
+    wb.save(x)
+    cfg = _config(tmp_path, biborough_config, review_takeup=x, hub_attendance=None)
+    code, err, _ = _build(cfg, tmp_path / "o", capsys)
+    assert code == 2, err
+    _problem_line(err, x, "eligible", 2, ["formula"])
