@@ -229,9 +229,38 @@ def prepare(config: Config, *, public: PublicData | None = None) -> Prepared:
     notes += inputs.period.get("mismatches", [])
     notes += absent_extracts(config.extracts)
     lsoa = lsoa_table(public, under5, inputs.review, inputs.attendance)
+    notes += reach_capped_notes(lsoa)
     demand = demand_points(lsoa[["lsoa21cd", "ward_code", "geometry"]], public.postcodes)
     demand["ward_code"] = lsoa["ward_code"].to_numpy()
     return Prepared(config, public, inputs, lsoa, demand, notes)
+
+
+def reach_capped_notes(lsoa: pd.DataFrame) -> list[str]:
+    """Notes on LSOAs whose hub children exceed their under-5s (reach is capped at 100%) or who have none.
+
+    A child attending two hubs counts twice, so a total above the under-5s is possible, but
+    the reach rate then stops at 100% and the outputs must say so.
+
+    Examples
+    --------
+    >>> reach_capped_notes(pd.DataFrame({"hub_children": [5, 12, 3, None], "under5_est": [10, 8, 0, 0]}))[0][:44]
+    '1 LSOA(s) have more hub children than under-'
+    >>> reach_capped_notes(pd.DataFrame({"hub_children": [5], "under5_est": [10]}))
+    []
+    """
+    if "hub_children" not in lsoa.columns:
+        return []
+    hub = pd.to_numeric(lsoa["hub_children"], errors="coerce")
+    under5 = pd.to_numeric(lsoa["under5_est"], errors="coerce").fillna(0)
+    over = int(((hub > under5) & (under5 > 0)).sum())
+    none = int(((hub > 0) & (under5 <= 0)).sum())
+    notes = []
+    if over:
+        notes.append(f"{over} LSOA(s) have more hub children than under-5s (a child attending two hubs counts twice, or "
+                     "the under-5 figure is low): their reach is capped at 100%")
+    if none:
+        notes.append(f"{none} LSOA(s) have hub children but no under-5s: their reach is not available")
+    return notes
 
 
 def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
@@ -267,6 +296,8 @@ def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
     report["wards"] = ward_report
     for component in missing if len(missing) == 1 else []:
         lsoa, wards = _not_available(lsoa, component), _not_available(wards, component)
+        for rep in (report, ward_report):  # no expected-rate fit of a component without data
+            _fit_not_available(rep, component)
     return BuildResult(config, prepared.public, inputs, lsoa, wards, prepared.demand, notes, report)
 
 
@@ -293,6 +324,19 @@ def _not_available(areas: gpd.GeoDataFrame, component: str) -> gpd.GeoDataFrame:
     cols = [c for c in areas.columns if c in counts or c.startswith((f"{component}_", f"eng_{component}", f"expected_{component}"))
             or c.endswith(f"_{component}")]
     return areas.assign(**{c: np.nan for c in cols})
+
+
+def _fit_not_available(report: dict, component: str) -> None:
+    """Replace the expected-rate fit of ``component`` in ``report`` (review at the top, reach under
+    ``"reach"``) by a note: a model fitted to a missing extract's zeros is meaningless."""
+    extract = {"review": "review_takeup", "reach": "hub_attendance"}[component]
+    note = {"target": component, "not_available": f"no {extract} extract is configured"}
+    if component == "reach":
+        report["reach"] = note
+    else:
+        keep = {k: report[k] for k in ("reach", "wards") if k in report}
+        report.clear()
+        report.update(note, **keep)
 
 
 def _score(areas: gpd.GeoDataFrame, config: Config) -> tuple[gpd.GeoDataFrame, dict]:

@@ -214,9 +214,12 @@ def _cmd_build(args) -> int:
     model = json.loads(paths["model"].read_text())
     for target in ("review", "reach"):
         fit = model["expected"]["lsoa"][target]
-        if fit.get("cv_score") is not None:
+        scores = [fit.get("score_in_sample"), fit.get("cv_score")]
+        if fit.get("cv_folds") and all(isinstance(v, (int, float)) and math.isfinite(v) for v in scores):
             print(f"  expected {target} model (LSOAs): deviance D² {fit['score_in_sample']:.3f} in sample, "
                   f"{fit['cv_score']:.3f} cross-validated ({fit['cv_folds']} folds)")
+        elif "cv_score" in fit:  # fitted on no area with children (e.g. no under-5s anywhere)
+            print(f"  expected {target} model (LSOAs): not fitted ({fit.get('n_areas', 0)} area(s) with children to fit)")
     sens = model["sensitivity"]
     print(f"  weights ±20%: Spearman of priority ranks ≥ {sens['min_spearman']:.3f}, top-20 overlap ≥ {sens['min_top_overlap']}/20")
     for p in paths.values():

@@ -230,5 +230,8 @@ def parse_period(text: str, *, quarters: str = "financial") -> Period:
         if not 1 <= mo <= 12:
             raise ValueError(f"month {mo} in {raw!r} does not exist")
         _check_year(y, raw)
+        day = g[2] if len(g) == 3 and g[0] and len(g[0]) == 4 else (g[0] if len(g) == 3 and g[0] and g[0].isdigit() else None)
+        if day is not None and not 1 <= int(day) <= _month_end(y, mo).day:
+            raise ValueError(f"day {int(day)} in {raw!r} does not exist in that month")
         return Period(dt.date(y, mo, 1), _month_end(y, mo), "month", quarters)
     raise ValueError(f"{raw!r} is not a period (e.g. 2025-Q4, Q4 2025/26, Jan-Mar 2026, 2025-26 or Jan 2026)")

@@ -120,7 +120,13 @@ def inside_area(area, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _hub_rules(t: pd.DataFrame, path: Path, problems: list) -> None:
-    """At least one hub; every ``parent_hub_id`` exists and is a hub; no spoke chain loops back on itself."""
+    """One spelling per hub_id; at least one hub; every ``parent_hub_id`` exists and is a hub; no spoke chain loops back on itself."""
+    key = t["hub_id"].str.casefold().str.replace(r"\s+", "", regex=True)
+    spellings = t["hub_id"].groupby(key).transform("nunique")
+    near = key.notna() & (spellings > 1)
+    if near.any():
+        problems.append(InputProblem(path, f"hub_id values differ only in capitals or spaces ({examples(t.loc[near, 'hub_id'], n=6)}): "
+                                     "one hub must have one hub_id", column="hub_id", rows=file_rows(t, near)))
     st = t["site_type"]
     if st.notna().any() and not (st == "hub").any():
         problems.append(InputProblem(path, "no row has site_type 'hub': at least one hub is needed (spokes belong to a hub)",
