@@ -47,6 +47,12 @@ class Inputs:
     reports: list[FileReport] = field(default_factory=list)
     #: How the one analysis period was chosen (see :func:`geo.inputs.period_choice.choose_period`).
     period: dict = field(default_factory=dict)
+    #: Every period of each periodic extract on LSOA 2021 (``review_takeup``, ``hub_attendance``), for the trends.
+    series: dict = field(default_factory=dict)
+    #: The :class:`~geo.inputs.periods.Period` of every label in the extracts.
+    period_index: dict = field(default_factory=dict)
+    #: Validated outreach sessions (see :mod:`geo.monitoring.sessions`).
+    sessions: pd.DataFrame | None = None
 
     @property
     def periods(self) -> dict[str, str]:
@@ -182,6 +188,8 @@ def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> In
         chosen, inputs.period = choose_period(list(periodic.values()), config.period, quarters=e.quarters, config_path=config.path)
         for name, x in periodic.items():
             setattr(inputs, name, x.select(chosen, register))
+            inputs.series[x.kind] = x.every_period(register)
+            inputs.period_index.update(x.periods)
             inputs.reports.append(x.report)
         order = ["under5", "hubs", "venues", "review_takeup", "hub_attendance", "hub_areas"]
         inputs.reports.sort(key=lambda r: order.index(r.kind) if r.kind in order else len(order))
@@ -389,7 +397,8 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     dict
         Output name -> path: ``lsoa``, ``wards``, ``areas``, ``reconciliation``, ``model``
         (``model.json``: weights, the expected-rate models' cross-validated fit, and the
-        ±20% weight sensitivity of the LSOA ranking).
+        ±20% weight sensitivity of the LSOA ranking), ``trends``, ``changes`` and, with an
+        ``outreach_sessions`` extract, ``impact`` (see :mod:`geo.monitoring`).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -399,6 +408,8 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         "areas": out_dir / "areas.gpkg",
         "reconciliation": out_dir / "reconciliation.json",
         "model": out_dir / "model.json",
+        "trends": out_dir / "trends.csv",
+        "changes": out_dir / "changes.csv",
     }
     write_csv(result.lsoa.drop(columns="geometry"), paths["lsoa"])
     write_csv(result.wards.drop(columns="geometry"), paths["wards"])
@@ -421,7 +432,25 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": previous})
     paths["reconciliation"].write_text(json.dumps(result.reconciliation(), indent=2, default=str))
     paths["model"].write_text(json.dumps(model_summary(result), indent=2, default=float))
+    paths.update(_write_monitoring(result, out_dir, paths))
     return paths
+
+
+def _write_monitoring(result: BuildResult, out_dir: Path, paths: dict) -> dict[str, Path]:
+    """``trends.csv``, ``changes.csv`` and (with outreach sessions) ``impact.csv``: see :mod:`geo.monitoring`."""
+    from geo.monitoring.changes import change_table
+    from geo.monitoring.trends import trend_table
+
+    trends = trend_table(result)
+    write_csv(trends, paths["trends"])
+    write_csv(change_table(result, trends), paths["changes"])
+    out = {}
+    if result.inputs.sessions is not None:
+        from geo.monitoring.impact import impact_table
+
+        out["impact"] = out_dir / "impact.csv"
+        write_csv(impact_table(result, trends), out["impact"])
+    return out
 
 
 def model_summary(result: BuildResult) -> dict:

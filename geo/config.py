@@ -99,6 +99,8 @@ class Extracts:
     venues: Path | None = None
     under5: Path | None = None
     hub_areas: Path | None = None
+    #: Outreach sessions (``session_id, date, hub_id, type`` and a location): see :mod:`geo.monitoring.sessions`.
+    outreach_sessions: Path | None = None
     synthetic: bool = False
     #: What ``2025-Q4`` means: ``"financial"`` (Q1 = Apr-Jun, the default) or ``"calendar"``.
     quarters: str = "financial"
@@ -154,6 +156,9 @@ class Config:
         Counts from 1 to ``threshold - 1`` are suppressed in anything shown or exported.
     export : ExportSettings
         Export options (a local basemap).
+    analysis : geo.monitoring.settings.Analysis
+        Monitoring settings (``[analysis]``: pooled quarters, outreach exposure distance, false
+        discovery rate) and the ``[targets]`` per measure.
     """
 
     name: str
@@ -173,6 +178,14 @@ class Config:
     weights: ModelWeights = field(default_factory=ModelWeights)
     demo: dict = field(default_factory=dict)
     export: ExportSettings = field(default_factory=ExportSettings)
+    #: ``[analysis]`` and ``[targets]`` (see :mod:`geo.monitoring.settings`).
+    analysis: Any = None
+
+    def __post_init__(self) -> None:
+        if self.analysis is None:
+            from geo.monitoring.settings import Analysis
+
+            object.__setattr__(self, "analysis", Analysis())
 
     @property
     def root(self) -> Path:
@@ -218,7 +231,8 @@ def _weights(table: Any, default: dict[str, float], path: Path, where: str) -> d
     return out
 
 
-KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export"}
+KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export",
+                "analysis", "targets"}
 
 
 def load_config(path: str | Path) -> Config:
@@ -245,6 +259,8 @@ def load_config(path: str | Path) -> Config:
     15.0
     """
     path = Path(path).expanduser().resolve()
+    from geo.monitoring.settings import parse_analysis
+
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
@@ -300,7 +316,7 @@ def load_config(path: str | Path) -> Config:
     ex = raw.get("extracts", {})
     if not isinstance(ex, dict):
         raise ConfigError(f"{path}: [extracts] must be a table")
-    known_ex = {"review_takeup", "hub_attendance", "hubs", "venues", "under5", "hub_areas", "synthetic"}
+    known_ex = {"review_takeup", "hub_attendance", "hubs", "venues", "under5", "hub_areas", "outreach_sessions", "synthetic"}
     rules = _extract_rules(ex, path)
     unknown = set(ex) - known_ex - set(rules) - {f"{k}_sheet" for k in known_ex}
     if unknown:
@@ -380,6 +396,7 @@ def load_config(path: str | Path) -> Config:
         weights=weights,
         demo=_demo(raw.get("demo", {}), path),
         export=_export(raw.get("export", {}), root, path),
+        analysis=parse_analysis(raw.get("analysis", {}), raw.get("targets", {}), path),
     )
 
 
