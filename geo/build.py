@@ -182,6 +182,12 @@ def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> In
             rows("attendance", ex.attendance_rows, e.hub_attendance, register, pd.Index(inputs.hubs["hub_id"]))
     if e.hub_areas and inputs.hubs is not None:
         inputs.hub_areas = attempt(ex.validate_hub_areas, e.hub_areas, register, pd.Index(inputs.hubs["hub_id"]), rules=e)
+    if e.outreach_sessions:
+        from geo.monitoring.sessions import validate_sessions
+
+        hub_ids = pd.Index(inputs.hubs["hub_id"]) if inputs.hubs is not None else None
+        inputs.sessions = attempt(validate_sessions, e.outreach_sessions, hub_ids=hub_ids, venues=inputs.venues,
+                                  postcodes=public.postcodes, sheet=e.sheets.get("outreach_sessions"))
     if problems:
         raise ValidationError(problems)
     if periodic:
@@ -191,7 +197,7 @@ def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> In
             inputs.series[x.kind] = x.every_period(register)
             inputs.period_index.update(x.periods)
             inputs.reports.append(x.report)
-        order = ["under5", "hubs", "venues", "review_takeup", "hub_attendance", "hub_areas"]
+        order = ["under5", "hubs", "venues", "review_takeup", "hub_attendance", "hub_areas", "outreach_sessions"]
         inputs.reports.sort(key=lambda r: order.index(r.kind) if r.kind in order else len(order))
     if problems:
         raise ValidationError(problems)

@@ -2,8 +2,8 @@
 year earlier, per area and measure, with a flag that controls the false discovery rate.
 
 For each level, area and measure, ``period_to`` is the analysis period (the latest period every
-extract has, or ``--period``; with ``[analysis] pool_quarters = N > 1`` the window of ``N``
-periods ending there) and ``period_from`` is
+extract has, or ``--period``) and, with ``[analysis] pool_quarters = N > 1`` (default 4), also
+the window of ``N`` periods ending there (``periods_pooled = N``); ``period_from`` is
 
 * ``previous``: the period (window) just before it, and
 * ``year_earlier``: the same period (window) a year earlier (with ``N = 4`` the two are the same
@@ -12,7 +12,7 @@ periods ending there) and ``period_from`` is
 when the extracts have it. ``difference = rate_to - rate_from`` (a proportion) with the Newcombe
 hybrid score 95% interval (:func:`models.change.newcombe_difference`); ``p_value`` is the pooled
 two-proportion z test of no change, ``q_value`` its Benjamini-Hochberg adjustment across the
-areas of one level, measure and comparison, and ``flag`` is ``improving`` or ``worsening`` when
+areas of one level, measure, comparison and window length, and ``flag`` is ``improving`` or ``worsening`` when
 ``q_value < [analysis] fdr`` (default 0.05) and ``no clear change`` otherwise. The two periods
 are treated as independent samples: the same children can be counted in both (reach), which
 makes the test conservative for reach rather than anti-conservative.
@@ -83,24 +83,25 @@ def change_table(result, trends: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         :data:`COLUMNS` then ``area_name, comparison, numerator_from, denominator_from,
-        numerator_to, denominator_to, p_value, q_value``; empty when the extracts have no
+        numerator_to, denominator_to, p_value, q_value, periods_pooled``; empty when the extracts have no
         earlier period to compare with.
     """
     analysis = result.config.analysis
     index = result.inputs.period_index
     chosen = result.inputs.period.get("analysis")
-    pool = analysis.pool_quarters
-    rows = trends[trends["periods_pooled"] == pool]
     parts = []
-    for measure, own in rows.groupby("measure", sort=True):
-        ends = [index[lab.split(" to ")[-1]] for lab in own["period"].unique()]
-        latest = index[chosen] if chosen in index and index[chosen] in ends else max(ends)
-        for name, frm, to in comparisons(latest, pool):
-            parts.append(compare(own, name, frm, to, fdr=analysis.fdr))
+    for pool in sorted({1, analysis.pool_quarters}):
+        rows = trends[trends["periods_pooled"] == pool]
+        for measure, own in rows.groupby("measure", sort=True):
+            ends = [index[lab.split(" to ")[-1]] for lab in own["period"].unique()]
+            latest = index[chosen] if chosen in index and index[chosen] in ends else max(ends)
+            for name, frm, to in comparisons(latest, pool):
+                parts.append(compare(own, name, frm, to, fdr=analysis.fdr).assign(periods_pooled=pool))
     parts = [p for p in parts if len(p)]
     if not parts:
-        return pd.DataFrame(columns=COLUMNS + EXTRA)
+        return pd.DataFrame(columns=COLUMNS + EXTRA + ["periods_pooled"])
     out = pd.concat(parts, ignore_index=True)
     levels = ("lsoa", "ward", "hub", "la", "study_area")
-    out = out.assign(_l=out["level"].map(levels.index)).sort_values(["_l", "area_code", "measure", "comparison"], kind="stable")
+    out = out.assign(_l=out["level"].map(levels.index)).sort_values(["_l", "area_code", "measure", "periods_pooled", "comparison"],
+                                                                    kind="stable")
     return out.drop(columns="_l").reset_index(drop=True)

@@ -5,9 +5,12 @@
 ====================  =========  ==========================================================
 key                   default    meaning
 ====================  =========  ==========================================================
-``pool_quarters``     1          periods pooled into one window for ``changes.csv`` (and the
-                                 window rows of ``trends.csv``); 1 = single periods. 4 (a
-                                 year) suits LSOAs, where one quarter is a handful of children
+``pool_quarters``     4          periods pooled into one window: ``trends.csv`` adds a row per
+                                 window and ``changes.csv`` compares the latest window with the
+                                 one before (besides the single quarters). 4 (a year) because
+                                 one quarter of one LSOA or ward is a handful of children, too
+                                 few to tell a real change; 1 = single periods only. The risk
+                                 model and the map still use the one analysis period
 ``exposure_metres``   (travel)   an LSOA is exposed to an outreach session when its
                                  representative point lies within this straight-line distance
                                  of the session's location; by default the travel threshold's
@@ -49,7 +52,7 @@ class Target:
 class Analysis:
     """The ``[analysis]`` settings and the ``[targets]`` (see the module docstring)."""
 
-    pool_quarters: int = 1
+    pool_quarters: int = 4
     exposure_metres: float | None = None
     fdr: float = 0.05
     targets: dict = field(default_factory=dict)
@@ -85,7 +88,7 @@ def parse_analysis(table: Any, targets: Any, path) -> Analysis:
     unknown = set(table) - {"pool_quarters", "exposure_metres", "fdr"}
     if unknown:
         _fail(path, f"[analysis] unknown key(s) {sorted(unknown)}; expected pool_quarters, exposure_metres, fdr")
-    pool = table.get("pool_quarters", 1)
+    pool = table.get("pool_quarters", 4)
     if isinstance(pool, bool) or not isinstance(pool, int) or not 1 <= pool <= 8:
         _fail(path, f"[analysis] pool_quarters must be a whole number from 1 to 8, got {pool!r}")
     exposure = table.get("exposure_metres")
