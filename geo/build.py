@@ -126,7 +126,17 @@ class BuildResult:
             "all_balanced": all(f["balanced"] for f in files),
             "files": files,
             "notes": self.notes,
+            "monitoring": self.monitoring(),
         }
+
+    def monitoring(self) -> dict:
+        """What ``trends.csv``, ``changes.csv`` and ``impact.csv`` cover (see :mod:`geo.monitoring`)."""
+        a = self.config.analysis
+        index = self.inputs.period_index
+        return {"periods": sorted(index, key=index.get), "pool_quarters": a.pool_quarters, "fdr": a.fdr,
+                "targets": {m: {"value": t.value, "label": t.label} for m, t in a.targets.items()},
+                "outreach_sessions": 0 if self.inputs.sessions is None else len(self.inputs.sessions),
+                "model_and_maps_use": self.inputs.period.get("analysis")}
 
 
 def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -259,8 +259,6 @@ def load_config(path: str | Path) -> Config:
     15.0
     """
     path = Path(path).expanduser().resolve()
-    from geo.monitoring.settings import parse_analysis
-
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
@@ -396,8 +394,18 @@ def load_config(path: str | Path) -> Config:
         weights=weights,
         demo=_demo(raw.get("demo", {}), path),
         export=_export(raw.get("export", {}), root, path),
-        analysis=parse_analysis(raw.get("analysis", {}), raw.get("targets", {}), path),
+        analysis=_analysis(raw, path),
     )
+
+
+def _analysis(raw: dict, path: Path):
+    """The ``[analysis]`` and ``[targets]`` tables (see :mod:`geo.monitoring.settings`)."""
+    from geo.monitoring.settings import parse_analysis
+
+    try:
+        return parse_analysis(raw.get("analysis", {}), raw.get("targets", {}), path)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _export(table: Any, root: Path, path: Path) -> ExportSettings:

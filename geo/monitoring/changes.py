@@ -92,7 +92,7 @@ def change_table(result, trends: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for pool in sorted({1, analysis.pool_quarters}):
         rows = trends[trends["periods_pooled"] == pool]
-        for measure, own in rows.groupby("measure", sort=True):
+        for _, own in rows.groupby("measure", sort=True):
             ends = [index[lab.split(" to ")[-1]] for lab in own["period"].unique()]
             latest = index[chosen] if chosen in index and index[chosen] in ends else max(ends)
             for name, frm, to in comparisons(latest, pool):

@@ -59,9 +59,7 @@ class Analysis:
 
 
 def _fail(path, message: str):
-    from geo.config import ConfigError
-
-    raise ConfigError(f"{path}: {message}")
+    raise ValueError(f"{path}: {message}")  # geo.config raises it as a ConfigError
 
 
 def _target(measure: str, value: Any, path) -> Target:
@@ -80,7 +78,7 @@ def _target(measure: str, value: Any, path) -> Target:
 
 
 def parse_analysis(table: Any, targets: Any, path) -> Analysis:
-    """Read ``[analysis]`` and ``[targets]``; a ConfigError names the key at fault."""
+    """Read ``[analysis]`` and ``[targets]``; a ValueError names the file and the key at fault."""
     if not isinstance(table, dict):
         _fail(path, "[analysis] must be a table")
     if not isinstance(targets, dict):
