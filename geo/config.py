@@ -231,8 +231,8 @@ def _weights(table: Any, default: dict[str, float], path: Path, where: str) -> d
     return out
 
 
-KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export",
-                "analysis", "targets"}
+KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export"}
+KNOWN_TABLES |= {"analysis", "targets"}  # monitoring: see geo.monitoring.settings
 
 
 def load_config(path: str | Path) -> Config:
