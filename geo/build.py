@@ -49,6 +49,12 @@ class Inputs:
     reports: list[FileReport] = field(default_factory=list)
     #: How the one analysis period was chosen (see :func:`geo.inputs.period_choice.choose_period`).
     period: dict = field(default_factory=dict)
+    #: Every period of each periodic extract on LSOA 2021 (``review_takeup``, ``hub_attendance``), for the trends.
+    series: dict = field(default_factory=dict)
+    #: The :class:`~geo.inputs.periods.Period` of every label in the extracts.
+    period_index: dict = field(default_factory=dict)
+    #: Validated outreach sessions (see :mod:`geo.monitoring.sessions`).
+    sessions: pd.DataFrame | None = None
 
     @property
     def periods(self) -> dict[str, str]:
@@ -122,7 +128,17 @@ class BuildResult:
             "all_balanced": all(f["balanced"] for f in files),
             "files": files,
             "notes": self.notes,
+            "monitoring": self.monitoring(),
         }
+
+    def monitoring(self) -> dict:
+        """What ``trends.csv``, ``changes.csv`` and ``impact.csv`` cover (see :mod:`geo.monitoring`)."""
+        a = self.config.analysis
+        index = self.inputs.period_index
+        return {"periods": sorted(index, key=index.get), "pool_quarters": a.pool_quarters, "fdr": a.fdr,
+                "targets": {m: {"value": t.value, "label": t.label} for m, t in a.targets.items()},
+                "outreach_sessions": 0 if self.inputs.sessions is None else len(self.inputs.sessions),
+                "model_and_maps_use": self.inputs.period.get("analysis")}
 
 
 def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -178,14 +194,22 @@ def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> In
             rows("attendance", ex.attendance_rows, e.hub_attendance, register, pd.Index(inputs.hubs["hub_id"]))
     if e.hub_areas and inputs.hubs is not None:
         inputs.hub_areas = attempt(ex.validate_hub_areas, e.hub_areas, register, pd.Index(inputs.hubs["hub_id"]), rules=e)
+    if e.outreach_sessions:
+        from geo.monitoring.sessions import validate_sessions
+
+        hub_ids = pd.Index(inputs.hubs["hub_id"]) if inputs.hubs is not None else None
+        inputs.sessions = attempt(validate_sessions, e.outreach_sessions, hub_ids=hub_ids, venues=inputs.venues,
+                                  postcodes=public.postcodes, sheet=e.sheets.get("outreach_sessions"))
     if problems:
         raise ValidationError(problems)
     if periodic:
         chosen, inputs.period = choose_period(list(periodic.values()), config.period, quarters=e.quarters, config_path=config.path)
         for name, x in periodic.items():
             setattr(inputs, name, x.select(chosen, register))
+            inputs.series[x.kind] = x.every_period(register)
+            inputs.period_index.update(x.periods)
             inputs.reports.append(x.report)
-        order = ["under5", "hubs", "venues", "review_takeup", "hub_attendance", "hub_areas"]
+        order = ["under5", "hubs", "venues", "review_takeup", "hub_attendance", "hub_areas", "outreach_sessions"]
         inputs.reports.sort(key=lambda r: order.index(r.kind) if r.kind in order else len(order))
     if problems:
         raise ValidationError(problems)
@@ -452,7 +476,8 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     dict
         Output name -> path: ``lsoa``, ``wards``, ``areas``, ``reconciliation``, ``model``
         (``model.json``: weights, the expected-rate models' cross-validated fit, and the
-        ±20% weight sensitivity of the LSOA ranking).
+        ±20% weight sensitivity of the LSOA ranking), ``trends``, ``changes`` and, with an
+        ``outreach_sessions`` extract, ``impact`` (see :mod:`geo.monitoring`).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -462,6 +487,8 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         "areas": out_dir / "areas.gpkg",
         "reconciliation": out_dir / "reconciliation.json",
         "model": out_dir / "model.json",
+        "trends": out_dir / "trends.csv",
+        "changes": out_dir / "changes.csv",
     }
     # names are data: text cells that a spreadsheet would read as formulas get a leading '
     write_csv(neutralise_frame(result.lsoa.drop(columns="geometry")), paths["lsoa"])
@@ -485,7 +512,25 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": previous})
     paths["reconciliation"].write_text(json.dumps(result.reconciliation(), indent=2, default=str))
     paths["model"].write_text(json.dumps(model_summary(result), indent=2, default=float))
+    paths.update(_write_monitoring(result, out_dir, paths))
     return paths
+
+
+def _write_monitoring(result: BuildResult, out_dir: Path, paths: dict) -> dict[str, Path]:
+    """``trends.csv``, ``changes.csv`` and (with outreach sessions) ``impact.csv``: see :mod:`geo.monitoring`."""
+    from geo.monitoring.changes import change_table
+    from geo.monitoring.trends import trend_table
+
+    trends = trend_table(result)
+    write_csv(trends, paths["trends"])
+    write_csv(change_table(result, trends), paths["changes"])
+    out = {}
+    if result.inputs.sessions is not None:
+        from geo.monitoring.impact import impact_table
+
+        out["impact"] = out_dir / "impact.csv"
+        write_csv(impact_table(result, trends), out["impact"])
+    return out
 
 
 def model_summary(result: BuildResult) -> dict:

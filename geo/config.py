@@ -106,6 +106,8 @@ class Extracts:
     venues: Path | None = None
     under5: Path | None = None
     hub_areas: Path | None = None
+    #: Outreach sessions (``session_id, date, hub_id, type`` and a location): see :mod:`geo.monitoring.sessions`.
+    outreach_sessions: Path | None = None
     synthetic: bool = False
     #: What ``2025-Q4`` means: ``"financial"`` (Q1 = Apr-Jun, the default) or ``"calendar"``.
     quarters: str = "financial"
@@ -168,6 +170,9 @@ class Config:
         Export options (a local basemap).
     tiles : geo.maps.tiles.TileSettings or None
         Basemap tiles of the web map (the ``[map]`` table); ``None``: no tiles, no other host.
+    analysis : geo.monitoring.settings.Analysis
+        Monitoring settings (``[analysis]``: pooled quarters, outreach exposure distance, false
+        discovery rate) and the ``[targets]`` per measure.
     """
 
     name: str
@@ -190,6 +195,15 @@ class Config:
     demo: dict = field(default_factory=dict)
     export: ExportSettings = field(default_factory=ExportSettings)
     tiles: TileSettings | None = None
+
+    #: ``[analysis]`` and ``[targets]`` (see :mod:`geo.monitoring.settings`).
+    analysis: Any = None
+
+    def __post_init__(self) -> None:
+        if self.analysis is None:
+            from geo.monitoring.settings import Analysis
+
+            object.__setattr__(self, "analysis", Analysis())
 
     @property
     def root(self) -> Path:
@@ -267,6 +281,7 @@ def _disclosure(disc: Any, path: Path) -> tuple[int, str, int]:
 
 
 KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export", "map"}
+KNOWN_TABLES |= {"analysis", "targets"}  # monitoring: see geo.monitoring.settings
 
 
 def load_config(path: str | Path) -> Config:
@@ -348,7 +363,7 @@ def load_config(path: str | Path) -> Config:
     ex = raw.get("extracts", {})
     if not isinstance(ex, dict):
         raise ConfigError(f"{path}: [extracts] must be a table")
-    known_ex = {"review_takeup", "hub_attendance", "hubs", "venues", "under5", "hub_areas", "synthetic"}
+    known_ex = {"review_takeup", "hub_attendance", "hubs", "venues", "under5", "hub_areas", "outreach_sessions", "synthetic"}
     rules = _extract_rules(ex, path)
     unknown = set(ex) - known_ex - set(rules) - {f"{k}_sheet" for k in known_ex}
     if unknown:
@@ -430,6 +445,7 @@ def load_config(path: str | Path) -> Config:
         demo=_demo(raw.get("demo", {}), path),
         export=_export(raw.get("export", {}), root, path),
         tiles=_tiles(raw.get("map", {}), path),
+        analysis=_analysis(raw, path),
     )
 
 
@@ -441,6 +457,16 @@ def _tiles(table: Any, path: Path) -> TileSettings | None:
         return map_settings(table, path)
     except TilesError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _analysis(raw: dict, path: Path):
+    """The ``[analysis]`` and ``[targets]`` tables (see :mod:`geo.monitoring.settings`)."""
+    from geo.monitoring.settings import parse_analysis
+
+    try:
+        return parse_analysis(raw.get("analysis", {}), raw.get("targets", {}), path)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _export(table: Any, root: Path, path: Path) -> ExportSettings:

@@ -5,7 +5,9 @@ councils' own Best Start in Life plans: take-up of the 2-2½ year review varies 
 from ward to ward and between hub areas (Westminster: about two-thirds in the north-west
 hub area, under half in the north-east), hub attendance falls with distance from a hub,
 and some high-need wards have low attendance. The LSOAs planted as high need and low
-engagement are recorded in ``planted.csv`` so the model can be tested against them.
+engagement are recorded in ``planted.csv`` so the model can be tested against them. Eight
+quarters are written: the latest year as above, and the year before with planted trends and a
+planted outreach effect (:mod:`geo.demo_history`, recorded in ``planted_changes.csv``).
 
 Hub sites come from the config's ``[demo]`` table: explicit ``hubs`` (lat/lon), or
 ``hub_wards`` (one hub at the centre of each named ward), or ``hub_count`` (that many
@@ -22,6 +24,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from geo.config import Config
+from geo.demo_history import history
 from geo.errors import DataError
 from geo.join import under5_estimate
 from geo.inputs.public import PublicData, load_public
@@ -29,7 +32,7 @@ from geo.safety import neutralise_frame
 
 __all__ = ["write_demo", "demo_hubs", "PERIODS"]
 
-PERIODS = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+PERIODS = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]  # the latest year; geo.demo_history adds the year before
 LABEL = "SYNTHETIC demo data (python -m geo demo, seed {seed}): not real children"
 
 
@@ -115,7 +118,8 @@ def simulate(config: Config, public: PublicData, *, seed: int | None = None) -> 
     Returns
     -------
     dict
-        ``hubs``, ``review_takeup``, ``hub_attendance``, ``planted`` DataFrames.
+        ``hubs``, ``review_takeup``, ``hub_attendance``, ``planted``, ``outreach_sessions`` and
+        ``planted_changes`` DataFrames (eight quarters, 2024-Q1 to 2025-Q4: see :mod:`geo.demo_history`).
     """
     seed = config.seed if seed is None else seed
     rng = np.random.default_rng(seed)
@@ -176,14 +180,17 @@ def simulate(config: Config, public: PublicData, *, seed: int | None = None) -> 
             sec = second > 0
             att_rows.append(pd.DataFrame({"area_code": codes[sec], "hub_id": hubs["hub_id"].to_numpy()[idx[sec, 1]], "period": period, "children": second[sec]}))
     label = LABEL.format(seed=seed)
-    review = pd.concat(rev_rows, ignore_index=True).assign(data_status=label)
-    attendance = pd.concat(att_rows, ignore_index=True)
+    past = history(seed, codes=codes, wards=wards, area_codes=area_codes, hubs=hubs, under5=under5, p_review=p_review,
+                   reach=reach, planted=planted, xy=xy, idx=idx, k=k, radius=decay_km * 1000, label=label)
+    review = pd.concat(past["review"] + rev_rows, ignore_index=True).assign(data_status=label)
+    attendance = pd.concat(past["attendance"] + att_rows, ignore_index=True)
     attendance = attendance.groupby(["area_code", "hub_id", "period"], as_index=False, sort=True)["children"].sum().assign(data_status=label)
     planted_df = pd.DataFrame({"lsoa21cd": codes[planted], "ward_code": wards[planted],
                                "review_prob": p_review[planted].round(3), "reach_prob": reach[planted].round(3),
                                "reason": "planted high need, low engagement"}).sort_values("lsoa21cd")
     hubs_out = hubs.drop(columns=["takeup"]).assign(data_status=label)
-    return {"hubs": hubs_out, "review_takeup": review, "hub_attendance": attendance, "planted": planted_df}
+    return {"hubs": hubs_out, "review_takeup": review, "hub_attendance": attendance, "planted": planted_df,
+            "outreach_sessions": past["outreach_sessions"], "planted_changes": past["planted_changes"]}
 
 
 def write_demo(config: Config, out_dir: Path | None = None) -> dict[str, Path]:
@@ -220,6 +227,8 @@ def write_demo(config: Config, out_dir: Path | None = None) -> dict[str, Path]:
         "hub_attendance": e.hub_attendance.name if e.hub_attendance else "hub_attendance.csv",
         "hubs": e.hubs.name if e.hubs else "hubs.csv",
         "planted": "planted.csv",
+        "outreach_sessions": e.outreach_sessions.name if e.outreach_sessions else "outreach_sessions.csv",
+        "planted_changes": "planted_changes.csv",
     }
     written = {}
     for key, name in names.items():

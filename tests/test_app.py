@@ -40,6 +40,7 @@ def write_app_config(folder: Path, fetched, *, hubs: Path | None = None, venues:
         "boundaries_dir": fetched.boundaries_dir.parent, "public_dir": fetched.public_dir.parent,
         "review_takeup": demo / "review_takeup.csv", "hub_attendance": demo / "hub_attendance.csv",
         "hubs": hubs or demo / "hubs.csv", "venues": venues or fetched.public_dir / "venues.csv",
+        "outreach_sessions": demo / "outreach_sessions.csv",
     }
     for key, value in subs.items():
         text, n = re.subn(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value}"', text)

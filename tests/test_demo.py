@@ -24,7 +24,7 @@ def test_demo_is_labelled_synthetic_and_keyed_on_real_lsoas(biborough_build):
     for df in (review, att, hubs):
         assert df["data_status"].str.startswith("SYNTHETIC").all()
     assert set(review["area_code"]) == set(biborough_build.lsoa["lsoa21cd"])
-    assert sorted(review["period"].unique()) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    assert sorted(review["period"].unique()) == [f"{y}-Q{q}" for y in (2024, 2025) for q in (1, 2, 3, 4)]
     assert hubs["note"].str.contains("approximate").all()
     assert set(hubs["hub_id"]) == {"WCC-BES", "WCC-CHS", "WCC-QPK", "WCC-BAY", "RBKC-N", "RBKC-S"}
 

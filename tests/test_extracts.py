@@ -170,7 +170,7 @@ def test_reconciliation_balances_to_the_row(biborough_config, copy_demo, tmp_pat
     r = files["review_takeup"]
     assert r["rows_in"] == len(review)
     assert r["excluded_by_reason"]["area outside the study area"] == 2
-    assert r["excluded_by_reason"]["other period (not 2025-Q4)"] == 3 * 224
+    assert r["excluded_by_reason"]["other period (not 2025-Q4)"] == 7 * 224  # the demo has eight quarters
     assert r["rows_in"] == r["rows_used"] + r["rows_excluded"] and r["balanced"]
     assert rec["all_balanced"]
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")

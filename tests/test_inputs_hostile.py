@@ -151,14 +151,15 @@ def test_two_spellings_of_the_latest_quarter_are_one_period(biborough_config, tm
     review.loc[q4[::2], "period"] = "2025 Q4"
     review.loc[q4[1::4], "period"] = "Jan-Mar 2026"
     attendance = _demo("hub_attendance")
-    attendance["period"] = attendance["period"].str.replace("2025-Q", "Q", regex=False) + " 2025/26"
+    attendance["period"] = attendance["period"].str.replace(r"^(\d{4})-Q(\d)$", lambda m: f"Q{m[2]} {m[1]}/{(int(m[1]) + 1) % 100:02d}",
+                                                            regex=True)  # 2025-Q4 -> Q4 2025/26
     p, a = _save(review, tmp_path / "review.csv"), _save(attendance, tmp_path / "att.csv")
     code, err, _out = _build(_config(tmp_path, biborough_config, review_takeup=p, hub_attendance=a), tmp_path / "o", capsys)
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
     files = {f["kind"]: f for f in rec["files"]}
     assert files["review_takeup"]["rows_used"] == len(q4) == 224
-    assert files["review_takeup"]["excluded_by_reason"] == {"other period (not 2025-Q4)": 3 * 224}
+    assert files["review_takeup"]["excluded_by_reason"] == {"other period (not 2025-Q4)": 7 * 224}  # eight quarters
     assert rec["all_balanced"] and rec["periods"] == {"review_takeup": "2025-Q4", "hub_attendance": "2025-Q4"}
     assert rec["period"]["start"] == "2026-01-01" and rec["period"]["mismatches"] == []
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")

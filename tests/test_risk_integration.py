@@ -335,7 +335,7 @@ def run_synthetic(build, tmp_path: Path, **kw):
     paths, planted = synthetic_extract(build.public, tmp_path / "extract", **kw)
     cfg = build.config
     extracts = replace(cfg.extracts, review_takeup=paths["review_takeup"], hub_attendance=paths.get("hub_attendance"),
-                       hubs=paths.get("hubs"), venues=None, synthetic=True)
+                       hubs=paths.get("hubs"), venues=None, outreach_sessions=None, synthetic=True)
     return run(cfg.with_(extracts=extracts), public=build.public), planted
 
 

@@ -83,6 +83,15 @@ class PeriodRows:
         return out
 
 
+    def every_period(self, register) -> pd.DataFrame:
+        """Rows of every period on LSOA 2021 (``period``, keys, ``lsoa21cd``, counts), for the
+        time series of :mod:`geo.monitoring`; the file's row accounting is not touched."""
+        from geo.inputs.codes import _to_lsoa21
+
+        scratch = FileReport(self.kind, str(self.path))
+        return _to_lsoa21(self.rows, self.rows["_kind"], self.count_cols, ["period", *self.keys], register, scratch)
+
+
 def _span(labels) -> str:
     labels = sorted(labels)
     return labels[0] if len(labels) == 1 else f"{len(labels)} periods {labels[0]} to {labels[-1]}"
