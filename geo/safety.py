@@ -273,7 +273,7 @@ def plain_markdown(text) -> str:
     so no character has a Markdown or HTML meaning. Streamlit's Markdown (GitHub flavour) also
     turns bare ``www.``, ``http://`` and e-mail addresses in the *text* into links, after escapes
     are resolved: an invisible word joiner (U+2060) after ``www``, ``:`` of ``://`` and ``@``
-    keeps them text (checked in a browser by ``tests/test_safety_browser.py``).
+    keeps them text (checked in a browser by ``tests/app/test_safety_browser.py``).
 
     Examples
     --------

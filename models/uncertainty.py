@@ -16,7 +16,7 @@ Drawing the *rates* from the posterior (rather than re-sampling counts and re-sm
 them) makes the interval a statement about the rank the area's true take-up would give
 it, which is what a commissioner moving sessions needs; on simulated study areas whose
 true rates come from a beta prior its coverage of the true rank is about the nominal
-level (``tests/test_uncertainty.py``).
+level (``tests/models/test_uncertainty.py``).
 
 Areas with no engagement data at all, or no need score, are not ranked (NaN).
 """

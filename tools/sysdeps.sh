@@ -1,7 +1,7 @@
 #!/bin/sh
 # System packages the tests need that pip cannot provide (called by `make sysdeps`, hence `make test`):
-#   chromium       the browser tests drive the app in headless Chromium (tests/test_app_browser.py)
-#   poppler-utils  pdftotext/pdftoppm/pdfinfo read the exported PDF pack back (tests/test_export.py, tests/test_basemap.py)
+#   chromium       the browser tests drive the app in headless Chromium (tests/app/test_app_browser.py)
+#   poppler-utils  pdftotext/pdftoppm/pdfinfo read the exported PDF pack back (tests/export/test_export.py, tests/maps/test_basemap.py)
 # Installs the missing ones with apt-get when it can (as root, or through sudo without a password);
 # otherwise prints one message saying what to install and which tests will fail, and carries on.
 set -u
@@ -10,11 +10,11 @@ tests=""
 chromium_bin="${CHROMIUM:-$(command -v chromium || true)}"
 if [ -z "$chromium_bin" ] || [ ! -x "$chromium_bin" ]; then
   missing="chromium"
-  tests="tests/test_app_browser.py"
+  tests="tests/app/test_app_browser.py"
 fi
 if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
   missing="${missing:+$missing }poppler-utils"
-  tests="${tests:+$tests, }tests/test_export.py, tests/test_basemap.py"
+  tests="${tests:+$tests, }tests/export/test_export.py, tests/maps/test_basemap.py"
 fi
 [ -z "$missing" ] && exit 0
 

@@ -7,7 +7,7 @@ the same arguments to :data:`folium_map` (the same frontend, declared with Strea
 ``components.declare_component``) on every rerun. Nothing in ``streamlit_folium`` is patched:
 ``st_folium`` is run as a copy whose globals name another component function. This relies on
 how ``st_folium`` of the pinned streamlit-folium (``requirements.txt``) calls its component
-(a module global ``_component_func`` called with keyword arguments); ``tests/test_app.py``
+(a module global ``_component_func`` called with keyword arguments); ``tests/app/test_app.py``
 fails if a version stops working this way.
 """
 

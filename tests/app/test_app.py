@@ -2,7 +2,7 @@
 
 Every sidebar control and every tab is exercised on the real bi-borough data, and what the app
 shows is compared with the pipeline's own functions (``geo.build``, ``geo.sites``,
-``geo.app.views``). The browser test (real Chromium) is ``tests/test_app_browser.py``.
+``geo.app.views``). The browser test (real Chromium) is ``tests/app/test_app_browser.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from geo.sites import suggest_sites
 from geo.maps.assets import standalone_html
 from geo.maps.webmap import LAYERS, area_map
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 XSS = "<img src=x onerror=alert(1)>"
 
 

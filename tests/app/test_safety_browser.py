@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_app_browser import ARTIFACTS, MAP, REPO, _free_port, _map_frame, browser  # noqa: F401 (fixture)
+from tests.app.test_app_browser import ARTIFACTS, MAP, REPO, _free_port, _map_frame, browser  # noqa: F401 (fixture)
 from tests.test_safety import HOSTILE_NAMES, HUB_IDS, hostile  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser

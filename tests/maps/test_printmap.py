@@ -18,7 +18,7 @@ from geo.maps.furniture import scale_bar
 from geo.maps.printmap import COLOURS, MapLayers, draw_hub_map, hub_map_figure, hub_view, legend_handles, map_layers
 from geo.maps.style import ATTRIBUTION, LAYERS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 KM = 1000.0
 
 

@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 
 from geo.app.folium_component import folium_map
-from tests.test_app import write_app_config
+from tests.app.test_app import write_app_config
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]

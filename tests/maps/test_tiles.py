@@ -11,7 +11,7 @@ import pytest
 from geo.config import ConfigError, load_config
 from geo.maps.tiles import TilesError, TileSettings, map_settings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _config(tmp_path: Path, table: str):
@@ -104,8 +104,8 @@ def test_a_local_geotiff_is_the_app_maps_image_layer_when_no_tiles_are_named(
     from geo.app.scenario import DataKey
     from geo.maps.tiles import add_image_layer
     from geo.maps.webmap import area_map
-    from tests.test_app import write_app_config
-    from tests.test_basemap import BASEMAP_CREDIT, _write_rgb
+    from tests.app.test_app import write_app_config
+    from tests.maps.test_basemap import BASEMAP_CREDIT, _write_rgb
 
     x0, y0, x1, y1 = biborough_build.lsoa.total_bounds
     tif = _write_rgb(tmp_path / "bm.tif", (x0 - 2000, y0 - 2000, x1 + 2000, y1 + 2000), "EPSG:27700")

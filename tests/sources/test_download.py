@@ -25,7 +25,7 @@ import pytest
 
 from geo import sources as dl
 
-SHARED = Path(os.environ.get("MIRROR", Path(__file__).resolve().parents[2] / "shared" / "data")).resolve()  # as conftest
+SHARED = Path(os.environ.get("MIRROR", Path(__file__).resolve().parents[3] / "shared" / "data")).resolve()  # as conftest
 WESTMINSTER, KC = "E09000033", "E09000020"
 MAX_RECORDS = 10  # the fake server's maxRecordCount
 

@@ -18,9 +18,9 @@ import pytest
 
 from geo.app import views
 from geo.app.folium_component import folium_map
-from tests.test_app import XSS, write_app_config, xss_extracts
+from tests.app.test_app import XSS, write_app_config, xss_extracts
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]

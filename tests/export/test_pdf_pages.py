@@ -16,7 +16,7 @@ from geo.export.pdf_layout import PAGE_SIZE, Column, column_widths, draw_table, 
 from geo.export.pdf_pages import CONVENTION, WARD_COLUMNS, PackContext, ward_pages
 from geo.export.plan import WARD_ROWS_PER_PAGE
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_text_width_follows_helvetica_classes():

@@ -26,7 +26,7 @@ from geo.disclosure import CONFIDENTIAL, DisclosureRule, add_total_row, scan_for
 from geo.errors import DataError
 from geo.disclosure.tables import hub_table, ward_table_out
 from tests.conftest import REPO, copy_config
-from tests.test_disclosure import lp_ranges, milp_ranges
+from tests.disclosure.test_disclosure import lp_ranges, milp_ranges
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
 DATE = dt.date(2026, 1, 5)
@@ -481,8 +481,8 @@ def test_a_spoke_is_not_a_pack_hub(pack, tmp_path):
 
 def test_derived_statistics_pin_no_withheld_count_in_the_pack(pack):
     """The README's formulas on the exported LSOA table (bands, quadrant), with and without the additive relations."""
-    from tests.test_disclosure_derived import COUNTS as ROW_COUNTS
-    from tests.test_disclosure_derived import feasible_by_formulas, pinned_by_formulas
+    from tests.disclosure.test_disclosure_derived import COUNTS as ROW_COUNTS
+    from tests.disclosure.test_disclosure_derived import feasible_by_formulas, pinned_by_formulas
 
     result, _, out = pack
     lsoas = pd.read_csv(out / "tables" / "lsoas.csv", dtype=str, keep_default_na=False)

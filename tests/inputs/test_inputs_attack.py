@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from geo.inputs.periods import parse_period
-from tests.test_inputs_hostile import _build, _config, _demo, _problem_line, _save
+from tests.inputs.test_inputs_hostile import _build, _config, _demo, _problem_line, _save
 
 
 @pytest.mark.parametrize("text", ["2026-02-31", "31/02/2026", "2026-03-99", "2026-03-00", "00/03/2026", "2026-02-29"])

@@ -20,7 +20,7 @@ import pytest
 from geo.build import analyse, prepare, write
 from geo.sources import public_paths
 from tests.conftest import REPO, write_study_config
-from tests.test_risk_integration import SCORE_COLUMNS, assert_planted_dominate, planted_ranks, run_synthetic
+from tests.integration.test_risk_integration import SCORE_COLUMNS, assert_planted_dominate, planted_ranks, run_synthetic
 
 LA_CODES = {"E07000129", "E07000130", "E07000131", "E07000132", "E07000133", "E07000134", "E07000135"}
 HUB_WARDS = [
