@@ -232,9 +232,10 @@ def headline(st, result, view: View, sites, rule: DisclosureRule) -> None:
         cols[1].metric("Reviewed (2-2½ yr)", "see tables",
                        help="Shown for the study area, one local authority or one hub (the rows the tables publish)")
     cols[2].metric("Reached by a hub", "see tables", help="Published per hub and per area in the tables")
-    pri = lsoa[lsoa["quadrant"] == "high need, low engagement"]
+    shown = gated.lsoa.display  # the published quadrants: a withheld one must not be counted back
+    pri = shown[shown["lsoa21cd"].isin(lsoa["lsoa21cd"]) & (shown["quadrant"] == "high need, low engagement")]
     cols[3].metric("Priority LSOAs", f"{float(round_to(pd.Series([len(pri)])).iat[0]):,.0f}",
-                   help="High need and low engagement (rounded to the nearest 10)")
+                   help="Published as high need and low engagement (rounded to the nearest 10)")
     cols[4].metric("Children not reached in high-need areas",
                    f"{float(round_to(pd.Series([lsoa.loc[lsoa['quadrant'].str.startswith('high need'), 'children_not_reached'].sum()])).iat[0]):,.0f}",
                    help="Estimate, rounded to the nearest 10")

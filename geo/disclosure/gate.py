@@ -215,7 +215,7 @@ def export_tables(result, rule: DisclosureRule, *, ward_job=None) -> ExportTable
                         f"derived statistics (e.g. {report['pinned'][:3]}); nothing was exported")
     hub_out = published.get("hub")
     if hub_out is not None:
-        hub_out = _round_estimates(hub_out)
+        hub_out = _round_estimates(_priority_children_as_published(hub_out, published["lsoa"].display, lsoa))
     out = {kind: round_counts(t, rule) for kind, t in (("lsoa", published["lsoa"]), ("ward", published["ward"]), ("hub", hub_out))
            if t is not None}
     return ExportTables(out["lsoa"], out["ward"], out.get("hub"), relations, added, derived=report)
@@ -236,6 +236,25 @@ def round_counts(t: SuppressedTable, rule: DisclosureRule) -> SuppressedTable:
 def ward_suppression(wards: pd.DataFrame, rule: DisclosureRule) -> SuppressedTable:
     """The ward table (from :func:`geo.disclosure.tables.ward_table_out`) with LA subtotals and total, suppressed."""
     return suppressed_table(wards, rule, "ward", totals=True)
+
+
+def _priority_children_as_published(hubs: SuppressedTable, lsoa_shown: pd.DataFrame, lsoa: pd.DataFrame) -> SuppressedTable:
+    """Each hub's ``priority_children`` summed over the LSOAs *published* as high need, low engagement.
+
+    Summed over the true quadrants, the figure (under-5s are public per LSOA) would tell which
+    LSOAs with a withheld quadrant are priority areas, i.e. give back the withheld quadrant.
+    """
+    if "priority_children" not in hubs.display.columns or not {"quadrant", "hub_id"} <= set(lsoa_shown.columns):
+        return hubs
+    key = TABLE_SPECS["lsoa"][0]
+    u5 = lsoa.set_index(key)["under5_est"]
+    shown = lsoa_shown[lsoa_shown["quadrant"] == "high need, low engagement"]
+    per_hub = u5.reindex(shown[key]).groupby(shown["hub_id"].to_numpy()).sum().round(0)
+    display, numeric = hubs.display.copy(), hubs.numeric.copy()
+    for f in (display, numeric):
+        is_hub = f["hub_id"].isin(lsoa_shown["hub_id"].unique())
+        f.loc[is_hub, "priority_children"] = f.loc[is_hub, "hub_id"].map(per_hub).fillna(0.0).to_numpy()
+    return replace(hubs, display=display, numeric=numeric)
 
 
 def _round_estimates(t: SuppressedTable) -> SuppressedTable:

@@ -129,8 +129,26 @@ class VerbatimGeoJson(folium.GeoJson, _Verbatim):
         return [list(self._bounds[0]), list(self._bounds[1])]
 
 
+#: folium puts a tooltip's HTML inside a JavaScript template literal (`...`): a backquote would end
+#: it and ``${...}`` would run as code, and a backslash starts an escape there. As HTML character
+#: references they show as the same characters and mean nothing to JavaScript.
+_TEMPLATE_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
 class VerbatimTooltip(folium.Tooltip, _Verbatim):
-    """``folium.Tooltip`` whose text (with names in it) is not parsed as a template."""
+    r"""``folium.Tooltip`` whose text (with names in it) is not parsed as a template.
+
+    ``text`` is HTML (names in it already escaped); the characters that mean something inside
+    the JavaScript template literal folium writes it into are written as character references.
+
+    Examples
+    --------
+    >>> VerbatimTooltip("Family Hub: ${fetch(1)} `x` a\\b").text
+    'Family Hub: &#36;{fetch(1)} &#96;x&#96; a&#92;b'
+    """
+
+    def __init__(self, text: str, **kwargs):
+        super().__init__(str(text).translate(_TEMPLATE_LITERAL), **kwargs)
 
 
 class VerbatimDivIcon(folium.DivIcon, _Verbatim):
