@@ -63,4 +63,4 @@ def test_map_with_script_names_requests_nothing_and_shows_them(browser, tmp_path
         assert any(name in t for t in tips), name
 
 
-from tests.test_app_browser import browser  # noqa: E402,F401 (fixture)
+from tests.app.test_app_browser import browser  # noqa: E402,F401 (fixture)
