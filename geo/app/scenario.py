@@ -18,10 +18,12 @@ from pathlib import Path
 from geo.config import Config
 
 __all__ = [
-    "CACHE_HASH_FUNCS", "SMALL_FILE", "DataKey", "FileStamp", "Scenario", "Selection", "VenueChoice", "input_paths"]
+    "CACHE_HASH_FUNCS", "SMALL_FILE", "EXTRACT_HASH_LIMIT", "DataKey", "FileStamp", "Scenario", "Selection", "VenueChoice", "input_paths"]
 
 #: files up to this size are also hashed (a rewrite that keeps size and modification time is seen)
 SMALL_FILE = 256 * 1024
+#: Council extracts named by the config are hashed up to this size (a changed count keeps size and time).
+EXTRACT_HASH_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class FileStamp:
     size, mtime_ns : int
         Size in bytes and modification time in nanoseconds (``-1`` when missing).
     sha256 : str or None
-        Content hash of a file of at most :data:`SMALL_FILE` bytes.
+        Content hash of a file of at most ``hash_limit`` bytes (:data:`SMALL_FILE`; the config's
+        named files up to :data:`EXTRACT_HASH_LIMIT`).
     """
 
     path: str
@@ -44,7 +47,7 @@ class FileStamp:
     sha256: str | None = None
 
     @classmethod
-    def of(cls, path: str | Path) -> FileStamp:
+    def of(cls, path: str | Path, *, hash_limit: int = SMALL_FILE) -> FileStamp:
         """Stamp ``path`` now.
 
         >>> import tempfile
@@ -61,7 +64,7 @@ class FileStamp:
         except OSError:
             return cls(str(path), -1, -1)
         digest = None
-        if st.st_size <= SMALL_FILE:
+        if st.st_size <= hash_limit:
             try:
                 digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
             except OSError:
@@ -76,7 +79,7 @@ def input_paths(config: Config) -> tuple[Path, ...]:
     """
     ex = config.extracts
     named = [ex.review_takeup, ex.hub_attendance, ex.hubs, ex.venues, ex.under5, ex.hub_areas,
-             config.travel.network, config.export.basemap]
+             getattr(ex, "outreach_sessions", None), config.travel.network, config.export.basemap]
     return (config.path, *(Path(p) for p in named if p is not None), config.boundaries_dir, config.public_dir)
 
 
@@ -91,8 +94,8 @@ def _stamps(paths: Iterable[str | Path]) -> tuple[FileStamp, ...]:
         path = Path(path)
         if path.is_dir():
             out.extend(FileStamp.of(p) for p in sorted(path.iterdir()) if p.is_file())
-        else:
-            out.append(FileStamp.of(path))
+        else:  # a file the config names: hashed in full up to EXTRACT_HASH_LIMIT
+            out.append(FileStamp.of(path, hash_limit=EXTRACT_HASH_LIMIT))
     return tuple(out)
 
 
