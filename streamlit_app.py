@@ -107,6 +107,16 @@ def load_map_base(scenario: Scenario, level: str) -> MapBase:
                     catchments=result.catchments(), gaps=result.gaps(), rule=rule)
 
 
+@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)
+def load_area_options(scenario: Scenario, selection: Selection) -> dict[str, str]:
+    """The area picker's entries: the areas in view with their published (banded) priority ranks."""
+    result = load_result(scenario)
+    view = load_view(scenario, selection)
+    key = "lsoa21cd" if selection.level == "lsoa" else "ward_code"
+    published = views.published_areas(result, selection.level, DisclosureRule.from_config(result.config))
+    return access.area_options(published[published[key].isin(set(view.areas[key]))], selection.level)
+
+
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
 def load_site_markers(scenario: Scenario, venues: VenueChoice):
     """The suggested venues as map markers (cached per choice of venues)."""
@@ -279,7 +289,7 @@ def main() -> None:
         with tab_map:
             access.skip_link(st)
             clicked = show_map(map_key)
-            picked = access.area_choice(st, access.area_options(view.areas, level), clicked)
+            picked = access.area_choice(st, load_area_options(scenario, selection), clicked)
             views.area_profile(st, result, view, picked, level, rule)
             views.sites_panel(st, sites, rule)
     if tab_priority.open:

@@ -42,21 +42,26 @@ def skip_link(st) -> None:
     st.html(f'<a class="skip-link" href="#{PICKER_ANCHOR}">Skip the map: go to the area picker and profile</a>')
 
 
-def area_options(table: pd.DataFrame, level: str) -> dict[str, str]:
-    """Picker entries, highest priority first: ``{code: "name (code) · priority rank N"}``.
+def area_options(published: pd.DataFrame, level: str) -> dict[str, str]:
+    """Picker entries in published priority order: ``{code: "name (code) · priority rank N"}``.
+
+    ``published`` holds the areas in view as the gate publishes them
+    (:func:`geo.app.views.published_areas`): ``priority_rank`` is the published (banded) rank,
+    missing where it is withheld. Such areas come last, in code order, with no rank.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"lsoa21cd": ["E1", "E2"], "lsoa21nm": ["B 001", "A 002"], "priority_rank": [2, 1]})
+    >>> t = pd.DataFrame({"lsoa21cd": ["E1", "E2", "E3"], "lsoa21nm": ["B 001", "A 002", "C 003"],
+    ...                   "priority_rank": [2, 1, None]})
     >>> area_options(t, "lsoa")
-    {'E2': 'A 002 (E2) · priority rank 1', 'E1': 'B 001 (E1) · priority rank 2'}
+    {'E2': 'A 002 (E2) · priority rank 1', 'E1': 'B 001 (E1) · priority rank 2', 'E3': 'C 003 (E3)'}
     """
     code, name = ("lsoa21cd", "lsoa21nm") if level == "lsoa" else ("ward_code", "ward_name")
-    rows = table.sort_values(["priority_rank", code]) if "priority_rank" in table.columns else table.sort_values(code)
-    ranks = rows["priority_rank"] if "priority_rank" in rows.columns else pd.Series(pd.NA, index=rows.index)
+    ranks = published["priority_rank"] if "priority_rank" in published.columns else pd.Series(float("nan"), index=published.index)
+    rows = published.assign(_rank=pd.to_numeric(ranks, errors="coerce")).sort_values(["_rank", code], na_position="last")
     return {
         str(c): f"{n} ({c})" + (f" · priority rank {int(r)}" if pd.notna(r) else "")
-        for c, n, r in zip(rows[code], rows[name], ranks)
+        for c, n, r in zip(rows[code], rows[name], rows["_rank"])
     }
 
 

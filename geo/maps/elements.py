@@ -205,6 +205,12 @@ function(feature, layer) {
     el.setAttribute("tabindex", "0");
     el.setAttribute("role", "button");
     el.setAttribute("aria-label", feature.properties.label);
+    // a mouse press would focus the shape (or Leaflet the map) and the browser would scroll the page
+    // to show all of it: the mouse is then released over another shape and the click is lost
+    el.addEventListener("mousedown", function (e) {
+      e.preventDefault();
+      layer._map.getContainer().focus({preventScroll: true});
+    });
     el.addEventListener("keydown", function (e) {
       if (e.key !== "Enter" && e.key !== " ") { return; }
       e.preventDefault();

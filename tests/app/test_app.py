@@ -293,6 +293,27 @@ class _Recorder:
         return "\n".join(self.lines)
 
 
+def test_area_picker_shows_only_published_ranks_in_published_order(app, app_result):
+    """The "Area" picker names each area with its published (banded) priority rank, none where withheld (issue 13)."""
+    published = views.published_areas(app_result, "lsoa", DisclosureRule.from_config(app_result.config))
+    shown = published.set_index("lsoa21cd")["priority_rank"]
+    exact = app_result.lsoa.set_index("lsoa21cd")["priority_rank"]
+    assert (shown.reindex(exact.index) != exact).any()  # the exact ranks are not the published ones here
+    options = app.selectbox(key="area").options
+    assert len(options) == len(app_result.lsoa)
+    ranks = []
+    for label in options:
+        code = re.search(r"\((E0\d+)\)", label).group(1)
+        found = re.search(r"priority rank (\d+)$", label)
+        if pd.isna(shown[code]):
+            assert "priority rank" not in label, label
+        else:
+            assert found and int(found.group(1)) == shown[code], label
+        ranks.append(int(found.group(1)) if found else np.inf)
+    assert ranks == sorted(ranks)  # published rank order, withheld last
+    assert ranks[0] == 1 and np.isinf(ranks[-1]) == shown.isna().any()
+
+
 def test_names_are_escaped_everywhere(tmp_path, biborough_config, monkeypatch):
     hubs, venues, venue_id = xss_extracts(tmp_path / "xss", biborough_config)
     config = write_app_config(tmp_path / "cfg", biborough_config, hubs=hubs, venues=venues)
