@@ -13,30 +13,44 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.app import access, views
-from geo.app.folium_component import component_args, folium_map
-from geo.app.problems import problem_lines
-from geo.app.scenario import (
+from geo import (
+    ConfigError,
+    DataError,
+    Prepared,
+    ValidationError,
+    analyse,
+    load_config,
+    plain_markdown,
+    prepare,
+    suggest_sites,
+)
+from geo.app import (
     CACHE_HASH_FUNCS,
     DataKey,
     FileStamp,
     Scenario,
     Selection,
     VenueChoice,
+    access,
+    component_args,
+    folium_map,
     input_paths,
+    problem_lines,
+    sidebar_controls,
+    views,
 )
-from geo.app.sidebar import sidebar_controls
-from geo.build import Prepared, analyse, prepare
-from geo.config import ConfigError, load_config
 from geo.disclosure import DisclosureRule
-from geo.errors import DataError, ValidationError
-from geo.safety import plain_markdown
-from geo.sites import suggest_sites
-from geo.maps.assets import static_url
-from geo.maps.basemap import Basemap
-from geo.maps.style import LAYERS
-from geo.maps.tiles import add_image_layer, image_layer
-from geo.maps.webmap import MapBase, layer_map, map_base, site_markers
+from geo.maps import (
+    LAYERS,
+    Basemap,
+    MapBase,
+    add_image_layer,
+    image_layer,
+    layer_map,
+    map_base,
+    site_markers,
+    static_url,
+)
 
 REPO = Path(__file__).resolve().parent
 
@@ -176,7 +190,7 @@ def load_pack(scenario: Scenario, k: int, hub: str | None, generated: str) -> by
     """The ILT pack (zip bytes) of the build the app shows, made once per combination (it takes ~10 s)."""
     import datetime as dt
 
-    from geo.export.bundle import pack_zip
+    from geo.export import pack_zip
 
     return pack_zip(load_result(scenario), hub=hub, k=k, generated=dt.date.fromisoformat(generated))
 
@@ -189,7 +203,7 @@ def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> views.Pac
     """
     import datetime as dt
 
-    from geo.export.bundle import pack_file_name
+    from geo.export import pack_file_name
 
     n_hubs = 0 if result.hubs is None else int((result.hubs["site_type"] == "hub").sum())
     if not n_hubs:
@@ -200,7 +214,7 @@ def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> views.Pac
     held = held if held and held[0] == pack_key else None
 
     def prepare() -> bytes:
-        from geo.export.pack import generation_date
+        from geo.export import generation_date
 
         generated = generation_date().isoformat()
         zipped = load_pack(*pack_key, generated)

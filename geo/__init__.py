@@ -33,6 +33,7 @@ _HOMES = {
                      "write_sites"], "sites"),
     **dict.fromkeys(["export_pack", "pack_zip"], "export"),
     **dict.fromkeys(["write_demo"], "demo"),
+    **dict.fromkeys(["neutralise_frame", "plain_markdown", "printable", "safe_slug"], "safety"),
 }
 
 __all__ = sorted(_HOMES)

@@ -22,8 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from geo.config import ConfigError, load_config
-from geo.errors import DataError, ValidationError
+from geo import ConfigError, DataError, ValidationError, load_config
 
 __all__ = [
     "DEBUG_ENV",
@@ -177,7 +176,7 @@ def _check_mode(config, mode: str | None) -> None:
 
 
 def _cmd_fetch(args) -> int:
-    from geo.sources import fetch
+    from geo import fetch
 
     config = load_config(args.config)
     fetch(config, args.mirror)
@@ -185,7 +184,7 @@ def _cmd_fetch(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from geo.demo import write_demo
+    from geo import write_demo
 
     config = load_config(args.config)
     written = write_demo(config, out_dir=args.out)
@@ -195,7 +194,7 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_build(args) -> int:
-    from geo.build import run, write
+    from geo import run, write
 
     config = _config(args)
     t0 = time.perf_counter()
@@ -240,9 +239,7 @@ def _cmd_sites(args) -> int:
         print(f"objective {res['objective']:.6g} ({'optimal' if res['optimal'] else res['status']}) in {res['solve_seconds']:.3f} s; chosen {', '.join(res['chosen'])}")
         print(f"wrote {out / 'sites.json'}")
         return 0
-    from geo.build import run
-    from geo.safety import printable
-    from geo.sites import suggest_sites, write_sites
+    from geo import printable, run, suggest_sites, write_sites
 
     config = _config(args)
     _check_mode(config, args.mode)
@@ -255,8 +252,7 @@ def _cmd_sites(args) -> int:
     minutes = args.minutes if args.minutes is not None else config.travel.threshold_minutes
     types = args.types or None
     if args.per_la:
-        from geo.safety import neutralise_frame
-        from geo.sites import suggest_sites_per_la
+        from geo import neutralise_frame, suggest_sites_per_la
 
         t0 = time.perf_counter()
         table, summaries = suggest_sites_per_la(result, k=args.k, minutes=minutes, venue_types=types, mode=args.mode, time_limit=args.time_limit)
@@ -283,13 +279,13 @@ def _cmd_sites(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from geo.build import run
-    from geo.export.pack import Helper, Progress, export_pack, listed_hub_ids, steps
+    from geo import run
+    from geo.export import Helper, Progress, export_pack, listed_hub_ids, steps
 
     config = _config(args)
     t0 = time.perf_counter()
     if config.export.basemap is not None:  # a bad basemap fails now, not after the build
-        from geo.maps.basemap import Basemap
+        from geo.maps import Basemap
 
         Basemap.open(config.export.basemap, config.export.basemap_attribution)
     listed = listed_hub_ids(config)

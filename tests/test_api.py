@@ -128,3 +128,30 @@ def test_no_import_loops():
 
     loops = sorted({tuple(sorted((a, b))) for a in graph for b in graph[a] if reaches(b, a)})
     assert loops == [], f"modules that import each other (directly or through others): {loops}"
+
+
+FACES = ("geo", "geo.app", "geo.maps", "geo.export", "geo.disclosure", "geo.sources", "geo.inputs", "geo.catchments",
+         "models", "models.siting")
+
+
+@pytest.mark.parametrize("path", ["streamlit_app.py", "geo/cli.py"])
+def test_the_app_and_the_command_line_use_only_public_faces(path):
+    """Every ``from geo… import name`` in the app and the command line names a package face and a
+    name of its ``__all__`` (or one of its subpackages/modules): no reaching into a module's insides."""
+    import ast
+    import importlib
+
+    tree = ast.parse((ROOT / path).read_text())
+    seen = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            assert not [a.name for a in node.names if a.name.startswith(("geo.", "models."))], (path, node.lineno)
+        if not isinstance(node, ast.ImportFrom) or (node.module or "").split(".")[0] not in ("geo", "models"):
+            continue
+        assert node.module in FACES, f"{path}:{node.lineno} imports from {node.module}, not a package face"
+        face = importlib.import_module(node.module)
+        for alias in node.names:
+            seen += 1
+            is_module = importlib.util.find_spec(f"{node.module}.{alias.name}") is not None
+            assert alias.name in face.__all__ or is_module, f"{path}:{node.lineno}: {alias.name} is not public in {node.module}"
+    assert seen >= 5

@@ -1,4 +1,8 @@
-"""The Streamlit app's logic, testable without Streamlit: :mod:`~geo.app.views`.
+"""The Streamlit app's logic, testable without Streamlit: :mod:`~geo.app.views` (tables, panels,
+downloads), :mod:`~geo.app.access` (keyboard and screen-reader alternatives), :mod:`~geo.app.scenario`
+(the cache keys), :mod:`~geo.app.sidebar` and :mod:`~geo.app.controls` (the controls),
+:mod:`~geo.app.labels` (plain-English names), :mod:`~geo.app.problems` and
+:mod:`~geo.app.folium_component` (the map component).
 
 ``streamlit_app.py`` is the page itself; everything it computes comes from here.
 """
@@ -8,7 +12,14 @@ from __future__ import annotations
 from geo._lazy import lazy_exports
 
 #: public name -> the module that defines it
-_HOMES = dict.fromkeys(["View", "PackOffer", "filter_view", "view_map_base", "available_configs"], "views")
+_HOMES = {
+    **dict.fromkeys(["View", "PackOffer", "filter_view", "view_map_base", "available_configs"], "views"),
+    **dict.fromkeys(["CACHE_HASH_FUNCS", "DataKey", "FileStamp", "Scenario", "Selection", "VenueChoice", "input_paths"],
+                    "scenario"),
+    **dict.fromkeys(["component_args", "folium_map"], "folium_component"),
+    **dict.fromkeys(["problem_lines"], "problems"),
+    **dict.fromkeys(["sidebar_controls"], "sidebar"),
+}
 
 __all__ = sorted(_HOMES)
 
