@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.app import access, views
+from geo.app import access, download, views
 from geo.app.folium_component import component_args, folium_map
 from geo.app.problems import problem_lines
 from geo.app.scenario import (
@@ -30,13 +30,13 @@ from geo.build import Prepared, analyse, prepare
 from geo.config import ConfigError, load_config
 from geo.disclosure import DisclosureRule
 from geo.errors import DataError, ValidationError
-from geo.safety import plain_markdown
-from geo.sites import suggest_sites
 from geo.maps.assets import static_url
 from geo.maps.basemap import Basemap
 from geo.maps.style import LAYERS
 from geo.maps.tiles import add_image_layer, image_layer
 from geo.maps.webmap import MapBase, layer_map, map_base, site_markers
+from geo.safety import plain_markdown
+from geo.sites import suggest_sites
 
 REPO = Path(__file__).resolve().parent
 
@@ -171,7 +171,7 @@ def load_pack(scenario: Scenario, k: int, hub: str | None, generated: str) -> by
     return pack_zip(load_result(scenario), hub=hub, k=k, generated=dt.date.fromisoformat(generated))
 
 
-def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> views.PackOffer | None:
+def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> download.PackOffer | None:
     """The ILT pack for the current controls: one hub's if exactly one hub is selected, else every hub's.
 
     The pack last prepared in this session is kept in ``st.session_state`` (and every pack in
@@ -197,7 +197,7 @@ def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> views.Pac
         st.session_state["ilt_pack"] = (pack_key, generated, zipped)
         return zipped
 
-    return views.PackOffer(
+    return download.PackOffer(
         covers=f"hub {hub} only" if hub else f"all {n_hubs} hubs", prepare=prepare,
         file_name=lambda suffix: pack_file_name(result.config.slug, hub, dt.date.fromisoformat(held[1]), suffix),
         data=held[2] if held else None)
@@ -298,7 +298,7 @@ def main() -> None:
         with tab_data:
             views.data_page(st, result)
     # cached parts: the map for the HTML download is built only if asked for
-    views.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
+    download.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
 
 
 if __name__ == "__main__":

@@ -195,7 +195,8 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_build(args) -> int:
-    from geo.build import run, write
+    from geo.build import run
+    from geo.outputs import write
 
     config = _config(args)
     t0 = time.perf_counter()

@@ -1,4 +1,5 @@
-"""The Streamlit app's logic, testable without Streamlit: :mod:`~geo.app.views`.
+"""The Streamlit app's logic, testable without Streamlit: :mod:`~geo.app.views` and its
+downloads panel, :mod:`~geo.app.download`.
 
 ``streamlit_app.py`` is the page itself; everything it computes comes from here.
 """
@@ -8,7 +9,10 @@ from __future__ import annotations
 from geo._lazy import lazy_exports
 
 #: public name -> the module that defines it
-_HOMES = dict.fromkeys(["View", "PackOffer", "filter_view", "view_map_base", "available_configs"], "views")
+_HOMES = {
+    **dict.fromkeys(["View", "filter_view", "view_map_base", "available_configs"], "views"),
+    **dict.fromkeys(["PackOffer"], "download"),
+}
 
 __all__ = sorted(_HOMES)
 
