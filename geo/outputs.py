@@ -150,14 +150,15 @@ def _write_monitoring(result: BuildResult, out_dir: Path, paths: dict) -> dict[s
     from geo.monitoring.trends import trend_table
 
     trends = trend_table(result)
-    write_csv(trends, paths["trends"])
-    write_csv(change_table(result, trends), paths["changes"])
+    # names are data here too (area and hub names): formula-like text cells get a leading '
+    write_csv(neutralise_frame(trends), paths["trends"])
+    write_csv(neutralise_frame(change_table(result, trends)), paths["changes"])
     out = {}
     if result.inputs.sessions is not None:
         from geo.monitoring.impact import impact_table
 
         out["impact"] = out_dir / "impact.csv"
-        write_csv(impact_table(result, trends), out["impact"])
+        write_csv(neutralise_frame(impact_table(result, trends)), out["impact"])
     return out
 
 
