@@ -33,6 +33,7 @@ from geo.app import (
     VenueChoice,
     access,
     component_args,
+    download,
     folium_map,
     input_paths,
     problem_lines,
@@ -195,7 +196,7 @@ def load_pack(scenario: Scenario, k: int, hub: str | None, generated: str) -> by
     return pack_zip(load_result(scenario), hub=hub, k=k, generated=dt.date.fromisoformat(generated))
 
 
-def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> views.PackOffer | None:
+def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> download.PackOffer | None:
     """The ILT pack for the current controls: one hub's if exactly one hub is selected, else every hub's.
 
     The pack last prepared in this session is kept in ``st.session_state`` (and every pack in
@@ -221,7 +222,7 @@ def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> views.Pac
         st.session_state["ilt_pack"] = (pack_key, generated, zipped)
         return zipped
 
-    return views.PackOffer(
+    return download.PackOffer(
         covers=f"hub {hub} only" if hub else f"all {n_hubs} hubs", prepare=prepare,
         file_name=lambda suffix: pack_file_name(result.config.slug, hub, dt.date.fromisoformat(held[1]), suffix),
         data=held[2] if held else None)
@@ -322,7 +323,7 @@ def main() -> None:
         with tab_data:
             views.data_page(st, result)
     # cached parts: the map for the HTML download is built only if asked for
-    views.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
+    download.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
 
 
 if __name__ == "__main__":

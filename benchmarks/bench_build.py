@@ -8,7 +8,7 @@ Usage::
 
 For each study area:
 
-- *build*: ``geo.build.run`` + ``geo.build.write`` (load, validate, join, score, catchments
+- *build*: ``geo.build.run`` + ``geo.outputs.write`` (load, validate, join, score, catchments
   and every output: ``lsoa.csv``, ``wards.csv``, ``areas.gpkg`` with its catchments and gaps
   layers, ``reconciliation.json``) timed in this process after one untimed warm-up run, so
   imports are excluded; this is the figure the CLI prints as "built in".
@@ -81,8 +81,9 @@ def ensure_data(config_path: Path) -> None:
 
 
 def bench_area(slug: str, config_path: Path, runs: int, warmup: int) -> dict:
-    from geo.build import run, write
+    from geo.build import run
     from geo.config import load_config
+    from geo.outputs import write
 
     ensure_data(config_path)
     cfg = load_config(config_path)

@@ -17,8 +17,10 @@ explain
     Why an area scores as it does, and the ranking's sensitivity to the weights.
 siting
     Venue siting: maximal covering and set cover, solved exactly with HiGHS.
+binomial
+    ``ExpectedRateModel``: a binomial GLM of an area's take-up on its features.
 expected
-    ``ExpectedRateModel``: a binomial GLM of take-up on need and travel time.
+    That model fitted to a study area: expected take-up given need and travel time.
 crossval
     Spatial (grouped) cross-validation of that model.
 
@@ -43,7 +45,7 @@ _HOMES = {  # public name -> the module that defines it (models/ imports nothing
     **dict.fromkeys(["rank_intervals", "RANK_COLUMNS"], "uncertainty"),
     **dict.fromkeys(["cv_scores", "spatial_blocks"], "crossval"),
     **dict.fromkeys(["explain", "sensitivity"], "explain"),
-    **dict.fromkeys(["ExpectedRateModel", "binomial_d2"], "expected"),
+    **dict.fromkeys(["ExpectedRateModel", "binomial_d2"], "binomial"),
     **dict.fromkeys(["CoverageInstance", "MaxCoverage", "SetCover", "SetCoverResult", "SitingResult"], "siting"),
 }
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geo.build import write
 from geo.config import ConfigError, load_config
+from geo.outputs import write
 from geo.sources import public_paths
 from tests.conftest import REPO
 

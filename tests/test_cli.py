@@ -161,10 +161,11 @@ def test_unexpected_error_in_a_real_process(tmp_path):
 def test_unwritable_output_is_exit_2_with_the_file_named(tmp_path, capsys, monkeypatch):
     """An OSError while writing (disk full, permissions) is one line naming the file, exit 2."""
     import geo.build
+    import geo.outputs
 
     target = tmp_path / "o" / "lsoa.csv"
     monkeypatch.setattr(geo.build, "run", lambda config: object())
-    monkeypatch.setattr(geo.build, "write", lambda result, out: (_ for _ in ()).throw(OSError(28, "No space left on device", str(target))))
+    monkeypatch.setattr(geo.outputs, "write", lambda result, out: (_ for _ in ()).throw(OSError(28, "No space left on device", str(target))))
     assert main(["build", "--config", str(CONFIG), "--out", str(tmp_path / "o")]) == 2
     _check_one_line(capsys.readouterr().err, f"{target}: No space left on device")
 

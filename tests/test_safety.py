@@ -209,22 +209,22 @@ def test_export_of_one_hostile_hub_and_an_unknown_one(hostile, tmp_path):
 
 def test_app_downloads_are_formula_safe(hostile):
     """The app's table downloads (CSV, XLSX) and the ILT pack zip, from the same hostile names."""
-    from geo.app import views
+    from geo.app import download, views
     from geo.build import run
     from geo.config import load_config
     from geo.disclosure import DisclosureRule
+    from geo.disclosure.tables import xlsx_bytes
     from geo.export.bundle import pack_file_name, pack_zip
     from geo.sites import suggest_sites
-    from geo.disclosure.tables import xlsx_bytes
 
     _, config = hostile
     result = run(load_config(config))
     rule = DisclosureRule(result.config.disclosure_threshold)
     sites = suggest_sites(result, k=3)
-    tables = views.download_tables(result, views.filter_view(result, level="lsoa"), sites, rule)
+    tables = download.download_tables(result, views.filter_view(result, level="lsoa"), sites, rule)
     assert formula_cells(tables["sites"]["name"]) and formula_cells(tables["sites"]["venue_id"])  # hostile before writing
     for name, table in tables.items():
-        cells = csv_cells_from(views.csv_bytes(table))
+        cells = csv_cells_from(download.csv_bytes(table))
         assert not formula_cells(cells), (name, formula_cells(cells)[:5])
     assert not xlsx_problems(xlsx_bytes(tables))
     data = pack_zip(result, hub="a/b", k=1, dpi=20)

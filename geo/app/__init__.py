@@ -1,8 +1,8 @@
-"""The Streamlit app's logic, testable without Streamlit: :mod:`~geo.app.views` (tables, panels,
-downloads), :mod:`~geo.app.access` (keyboard and screen-reader alternatives), :mod:`~geo.app.scenario`
-(the cache keys), :mod:`~geo.app.sidebar` and :mod:`~geo.app.controls` (the controls),
-:mod:`~geo.app.labels` (plain-English names), :mod:`~geo.app.problems` and
-:mod:`~geo.app.folium_component` (the map component).
+"""The Streamlit app's logic, testable without Streamlit: :mod:`~geo.app.views` (tables, panels),
+:mod:`~geo.app.download` (the downloads panel), :mod:`~geo.app.access` (keyboard and screen-reader
+alternatives), :mod:`~geo.app.scenario` (the cache keys), :mod:`~geo.app.sidebar` and
+:mod:`~geo.app.controls` (the controls), :mod:`~geo.app.labels` (plain-English names),
+:mod:`~geo.app.problems` and :mod:`~geo.app.folium_component` (the map component).
 
 ``streamlit_app.py`` is the page itself; everything it computes comes from here.
 """
@@ -13,7 +13,8 @@ from geo._lazy import lazy_exports
 
 #: public name -> the module that defines it
 _HOMES = {
-    **dict.fromkeys(["View", "PackOffer", "filter_view", "view_map_base", "available_configs"], "views"),
+    **dict.fromkeys(["View", "filter_view", "view_map_base", "available_configs"], "views"),
+    **dict.fromkeys(["PackOffer"], "download"),
     **dict.fromkeys(["CACHE_HASH_FUNCS", "DataKey", "FileStamp", "Scenario", "Selection", "VenueChoice", "input_paths"],
                     "scenario"),
     **dict.fromkeys(["component_args", "folium_map"], "folium_component"),

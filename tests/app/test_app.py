@@ -17,16 +17,16 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.app import views
+from geo.app import download, views
 from geo.app.controls import control_key
 from geo.app.labels import for_people
 from geo.build import run
 from geo.config import load_config
 from geo.disclosure import DisclosureRule, scan_for_small_counts
-from geo.safety import plain_markdown
-from geo.sites import suggest_sites
 from geo.maps.assets import standalone_html
 from geo.maps.webmap import LAYERS, area_map
+from geo.safety import plain_markdown
+from geo.sites import suggest_sites
 
 REPO = Path(__file__).resolve().parents[2]
 XSS = "<img src=x onerror=alert(1)>"
@@ -341,7 +341,7 @@ def test_names_are_escaped_everywhere(tmp_path, biborough_config, monkeypatch):
 def test_download_tables_are_suppressed(app_result):
     rule = DisclosureRule.from_config(app_result.config)
     sites = suggest_sites(app_result, k=5)
-    tables = views.download_tables(app_result, views.filter_view(app_result, level="lsoa"), sites, rule)
+    tables = download.download_tables(app_result, views.filter_view(app_result, level="lsoa"), sites, rule)
     assert set(tables) == {"LSOAs", "wards", "sites", "hubs", "notes"}
     counts = ["review_eligible", "review_completed", "children_not_reviewed", "hub_children", "children_reached"]
     for name in ("LSOAs", "wards", "hubs"):
@@ -665,7 +665,7 @@ def test_controls_and_tables_speak_plain_english(app, app_result):
 def test_downloads_keep_machine_names_and_values(app_result):
     """The labels are for the screen only: the downloaded tables keep column names, codes and fractions."""
     sites = suggest_sites(app_result, k=5)
-    sheets = views.download_tables(app_result, views.filter_view(app_result, level="lsoa"), sites, DisclosureRule(5))
+    sheets = download.download_tables(app_result, views.filter_view(app_result, level="lsoa"), sites, DisclosureRule(5))
     assert {"priority_rank", "lsoa21cd", "review_rate_lo"} <= set(sheets["LSOAs"].columns)
     assert set(sheets["sites"]["type"]) == set(sites.table["type"]) and "gp_practice" in set(sites.table["type"])
     rates = pd.to_numeric(sheets["LSOAs"]["review_rate_lo"], errors="coerce").dropna()

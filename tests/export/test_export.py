@@ -23,8 +23,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo.cli import main
 from geo.disclosure import CONFIDENTIAL, DisclosureRule, add_total_row, scan_for_small_counts
-from geo.errors import DataError
 from geo.disclosure.tables import hub_table, ward_table_out
+from geo.errors import DataError
 from tests.conftest import REPO, copy_config
 from tests.disclosure.test_disclosure import lp_ranges, milp_ranges
 
@@ -507,12 +507,12 @@ def test_derived_statistics_pin_no_withheld_count_in_the_pack(pack):
 
 def test_app_downloads_are_the_packs_cells(pack):
     """The app's LSOA, ward and hub downloads for the whole area hold exactly the pack's published cells."""
-    from geo.app import views
+    from geo.app import download, views
     from geo.sites import suggest_sites
 
     result, _, out = pack
     rule = DisclosureRule.from_config(result.config)
-    sheets = views.download_tables(result, views.filter_view(result, level="lsoa"), suggest_sites(result, k=3), rule)
+    sheets = download.download_tables(result, views.filter_view(result, level="lsoa"), suggest_sites(result, k=3), rule)
     for sheet, name in (("LSOAs", "lsoas"), ("wards", "wards"), ("hubs", "hubs")):
         pack_csv = (out / "tables" / f"{name}.csv").read_text()
         assert sheets[sheet].to_csv(index=False, lineterminator="\n") == pack_csv.replace("\r\n", "\n"), sheet

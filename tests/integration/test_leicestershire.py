@@ -17,7 +17,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geo.build import analyse, prepare, write
+from geo.build import analyse, prepare
+from geo.outputs import write
 from geo.sources import public_paths
 from tests.conftest import REPO, write_study_config
 from tests.integration.test_risk_integration import SCORE_COLUMNS, assert_planted_dominate, planted_ranks, run_synthetic

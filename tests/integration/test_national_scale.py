@@ -14,9 +14,9 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from geo.build import write_csv
 from geo.config import ConfigError, load_config
 from geo.inputs.venues import inside_area
+from geo.outputs import write_csv
 from geo.spatial import dissolve, sum_min_count_1
 from tests.conftest import REPO
 

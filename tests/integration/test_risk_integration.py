@@ -105,7 +105,7 @@ def cli_build(biborough_config, tmp_path_factory):
 def test_build_reports_model_fit_and_sensitivity(cli_build, biborough_build):
     import json
 
-    from geo.build import model_summary
+    from geo.outputs import model_summary
 
     lsoa, wards = cli_build
     for df in (lsoa, wards):  # expected take-up and expected reach, observed minus expected

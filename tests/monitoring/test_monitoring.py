@@ -14,8 +14,9 @@ import pytest
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from geo.build import run, write
+from geo.build import run
 from geo.config import ConfigError, load_config
+from geo.outputs import write
 from tests.conftest import REPO, write_study_config
 
 QUARTERS = [f"{y}-Q{q}" for y in (2024, 2025) for q in (1, 2, 3, 4)]
