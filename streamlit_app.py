@@ -281,7 +281,7 @@ def main() -> None:
             clicked = show_map(map_key)
             picked = access.area_choice(st, access.area_options(view.areas, level), clicked)
             views.area_profile(st, result, view, picked, level, rule)
-            views.sites_panel(st, sites, rule)
+            views.sites_panel(st, sites, rule, result=result)
     if tab_priority.open:
         with tab_priority:
             views.priority_table(st, load_table(scenario, selection, "priority"))
