@@ -20,8 +20,8 @@ from geo.app import labels
 from geo.config import load_config
 from geo.disclosure import DisclosureRule
 from geo.disclosure.gate import ExportTables, export_tables, round_to
-from geo.disclosure.venues import published_venue_figures
 from geo.disclosure.tables import for_display, xlsx_bytes
+from geo.disclosure.venues import published_venue_figures
 from geo.display import percent as _pct
 from geo.display import rank_range_text
 from geo.maps.reproject import to_crs

@@ -52,7 +52,7 @@ def _pinned(figure: dict, withheld: dict, u5: pd.Series, truth: pd.Series, ids) 
     right, wrong = [], []
     for x, top in withheld.items():
         code = ids[x]
-        left = [h for h in range(0, top + 1) if lo[x] - 1e-9 <= max(u5[code] - h, 0.0) <= hi[x] + 1e-9]
+        left = [h for h in range(top + 1) if lo[x] - 1e-9 <= max(u5[code] - h, 0.0) <= hi[x] + 1e-9]
         if len(left) == 1:
             (right if left == [int(truth[code])] else wrong).append(code)
     return right, wrong
