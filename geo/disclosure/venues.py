@@ -57,7 +57,7 @@ def published_venue_figures(sites: pd.DataFrame, lsoa_shown: pd.DataFrame) -> pd
     per_lsoa = published_not_reached(lsoa_shown)
     sums = [float(per_lsoa.reindex([c for c in str(codes).split(";") if c]).fillna(0.0).sum())
             for codes in sites["lsoa_codes"].fillna("")]
-    out = sites.drop(columns=["covered_children", "covered_weight"], errors="ignore").copy()
+    out = sites.drop(columns=["covered_children", "covered_weight", "covered_children_nearest_10"], errors="ignore").copy()
     at = list(out.columns).index("covered_lsoas") if "covered_lsoas" in out.columns else len(out.columns)
     out.insert(at, "covered_children_nearest_10", round_to(pd.Series(sums, index=out.index)).astype("Int64"))
     return out
