@@ -306,7 +306,7 @@ def main() -> None:
             clicked = show_map(map_key)
             picked = access.area_choice(st, load_area_options(scenario, selection), clicked)
             views.area_profile(st, result, view, picked, level, rule)
-            views.sites_panel(st, sites, rule)
+            views.sites_panel(st, sites, rule, result=result)
     if tab_priority.open:
         with tab_priority:
             views.priority_table(st, load_table(scenario, selection, "priority"))

@@ -13,9 +13,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.app.views import View, gated_tables, selected_rows, view_wards
+from geo.app.views import View, gated_tables, selected_rows, venue_table, view_wards
 from geo.disclosure import DisclosureRule
-from geo.disclosure.gate import round_to
 from geo.disclosure.tables import xlsx_bytes
 from geo.safety import neutralise_frame, plain_markdown
 
@@ -25,10 +24,7 @@ __all__ = ["PackOffer", "download_tables", "csv_bytes", "downloads"]
 def download_tables(result, view: View, sites, rule: DisclosureRule) -> dict[str, pd.DataFrame]:
     """The tables offered for download: the published rows of the selection (the pack's cells), and the venues."""
     gated = gated_tables(result, rule)
-    site_table = sites.table.drop(columns=["lsoa_codes"], errors="ignore").copy()
-    for c in ("covered_children", "covered_weight"):
-        if c in site_table:
-            site_table[f"{c}_nearest_10"] = round_to(site_table.pop(c)).astype("Int64")
+    site_table = venue_table(result, sites, rule)  # children newly within reach from published cells only
     sheets = {
         "LSOAs": selected_rows(gated.lsoa.display, "lsoa21cd", view.lsoa["lsoa21cd"]),
         "wards": view_wards(gated, view),

@@ -78,6 +78,7 @@ COLUMN_LABELS: dict[str, str] = {
     "rank": "Rank",
     "type": "Type",
     "covered_children": "Children newly within reach (estimate)",
+    "covered_children_nearest_10": "Children newly within reach (estimate, nearest 10)",
     "covered_lsoas": "LSOAs newly covered",
     "covered_weight": "Priority-weighted children",
 }
@@ -115,7 +116,7 @@ WEIGHT_LABELS: dict[str, str] = {
 _RATE = re.compile(r"(_rate|_lo|_hi|_smoothed|_pct|^share_.*)$")
 _COUNT = {"under5_est", "under5", "under5_within_threshold", "review_eligible", "review_completed", "children_not_reviewed",
           "hub_children", "children_reached", "children_not_reached", "children_not_reached_high_need",
-          "priority_children", "covered_children", "covered_lsoas", "lsoas", "priority_rank", "rank", "imd_decile"}
+          "priority_children", "covered_children", "covered_children_nearest_10", "covered_lsoas", "lsoas", "priority_rank", "rank", "imd_decile"}
 
 _THREE_DECIMALS = {"idaci_score", "income_score"}  # proportions of people, as IoD publishes them
 

@@ -20,6 +20,7 @@ from geo.config import load_config
 from geo.disclosure import DisclosureRule
 from geo.disclosure.gate import ExportTables, export_tables, round_to
 from geo.disclosure.tables import for_display
+from geo.disclosure.venues import published_venue_figures
 from geo.display import percent as _pct
 from geo.display import rank_range_text
 from geo.maps.reproject import to_crs
@@ -300,14 +301,22 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
                        f" · chance of the top {top_n}: {plain_markdown(_shown(g['p_top'], str))}")
 
 
-def sites_panel(st, sites, rule: DisclosureRule) -> None:
+def venue_table(result, sites, rule: DisclosureRule) -> pd.DataFrame:
+    """The suggested venues as shown and downloaded: children newly within reach from published cells only.
+
+    See :mod:`geo.disclosure.venues`: forcing venues in and out gives many covered sets, so the
+    figure is computed from the published LSOA table (nearest 10), never from exact counts.
+    """
+    return published_venue_figures(sites.table, gated_tables(result, rule).lsoa.display).drop(columns=["lsoa_codes"])
+
+
+def sites_panel(st, sites, rule: DisclosureRule, *, result) -> None:
     st.subheader("Suggested outreach venues")
     r = sites.result
     st.caption(f"{len(sites.table)} venue(s) chosen to reach the most priority-weighted children not yet within "
-               f"{sites.minutes:.0f} minutes of a hub or spoke: {labels.solver_text(r)}.")
-    t = sites.table[["rank", "name", "type", "hub_id", "covered_children", "covered_lsoas", "covered_weight"]].copy()
-    for c in ("covered_children", "covered_weight"):  # estimates mixing real counts: nearest 10, as in the pack
-        t[c] = round_to(t[c]).astype("Int64")
+               f"{sites.minutes:.0f} minutes of a hub or spoke: {labels.solver_text(r)}. Children newly within reach: "
+               "under-5 estimate minus published children attending, summed over the LSOAs, nearest 10.")
+    t = venue_table(result, sites, rule)[["rank", "name", "type", "hub_id", "covered_children_nearest_10", "covered_lsoas"]]
     t = t.assign(type=lambda d: d["type"].map(labels.text))
     labels.show_table(st, t)
 

@@ -39,7 +39,9 @@ from geo.disclosure.derived import EngagementModel
 from geo.disclosure.linked import protect
 from geo.disclosure.publish import publish_derived
 from geo.disclosure.ranks import RankModel
-from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule, round_count
+from geo.disclosure.rounded import ROUNDED_ESTIMATES, rates_match_shown_counts, round_counts, round_estimates, round_to
+from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule
+from geo.disclosure.shared import align_shared_totals
 from geo.disclosure.tables import (
     COUNT_COLUMNS,
     linked_cells,
@@ -75,13 +77,6 @@ Relation = tuple[Cell, tuple[Cell, ...]]
 """``total = sum(parts)``."""
 
 #: count columns of real children in each table kind (the only cells suppressed as counts)
-
-#: estimate columns rounded to the nearest 10 in exports, and the name they are exported under
-ROUNDED_ESTIMATES = {
-    "children_not_reached_high_need": "children_not_reached_high_need_nearest_10",
-    "covered_children": "covered_children_nearest_10",
-    "priority_children": "priority_children_nearest_10",
-}
 
 ROW_IDENTITY = ("review_eligible", ("review_completed", "children_not_reviewed"))
 
@@ -121,18 +116,6 @@ class ExportTables:
         """Suppressed cells by table and reason."""
         return {name: t.counts_by_reason() for name, t in (("lsoa", self.lsoa), ("ward", self.wards), ("hub", self.hubs))
                 if t is not None}
-
-
-def round_to(values: pd.Series, step: int = 10) -> pd.Series:
-    """Round to the nearest ``step`` (halves away from zero), keeping missing values.
-
-    Examples
-    --------
-    >>> round_to(pd.Series([4.9, 5.0, 14.2, 1234.5, None])).tolist()
-    [0.0, 10.0, 10.0, 1230.0, nan]
-    """
-    v = pd.to_numeric(values, errors="coerce").astype(float)
-    return np.sign(v) * np.floor(np.abs(v) / step + 0.5) * step
 
 
 def _raw_with_totals(table: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -213,24 +196,19 @@ def export_tables(result, rule: DisclosureRule, *, ward_job=None) -> ExportTable
     if report["pinned"]:
         raise DataError(f"disclosure control: {len(report['pinned'])} small count(s) would stay recoverable through "
                         f"derived statistics (e.g. {report['pinned'][:3]}); nothing was exported")
+    published = align_shared_totals(published, lsoa)  # a Total published in one table is not "c" in the other
     hub_out = published.get("hub")
     if hub_out is not None:
-        hub_out = _round_estimates(_priority_children_as_published(hub_out, published["lsoa"].display, lsoa))
-    out = {kind: round_counts(t, rule) for kind, t in (("lsoa", published["lsoa"]), ("ward", published["ward"]), ("hub", hub_out))
-           if t is not None}
+        hub_out = round_estimates(_priority_children_as_published(hub_out, published["lsoa"].display, lsoa))
+    out = {kind: round_counts(t, rule, model=models.get(kind)) for kind, t in
+           (("lsoa", published["lsoa"]), ("ward", published["ward"]), ("hub", hub_out)) if t is not None}
+    if rule.rounding > 1:  # no published rate may undo the rounding (geo.disclosure.rounded)
+        bad = [(kind, *c) for kind, t in out.items() for c in rates_match_shown_counts(t, TABLE_SPECS[kind][0], model=models.get(kind))]
+        if bad:
+            raise DataError(f"disclosure control: {len(bad)} published rate(s) differ from the rate of their rounded "
+                            f"counts (e.g. {bad[:3]}); nothing was exported")
+        report["rates_from_rounded_counts"] = True
     return ExportTables(out["lsoa"], out["ward"], out.get("hub"), relations, added, derived=report)
-
-
-def round_counts(t: SuppressedTable, rule: DisclosureRule) -> SuppressedTable:
-    """Shown counts rounded to the rule's ``rounding`` (suppress first, then round); unchanged when exact."""
-    if rule.rounding <= 1:
-        return t
-    display, numeric = t.display.copy(), t.numeric.copy()
-    for c in (c for cols in COUNT_COLUMNS.values() for c in cols):
-        if c in display.columns:
-            display[c] = display[c].map(lambda v: round_count(v, rule.rounding)).astype(object)
-            numeric[c] = pd.to_numeric(numeric[c], errors="coerce").map(lambda v: round_count(v, rule.rounding)).astype(float)
-    return replace(t, display=display, numeric=numeric)
 
 
 def ward_suppression(wards: pd.DataFrame, rule: DisclosureRule) -> SuppressedTable:
@@ -255,20 +233,6 @@ def _priority_children_as_published(hubs: SuppressedTable, lsoa_shown: pd.DataFr
         is_hub = f["hub_id"].isin(lsoa_shown["hub_id"].unique())
         f.loc[is_hub, "priority_children"] = f.loc[is_hub, "hub_id"].map(per_hub).fillna(0.0).to_numpy()
     return replace(hubs, display=display, numeric=numeric)
-
-
-def _round_estimates(t: SuppressedTable) -> SuppressedTable:
-    changes = {}
-    for frame_name in ("display", "numeric"):
-        f = getattr(t, frame_name).copy()
-        for col, new in ROUNDED_ESTIMATES.items():
-            if col in f.columns:
-                f[col] = round_to(f[col])
-                f = f.rename(columns={col: new})
-        changes[frame_name] = f
-    for frame_name in ("mask", "reason"):
-        changes[frame_name] = getattr(t, frame_name).rename(columns=ROUNDED_ESTIMATES)
-    return replace(t, **changes)
 
 
 def table_relations(lsoa: pd.DataFrame, wards: pd.DataFrame, hubs: pd.DataFrame | None) -> list[Relation]:

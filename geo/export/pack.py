@@ -68,6 +68,7 @@ from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
 from geo.maps.printmap import map_layers, write_hub_pngs
 from geo.maps.style import ATTRIBUTION
 from geo.disclosure.tables import xlsx_bytes
+from geo.disclosure.venues import published_venue_figures
 from geo.safety import file_slugs, inside, neutralise_frame
 
 # the pack's own names, then names of geo.export.plan, .helper and .web that callers import from here
@@ -258,6 +259,7 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         sites, site_notes = hub_sites(result, hub_ids, k=k, time_limit=time_limit)
         step("disclosure control of the LSOA, ward and hub tables")
         tables = export_tables(result, rule)  # before the maps: their colours are the published bands
+        sites = published_venue_figures(sites, tables.lsoa.display)[list(sites.columns)]  # from published cells only
         ranks = tables.lsoa.numeric.set_index("lsoa21cd")["priority_rank"]  # published ranks (by band)
         visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS, ranks=ranks) for h in hub_ids}
         published = result.lsoa["lsoa21cd"].map(tables.lsoa.numeric.set_index("lsoa21cd")["priority_score"])
