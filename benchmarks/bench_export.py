@@ -89,7 +89,7 @@ def main(argv=None) -> int:
         "cli_ratio": round(t_cli["median"] / ref, 2), "build_ratio": round(t_build["median"] / ref, 2),
         "export_ratio": round(t_export["median"] / ref, 2),
         "export_steps_last_run": steps,
-        "measured": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     path = RESULTS / "export.json"
     data = json.loads(path.read_text()) if path.exists() else {}

@@ -67,7 +67,8 @@ def main(argv=None) -> int:
     last = {}
 
     def siting():
-        last["table"], last["summaries"] = suggest_sites_per_la(result, k=K)
+        table, summaries = suggest_sites_per_la(result, k=K)
+        last.update(table=table, summaries=summaries)
 
     sit = timed(siting, runs=runs, warmup=warmup)
     summaries = last["summaries"]

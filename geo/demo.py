@@ -26,8 +26,8 @@ from scipy.spatial import cKDTree
 from geo.config import Config
 from geo.demo_history import history
 from geo.errors import DataError
-from geo.join import under5_estimate
 from geo.inputs.public import PublicData, load_public
+from geo.join import under5_estimate
 from geo.safety import neutralise_frame
 
 __all__ = ["write_demo", "demo_hubs", "PERIODS"]

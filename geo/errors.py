@@ -15,7 +15,7 @@ __all__ = ["InputProblem", "ValidationError", "DataError", "DownloadError", "for
 
 def format_rows(rows, limit: int = 10) -> str:
     """``[3, 4, 5, 9]`` -> ``"rows 3-5, 9"`` (file row numbers, header = row 1)."""
-    rows = sorted(set(int(r) for r in rows))
+    rows = sorted({int(r) for r in rows})
     if not rows:
         return ""
     spans, start, prev = [], rows[0], rows[0]

@@ -13,7 +13,7 @@ DEMO = REPO / "data" / "extracts" / "demo" / "biborough"
 
 def test_demo_is_deterministic_and_matches_committed_files(biborough_config, tmp_path):
     written = write_demo(biborough_config, out_dir=tmp_path)
-    for key, path in written.items():
+    for path in written.values():
         assert path.read_bytes() == (DEMO / path.name).read_bytes(), f"{path.name} differs from the committed demo file"
 
 
@@ -73,5 +73,5 @@ def test_another_seed_gives_other_numbers(biborough_config, biborough_build):
 def test_leicestershire_demo_matches_committed_files(leicestershire_config, tmp_path):
     written = write_demo(leicestershire_config, out_dir=tmp_path)
     committed = REPO / "data" / "extracts" / "demo" / "leicestershire"
-    for key, path in written.items():
+    for path in written.values():
         assert path.read_bytes() == (committed / path.name).read_bytes(), f"{path.name} differs from the committed demo file"

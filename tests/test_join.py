@@ -11,8 +11,8 @@ import pytest
 from shapely.geometry import box
 
 from geo.config import load_config
-from geo.join import COUNT_COLUMNS, lsoa_table, rate, under5_estimate, ward_table
 from geo.inputs.public import PublicData
+from geo.join import COUNT_COLUMNS, lsoa_table, rate, under5_estimate, ward_table
 
 REPO_CONFIG = Path(__file__).resolve().parents[1] / "config.toml"
 CODES = ["E01000003", "E01000001", "E01000002"]  # deliberately out of order

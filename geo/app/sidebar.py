@@ -43,7 +43,9 @@ def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_
     ``choices`` is ``{"las": {code: name}, "hubs": {id: label}, "venue_types": [...]}``;
     ``venue_names(types)`` gives ``{venue_id: label}`` of the venues of those types.
     """
-    key = lambda name: control_key(config_path, name)
+    def key(name: str) -> str:
+        return control_key(config_path, name)
+
     la_names, hub_ids = choices["las"], choices["hubs"]
     las = st.multiselect("Local authorities", list(la_names), default=list(la_names), format_func=la_names.get, key=key("las"))
     hubs = st.multiselect("Hubs (catchments)", list(hub_ids), default=[], format_func=hub_ids.get, key=key("hubs"),

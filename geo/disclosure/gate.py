@@ -26,10 +26,9 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -43,12 +42,12 @@ from geo.disclosure.rounded import ROUNDED_ESTIMATES, rates_match_shown_counts, 
 from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule
 from geo.disclosure.shared import align_shared_totals
 from geo.disclosure.tables import (
-    COUNT_COLUMNS,
-    linked_cells,
     _REACH_DERIVED,
     _REVIEW_DERIVED,
+    COUNT_COLUMNS,
     TABLE_SPECS,
     hub_table,
+    linked_cells,
     lsoa_table_out,
     suppressed_table,
     ward_table_out,
@@ -342,7 +341,7 @@ def link_suppression(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], re
         raise DataError(f"disclosure control: {len(pinned)} small count(s) would stay recoverable across the LSOA, ward "
                         f"and hub tables (e.g. {pinned[:3]}); nothing was exported")
     out = {}
-    for kind, (st, raw) in tables.items():
+    for kind, (st, _raw) in tables.items():
         mine = [(k, c) for (t, k, c) in added if t == kind]
         out[kind] = _apply(st, keys[kind], mine, kind) if mine else st
     return out, len(added)

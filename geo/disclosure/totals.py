@@ -65,7 +65,7 @@ def add_total_row(
         raise KeyError(f"columns not in the table: {missing}")
 
     def total_of(part: pd.DataFrame, row_key: Hashable, group: Any = None) -> pd.DataFrame:
-        row: dict[str, Any] = {c: np.nan for c in df.columns}
+        row: dict[str, Any] = dict.fromkeys(df.columns, np.nan)
         for c in counts:
             row[c] = pd.to_numeric(part[c], errors="coerce").sum(min_count=1)
         row[key] = row_key

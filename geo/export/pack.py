@@ -58,17 +58,26 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 
 from geo.disclosure import DisclosureRule
+from geo.disclosure.tables import xlsx_bytes
+from geo.disclosure.venues import published_venue_figures
 from geo.errors import DataError
 from geo.export.helper import Helper
 from geo.export.pdf_pages import PackContext, cover_page, hub_page, visit_page, ward_pages
-from geo.export.plan import Progress, contents, generation_date, hub_name, listed_hub_ids, pack_hub_ids, page_plan, steps
+from geo.export.plan import (
+    Progress,
+    contents,
+    generation_date,
+    hub_name,
+    listed_hub_ids,
+    pack_hub_ids,
+    page_plan,
+    steps,
+)
 from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table
 from geo.export.visits import VISIT_LSOAS, visit_list
 from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
 from geo.maps.printmap import map_layers, write_hub_pngs
 from geo.maps.style import ATTRIBUTION
-from geo.disclosure.tables import xlsx_bytes
-from geo.disclosure.venues import published_venue_figures
 from geo.safety import file_slugs, inside, neutralise_frame
 
 # the pack's own names, then names of geo.export.plan, .helper and .web that callers import from here
@@ -349,7 +358,7 @@ def _with_zeros_note(notes: pd.DataFrame, tables: ExportTables, rule: Disclosure
 def _write_pdf(path: Path, ctx: PackContext, pages: list[str], *, step: Progress, lap: _Laps) -> None:
     """Write ``pack.pdf``: cover, hub pages, ward summary, visit lists (dates fixed by ``ctx.generated``)."""
     generated = ctx.generated
-    stamp = dt.datetime(generated.year, generated.month, generated.day, tzinfo=dt.timezone.utc)
+    stamp = dt.datetime(generated.year, generated.month, generated.day, tzinfo=dt.UTC)
     metadata = {"Title": f"Family Hub outreach pack: {ctx.config.name}", "Author": "geo export",
                 "Subject": "SYNTHETIC DATA" if ctx.synthetic else "Family Hub outreach",
                 "CreationDate": stamp, "ModDate": stamp}

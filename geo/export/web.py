@@ -24,11 +24,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.maps.basemap import Basemap
 from geo.disclosure import DisclosureRule
 from geo.display import fmt_value
 from geo.export.tables import ExportTables
 from geo.maps.assets import standalone_html
+from geo.maps.basemap import Basemap
 from geo.maps.elements import Attribution
 from geo.maps.webmap import area_map
 

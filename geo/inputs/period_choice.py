@@ -122,7 +122,7 @@ def choose_period(extracts: list[PeriodRows], requested: str | None, *, quarters
     ValidationError
         An unreadable requested period, an extract without it, or no period common to all.
     """
-    have = {x.kind: {p for p in x.periods.values()} for x in extracts}
+    have = {x.kind: set(x.periods.values()) for x in extracts}
     problems = []
     if requested not in (None, "latest"):
         try:

@@ -140,7 +140,7 @@ class MapBase:
     gaps: pd.DataFrame | None = None
     hubs: pd.DataFrame | None = None
 
-    def take(self, areas=None, catchments=None, gaps=None) -> "MapBase":
+    def take(self, areas=None, catchments=None, gaps=None) -> MapBase:
         """The same base with only these rows (index labels of the frames it was made from).
 
         ``None`` keeps every row. Rows come in the order given, so taking the index of a

@@ -48,7 +48,7 @@ def _serve(tmp_path_factory, configs: list[Path]):
     """``streamlit run streamlit_app.py`` on 127.0.0.1 with these study areas (the first opens); yields its URL."""
     port = _free_port()
     env = {**os.environ, "FAMILYHUB_CONFIG": os.pathsep.join(map(str, configs)), "PYTHONPATH": str(REPO)}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")  # noqa: SIM115 (the server writes it until the fixture ends)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -251,9 +251,9 @@ def test_exported_map_html_shows_html_names_as_text(tmp_path, biborough_config, 
     from geo.app import views
     from geo.build import run
     from geo.config import load_config
-    from geo.sites import suggest_sites
     from geo.maps.assets import standalone_html
     from geo.maps.webmap import area_map
+    from geo.sites import suggest_sites
 
     hubs, venues, venue_id = xss_extracts(tmp_path / "xss", biborough_config)
     result = run(load_config(write_app_config(tmp_path / "cfg", biborough_config, hubs=hubs, venues=venues)))

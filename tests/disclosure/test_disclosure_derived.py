@@ -207,7 +207,7 @@ def test_exact_priority_gives_withheld_counts_back(seed):
     st = suppressed_table(lsoa_table_out(lsoa), lsoa_rule(rule), "lsoa")  # counts suppressed, scores exact (old export)
     naive = st.display.copy()
     assert naive["priority_score"].map(lambda v: not isinstance(v, str)).all()
-    pinned = pinned_by_formulas(naive.astype({c: str for c in COUNTS}), lsoa, zero_small=True, exact_priority=True)
+    pinned = pinned_by_formulas(naive.astype(dict.fromkeys(COUNTS, str)), lsoa, zero_small=True, exact_priority=True)
     assert len(pinned) >= 3, pinned  # the attack is not vacuous
 
 
@@ -218,10 +218,10 @@ def test_gate_leaves_every_withheld_small_count_two_values(seed):
     rule = DisclosureRule()
     out, rels, sup, _ = _gate(lsoa, wards, rule)
     pub = out["lsoa"].display
-    shown = pub.astype({c: str for c in COUNTS})
+    shown = pub.astype(dict.fromkeys(COUNTS, str))
     # 1. the row alone, by the README's formulas (LSOAs; wards, whose "<5" means 1-4)
     assert not pinned_by_formulas(shown, lsoa, zero_small=True)
-    assert not pinned_by_formulas(out["ward"].display.astype({c: str for c in COUNTS}), wards, zero_small=False, key="ward_code")
+    assert not pinned_by_formulas(out["ward"].display.astype(dict.fromkeys(COUNTS, str)), wards, zero_small=False, key="ward_code")
     # 2. every exact rate derived from a withheld count is withheld; scores are bands
     for col, (how, sources) in COLUMN_POLICY.items():
         if col not in pub or how not in ("with-source", "band"):
@@ -236,7 +236,7 @@ def test_gate_leaves_every_withheld_small_count_two_values(seed):
     feas = feasible_by_formulas(shown, lsoa, zero_small=True)
     allowed = {("lsoa", k, c): v for (k, c), v in feas.items()}
     values, primary, suppressed = {}, set(), set()
-    for kind, (st, raw) in {"lsoa": (out["lsoa"], None), "ward": (out["ward"], None)}.items():
+    for kind, (st, _raw) in {"lsoa": (out["lsoa"], None), "ward": (out["ward"], None)}.items():
         key = "lsoa21cd" if kind == "lsoa" else "ward_code"
         true = sup[kind][1].set_index(key)
         for i, k in enumerate(st.display[key]):

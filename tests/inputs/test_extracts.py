@@ -53,11 +53,7 @@ def test_malformed_extract_exits_2_naming_file_row_column(case, biborough_config
     kind, fn, column, words, row = CASES[case]
     path = copy_demo / f"{kind}.csv"
     _edit_csv(path, fn)
-    cfg = copy_config(tmp_path, biborough_config, **{
-        "review_takeup": copy_demo / "review_takeup.csv",
-        "hub_attendance": copy_demo / "hub_attendance.csv",
-        "hubs": copy_demo / "hubs.csv",
-    })
+    cfg = copy_config(tmp_path, biborough_config, review_takeup=copy_demo / "review_takeup.csv", hub_attendance=copy_demo / "hub_attendance.csv", hubs=copy_demo / "hubs.csv")
     code, err, _ = _build(cfg, tmp_path / "out", capsys)
     assert code == 2, err
     lines = [ln for ln in err.splitlines() if str(path) in ln]

@@ -19,8 +19,8 @@ from geo.maps.webmap import area_map
 URL = "http://example.com/t.png"
 CODE = ",".join(str(ord(c)) for c in URL)
 HOSTILE = {
-    "interpolation": "${(new Image).src=String.fromCharCode(%s)} hub" % CODE,
-    "backquote": "b`+((new Image).src=String.fromCharCode(%s))+` hub" % CODE,
+    "interpolation": "${(new Image).src=String.fromCharCode(" + CODE + ")} hub",
+    "backquote": "b`+((new Image).src=String.fromCharCode(" + CODE + "))+` hub",
     "backslash": "a\\` hub",
 }
 

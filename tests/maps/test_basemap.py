@@ -19,9 +19,9 @@ import rasterio
 from PIL import Image
 from rasterio.transform import from_bounds
 
-from geo.maps.basemap import Basemap
 from geo.config import ConfigError, load_config
 from geo.errors import DataError
+from geo.maps.basemap import Basemap
 from tests.conftest import copy_config
 
 GREEN = (20, 170, 60)

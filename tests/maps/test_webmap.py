@@ -19,12 +19,12 @@ from shapely.geometry import Point, box
 
 from geo.app import views
 from geo.disclosure import DisclosureRule
-from geo.maps.reproject import to_crs
-from geo.sites import suggest_sites
 from geo.maps.assets import standalone_html
 from geo.maps.elements import VerbatimGeoJson, VerbatimTooltip
+from geo.maps.reproject import to_crs
 from geo.maps.style import LAYERS
 from geo.maps.webmap import area_map, layer_map, map_base, site_markers
+from geo.sites import suggest_sites
 
 
 def _normalised(text: str) -> str:

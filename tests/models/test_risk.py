@@ -142,7 +142,7 @@ def test_priority_rank_is_permutation_and_follows_score():
 
 def test_ties_broken_by_row_order_and_deterministic():
     areas, _ = make_areas(n=60, planted=5, decoys=5)
-    dup = pd.concat([areas.iloc[[3]].rename(index=lambda c: c + s) for s in ("a", "b")])
+    dup = pd.concat([areas.iloc[[3]].rename(index=lambda c, suffix=suffix: c + suffix) for suffix in ("a", "b")])
     both = pd.concat([areas, dup])
     s = score_areas(both, W)
     a, b = s.loc[dup.index, "priority_rank"]

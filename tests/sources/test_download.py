@@ -96,8 +96,8 @@ def src(shared: Path) -> dict:
     census = pd.read_csv(ref / "census2021_age6_usual_residents_lsoa21_ew.csv")
     census = census[census.LSOA21CD.isin(lsoa.LSOA21CD)].reset_index(drop=True)
     assert len(lsoa) == 25 and len(wards) == 23 and len(lk_ward) >= 100 and len(census) == 25
-    return dict(lsoa=lsoa, wards=wards, lk_ward=lk_ward, lk11=lk11, file7=file7,
-                imd_eng=imd_eng, census=census)
+    return {"lsoa": lsoa, "wards": wards, "lk_ward": lk_ward, "lk11": lk11, "file7": file7,
+            "imd_eng": imd_eng, "census": census}
 
 
 def _geojson_features(gdf: gpd.GeoDataFrame) -> list[dict]:
