@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> dict:
     cold = _run(_session(app_path))
     warm = [_run(_session(app_path)) for _ in range(runs)]
 
+    from geo.app.controls import control_key
     from geo.config import load_config
 
     cfg = load_config(config)
@@ -95,10 +96,11 @@ def main(argv: list[str] | None = None) -> dict:
     import streamlit_app as app
 
     hubs = list(app.views.hub_names(app.load_prepared(app.data_key(str(config)))))
+    hubs_key = control_key(config, "hubs")  # study-area controls are keyed per study area (issue 16)
     changes = {
         "map layer": [("selectbox", "layer", v) for v in ["need", "review take-up", "hub reach", "travel time", "priority"]],
         "geography level": [("radio", "level", v) for v in ["ward", "lsoa"] * 3][:runs],
-        "hub filter": [("multiselect", "hubs", [h]) for h in hubs[:runs]] or [],
+        "hub filter": [("multiselect", hubs_key, [h]) for h in hubs[:runs]] or [],
         "number of venues k": [("slider", "k", v) for v in [3, 4, 6, 7, 8]],
     }
     rerun = {}
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
             widget = getattr(at, kind)(key=key)
             (widget.select(value) if kind == "selectbox" else widget.set_value(value))
             times.append(_run(at))
-        at.multiselect(key="hubs").set_value([])
+        at.multiselect(key=hubs_key).set_value([])
         at.slider(key="k").set_value(5)
         _run(at)
         if times:

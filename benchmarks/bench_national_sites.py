@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     n_dem = [s["n_demand"] for s in summaries.values()]
     print(f"siting: {n_la} LAs ({n_opt} optimal), {len(last['table'])} venues, "
           f"{sit['median']:.2f} s (median of {runs}; {sit['times']})", flush=True)
-    del result, last
+    result = last = None  # free the build before the memory figure
 
     with tempfile.TemporaryDirectory(prefix="bench_sites_") as tmp:
         cmd = [sys.executable, "-m", "geo", "sites", "--config", str(config_path), "--per-la", "--k", str(K),

@@ -85,8 +85,12 @@ def cv_scores(
         One score per fold.
     """
     if groups is not None:
+        # Integer codes in sorted-label order: the same folds as the labels themselves (GroupKFold
+        # shuffles its sorted unique groups), but its per-fold ``np.isin`` on string labels took
+        # 0.17 s a fold at 33,755 LSOAs (33 s of a 42 s national build), on integers milliseconds.
+        codes = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
         splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-        splits = splitter.split(X, groups=groups)
+        splits = splitter.split(X, groups=codes)
     else:
         splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(X)
     scores = []
