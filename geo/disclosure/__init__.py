@@ -1,33 +1,16 @@
-"""Statistical disclosure control for every table, export and map tooltip.
+"""Statistical disclosure control: the one gate every published table, figure and tooltip passes.
 
-English public-health convention, threshold from the config's ``[disclosure] threshold``
-(default 5):
-
-1. **Primary suppression.** A count from 1 to ``threshold - 1`` is shown as ``"<5"``
-   (generally ``f"<{threshold}"``). 0 is shown unless ``suppress_zero=True``.
-2. **Derived suppression.** A rate, percentage or interval computed from a suppressed
-   count is withheld too; the caller declares which columns derive from which counts.
-   Estimates (e.g. a modelled ``under5_est`` of 36.3) are not counts of real children and
-   are never suppressed: the caller lists only true counts in ``counts``.
-3. **Secondary (complementary) suppression.** For every linear relation
-   ``total = sum(parts)`` in the table (column totals and subtotals, row identities such as
-   ``review_eligible = review_completed + children_not_reviewed``, and any extra
-   ``constraints``), a relation never has exactly one suppressed cell: if it does, the
-   smallest non-suppressed positive part is suppressed too (ties: row order, then column
-   order), iterating to a fixed point. Then an integer-programming *attack* (what a reader
-   could deduce from every shown cell, every relation, "<5" meaning 1..threshold-1 and a
-   secondary cell meaning 0 or >= threshold) is run and more cells are suppressed until no
-   suppressed cell is pinned to a single value.
-
-Display convention (one for the whole app)
-------------------------------------------
-- a count suppressed because it is small: ``"<5"`` (:meth:`DisclosureRule.label`);
-- any other withheld value (a count suppressed to protect another, or a rate / interval
-  derived from a suppressed count): ``"c"`` (ONS/OHID "confidential", :data:`CONFIDENTIAL`);
-- every other value keeps its original numeric value (the caller formats rates).
-
-Totals must be added *before* suppression (:func:`add_total_row`) so that secondary
-suppression protects them.
+The rule comes from the config's ``[disclosure]`` table (presets ``small-area``: counts 1-4
+withheld; ``nhs-england``: 1-7 shown as ``*`` and other counts rounded to 5; or ``custom``):
+:mod:`~geo.disclosure.rule`. One table is suppressed by :mod:`~geo.disclosure.suppress`
+(primary, derived and secondary suppression, proved by an integer attack); the tables published
+together are linked by :mod:`~geo.disclosure.linked` and :mod:`~geo.disclosure.gate`
+(:func:`export_tables`, used by the pack and the app alike); statistics derived from counts
+(rates, smoothed rates, bands, ranks, ``p_top``) follow :data:`~geo.disclosure.derived.COLUMN_POLICY`
+and are attacked through the README's formulas (:mod:`~geo.disclosure.derived`,
+:mod:`~geo.disclosure.publish`, :mod:`~geo.disclosure.ranks`); :mod:`~geo.disclosure.rounded`
+recomputes rates from rounded counts. Display convention: ``"<5"`` (or ``*``) for a small count,
+``"c"`` for any other withheld value.
 
 Examples
 --------
