@@ -60,9 +60,7 @@ def _cli_configs() -> list[str]:
     """Study areas offered first: ``-- --config PATH [PATH ...]``, else ``$FAMILYHUB_CONFIG``
     (paths separated by ``os.pathsep``), else ``config.toml``. The first opens by default."""
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument(
-        "--config", nargs="+", default=os.environ.get("FAMILYHUB_CONFIG", str(REPO / "config.toml")).split(os.pathsep)
-    )
+    p.add_argument("--config", nargs="+", default=os.environ.get("FAMILYHUB_CONFIG", str(REPO / "config.toml")).split(os.pathsep))
     args, _ = p.parse_known_args(sys.argv[1:])
     return args.config
 
@@ -78,9 +76,7 @@ def data_key(config_path: str) -> DataKey:
     return DataKey.of(config_path, config_inputs(FileStamp.of(config_path)))
 
 
-@st.cache_resource(
-    hash_funcs=CACHE_HASH_FUNCS, show_spinner="Loading and validating the study area's data…", max_entries=4
-)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Loading and validating the study area's data…", max_entries=4)
 def load_prepared(data: DataKey) -> Prepared:
     """Load → validate → join, once per state of the inputs (again when any input file changes)."""
     return prepare(load_config(data.config_path))
@@ -90,11 +86,7 @@ def load_prepared(data: DataKey) -> Prepared:
 def load_choices(data: DataKey) -> dict:
     """The options of the study area's controls: local authorities, hubs, venue types."""
     prepared = load_prepared(data)
-    return {
-        "las": views.la_names(prepared),
-        "hubs": views.hub_names(prepared),
-        "venue_types": views.venue_types(prepared),
-    }
+    return {"las": views.la_names(prepared), "hubs": views.hub_names(prepared), "venue_types": views.venue_types(prepared)}
 
 
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
@@ -111,13 +103,8 @@ def load_result(scenario: Scenario):
 
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Choosing outreach venues…", max_entries=64)
 def load_sites(scenario: Scenario, venues: VenueChoice):
-    return suggest_sites(
-        load_result(scenario),
-        k=venues.k,
-        venue_types=venues.types,
-        force_in=venues.force_in,
-        force_out=venues.force_out,
-    )
+    return suggest_sites(load_result(scenario), k=venues.k, venue_types=venues.types,
+                         force_in=venues.force_in, force_out=venues.force_out)
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)
@@ -131,14 +118,8 @@ def load_map_base(scenario: Scenario, level: str) -> MapBase:
     """Every area of the study area ready for the web map (simplified, reprojected, tooltips), once per build and level."""
     result = load_result(scenario)
     rule = DisclosureRule.from_config(result.config)
-    return map_base(
-        views.published_areas(result, level, rule),
-        level=level,
-        hubs=result.hubs,
-        catchments=result.catchments(),
-        gaps=result.gaps(),
-        rule=rule,
-    )
+    return map_base(views.published_areas(result, level, rule), level=level, hubs=result.hubs,
+                    catchments=result.catchments(), gaps=result.gaps(), rule=rule)
 
 
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)
@@ -165,13 +146,9 @@ def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, lay
     the markers.
     """
     view = load_view(scenario, selection)
-    return {
-        "base": views.view_map_base(load_map_base(scenario, selection.level), view),
-        "layer": layer,
-        "sites": load_site_markers(scenario, venues),
-        "leaflet_prefix": static_url(base_url),
-        "tiles": load_result(scenario).config.tiles,
-    }
+    return {"base": views.view_map_base(load_map_base(scenario, selection.level), view), "layer": layer,
+            "sites": load_site_markers(scenario, venues), "leaflet_prefix": static_url(base_url),
+            "tiles": load_result(scenario).config.tiles}
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=4)
@@ -200,14 +177,8 @@ MAP_RETURNS = ["last_active_drawing"]  # only a click on an area reruns the app 
 def map_component_args(*map_key) -> dict:
     """What the map component is sent for a combination of controls, computed once per combination
     (rendering the map's GeoJSON on every rerun would slow reruns down)."""
-    return component_args(
-        build_map(*map_key),
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        render=False,
-        returned_objects=MAP_RETURNS,
-        key="map",
-    )
+    return component_args(build_map(*map_key), height=MAP_HEIGHT, use_container_width=True,
+                          render=False, returned_objects=MAP_RETURNS, key="map")
 
 
 def show_map(map_key: tuple):
@@ -252,11 +223,9 @@ def pack_offer(scenario: Scenario, k: int, hubs: list[str], result) -> download.
         return zipped
 
     return download.PackOffer(
-        covers=f"hub {hub} only" if hub else f"all {n_hubs} hubs",
-        prepare=prepare,
+        covers=f"hub {hub} only" if hub else f"all {n_hubs} hubs", prepare=prepare,
         file_name=lambda suffix: pack_file_name(result.config.slug, hub, dt.date.fromisoformat(held[1]), suffix),
-        data=held[2] if held else None,
-    )
+        data=held[2] if held else None)
 
 
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Applying disclosure control…", max_entries=64)
@@ -303,21 +272,12 @@ def main() -> None:
         st.stop()
 
     if cfg.extracts.synthetic:
-        st.warning(
-            "**SYNTHETIC DEMO DATA.** Review take-up and hub attendance here are made up by the project's "
-            "seeded generator, keyed on real LSOAs. No real child is counted.",
-            icon="⚠️",
-        )
+        st.warning("**SYNTHETIC DEMO DATA.** Review take-up and hub attendance here are made up by the project's "
+                   "seeded generator, keyed on real LSOAs. No real child is counted.", icon="⚠️")
 
     with st.sidebar:
-        c = sidebar_controls(
-            st,
-            config_path,
-            cfg,
-            load_choices(data),
-            layers=LAYERS,
-            venue_names=lambda types: load_venue_names(data, types),
-        )
+        c = sidebar_controls(st, config_path, cfg, load_choices(data), layers=LAYERS,
+                             venue_names=lambda types: load_venue_names(data, types))
     if c is None:
         st.stop()
     las, hubs, level, layer, k, types = c.las, c.hubs, c.level, c.layer, c.k, c.types
@@ -330,10 +290,8 @@ def main() -> None:
     view = load_view(scenario, selection)
     rule = DisclosureRule.from_config(result.config)
     if view.areas.empty:
-        st.warning(
-            "No area is in both the chosen local authorities and the chosen hub catchments: "
-            "change the local authorities or the hubs."
-        )
+        st.warning("No area is in both the chosen local authorities and the chosen hub catchments: "
+                   "change the local authorities or the hubs.")
         st.stop()
 
     st.markdown(f"### Family Hub outreach · {plain_markdown(result.config.name)}")
@@ -365,9 +323,7 @@ def main() -> None:
         with tab_data:
             views.data_page(st, result)
     # cached parts: the map for the HTML download is built only if asked for
-    download.downloads(
-        st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result)
-    )
+    download.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
 
 
 if __name__ == "__main__":

@@ -64,13 +64,8 @@ def map_payload_bytes(config_path: Path) -> int:
 
     cfg = load_config(config_path)
     data = app.data_key(str(config_path))
-    scenario = Scenario.of(
-        data,
-        need=cfg.weights.need,
-        engagement=cfg.weights.engagement,
-        mode=cfg.travel.mode,
-        minutes=cfg.travel.threshold_minutes,
-    )
+    scenario = Scenario.of(data, need=cfg.weights.need, engagement=cfg.weights.engagement, mode=cfg.travel.mode,
+                           minutes=cfg.travel.threshold_minutes)
     venues = VenueChoice.of(k=5, types=app.views.venue_types(app.load_prepared(data)))
     args = app.map_component_args(scenario, venues, Selection.of(level="lsoa"), "priority", "")
     return sum(len(args[part].encode()) for part in ("html", "header", "script"))
@@ -103,9 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
     hubs = list(app.views.hub_names(app.load_prepared(app.data_key(str(config)))))
     hubs_key = control_key(config, "hubs")  # study-area controls are keyed per study area (issue 16)
     changes = {
-        "map layer": [
-            ("selectbox", "layer", v) for v in ["need", "review take-up", "hub reach", "travel time", "priority"]
-        ],
+        "map layer": [("selectbox", "layer", v) for v in ["need", "review take-up", "hub reach", "travel time", "priority"]],
         "geography level": [("radio", "level", v) for v in ["ward", "lsoa"] * 3][:runs],
         "hub filter": [("multiselect", hubs_key, [h]) for h in hubs[:runs]] or [],
         "number of venues k": [("slider", "k", v) for v in [3, 4, 6, 7, 8]],
@@ -121,11 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
         at.slider(key="k").set_value(5)
         _run(at)
         if times:
-            rerun[name] = {
-                "median": statistics.median(times),
-                "runs": len(times),
-                "times": [round(t, 3) for t in times],
-            }
+            rerun[name] = {"median": statistics.median(times), "runs": len(times), "times": [round(t, 3) for t in times]}
 
     payload = map_payload_bytes(config)
     result = {

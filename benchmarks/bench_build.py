@@ -45,7 +45,10 @@ TARGETS = {"biborough": {"build_s": 2.0}, "england": {"build_s": 20.0, "peak_mb"
 
 # One command's wall time and peak memory, measured in a fresh wrapper interpreter: ru_maxrss of
 # RUSAGE_CHILDREN is the largest child so far, so each measurement gets a parent of its own.
-_CHILD = "import json, sys; from benchmarks.harness import peak_rss_mb; print(json.dumps(peak_rss_mb(sys.argv[1:])))"
+_CHILD = (
+    "import json, sys; from benchmarks.harness import peak_rss_mb; "
+    "print(json.dumps(peak_rss_mb(sys.argv[1:])))"
+)
 
 
 def command_run(cmd: list[str]) -> tuple[float, float]:
@@ -68,12 +71,8 @@ def ensure_data(config_path: Path) -> None:
     if need_fetch:
         mirror = cfg.mirror or ROOT.parent / "shared" / "data"
         print(f"  fetching public data for {cfg.slug} from {mirror} (untimed) ...", flush=True)
-        subprocess.run(
-            py + ["fetch", "--config", str(config_path), "--mirror", str(mirror)],
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        subprocess.run(py + ["fetch", "--config", str(config_path), "--mirror", str(mirror)], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
     e = cfg.extracts
     demo = [p for p in (e.review_takeup, e.hub_attendance, e.hubs) if p is not None]
     if cfg.extracts.synthetic and (need_fetch or not all(p.exists() for p in demo)):
@@ -91,14 +90,11 @@ def bench_area(slug: str, config_path: Path, runs: int, warmup: int) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench_build_{slug}_") as tmp:
         out = Path(tmp) / "inproc"
         result = run(cfg)
-        sizes = {
-            "lsoas": len(result.lsoa),
-            "wards": len(result.wards),
-            "wards_derived": int(result.wards["ward_source"].str.startswith("derived").sum()),
-            "hubs": 0 if result.hubs is None else len(result.hubs),
-            "venues": 0 if result.venues is None else len(result.venues),
-            "local_authorities": int(result.lsoa["lad_code"].nunique()),
-        }
+        sizes = {"lsoas": len(result.lsoa), "wards": len(result.wards),
+                 "wards_derived": int(result.wards["ward_source"].str.startswith("derived").sum()),
+                 "hubs": 0 if result.hubs is None else len(result.hubs),
+                 "venues": 0 if result.venues is None else len(result.venues),
+                 "local_authorities": int(result.lsoa["lad_code"].nunique())}
         del result
         build = timed(lambda: write(run(cfg), out), runs=runs, warmup=warmup)
         outputs = sorted(p.name for p in out.iterdir())
@@ -107,24 +103,14 @@ def bench_area(slug: str, config_path: Path, runs: int, warmup: int) -> dict:
     walls = [w for w, _ in cmd_runs]
     peaks = [m for _, m in cmd_runs]
     row = {
-        "study_area": slug,
-        "config": str(config_path.relative_to(ROOT)),
-        **sizes,
-        "outputs": outputs,
-        "build_seconds_median": build["median"],
-        "build_seconds": build["times"],
-        "command_seconds_median": statistics.median(walls),
-        "command_seconds": [round(w, 3) for w in walls],
-        "peak_rss_mb_median": statistics.median(peaks),
-        "peak_rss_mb": [round(m, 1) for m in peaks],
-        "runs": runs,
-        "targets": TARGETS[slug],
+        "study_area": slug, "config": str(config_path.relative_to(ROOT)), **sizes, "outputs": outputs,
+        "build_seconds_median": build["median"], "build_seconds": build["times"],
+        "command_seconds_median": statistics.median(walls), "command_seconds": [round(w, 3) for w in walls],
+        "peak_rss_mb_median": statistics.median(peaks), "peak_rss_mb": [round(m, 1) for m in peaks],
+        "runs": runs, "targets": TARGETS[slug],
     }
-    print(
-        f"{slug}: build {row['build_seconds_median']:.2f} s (median of {runs}; {build['times']}), "
-        f"command {row['command_seconds_median']:.2f} s, peak {row['peak_rss_mb_median']:.0f} MB",
-        flush=True,
-    )
+    print(f"{slug}: build {row['build_seconds_median']:.2f} s (median of {runs}; {build['times']}), "
+          f"command {row['command_seconds_median']:.2f} s, peak {row['peak_rss_mb_median']:.0f} MB", flush=True)
     return row
 
 
@@ -145,32 +131,22 @@ def main(argv=None) -> int:
         r["build_ratio"] = r["build_seconds_median"] / ref
         r["command_ratio"] = r["command_seconds_median"] / ref
         t = r["targets"]
-        r["meets_targets"] = r["build_seconds_median"] <= t["build_s"] and r["peak_rss_mb_median"] <= t.get(
-            "peak_mb", float("inf")
-        )
+        r["meets_targets"] = r["build_seconds_median"] <= t["build_s"] and r["peak_rss_mb_median"] <= t.get("peak_mb", float("inf"))
 
     print()
-    print(
-        "| study area | LSOAs | wards (derived) | venues | build s (median) | command s (median) | peak MB (median) | build / reference |"
-    )
+    print("| study area | LSOAs | wards (derived) | venues | build s (median) | command s (median) | peak MB (median) | build / reference |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(
-            f"| {r['study_area']} | {r['lsoas']:,} | {r['wards']:,} ({r['wards_derived']:,}) | {r['venues']:,} "
-            f"| {r['build_seconds_median']:.2f} | {r['command_seconds_median']:.2f} | {r['peak_rss_mb_median']:.0f} "
-            f"| {r['build_ratio']:.1f} |"
-        )
-    path = write_result(
-        "build",
-        {
-            "quick": args.quick,
-            "reference_seconds": ref,
-            "reference_seconds_after": ref_after,
-            "timing": "build: run()+write() in process after a warm-up run; command: `python -m geo build` in a fresh "
-            "interpreter (imports included), peak RSS from a fresh wrapper process per run; medians",
-            "results": rows,
-        },
-    )
+        print(f"| {r['study_area']} | {r['lsoas']:,} | {r['wards']:,} ({r['wards_derived']:,}) | {r['venues']:,} "
+              f"| {r['build_seconds_median']:.2f} | {r['command_seconds_median']:.2f} | {r['peak_rss_mb_median']:.0f} "
+              f"| {r['build_ratio']:.1f} |")
+    path = write_result("build", {
+        "quick": args.quick,
+        "reference_seconds": ref, "reference_seconds_after": ref_after,
+        "timing": "build: run()+write() in process after a warm-up run; command: `python -m geo build` in a fresh "
+                  "interpreter (imports included), peak RSS from a fresh wrapper process per run; medians",
+        "results": rows,
+    })
     print(f"\nwrote {path}")
     return 0
 

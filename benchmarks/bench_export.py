@@ -53,22 +53,8 @@ def main(argv=None) -> int:
     ref = reference_seconds()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        cmd = [
-            sys.executable,
-            "-m",
-            "geo",
-            "export",
-            "--config",
-            str(config.path),
-            "--out",
-            str(out / "cli"),
-            "--dpi",
-            str(args.dpi),
-            "--k",
-            str(args.k),
-            "--date",
-            DATE,
-        ]
+        cmd = [sys.executable, "-m", "geo", "export", "--config", str(config.path), "--out", str(out / "cli"),
+               "--dpi", str(args.dpi), "--k", str(args.k), "--date", DATE]
 
         def cli():
             subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
@@ -85,9 +71,7 @@ def main(argv=None) -> int:
         date = dt.date.fromisoformat(DATE)
 
         def export():
-            holder["export"] = export_pack(
-                holder["result"], out / "api", k=args.k, dpi=args.dpi, generated=date, progress=False
-            )
+            holder["export"] = export_pack(holder["result"], out / "api", k=args.k, dpi=args.dpi, generated=date, progress=False)
 
         t_export = timed(export, runs=args.runs)
         print(f"export median {t_export['median']:.2f} s  {t_export['times']}", flush=True)
@@ -97,23 +81,12 @@ def main(argv=None) -> int:
         steps = {k: round(v, 3) for k, v in res.timings.items()}
 
     entry = {
-        "config": str(Path(config.path).relative_to(ROOT))
-        if Path(config.path).is_relative_to(ROOT)
-        else str(config.path),
-        "study_area": config.name,
-        "hubs": len(res.hub_ids),
-        "lsoas": len(holder["result"].lsoa),
-        "pages": pages,
-        "dpi": args.dpi,
-        "k": args.k,
-        "pdf_bytes": pdf_bytes,
-        "runs": args.runs,
+        "config": str(Path(config.path).relative_to(ROOT)) if Path(config.path).is_relative_to(ROOT) else str(config.path),
+        "study_area": config.name, "hubs": len(res.hub_ids), "lsoas": len(holder["result"].lsoa), "pages": pages,
+        "dpi": args.dpi, "k": args.k, "pdf_bytes": pdf_bytes, "runs": args.runs,
         "reference_seconds": round(ref, 4),
-        "cli": t_cli,
-        "build": t_build,
-        "export": t_export,
-        "cli_ratio": round(t_cli["median"] / ref, 2),
-        "build_ratio": round(t_build["median"] / ref, 2),
+        "cli": t_cli, "build": t_build, "export": t_export,
+        "cli_ratio": round(t_cli["median"] / ref, 2), "build_ratio": round(t_build["median"] / ref, 2),
         "export_ratio": round(t_export["median"] / ref, 2),
         "export_steps_last_run": steps,
         "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -122,17 +95,13 @@ def main(argv=None) -> int:
     data = json.loads(path.read_text()) if path.exists() else {}
     data.setdefault("benchmark", "export")
     data["machine"] = machine()
-    data["timing"] = (
-        "median of N runs: cli = `python -m geo export` in a fresh interpreter (imports, build, export); "
-        "build = geo.build.run; export = geo.export.pack.export_pack on that build"
-    )
+    data["timing"] = ("median of N runs: cli = `python -m geo export` in a fresh interpreter (imports, build, export); "
+                      "build = geo.build.run; export = geo.export.pack.export_pack on that build")
     data.setdefault("results", {})[config.slug] = entry
     RESULTS.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=float) + "\n")
-    print(
-        f"{config.name}: {pages} pages, {len(res.hub_ids)} hubs; cli {t_cli['median']:.1f} s (x{entry['cli_ratio']} "
-        f"reference), build {t_build['median']:.1f} s, export {t_export['median']:.1f} s; reference {ref:.2f} s"
-    )
+    print(f"{config.name}: {pages} pages, {len(res.hub_ids)} hubs; cli {t_cli['median']:.1f} s (x{entry['cli_ratio']} "
+          f"reference), build {t_build['median']:.1f} s, export {t_export['median']:.1f} s; reference {ref:.2f} s")
     print(f"wrote {path}")
     return 0
 

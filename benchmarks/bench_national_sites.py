@@ -76,76 +76,44 @@ def main(argv=None) -> int:
     n_opt = sum(bool(s["optimal"]) for s in summaries.values())
     n_cand = [s["n_candidates"] for s in summaries.values()]
     n_dem = [s["n_demand"] for s in summaries.values()]
-    print(
-        f"siting: {n_la} LAs ({n_opt} optimal), {len(last['table'])} venues, "
-        f"{sit['median']:.2f} s (median of {runs}; {sit['times']})",
-        flush=True,
-    )
+    print(f"siting: {n_la} LAs ({n_opt} optimal), {len(last['table'])} venues, "
+          f"{sit['median']:.2f} s (median of {runs}; {sit['times']})", flush=True)
     result = last = None  # free the build before the memory figure
 
     with tempfile.TemporaryDirectory(prefix="bench_sites_") as tmp:
-        cmd = [
-            sys.executable,
-            "-m",
-            "geo",
-            "sites",
-            "--config",
-            str(config_path),
-            "--per-la",
-            "--k",
-            str(K),
-            "--out",
-            str(Path(tmp) / "sites"),
-        ]
+        cmd = [sys.executable, "-m", "geo", "sites", "--config", str(config_path), "--per-la", "--k", str(K),
+               "--out", str(Path(tmp) / "sites")]
         cmd_runs = [command_run(cmd) for _ in range(runs)]
     walls = [w for w, _ in cmd_runs]
     peaks = [m for _, m in cmd_runs]
     row = {
         "config": str(config_path.relative_to(ROOT)) if config_path.is_relative_to(ROOT) else str(config_path),
-        "k": K,
-        "minutes": cfg.travel.threshold_minutes,
-        "mode": cfg.travel.mode,
-        "lsoas": int(sum(n_dem)),
-        "local_authorities": n_la,
-        "solved_optimal": n_opt,
+        "k": K, "minutes": cfg.travel.threshold_minutes, "mode": cfg.travel.mode,
+        "lsoas": int(sum(n_dem)), "local_authorities": n_la, "solved_optimal": n_opt,
         "venues": n_venues,
-        "candidates_per_la_median": statistics.median(n_cand),
-        "candidates_per_la_max": max(n_cand),
+        "candidates_per_la_median": statistics.median(n_cand), "candidates_per_la_max": max(n_cand),
         "build_seconds_once": build_s,
-        "siting_seconds_median": sit["median"],
-        "siting_seconds": sit["times"],
-        "command_seconds_median": statistics.median(walls),
-        "command_seconds": [round(w, 3) for w in walls],
-        "peak_rss_mb_median": statistics.median(peaks),
-        "peak_rss_mb": [round(m, 1) for m in peaks],
-        "runs": runs,
-        "target_s": TARGET_S,
+        "siting_seconds_median": sit["median"], "siting_seconds": sit["times"],
+        "command_seconds_median": statistics.median(walls), "command_seconds": [round(w, 3) for w in walls],
+        "peak_rss_mb_median": statistics.median(peaks), "peak_rss_mb": [round(m, 1) for m in peaks],
+        "runs": runs, "target_s": TARGET_S,
     }
     row["siting_ratio"] = row["siting_seconds_median"] / ref
     row["command_ratio"] = row["command_seconds_median"] / ref
     row["meets_target"] = row["command_seconds_median"] <= TARGET_S
     print()
-    print(
-        "| LAs (optimal) | candidates per LA (median / max) | siting s (median) | command s (median) | peak MB (median) | siting / reference |"
-    )
+    print("| LAs (optimal) | candidates per LA (median / max) | siting s (median) | command s (median) | peak MB (median) | siting / reference |")
     print("|---|---|---|---|---|---|")
-    print(
-        f"| {n_la} ({n_opt}) | {row['candidates_per_la_median']:.0f} / {row['candidates_per_la_max']} "
-        f"| {row['siting_seconds_median']:.2f} | {row['command_seconds_median']:.2f} | {row['peak_rss_mb_median']:.0f} "
-        f"| {row['siting_ratio']:.1f} |"
-    )
-    path = write_result(
-        "national_sites",
-        {
-            "quick": args.quick,
-            "reference_seconds": ref,
-            "reference_seconds_after": reference_seconds(),
-            "timing": "siting: suggest_sites_per_la on one build, in process after a warm-up run; command: "
-            "`python -m geo sites --per-la` in a fresh interpreter (build included), peak RSS from a fresh "
-            "wrapper process per run; medians",
-            "results": [row],
-        },
-    )
+    print(f"| {n_la} ({n_opt}) | {row['candidates_per_la_median']:.0f} / {row['candidates_per_la_max']} "
+          f"| {row['siting_seconds_median']:.2f} | {row['command_seconds_median']:.2f} | {row['peak_rss_mb_median']:.0f} "
+          f"| {row['siting_ratio']:.1f} |")
+    path = write_result("national_sites", {
+        "quick": args.quick, "reference_seconds": ref, "reference_seconds_after": reference_seconds(),
+        "timing": "siting: suggest_sites_per_la on one build, in process after a warm-up run; command: "
+                  "`python -m geo sites --per-la` in a fresh interpreter (build included), peak RSS from a fresh "
+                  "wrapper process per run; medians",
+        "results": [row],
+    })
     print(f"\nwrote {path}")
     return 0
 

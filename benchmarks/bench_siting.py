@@ -58,8 +58,8 @@ def make_instance(n_demand: int, n_cand: int, seed: int = SEED):
 def run_ours(dist, weights, radius, k):
     t0 = time.perf_counter()
     inst = CoverageInstance.from_travel_times(
-        [f"d{i}" for i in range(dist.shape[0])], weights, [f"c{j}" for j in range(dist.shape[1])], dist, radius
-    )
+        [f"d{i}" for i in range(dist.shape[0])], weights,
+        [f"c{j}" for j in range(dist.shape[1])], dist, radius)
     t1 = time.perf_counter()
     res = MaxCoverage(k, time_limit=600).solve(inst)
     t2 = time.perf_counter()
@@ -100,45 +100,30 @@ def main(argv=None) -> int:
         t_ours_solve = statistics.median(o[2] for o in ours)
         t_sp = statistics.median(s[2] for s in sp_runs)
         row = {
-            "n_demand": n_d,
-            "n_candidates": n_c,
-            "k": K,
-            "radius_km": radius,
+            "n_demand": n_d, "n_candidates": n_c, "k": K, "radius_km": radius,
             "mean_candidate_cover_share": ours[0][3],
-            "ours_objective": res.objective,
-            "ours_optimal": res.optimal,
-            "ours_status": res.status,
-            "ours_seconds_median": t_ours,
-            "ours_solve_seconds_median": t_ours_solve,
-            "ours_runs": 3,
-            "spopt_objective": sp_runs[0][0],
-            "spopt_status": sp_runs[0][1],
-            "spopt_seconds_median": t_sp,
-            "spopt_runs": n_spopt,
+            "ours_objective": res.objective, "ours_optimal": res.optimal, "ours_status": res.status,
+            "ours_seconds_median": t_ours, "ours_solve_seconds_median": t_ours_solve, "ours_runs": 3,
+            "spopt_objective": sp_runs[0][0], "spopt_status": sp_runs[0][1],
+            "spopt_seconds_median": t_sp, "spopt_runs": n_spopt,
             "objective_rel_diff": abs(res.objective - sp_runs[0][0]) / max(1.0, abs(sp_runs[0][0])),
             "speedup": t_sp / t_ours,
             "reduction": res.reduction,
         }
         rows.append(row)
-        print(
-            f"{n_d}x{n_c}: ours {res.objective:.4f} ({res.status}) {t_ours:.3f}s; "
-            f"spopt {sp_runs[0][0]:.4f} ({sp_runs[0][1]}) {t_sp:.2f}s; x{row['speedup']:.1f}",
-            flush=True,
-        )
+        print(f"{n_d}x{n_c}: ours {res.objective:.4f} ({res.status}) {t_ours:.3f}s; "
+              f"spopt {sp_runs[0][0]:.4f} ({sp_runs[0][1]}) {t_sp:.2f}s; x{row['speedup']:.1f}",
+              flush=True)
 
     print()
-    print(
-        "| demand x candidates | k | ours objective | spopt objective | ours optimal "
-        "| ours median s | spopt median s | speed-up |"
-    )
+    print("| demand x candidates | k | ours objective | spopt objective | ours optimal "
+          "| ours median s | spopt median s | speed-up |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         note = " (1 run)" if r["spopt_runs"] == 1 else ""
-        print(
-            f"| {r['n_demand']:,} x {r['n_candidates']} | {r['k']} | {r['ours_objective']:.3f} "
-            f"| {r['spopt_objective']:.3f} | {r['ours_optimal']} | {r['ours_seconds_median']:.3f} "
-            f"| {r['spopt_seconds_median']:.2f}{note} | {r['speedup']:.1f}x |"
-        )
+        print(f"| {r['n_demand']:,} x {r['n_candidates']} | {r['k']} | {r['ours_objective']:.3f} "
+              f"| {r['spopt_objective']:.3f} | {r['ours_optimal']} | {r['ours_seconds_median']:.3f} "
+              f"| {r['spopt_seconds_median']:.2f}{note} | {r['speedup']:.1f}x |")
 
     import highspy
     import pulp
@@ -150,14 +135,10 @@ def main(argv=None) -> int:
         "quick": args.quick,
         "seed": SEED,
         "environment": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "numpy": np.__version__,
-            "scipy": scipy.__version__,
+            "python": platform.python_version(), "platform": platform.platform(),
+            "cpu_count": os.cpu_count(), "numpy": np.__version__, "scipy": scipy.__version__,
             "highspy": getattr(highspy, "__version__", None) or str(highspy.Highs().version()),
-            "spopt": spopt.__version__,
-            "pulp": pulp.__version__,
+            "spopt": spopt.__version__, "pulp": pulp.__version__,
         },
         "timing": "end to end from the distance matrix; median of 3 runs (spopt: 1 run on the largest size)",
         "results": rows,

@@ -49,13 +49,8 @@ def timed(fn: Callable[[], object], runs: int = 5, warmup: int = 0) -> dict:
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return {
-        "median": statistics.median(times),
-        "min": min(times),
-        "max": max(times),
-        "runs": runs,
-        "times": [round(t, 4) for t in times],
-    }
+    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": runs,
+            "times": [round(t, 4) for t in times]}
 
 
 def reference_seconds(runs: int = 5) -> float:
@@ -113,13 +108,8 @@ def machine() -> dict:
                 mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
     except OSError:
         pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gb": mem_gb,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem_gb, "python": platform.python_version(),
+            "platform": platform.platform()}
 
 
 def write_result(name: str, payload: dict) -> Path:

@@ -36,9 +36,7 @@ def benchmarks(names: list[str] | None = None) -> list[Path]:
 
 def supports_quick(script: Path) -> bool:
     """Whether ``script --help`` lists a ``--quick`` option."""
-    proc = subprocess.run(
-        [sys.executable, str(script), "--help"], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    proc = subprocess.run([sys.executable, str(script), "--help"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     return proc.returncode == 0 and "--quick" in proc.stdout
 
 

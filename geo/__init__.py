@@ -30,9 +30,8 @@ _HOMES = {
     **dict.fromkeys(["fetch", "public_paths"], "sources"),
     **dict.fromkeys(["BuildResult", "Prepared", "analyse", "prepare", "run"], "build"),
     **dict.fromkeys(["write"], "outputs"),
-    **dict.fromkeys(
-        ["SiteSuggestion", "suggest_sites", "suggest_sites_per_hub", "suggest_sites_per_la", "write_sites"], "sites"
-    ),
+    **dict.fromkeys(["SiteSuggestion", "suggest_sites", "suggest_sites_per_hub", "suggest_sites_per_la",
+                     "write_sites"], "sites"),
     **dict.fromkeys(["export_pack", "pack_zip"], "export"),
     **dict.fromkeys(["write_demo"], "demo"),
     **dict.fromkeys(["neutralise_frame", "plain_markdown", "printable", "safe_slug"], "safety"),

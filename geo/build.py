@@ -86,9 +86,7 @@ class BuildResult:
         if "hub_id" not in self.lsoa.columns:
             return None
         if "catchments" not in self._polygons:
-            self._polygons["catchments"] = catchment_polygons(
-                self.lsoa[["geometry", "under5_est"]], self.lsoa[["hub_id"]]
-            )
+            self._polygons["catchments"] = catchment_polygons(self.lsoa[["geometry", "under5_est"]], self.lsoa[["hub_id"]])
         return self._polygons["catchments"].copy()
 
     def gaps(self) -> gpd.GeoDataFrame | None:
@@ -97,9 +95,7 @@ class BuildResult:
             return None
         if "gaps" not in self._polygons:
             cols = [c for c in ("hub_id", "gap_type", "under5_est", "hub_children") if c in self.lsoa.columns]
-            self._polygons["gaps"] = gap_polygons(
-                self.lsoa[["geometry"]], pd.DataFrame(self.lsoa[cols])
-            )  # the columns it reads
+            self._polygons["gaps"] = gap_polygons(self.lsoa[["geometry"]], pd.DataFrame(self.lsoa[cols]))  # the columns it reads
         return self._polygons["gaps"].copy()
 
     def hub_table(self) -> pd.DataFrame | None:
@@ -132,14 +128,10 @@ class BuildResult:
         """What ``trends.csv``, ``changes.csv`` and ``impact.csv`` cover (see :mod:`geo.monitoring`)."""
         a = self.config.analysis
         index = self.inputs.period_index
-        return {
-            "periods": sorted(index, key=index.get),
-            "pool_quarters": a.pool_quarters,
-            "fdr": a.fdr,
-            "targets": {m: {"value": t.value, "label": t.label} for m, t in a.targets.items()},
-            "outreach_sessions": 0 if self.inputs.sessions is None else len(self.inputs.sessions),
-            "model_and_maps_use": self.inputs.period.get("analysis"),
-        }
+        return {"periods": sorted(index, key=index.get), "pool_quarters": a.pool_quarters, "fdr": a.fdr,
+                "targets": {m: {"value": t.value, "label": t.label} for m, t in a.targets.items()},
+                "outreach_sessions": 0 if self.inputs.sessions is None else len(self.inputs.sessions),
+                "model_and_maps_use": self.inputs.period.get("analysis")}
 
 
 def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -172,24 +164,11 @@ def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> In
     if e.under5:
         inputs.under5 = attempt(ex.validate_under5, e.under5, register, rules=e)
     if e.hubs:
-        hubs = attempt(
-            venues.validate_sites,
-            e.hubs,
-            "hubs",
-            postcodes=public.postcodes,
-            study_area=study_area,
-            sheet=e.sheets.get("hubs"),
-        )
+        hubs = attempt(venues.validate_sites, e.hubs, "hubs", postcodes=public.postcodes, study_area=study_area, sheet=e.sheets.get("hubs"))
         inputs.hubs = None if hubs is None else _points(hubs)
     if e.venues:
-        sites = attempt(
-            venues.validate_sites,
-            e.venues,
-            "venues",
-            postcodes=public.postcodes,
-            study_area=study_area,
-            sheet=e.sheets.get("venues"),
-        )
+        sites = attempt(venues.validate_sites, e.venues, "venues", postcodes=public.postcodes, study_area=study_area,
+                        sheet=e.sheets.get("venues"))
         inputs.venues = None if sites is None else _points(sites)
     periodic = {}
 
@@ -203,29 +182,17 @@ def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> In
         rows("review", ex.review_rows, e.review_takeup, register)
     if e.hub_attendance:
         if e.hubs is None:
-            problems.append(
-                InputProblem(
-                    config.path, "extracts.hub_attendance needs extracts.hubs (the hub_id list)", column="hubs"
-                )
-            )
+            problems.append(InputProblem(config.path, "extracts.hub_attendance needs extracts.hubs (the hub_id list)", column="hubs"))
         elif inputs.hubs is not None:
             rows("attendance", ex.attendance_rows, e.hub_attendance, register, pd.Index(inputs.hubs["hub_id"]))
     if e.hub_areas and inputs.hubs is not None:
-        inputs.hub_areas = attempt(
-            ex.validate_hub_areas, e.hub_areas, register, pd.Index(inputs.hubs["hub_id"]), rules=e
-        )
+        inputs.hub_areas = attempt(ex.validate_hub_areas, e.hub_areas, register, pd.Index(inputs.hubs["hub_id"]), rules=e)
     if e.outreach_sessions:
         from geo.monitoring.sessions import validate_sessions
 
         hub_ids = pd.Index(inputs.hubs["hub_id"]) if inputs.hubs is not None else None
-        inputs.sessions = attempt(
-            validate_sessions,
-            e.outreach_sessions,
-            hub_ids=hub_ids,
-            venues=inputs.venues,
-            postcodes=public.postcodes,
-            sheet=e.sheets.get("outreach_sessions"),
-        )
+        inputs.sessions = attempt(validate_sessions, e.outreach_sessions, hub_ids=hub_ids, venues=inputs.venues,
+                                  postcodes=public.postcodes, sheet=e.sheets.get("outreach_sessions"))
     if problems:
         raise ValidationError(problems)
     if periodic:
@@ -238,9 +205,8 @@ def validate_inputs(config: Config, public: PublicData, weight: pd.Series) -> In
 def _select_period(inputs: Inputs, periodic: dict, config: Config, register) -> None:
     """The period analysed (one for every periodic extract: :func:`~geo.inputs.period_choice.choose_period`),
     every period's series for monitoring, and the file reports in the extracts' order."""
-    chosen, inputs.period = choose_period(
-        list(periodic.values()), config.period, quarters=config.extracts.quarters, config_path=config.path
-    )
+    chosen, inputs.period = choose_period(list(periodic.values()), config.period, quarters=config.extracts.quarters,
+                                          config_path=config.path)
     for name, x in periodic.items():
         setattr(inputs, name, x.select(chosen, register))
         inputs.series[x.kind] = x.every_period(register)
@@ -280,14 +246,10 @@ def prepare(config: Config, *, public: PublicData | None = None) -> Prepared:
         if missing:
             notes.append(f"{missing} LSOA(s) not in the under-5 file use the Census 0-15 estimate")
     else:
-        notes.append(
-            f"under-5s are ESTIMATED as Census 2021 age 0-15 x {config.under5_ratio:.2f} (no under-5 file given)"
-        )
+        notes.append(f"under-5s are ESTIMATED as Census 2021 age 0-15 x {config.under5_ratio:.2f} (no under-5 file given)")
     derived = int(public.wards["ward_source"].str.startswith("derived").sum())
     if derived:
-        notes.append(
-            f"{derived} of {len(public.wards)} ward polygons are derived by dissolving LSOAs on the ONS best-fit lookup"
-        )
+        notes.append(f"{derived} of {len(public.wards)} ward polygons are derived by dissolving LSOAs on the ONS best-fit lookup")
     notes += inputs.period.get("mismatches", [])
     notes += absent_extracts(config.extracts)
     lsoa = lsoa_table(public, under5, inputs.review, inputs.attendance)
@@ -318,10 +280,8 @@ def reach_capped_notes(lsoa: pd.DataFrame) -> list[str]:
     none = int(((hub > 0) & (under5 <= 0)).sum())
     notes = []
     if over:
-        notes.append(
-            f"{over} LSOA(s) have more hub children than under-5s (a child attending two hubs counts twice, or "
-            "the under-5 figure is low): their reach is capped at 100%"
-        )
+        notes.append(f"{over} LSOA(s) have more hub children than under-5s (a child attending two hubs counts twice, or "
+                     "the under-5 figure is low): their reach is capped at 100%")
     if none:
         notes.append(f"{none} LSOA(s) have hub children but no under-5s: their reach is not available")
     return notes
@@ -342,34 +302,19 @@ def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
     inputs = prepared.inputs
     if inputs.hubs is not None:
         assignment = assign_hubs(prepared.demand, inputs.hubs, config.travel, hub_areas=inputs.hub_areas)
-        for col in [
-            "hub_id",
-            "travel_minutes_to_hub",
-            "nearest_site_id",
-            "travel_minutes_to_site",
-            "within_threshold",
-            "catchment_source",
-        ]:
+        for col in ["hub_id", "travel_minutes_to_hub", "nearest_site_id", "travel_minutes_to_site", "within_threshold", "catchment_source"]:
             lsoa[col] = assignment[col].to_numpy()
         if assignment.attrs.get("catchment_note"):
             notes.append(assignment.attrs["catchment_note"])
-    missing = [
-        c for c, given in (("review", inputs.review is not None), ("reach", inputs.attendance is not None)) if not given
-    ]
+    missing = [c for c, given in (("review", inputs.review is not None), ("reach", inputs.attendance is not None)) if not given]
     if len(missing) == 1:  # engagement from the extract that was given; the other is not available (not zero)
-        config = config.with_(
-            weights=replace(
-                config.weights,
-                engagement={k: (0.0 if k in missing else v) for k, v in config.weights.engagement.items()},
-            )
-        )
+        config = config.with_(weights=replace(config.weights, engagement={k: (0.0 if k in missing else v)
+                                                                           for k, v in config.weights.engagement.items()}))
     lsoa, report = _score(lsoa, config)
     wards = ward_table(lsoa, prepared.public.wards, extra_counts=["children_not_reviewed"])
     if "travel_minutes_to_hub" in lsoa.columns:
         w = lsoa["under5_est"].fillna(0)
-        minutes = (lsoa["travel_minutes_to_hub"] * w).groupby(lsoa["ward_code"]).sum() / w.groupby(
-            lsoa["ward_code"]
-        ).sum()
+        minutes = (lsoa["travel_minutes_to_hub"] * w).groupby(lsoa["ward_code"]).sum() / w.groupby(lsoa["ward_code"]).sum()
         wards = wards.merge(minutes.rename("travel_minutes_to_hub"), left_on="ward_code", right_index=True, how="left")
     wards, ward_report = _score(wards.drop(columns=["children_not_reviewed"]), config)
     report["wards"] = ward_report
@@ -399,16 +344,9 @@ def _not_available(areas: gpd.GeoDataFrame, component: str) -> gpd.GeoDataFrame:
     ``children_not_reached`` stays (all estimated under-5s: none is known to be reached), as
     outreach sites are weighted by it.
     """
-    counts = {"review": ["review_eligible", "review_completed", "children_not_reviewed"], "reach": ["hub_children"]}[
-        component
-    ]
-    cols = [
-        c
-        for c in areas.columns
-        if c in counts
-        or c.startswith((f"{component}_", f"eng_{component}", f"expected_{component}"))
-        or c.endswith(f"_{component}")
-    ]
+    counts = {"review": ["review_eligible", "review_completed", "children_not_reviewed"], "reach": ["hub_children"]}[component]
+    cols = [c for c in areas.columns if c in counts or c.startswith((f"{component}_", f"eng_{component}", f"expected_{component}"))
+            or c.endswith(f"_{component}")]
     return areas.assign(**dict.fromkeys(cols, np.nan))
 
 
@@ -434,27 +372,15 @@ def _score(areas: gpd.GeoDataFrame, config: Config) -> tuple[gpd.GeoDataFrame, d
     areas = areas.drop(columns=[c for c in scored.columns if c in areas.columns and c != "geometry"])
     areas = pd.concat([areas, scored], axis=1)
     groups = cv_groups(areas)
-    expected, report = add_expected(
-        areas.drop(columns="geometry"), target="review", random_state=config.seed % (2**32), groups=groups
-    )
+    expected, report = add_expected(areas.drop(columns="geometry"), target="review", random_state=config.seed % (2**32), groups=groups)
     areas = pd.concat([areas, expected.drop(columns=[c for c in expected.columns if c in areas.columns])], axis=1)
-    expected, report["reach"] = add_expected(
-        areas.drop(columns="geometry"), target="reach", random_state=config.seed % (2**32), groups=groups
-    )
+    expected, report["reach"] = add_expected(areas.drop(columns="geometry"), target="reach", random_state=config.seed % (2**32), groups=groups)
     report["smoothing"], report["rank_stability"] = smoothing, stability
     areas = pd.concat([areas, expected.drop(columns=[c for c in expected.columns if c in areas.columns])], axis=1)
     if "within_threshold" in areas.columns or "travel_minutes_to_hub" in areas.columns:
-        minutes = (
-            areas["travel_minutes_to_site"]
-            if "travel_minutes_to_site" in areas.columns
-            else areas["travel_minutes_to_hub"]
-        )
+        minutes = areas["travel_minutes_to_site"] if "travel_minutes_to_site" in areas.columns else areas["travel_minutes_to_hub"]
         low = areas["engagement_score"] < config.weights.low_engagement_percentile
-        areas["gap_type"] = gap_types(
-            areas.assign(travel_minutes_to_site=minutes),
-            threshold_minutes=config.travel.threshold_minutes,
-            low_engagement_mask=low,
-        ).to_numpy()
+        areas["gap_type"] = gap_types(areas.assign(travel_minutes_to_site=minutes), threshold_minutes=config.travel.threshold_minutes, low_engagement_mask=low).to_numpy()
     return gpd.GeoDataFrame(areas, geometry="geometry", crs=27700), report
 
 

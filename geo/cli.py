@@ -44,7 +44,7 @@ __all__ = [
 #: ranges of the numeric arguments (inclusive)
 SITES_K = (1, 100)
 EXPORT_K = (1, 20)
-MINUTES = (1.0, 240.0)  # the same range as the config's [travel] threshold_minutes
+MINUTES = (1.0, 240.0)   # the same range as the config's [travel] threshold_minutes
 DPI = (30, 1200)
 TIME_LIMIT = (1.0, 86400.0)
 #: folders no command writes into (they are not ordinary files)
@@ -61,7 +61,6 @@ def whole_number(lo: int, hi: int):
     Traceback (most recent call last):
     argparse.ArgumentTypeError: must be a whole number from 1 to 100, got '-3'
     """
-
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -84,7 +83,6 @@ def number(lo: float, hi: float):
     Traceback (most recent call last):
     argparse.ArgumentTypeError: must be a number from 1 to 240, got 'nan'
     """
-
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -173,10 +171,8 @@ def _config(args):
 
 def _check_mode(config, mode: str | None) -> None:
     if mode is not None and mode not in config.travel.modes:
-        raise ConfigError(
-            f"--mode {mode!r} is not a travel mode of {config.path}; "
-            f"choose one of {', '.join(sorted(config.travel.modes))}"
-        )
+        raise ConfigError(f"--mode {mode!r} is not a travel mode of {config.path}; "
+                          f"choose one of {', '.join(sorted(config.travel.modes))}")
 
 
 def _cmd_fetch(args) -> int:
@@ -205,15 +201,11 @@ def _cmd_build(args) -> int:
     result = run(config)
     paths = write(result, args.out)
     rec = result.reconciliation()
-    print(
-        f"{config.name}: {len(result.lsoa):,} LSOAs, {len(result.wards):,} wards"
-        + (" (SYNTHETIC demo extracts)" if config.extracts.synthetic else "")
-    )
+    print(f"{config.name}: {len(result.lsoa):,} LSOAs, {len(result.wards):,} wards"
+          + (" (SYNTHETIC demo extracts)" if config.extracts.synthetic else ""))
     for f in rec["files"]:
         reasons = ", ".join(f"{n} {r}" for r, n in f["excluded_by_reason"].items()) or "none"
-        print(
-            f"  {f['kind']}: {f['rows_in']} rows in = {f['rows_used']} used + {f['rows_excluded']} excluded ({reasons})"
-        )
+        print(f"  {f['kind']}: {f['rows_in']} rows in = {f['rows_used']} used + {f['rows_excluded']} excluded ({reasons})")
         for note in f["notes"]:
             print(f"    {note}")
     for note in result.notes:
@@ -223,18 +215,12 @@ def _cmd_build(args) -> int:
         fit = model["expected"]["lsoa"][target]
         scores = [fit.get("score_in_sample"), fit.get("cv_score")]
         if fit.get("cv_folds") and all(isinstance(v, (int, float)) and math.isfinite(v) for v in scores):
-            print(
-                f"  expected {target} model (LSOAs): deviance D² {fit['score_in_sample']:.3f} in sample, "
-                f"{fit['cv_score']:.3f} cross-validated ({fit['cv_folds']} folds)"
-            )
+            print(f"  expected {target} model (LSOAs): deviance D² {fit['score_in_sample']:.3f} in sample, "
+                  f"{fit['cv_score']:.3f} cross-validated ({fit['cv_folds']} folds)")
         elif "cv_score" in fit:  # fitted on no area with children (e.g. no under-5s anywhere)
-            print(
-                f"  expected {target} model (LSOAs): not fitted ({fit.get('n_areas', 0)} area(s) with children to fit)"
-            )
+            print(f"  expected {target} model (LSOAs): not fitted ({fit.get('n_areas', 0)} area(s) with children to fit)")
     sens = model["sensitivity"]
-    print(
-        f"  weights ±20%: Spearman of priority ranks ≥ {sens['min_spearman']:.3f}, top-20 overlap ≥ {sens['min_top_overlap']}/20"
-    )
+    print(f"  weights ±20%: Spearman of priority ranks ≥ {sens['min_spearman']:.3f}, top-20 overlap ≥ {sens['min_top_overlap']}/20")
     for p in paths.values():
         print(f"wrote {p}")
     print(f"built in {time.perf_counter() - t0:.2f} s")
@@ -247,14 +233,10 @@ def _cmd_sites(args) -> int:
         from models.siting import solve_instance_file
 
         try:
-            res = solve_instance_file(
-                args.instance, args.k, out, force_in=args.force_in, force_out=args.force_out, time_limit=args.time_limit
-            )
+            res = solve_instance_file(args.instance, args.k, out, force_in=args.force_in, force_out=args.force_out, time_limit=args.time_limit)
         except (OSError, ValueError, json.JSONDecodeError) as err:
             raise DataError(f"{args.instance}: {err}") from None
-        print(
-            f"objective {res['objective']:.6g} ({'optimal' if res['optimal'] else res['status']}) in {res['solve_seconds']:.3f} s; chosen {', '.join(res['chosen'])}"
-        )
+        print(f"objective {res['objective']:.6g} ({'optimal' if res['optimal'] else res['status']}) in {res['solve_seconds']:.3f} s; chosen {', '.join(res['chosen'])}")
         print(f"wrote {out / 'sites.json'}")
         return 0
     from geo import printable, run, suggest_sites, write_sites
@@ -265,63 +247,32 @@ def _cmd_sites(args) -> int:
     if args.types:
         unknown = sorted(set(args.types) - set(result.venues["type"]))
         if unknown:
-            raise DataError(
-                f"--types: unknown venue type(s) {', '.join(map(repr, unknown))}; "
-                f"venue types of {config.name}: {', '.join(sorted(set(result.venues['type'])))}"
-            )
+            raise DataError(f"--types: unknown venue type(s) {', '.join(map(repr, unknown))}; "
+                            f"venue types of {config.name}: {', '.join(sorted(set(result.venues['type'])))}")
     minutes = args.minutes if args.minutes is not None else config.travel.threshold_minutes
     types = args.types or None
     if args.per_la:
         from geo import neutralise_frame, suggest_sites_per_la
 
         t0 = time.perf_counter()
-        table, summaries = suggest_sites_per_la(
-            result, k=args.k, minutes=minutes, venue_types=types, mode=args.mode, time_limit=args.time_limit
-        )
+        table, summaries = suggest_sites_per_la(result, k=args.k, minutes=minutes, venue_types=types, mode=args.mode, time_limit=args.time_limit)
         out.mkdir(parents=True, exist_ok=True)
         neutralise_frame(table).to_csv(out / "sites.csv", index=False)
-        (out / "sites.json").write_text(
-            json.dumps(
-                {
-                    "k": args.k,
-                    "minutes": minutes,
-                    "per_la": summaries,
-                    "all_optimal": all(s["optimal"] for s in summaries.values()),
-                    "solve_seconds": time.perf_counter() - t0,
-                },
-                indent=2,
-                default=float,
-            )
-            + "\n"
-        )
+        (out / "sites.json").write_text(json.dumps({"k": args.k, "minutes": minutes, "per_la": summaries,
+                                                     "all_optimal": all(s["optimal"] for s in summaries.values()),
+                                                     "solve_seconds": time.perf_counter() - t0}, indent=2, default=float) + "\n")
         n_opt = sum(s["optimal"] for s in summaries.values())
-        print(
-            f"{len(summaries)} local authorities: {n_opt} solved to optimality; {len(table)} venues suggested in {time.perf_counter() - t0:.1f} s"
-        )
+        print(f"{len(summaries)} local authorities: {n_opt} solved to optimality; {len(table)} venues suggested in {time.perf_counter() - t0:.1f} s")
         print(f"wrote {out / 'sites.csv'} and {out / 'sites.json'}")
         return 0
-    s = suggest_sites(
-        result,
-        k=args.k,
-        minutes=minutes,
-        venue_types=types,
-        mode=args.mode,
-        force_in=args.force_in,
-        force_out=args.force_out,
-        time_limit=args.time_limit,
-    )
+    s = suggest_sites(result, k=args.k, minutes=minutes, venue_types=types, mode=args.mode,
+                      force_in=args.force_in, force_out=args.force_out, time_limit=args.time_limit)
     paths = write_sites(s, out)
     r = s.result
-    print(
-        f"{config.name}: {len(s.table)} venues within {minutes:g} min ({args.mode or config.travel.mode}); objective {r.objective:.6g} "
-        f"({'optimal' if r.optimal else r.status + f', gap {r.mip_gap:.2%}'}) in {r.solve_seconds:.3f} s"
-    )
+    print(f"{config.name}: {len(s.table)} venues within {minutes:g} min ({args.mode or config.travel.mode}); objective {r.objective:.6g} "
+          f"({'optimal' if r.optimal else r.status + f', gap {r.mip_gap:.2%}'}) in {r.solve_seconds:.3f} s")
     for row in s.table.itertuples():
-        print(
-            printable(
-                f"  {row.rank}. {row.name} ({row.type}, {row.hub_id}): {row.covered_children:.0f} children in {row.covered_lsoas} LSOAs newly within reach"
-            )
-        )
+        print(printable(f"  {row.rank}. {row.name} ({row.type}, {row.hub_id}): {row.covered_children:.0f} children in {row.covered_lsoas} LSOAs newly within reach"))
     for p in paths.values():
         print(f"wrote {p}")
     return 0
@@ -345,34 +296,15 @@ def _cmd_export(args) -> int:
     with Helper() as helper:  # a second process: it gets ready while this one builds
         progress(f"build {config.name}")
         result = run(config)
-        res = export_pack(
-            result,
-            args.out,
-            hub=args.hub,
-            k=args.k,
-            dpi=args.dpi,
-            generated=args.date,
-            progress=progress,
-            helper=helper,
-        )
-    print(
-        f"{config.name}: {len(res.pages)} pages for {len(res.hub_ids)} hub(s)"
-        + (" (SYNTHETIC demo extracts)" if config.extracts.synthetic else "")
-    )
+        res = export_pack(result, args.out, hub=args.hub, k=args.k, dpi=args.dpi, generated=args.date,
+                          progress=progress, helper=helper)
+    print(f"{config.name}: {len(res.pages)} pages for {len(res.hub_ids)} hub(s)"
+          + (" (SYNTHETIC demo extracts)" if config.extracts.synthetic else ""))
     for kind, counts in res.tables.counts_by_reason().items():
-        print(
-            f"  {kind} table: {counts['primary']} small counts, {counts['secondary']} withheld to protect them, "
-            f"{counts['derived']} derived values withheld"
-        )
+        print(f"  {kind} table: {counts['primary']} small counts, {counts['secondary']} withheld to protect them, "
+              f"{counts['derived']} derived values withheld")
     print(f"  {res.tables.linked_cells} cell(s) withheld to protect sums across the LSOA, ward and hub tables")
-    for p in (
-        res.paths["pack"],
-        res.paths["map"],
-        res.paths["xlsx"],
-        res.out_dir / "maps",
-        res.out_dir / "visits",
-        res.out_dir / "tables",
-    ):
+    for p in (res.paths["pack"], res.paths["map"], res.paths["xlsx"], res.out_dir / "maps", res.out_dir / "visits", res.out_dir / "tables"):
         print(f"wrote {p}")
     print("  steps: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in res.timings.items()))
     print(f"exported in {time.perf_counter() - t0:.1f} s")
@@ -381,26 +313,17 @@ def _cmd_export(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser: every numeric argument bounded, every output folder checked."""
-    p = _Parser(
-        prog="python -m geo",
-        description="Family Hub outreach targeting: data, scores, catchments, venues.",
-        epilog="Exit codes: 0 success, 2 bad input (one line per problem), 1 unexpected error "
-        f"(traceback with --debug or {DEBUG_ENV}=1).",
-    )
+    p = _Parser(prog="python -m geo", description="Family Hub outreach targeting: data, scores, catchments, venues.",
+                epilog="Exit codes: 0 success, 2 bad input (one line per problem), 1 unexpected error "
+                       f"(traceback with --debug or {DEBUG_ENV}=1).")
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name, help_, fn, *, period=False):
         sp = sub.add_parser(name, help=help_)
         sp.add_argument("--config", default="config.toml", help="study-area TOML file (default: config.toml)")
-        sp.add_argument(
-            "--debug", action="store_true", help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)"
-        )
+        sp.add_argument("--debug", action="store_true", help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)")
         if period:
-            sp.add_argument(
-                "--period",
-                type=extract_period,
-                help="extract period to analyse, e.g. 2025-Q4 (default: the config's, else the latest)",
-            )
+            sp.add_argument("--period", type=extract_period, help="extract period to analyse, e.g. 2025-Q4 (default: the config's, else the latest)")
         sp.set_defaults(func=fn)
         return sp
 
@@ -409,63 +332,30 @@ def parser() -> argparse.ArgumentParser:
 
     k_sites, k_export = whole_number(*SITES_K), whole_number(*EXPORT_K)
     sp = add("fetch", "get the public data for the study area", _cmd_fetch)
-    sp.add_argument(
-        "--mirror", type=input_dir, help="read from a local folder laid out like shared/data instead of downloading"
-    )
+    sp.add_argument("--mirror", type=input_dir, help="read from a local folder laid out like shared/data instead of downloading")
     sp = add("demo", "write the SYNTHETIC demo extracts (seeded)", _cmd_demo)
-    sp.add_argument(
-        "--out", type=output_dir, help="folder for the demo extracts (default: the config's extract folder)"
-    )
-    sp = add(
-        "build", "validate extracts, join, score and write lsoa.csv, wards.csv, areas.gpkg", _cmd_build, period=True
-    )
+    sp.add_argument("--out", type=output_dir, help="folder for the demo extracts (default: the config's extract folder)")
+    sp = add("build", "validate extracts, join, score and write lsoa.csv, wards.csv, areas.gpkg", _cmd_build, period=True)
     out(sp, "out")
     sp = add("sites", "suggest outreach venues (maximal covering, exact MILP)", _cmd_sites, period=True)
-    sp.add_argument(
-        "--k", type=k_sites, default=5, help=f"number of venues to choose, {SITES_K[0]}-{SITES_K[1]} (default 5)"
-    )
-    sp.add_argument(
-        "--minutes",
-        type=number(*MINUTES),
-        help=f"travel threshold in minutes, {MINUTES[0]:g}-{MINUTES[1]:g} (default: the config's)",
-    )
+    sp.add_argument("--k", type=k_sites, default=5, help=f"number of venues to choose, {SITES_K[0]}-{SITES_K[1]} (default 5)")
+    sp.add_argument("--minutes", type=number(*MINUTES), help=f"travel threshold in minutes, {MINUTES[0]:g}-{MINUTES[1]:g} (default: the config's)")
     sp.add_argument("--mode", help="travel mode (default: the config's)")
     sp.add_argument("--types", nargs="*", help="venue types to consider (default: all)")
     sp.add_argument("--force-in", nargs="*", default=[], help="venue ids that must be chosen")
     sp.add_argument("--force-out", nargs="*", default=[], help="venue ids that must not be chosen")
     sp.add_argument("--per-la", action="store_true", help="solve separately for each local authority")
     sp.add_argument("--instance", help="solve a JSON instance file directly (see README)")
-    sp.add_argument(
-        "--time-limit",
-        type=number(*TIME_LIMIT),
-        default=60.0,
-        help=f"seconds allowed to the MILP, {TIME_LIMIT[0]:g}-{TIME_LIMIT[1]:g} (default 60)",
-    )
+    sp.add_argument("--time-limit", type=number(*TIME_LIMIT), default=60.0,
+                    help=f"seconds allowed to the MILP, {TIME_LIMIT[0]:g}-{TIME_LIMIT[1]:g} (default 60)")
     out(sp, "out/sites")
-    sp = add(
-        "export",
-        "write the ILT pack (PDF), maps, map.html, tables and visit lists, all under disclosure control",
-        _cmd_export,
-        period=True,
-    )
+    sp = add("export", "write the ILT pack (PDF), maps, map.html, tables and visit lists, all under disclosure control",
+             _cmd_export, period=True)
     out(sp, "out/pack")
-    sp.add_argument(
-        "--hub", help="only this hub's pages, map and visit list (a hub id; the tables cover the study area)"
-    )
-    sp.add_argument(
-        "--k", type=k_export, default=5, help=f"suggested venues per hub, {EXPORT_K[0]}-{EXPORT_K[1]} (default 5)"
-    )
-    sp.add_argument(
-        "--dpi",
-        type=whole_number(*DPI),
-        default=300,
-        help=f"resolution of maps/<hub_id>.png, {DPI[0]}-{DPI[1]} (default 300)",
-    )
-    sp.add_argument(
-        "--date",
-        type=iso_date,
-        help="generation date printed on the pack, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)",
-    )
+    sp.add_argument("--hub", help="only this hub's pages, map and visit list (a hub id; the tables cover the study area)")
+    sp.add_argument("--k", type=k_export, default=5, help=f"suggested venues per hub, {EXPORT_K[0]}-{EXPORT_K[1]} (default 5)")
+    sp.add_argument("--dpi", type=whole_number(*DPI), default=300, help=f"resolution of maps/<hub_id>.png, {DPI[0]}-{DPI[1]} (default 300)")
+    sp.add_argument("--date", type=iso_date, help="generation date printed on the pack, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)")
     return p
 
 
@@ -508,9 +398,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         if debug:
             raise
-        print(
-            f"error: unexpected {type(err).__name__}: {_one_line(err)} (this is a bug: please report it; "
-            f"rerun with --debug or {DEBUG_ENV}=1 for the traceback)",
-            file=sys.stderr,
-        )
+        print(f"error: unexpected {type(err).__name__}: {_one_line(err)} (this is a bug: please report it; "
+              f"rerun with --debug or {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
         return 1

@@ -62,22 +62,13 @@ def demo_hubs(config: Config, public: PublicData, rng: np.random.Generator) -> p
         for name in spec["hub_wards"]:
             match = wards[wards["ward_name"].str.casefold() == str(name).casefold()]
             if len(match) != 1:
-                raise DataError(
-                    f"{config.path}: [demo] hub_wards names {name!r}, which matches {len(match)} ward(s) of the study area"
-                )
+                raise DataError(f"{config.path}: [demo] hub_wards names {name!r}, which matches {len(match)} ward(s) of the study area")
             w = match.iloc[0]
             pt = w.geometry.representative_point()
             lon, lat = to_wgs.transform(pt.x, pt.y)
-            rows.append(
-                {
-                    "hub_id": f"{spec.get('hub_id_prefix', 'HUB')}-{len(rows) + 1:02d}",
-                    "name": f"{w['ward_name']} Family Hub",
-                    "la_code": w["lad_code"],
-                    "site_type": "hub",
-                    "lat": round(lat, 5),
-                    "lon": round(lon, 5),
-                }
-            )
+            rows.append({"hub_id": f"{spec.get('hub_id_prefix', 'HUB')}-{len(rows) + 1:02d}",
+                         "name": f"{w['ward_name']} Family Hub", "la_code": w["lad_code"], "site_type": "hub",
+                         "lat": round(lat, 5), "lon": round(lon, 5)})
         hubs = pd.DataFrame(rows)
     elif spec.get("hub_count"):
         lsoa = public.lsoa.merge(public.imd[["lsoa21cd", "imd_score"]], on="lsoa21cd")
@@ -87,16 +78,10 @@ def demo_hubs(config: Config, public: PublicData, rng: np.random.Generator) -> p
         idx = np.sort(rng.choice(len(lsoa), size=n, replace=False, p=w / w.sum()))
         pts = lsoa.geometry.iloc[idx].representative_point()
         lon, lat = to_wgs.transform(pts.x.to_numpy(), pts.y.to_numpy())
-        hubs = pd.DataFrame(
-            {
-                "hub_id": [f"{spec.get('hub_id_prefix', 'HUB')}-{i + 1:04d}" for i in range(n)],
-                "name": [f"Synthetic hub {i + 1} ({c})" for i, c in enumerate(lsoa["lsoa21nm"].iloc[idx])],
-                "la_code": lsoa["lad_code"].iloc[idx].to_numpy(),
-                "site_type": "hub",
-                "lat": np.round(lat, 5),
-                "lon": np.round(lon, 5),
-            }
-        )
+        hubs = pd.DataFrame({"hub_id": [f"{spec.get('hub_id_prefix', 'HUB')}-{i + 1:04d}" for i in range(n)],
+                             "name": [f"Synthetic hub {i + 1} ({c})" for i, c in enumerate(lsoa["lsoa21nm"].iloc[idx])],
+                             "la_code": lsoa["lad_code"].iloc[idx].to_numpy(), "site_type": "hub",
+                             "lat": np.round(lat, 5), "lon": np.round(lon, 5)})
     else:
         raise DataError(f"{config.path}: [demo] needs hubs, hub_wards or hub_count to place demo hub sites")
     for col, default in [("parent_hub_id", ""), ("takeup", np.nan)]:
@@ -139,9 +124,7 @@ def simulate(config: Config, public: PublicData, *, seed: int | None = None) -> 
     seed = config.seed if seed is None else seed
     rng = np.random.default_rng(seed)
     hubs = demo_hubs(config, public, rng)
-    x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(
-        hubs["lon"].to_numpy(float), hubs["lat"].to_numpy(float)
-    )
+    x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(hubs["lon"].to_numpy(float), hubs["lat"].to_numpy(float))
     lsoa = public.lsoa.merge(public.lookup_ward[["lsoa21cd", "ward_code"]], on="lsoa21cd", how="left")
     lsoa = lsoa.merge(public.imd[["lsoa21cd", "imd_score", "income_score", "idaci_score"]], on="lsoa21cd", how="left")
     lsoa = lsoa.merge(under5_estimate(public, config)[["lsoa21cd", "under5_est"]], on="lsoa21cd")
@@ -188,76 +171,26 @@ def simulate(config: Config, public: PublicData, *, seed: int | None = None) -> 
     for q, period in enumerate(PERIODS):
         eligible = rng.poisson(under5 / 20.0)
         completed = rng.binomial(eligible, p_review)
-        rev_rows.append(
-            pd.DataFrame({"area_code": codes, "period": period, "eligible": eligible, "completed": completed})
-        )
+        rev_rows.append(pd.DataFrame({"area_code": codes, "period": period, "eligible": eligible, "completed": completed}))
         seasonal = 1.0 + 0.1 * np.sin(q)
         children = rng.binomial(np.round(under5).astype(int), np.clip(reach * seasonal, 0, 1))
         second = rng.binomial(children, 0.15) if k > 1 else np.zeros(n, dtype=int)
-        att_rows.append(
-            pd.DataFrame(
-                {
-                    "area_code": codes,
-                    "hub_id": hubs["hub_id"].to_numpy()[idx[:, 0]],
-                    "period": period,
-                    "children": children - second,
-                }
-            )
-        )
+        att_rows.append(pd.DataFrame({"area_code": codes, "hub_id": hubs["hub_id"].to_numpy()[idx[:, 0]], "period": period, "children": children - second}))
         if k > 1:
             sec = second > 0
-            att_rows.append(
-                pd.DataFrame(
-                    {
-                        "area_code": codes[sec],
-                        "hub_id": hubs["hub_id"].to_numpy()[idx[sec, 1]],
-                        "period": period,
-                        "children": second[sec],
-                    }
-                )
-            )
+            att_rows.append(pd.DataFrame({"area_code": codes[sec], "hub_id": hubs["hub_id"].to_numpy()[idx[sec, 1]], "period": period, "children": second[sec]}))
     label = LABEL.format(seed=seed)
-    past = history(
-        seed,
-        codes=codes,
-        wards=wards,
-        area_codes=area_codes,
-        hubs=hubs,
-        under5=under5,
-        p_review=p_review,
-        reach=reach,
-        planted=planted,
-        xy=xy,
-        idx=idx,
-        k=k,
-        radius=decay_km * 1000,
-        label=label,
-    )
+    past = history(seed, codes=codes, wards=wards, area_codes=area_codes, hubs=hubs, under5=under5, p_review=p_review,
+                   reach=reach, planted=planted, xy=xy, idx=idx, k=k, radius=decay_km * 1000, label=label)
     review = pd.concat(past["review"] + rev_rows, ignore_index=True).assign(data_status=label)
     attendance = pd.concat(past["attendance"] + att_rows, ignore_index=True)
-    attendance = (
-        attendance.groupby(["area_code", "hub_id", "period"], as_index=False, sort=True)["children"]
-        .sum()
-        .assign(data_status=label)
-    )
-    planted_df = pd.DataFrame(
-        {
-            "lsoa21cd": codes[planted],
-            "ward_code": wards[planted],
-            "review_prob": p_review[planted].round(3),
-            "reach_prob": reach[planted].round(3),
-            "reason": "planted high need, low engagement",
-        }
-    ).sort_values("lsoa21cd")
+    attendance = attendance.groupby(["area_code", "hub_id", "period"], as_index=False, sort=True)["children"].sum().assign(data_status=label)
+    planted_df = pd.DataFrame({"lsoa21cd": codes[planted], "ward_code": wards[planted],
+                               "review_prob": p_review[planted].round(3), "reach_prob": reach[planted].round(3),
+                               "reason": "planted high need, low engagement"}).sort_values("lsoa21cd")
     hubs_out = hubs.drop(columns=["takeup"]).assign(data_status=label)
-    return {
-        "hubs": hubs_out,
-        "review_takeup": review,
-        "hub_attendance": attendance,
-        "planted": planted_df,
-        "outreach_sessions": past["outreach_sessions"],
-        "planted_changes": past["planted_changes"],
-    }
+    return {"hubs": hubs_out, "review_takeup": review, "hub_attendance": attendance, "planted": planted_df,
+            "outreach_sessions": past["outreach_sessions"], "planted_changes": past["planted_changes"]}
 
 
 def write_demo(config: Config, out_dir: Path | None = None) -> dict[str, Path]:

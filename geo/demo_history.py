@@ -56,23 +56,8 @@ def _venues(rng, xy, free: np.ndarray, radius: float, n: int = 3) -> list[int]:
     return chosen
 
 
-def history(
-    seed: int,
-    *,
-    codes,
-    wards,
-    area_codes,
-    hubs,
-    under5,
-    p_review,
-    reach,
-    planted,
-    xy,
-    idx,
-    k,
-    radius: float,
-    label: str,
-) -> dict[str, pd.DataFrame]:
+def history(seed: int, *, codes, wards, area_codes, hubs, under5, p_review, reach, planted, xy, idx, k,
+            radius: float, label: str) -> dict[str, pd.DataFrame]:
     """The four quarters before 2025 and the outreach schedule (see the module docstring).
 
     Returns
@@ -86,11 +71,7 @@ def history(
     takeup = pd.Series(p_review).groupby(area_codes).mean()
     low, high = takeup.idxmin(), takeup.idxmax()
     improving = area_codes == low
-    ward_ok = (
-        pd.DataFrame({"w": wards, "ok": ~np.isin(area_codes, [low, high]) & ~planted})
-        .groupby("w")["ok"]
-        .agg(["all", "size"])
-    )
+    ward_ok = pd.DataFrame({"w": wards, "ok": ~np.isin(area_codes, [low, high]) & ~planted}).groupby("w")["ok"].agg(["all", "size"])
     candidates = sorted(ward_ok.index[ward_ok["all"] & (ward_ok["size"] >= 4) & (ward_ok.index != "none")])
     worse_wards = sorted(rng.choice(candidates, size=min(3, len(candidates)), replace=False).tolist())
     worsening = np.isin(wards, worse_wards)
@@ -104,52 +85,20 @@ def history(
         shift = np.where(improving, -IMPROVE * (len(BEFORE) - q) / len(BEFORE), 0.0) + np.where(worsening, WORSEN, 0.0)
         p = _expit(_logit(p_review) + shift - np.where(exposed, OUTREACH_REVIEW, 0.0))
         eligible = rng.poisson(under5 / 20.0)
-        rev.append(
-            pd.DataFrame(
-                {"area_code": codes, "period": period, "eligible": eligible, "completed": rng.binomial(eligible, p)}
-            )
-        )
+        rev.append(pd.DataFrame({"area_code": codes, "period": period, "eligible": eligible,
+                                 "completed": rng.binomial(eligible, p)}))
         r = np.clip(reach * (1.0 + 0.1 * np.sin(q)) / np.where(exposed, np.exp(OUTREACH_REACH), 1.0), 0, 1)
         children = rng.binomial(np.round(under5).astype(int), r)
         second = rng.binomial(children, 0.15) if k > 1 else np.zeros(n, dtype=int)
-        att.append(
-            pd.DataFrame(
-                {
-                    "area_code": codes,
-                    "hub_id": hubs["hub_id"].to_numpy()[idx[:, 0]],
-                    "period": period,
-                    "children": children - second,
-                }
-            )
-        )
+        att.append(pd.DataFrame({"area_code": codes, "hub_id": hubs["hub_id"].to_numpy()[idx[:, 0]], "period": period,
+                                 "children": children - second}))
         if k > 1:
             sec = second > 0
-            att.append(
-                pd.DataFrame(
-                    {
-                        "area_code": codes[sec],
-                        "hub_id": hubs["hub_id"].to_numpy()[idx[sec, 1]],
-                        "period": period,
-                        "children": second[sec],
-                    }
-                )
-            )
+            att.append(pd.DataFrame({"area_code": codes[sec], "hub_id": hubs["hub_id"].to_numpy()[idx[sec, 1]],
+                                     "period": period, "children": second[sec]}))
     sessions = _sessions(venue_idx, xy, hubs, idx, label)
-    planted_changes = _record(
-        codes,
-        wards,
-        area_codes,
-        under5,
-        p_review,
-        reach,
-        improving,
-        worse_wards,
-        worsening,
-        exposed,
-        near,
-        venue_idx,
-        low,
-    )
+    planted_changes = _record(codes, wards, area_codes, under5, p_review, reach, improving, worse_wards, worsening,
+                              exposed, near, venue_idx, low)
     return {"review": rev, "attendance": att, "outreach_sessions": sessions, "planted_changes": planted_changes}
 
 
@@ -160,74 +109,33 @@ def _sessions(venue_idx, xy, hubs, idx, label) -> pd.DataFrame:
         lon, lat = to_wgs.transform(*xy[i])
         for m in range(12):
             y, mo = divmod(3 + m, 12)
-            rows.append(
-                {
-                    "session_id": f"OS-{v + 1}-{m + 1:02d}",
-                    "date": dt.date(2025 + y, mo + 1, 15).isoformat(),
-                    "hub_id": hubs["hub_id"].to_numpy()[idx[i, 0]],
-                    "type": SESSION_TYPES[v % len(SESSION_TYPES)],
-                    "venue_id": f"DEMO-V{v + 1}",
-                    "lat": round(float(lat), 5),
-                    "lon": round(float(lon), 5),
-                }
-            )
+            rows.append({"session_id": f"OS-{v + 1}-{m + 1:02d}", "date": dt.date(2025 + y, mo + 1, 15).isoformat(),
+                         "hub_id": hubs["hub_id"].to_numpy()[idx[i, 0]], "type": SESSION_TYPES[v % len(SESSION_TYPES)],
+                         "venue_id": f"DEMO-V{v + 1}", "lat": round(float(lat), 5), "lon": round(float(lon), 5)})
     return pd.DataFrame(rows).assign(data_status=label)
 
 
-def _record(
-    codes, wards, area_codes, under5, p_review, reach, improving, worse_wards, worsening, exposed, near, venue_idx, low
-) -> pd.DataFrame:
+def _record(codes, wards, area_codes, under5, p_review, reach, improving, worse_wards, worsening, exposed, near,
+            venue_idx, low) -> pd.DataFrame:
     w = np.maximum(under5, 1e-9)
 
     def size(mask, before_logit_shift):
         p24 = _expit(_logit(p_review[mask]) + before_logit_shift)
         return float(np.average(p_review[mask] - p24, weights=w[mask]))
 
-    rows = [
-        {
-            "kind": "improving",
-            "level": "hub",
-            "area_code": low,
-            "measure": "review",
-            "effect_logit": IMPROVE,
-            "effect_proportion": round(size(improving, -IMPROVE), 4),
-        }
-    ]
+    rows = [{"kind": "improving", "level": "hub", "area_code": low, "measure": "review", "effect_logit": IMPROVE,
+             "effect_proportion": round(size(improving, -IMPROVE), 4)}]
     for ward in worse_wards:
         m = wards == ward
-        rows.append(
-            {
-                "kind": "worsening",
-                "level": "ward",
-                "area_code": ward,
-                "measure": "review",
-                "effect_logit": -WORSEN,
-                "effect_proportion": round(size(m, WORSEN), 4),
-            }
-        )
+        rows.append({"kind": "worsening", "level": "ward", "area_code": ward, "measure": "review", "effect_logit": -WORSEN,
+                     "effect_proportion": round(size(m, WORSEN), 4)})
     for v in ["all"] + [f"DEMO-V{j + 1}" for j in range(len(venue_idx))]:
         m = exposed & (True if v == "all" else near == int(v.removeprefix("DEMO-V")) - 1)
         if not m.any():
             continue
-        rows.append(
-            {
-                "kind": "outreach",
-                "level": "venue",
-                "area_code": v,
-                "measure": "review",
-                "effect_logit": OUTREACH_REVIEW,
-                "effect_proportion": round(size(m, -OUTREACH_REVIEW), 4),
-            }
-        )
+        rows.append({"kind": "outreach", "level": "venue", "area_code": v, "measure": "review", "effect_logit": OUTREACH_REVIEW,
+                     "effect_proportion": round(size(m, -OUTREACH_REVIEW), 4)})
         r = np.clip(reach[m], 0, 1)
-        rows.append(
-            {
-                "kind": "outreach",
-                "level": "venue",
-                "area_code": v,
-                "measure": "reach",
-                "effect_logit": round(OUTREACH_REACH, 4),
-                "effect_proportion": round(float(np.average(r - r / np.exp(OUTREACH_REACH), weights=w[m])), 4),
-            }
-        )
+        rows.append({"kind": "outreach", "level": "venue", "area_code": v, "measure": "reach", "effect_logit": round(OUTREACH_REACH, 4),
+                     "effect_proportion": round(float(np.average(r - r / np.exp(OUTREACH_REACH), weights=w[m])), 4)})
     return pd.DataFrame(rows)

@@ -40,9 +40,7 @@ def under5_estimate(public: PublicData, config: Config, under5: pd.Series | None
         given = pop["lsoa21cd"].map(under5)
         est = given.where(given.notna(), est)
         source = source.where(given.isna(), "supplied under-5 file")
-    return pd.DataFrame(
-        {"lsoa21cd": pop["lsoa21cd"], "pop_0_15": pop["pop_0_15"], "under5_est": est.round(1), "under5_source": source}
-    )
+    return pd.DataFrame({"lsoa21cd": pop["lsoa21cd"], "pop_0_15": pop["pop_0_15"], "under5_est": est.round(1), "under5_source": source})
 
 
 def absent_extracts(extracts: Extracts) -> list[str]:
@@ -55,21 +53,15 @@ def absent_extracts(extracts: Extracts) -> list[str]:
     'reach not available'
     """
     if extracts.review_takeup is None and extracts.hub_attendance is None:
-        return [
-            "review take-up and reach not available: no review_takeup or hub_attendance extract is configured, so "
-            "engagement and priority cannot be measured (their columns are blank; review and reach counts of 0 are not measurements)"
-        ]
+        return ["review take-up and reach not available: no review_takeup or hub_attendance extract is configured, so "
+                "engagement and priority cannot be measured (their columns are blank; review and reach counts of 0 are not measurements)"]
     notes = []
     if extracts.review_takeup is None:
-        notes.append(
-            "review take-up not available: no review_takeup extract is configured, so review figures are blank "
-            "(not zero) and engagement uses hub reach only"
-        )
+        notes.append("review take-up not available: no review_takeup extract is configured, so review figures are blank "
+                     "(not zero) and engagement uses hub reach only")
     if extracts.hub_attendance is None:
-        notes.append(
-            "reach not available: no hub_attendance extract is configured, so hub reach is blank (not zero), "
-            "engagement uses review take-up only, and outreach sites are weighted by all estimated under-5s"
-        )
+        notes.append("reach not available: no hub_attendance extract is configured, so hub reach is blank (not zero), "
+                     "engagement uses review take-up only, and outreach sites are weighted by all estimated under-5s")
     return notes
 
 
@@ -91,9 +83,8 @@ def code_register(public: PublicData, weight: pd.Series) -> CodeRegister:
     )
 
 
-def lsoa_table(
-    public: PublicData, under5: pd.DataFrame, review: pd.DataFrame | None, attendance: pd.DataFrame | None
-) -> gpd.GeoDataFrame:
+def lsoa_table(public: PublicData, under5: pd.DataFrame, review: pd.DataFrame | None,
+               attendance: pd.DataFrame | None) -> gpd.GeoDataFrame:
     """One row per study-area LSOA with deprivation, population and service counts.
 
     Parameters
@@ -116,17 +107,13 @@ def lsoa_table(
     lsoa = public.lsoa[["lsoa21cd", "lsoa21nm", "lad_code", "geometry"]]
     lk = public.lookup_ward[["lsoa21cd", "ward_code", "ward_name"]]
     imd = public.imd.rename(columns={"imd_score": "imd_score"})
-    df = (
-        lsoa.merge(lk, on="lsoa21cd", how="left")
-        .merge(under5, on="lsoa21cd", how="left")
-        .merge(imd, on="lsoa21cd", how="left")
-    )
+    df = (lsoa.merge(lk, on="lsoa21cd", how="left")
+              .merge(under5, on="lsoa21cd", how="left")
+              .merge(imd, on="lsoa21cd", how="left"))
     if review is not None:
         r = review.rename(columns={"eligible": "review_eligible", "completed": "review_completed"})
         df = df.merge(r, on="lsoa21cd", how="left")
-        df[["review_eligible", "review_completed"]] = (
-            df[["review_eligible", "review_completed"]].fillna(0).astype("int64")
-        )
+        df[["review_eligible", "review_completed"]] = df[["review_eligible", "review_completed"]].fillna(0).astype("int64")
     else:
         df["review_eligible"] = 0
         df["review_completed"] = 0
@@ -139,33 +126,11 @@ def lsoa_table(
     df["review_rate"] = rate(df["review_completed"], df["review_eligible"])
     df["reach_rate"] = rate(np.minimum(df["hub_children"], df["under5_est"]), df["under5_est"])
     df["idaci_available"] = df["idaci_score"].notna()
-    first = [
-        "lsoa21cd",
-        "lsoa21nm",
-        "lad_code",
-        "ward_code",
-        "ward_name",
-        "under5_est",
-        "under5_source",
-        "pop_0_15",
-        "imd_score",
-        "imd_decile",
-        "imd_rank",
-        "idaci_score",
-        "idaci_decile",
-        "income_score",
-        "review_eligible",
-        "review_completed",
-        "review_rate",
-        "hub_children",
-        "reach_rate",
-    ]
+    first = ["lsoa21cd", "lsoa21nm", "lad_code", "ward_code", "ward_name", "under5_est", "under5_source", "pop_0_15",
+             "imd_score", "imd_decile", "imd_rank", "idaci_score", "idaci_decile", "income_score",
+             "review_eligible", "review_completed", "review_rate", "hub_children", "reach_rate"]
     rest = [c for c in df.columns if c not in first and c != "geometry"]
-    return (
-        gpd.GeoDataFrame(df[first + rest + ["geometry"]], geometry="geometry", crs=27700)
-        .sort_values("lsoa21cd")
-        .reset_index(drop=True)
-    )
+    return gpd.GeoDataFrame(df[first + rest + ["geometry"]], geometry="geometry", crs=27700).sort_values("lsoa21cd").reset_index(drop=True)
 
 
 def ward_table(lsoa: pd.DataFrame, wards: gpd.GeoDataFrame, extra_counts: list[str] = ()) -> gpd.GeoDataFrame:
@@ -190,7 +155,5 @@ def ward_table(lsoa: pd.DataFrame, wards: gpd.GeoDataFrame, extra_counts: list[s
     out["reach_rate"] = rate(np.minimum(out["hub_children"], out["under5_est"]), out["under5_est"])
     out = out.reset_index()
     res = wards.merge(out, on="ward_code", how="inner")
-    cols = ["ward_code", "ward_name", "lad_code", "ward_source", "lsoas"] + [
-        c for c in out.columns if c not in ("ward_code", "lsoas")
-    ]
+    cols = ["ward_code", "ward_name", "lad_code", "ward_source", "lsoas"] + [c for c in out.columns if c not in ("ward_code", "lsoas")]
     return gpd.GeoDataFrame(res[cols + ["geometry"]], geometry="geometry", crs=27700)

@@ -122,14 +122,8 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     write_csv(neutralise_frame(result.lsoa.drop(columns="geometry")), paths["lsoa"])
     write_csv(neutralise_frame(result.wards.drop(columns="geometry")), paths["wards"])
     paths["areas"].unlink(missing_ok=True)
-    layers = [
-        ("lsoa", result.lsoa),
-        ("wards", result.wards),
-        ("hubs", result.hubs),
-        ("venues", result.venues),
-        ("catchments", result.catchments()),
-        ("gaps", result.gaps()),
-    ]
+    layers = [("lsoa", result.lsoa), ("wards", result.wards), ("hubs", result.hubs), ("venues", result.venues),
+              ("catchments", result.catchments()), ("gaps", result.gaps())]
     first = True
     # SQLite's fsync after every transaction costs more than writing the small layers; the
     # file's content is the same without it (CSV outputs are not fsynced either).
@@ -190,14 +184,9 @@ def model_summary(result: BuildResult) -> dict:
     w = result.config.weights
     return {
         "study_area": result.config.name,
-        "weights": {
-            "need": dict(w.need),
-            "engagement": dict(w.engagement),
-            "high_need_percentile": w.high_need_percentile,
-            "low_engagement_percentile": w.low_engagement_percentile,
-            "top_n": w.top_n,
-            "rank_draws": w.rank_draws,
-        },
+        "weights": {"need": dict(w.need), "engagement": dict(w.engagement),
+                    "high_need_percentile": w.high_need_percentile, "low_engagement_percentile": w.low_engagement_percentile,
+                    "top_n": w.top_n, "rank_draws": w.rank_draws},
         "priority": "need_score x clip(engagement_shortfall, 0, 1); shortfall = 1 - smoothed rate / study-area rate, weighted",
         "expected": {
             "lsoa": {"review": fit(lsoa), "reach": fit(lsoa.get("reach", {}))},
@@ -205,15 +194,12 @@ def model_summary(result: BuildResult) -> dict:
         },
         "smoothing": {
             "method": "empirical Bayes, beta-binomial; prior (mean, size) by maximum likelihood",
-            "lsoa": lsoa.get("smoothing", {}),
-            "ward": wards.get("smoothing", {}),
+            "lsoa": lsoa.get("smoothing", {}), "ward": wards.get("smoothing", {}),
         },
         "rank_uncertainty": {"lsoa": lsoa.get("rank_stability", {}), "ward": wards.get("rank_stability", {})},
         "sensitivity": {
-            "delta": 0.2,
-            "top": 20,
-            "min_spearman": float(sens["spearman"].min()),
-            "min_top_overlap": int(sens["top_overlap"].min()),
+            "delta": 0.2, "top": 20,
+            "min_spearman": float(sens["spearman"].min()), "min_top_overlap": int(sens["top_overlap"].min()),
             "rows": sens.to_dict("records"),
         },
     }

@@ -38,18 +38,8 @@ import pandas as pd
 
 from geo.errors import DataError
 
-__all__ = [
-    "FORMULA_TRIGGERS",
-    "MAX_SLUG",
-    "file_slugs",
-    "formula_cells",
-    "inside",
-    "neutralise_cell",
-    "neutralise_frame",
-    "plain_markdown",
-    "printable",
-    "safe_slug",
-]
+__all__ = ["FORMULA_TRIGGERS", "MAX_SLUG", "file_slugs", "formula_cells", "inside", "neutralise_cell", "neutralise_frame",
+           "plain_markdown", "printable", "safe_slug"]
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -95,9 +85,8 @@ def neutralise_cell(value, *, xlsx: bool = False):
 
 
 def _unsafe(value, xlsx: bool = False) -> bool:
-    return isinstance(value, str) and (
-        value.startswith(FORMULA_TRIGGERS) or "\r" in value or (xlsx and _XLSX_ILLEGAL.search(value) is not None)
-    )
+    return isinstance(value, str) and (value.startswith(FORMULA_TRIGGERS) or "\r" in value
+                                       or (xlsx and _XLSX_ILLEGAL.search(value) is not None))
 
 
 def _text_mask(col: pd.Series, xlsx: bool) -> np.ndarray:

@@ -27,30 +27,10 @@ from geo.safety import neutralise_frame
 from models.risk import PRIORITY_QUADRANT
 from models.siting import CoverageInstance, MaxCoverage, SetCover, SetCoverResult, SitingResult
 
-__all__ = [
-    "SiteSuggestion",
-    "siting_instance",
-    "suggest_sites",
-    "suggest_sites_per_la",
-    "suggest_sites_per_hub",
-    "cover_priority",
-    "write_sites",
-    "PRIORITY_QUADRANT",
-    "SITES_COLUMNS",
-]
+__all__ = ["SiteSuggestion", "siting_instance", "suggest_sites", "suggest_sites_per_la", "suggest_sites_per_hub",
+           "cover_priority", "write_sites", "PRIORITY_QUADRANT", "SITES_COLUMNS"]
 
-SITES_COLUMNS = [
-    "rank",
-    "venue_id",
-    "name",
-    "type",
-    "hub_id",
-    "lat",
-    "lon",
-    "covered_weight",
-    "covered_children",
-    "covered_lsoas",
-]
+SITES_COLUMNS = ["rank", "venue_id", "name", "type", "hub_id", "lat", "lon", "covered_weight", "covered_children", "covered_lsoas"]
 
 
 @dataclass
@@ -79,18 +59,11 @@ class SiteSuggestion:
         """``objective, optimal, k, minutes, solve_seconds, chosen, status, mip_gap``."""
         r = self.result
         return {
-            "objective": r.objective,
-            "optimal": r.optimal,
-            "k": r.k,
-            "minutes": self.minutes,
-            "solve_seconds": r.solve_seconds,
-            "chosen": list(r.chosen),
-            "status": r.status,
+            "objective": r.objective, "optimal": r.optimal, "k": r.k, "minutes": self.minutes,
+            "solve_seconds": r.solve_seconds, "chosen": list(r.chosen), "status": r.status,
             "mip_gap": None if not np.isfinite(r.mip_gap) else r.mip_gap,
-            "n_demand": self.instance.n_demand,
-            "n_candidates": self.instance.n_candidates,
-            "reduction": r.reduction,
-            "notes": r.notes,
+            "n_demand": self.instance.n_demand, "n_candidates": self.instance.n_candidates,
+            "reduction": r.reduction, "notes": r.notes,
         }
 
 
@@ -114,11 +87,7 @@ class _Context:
         self.children = lsoa["children_not_reached"].to_numpy(dtype=float)
         self.priority = lsoa["priority_score"].to_numpy(dtype=float)
         if venues is None:
-            venues = (
-                result.venues
-                if result.venues is not None
-                else gpd.GeoDataFrame({"venue_id": [], "name": [], "type": []}, geometry=[], crs=27700)
-            )
+            venues = result.venues if result.venues is not None else gpd.GeoDataFrame({"venue_id": [], "name": [], "type": []}, geometry=[], crs=27700)
         self.venues = venues
         self.venue_ids = venues["venue_id"].to_numpy(dtype=str)
         # the venue columns of the suggestion tables, as each table takes them
@@ -144,9 +113,8 @@ class _Context:
         return self._wgs[0][pos], self._wgs[1][pos]
 
 
-def _instance(
-    ctx: _Context, mask: np.ndarray | None, vpos: np.ndarray, minutes: float, mode: str | None
-) -> tuple[CoverageInstance, np.ndarray]:
+def _instance(ctx: _Context, mask: np.ndarray | None, vpos: np.ndarray, minutes: float, mode: str | None
+              ) -> tuple[CoverageInstance, np.ndarray]:
     """The covering instance of the demand in ``mask`` and the venues at positions ``vpos``."""
     travel = ctx.result.config.travel
     sel = slice(None) if mask is None else mask
@@ -178,15 +146,8 @@ def _venue_positions(ctx: _Context, venue_types=None) -> np.ndarray:
     return np.flatnonzero(ctx.venues["type"].isin(list(venue_types)).to_numpy(dtype=bool))
 
 
-def siting_instance(
-    result,
-    *,
-    venue_types=None,
-    minutes: float | None = None,
-    mode: str | None = None,
-    lsoa_mask: np.ndarray | None = None,
-    venues: gpd.GeoDataFrame | None = None,
-) -> tuple[CoverageInstance, gpd.GeoDataFrame, np.ndarray]:
+def siting_instance(result, *, venue_types=None, minutes: float | None = None, mode: str | None = None,
+                    lsoa_mask: np.ndarray | None = None, venues: gpd.GeoDataFrame | None = None) -> tuple[CoverageInstance, gpd.GeoDataFrame, np.ndarray]:
     """Build the covering instance of a build result.
 
     Parameters
@@ -237,19 +198,9 @@ def _hub_of(ctx: _Context, xy: np.ndarray) -> np.ndarray:
     return ctx.lsoa_hub[idx]
 
 
-def suggest_sites(
-    result,
-    *,
-    k: int = 5,
-    venue_types=None,
-    minutes: float | None = None,
-    mode: str | None = None,
-    force_in=(),
-    force_out=(),
-    lsoa_mask: np.ndarray | None = None,
-    time_limit: float = 60.0,
-    venues: gpd.GeoDataFrame | None = None,
-) -> SiteSuggestion:
+def suggest_sites(result, *, k: int = 5, venue_types=None, minutes: float | None = None, mode: str | None = None,
+                  force_in=(), force_out=(), lsoa_mask: np.ndarray | None = None, time_limit: float = 60.0,
+                  venues: gpd.GeoDataFrame | None = None) -> SiteSuggestion:
     """Choose ``k`` venues maximising priority-weighted children newly covered.
 
     Parameters
@@ -277,36 +228,15 @@ def suggest_sites(
     pool = venues if venues is not None else result.venues
     unknown = [v for v in (*force_in, *force_out) if pool is None or v not in set(pool["venue_id"])]
     if unknown:
-        raise DataError(
-            f"unknown venue id(s) {', '.join(map(repr, unknown))}: not in the venues file (force-in/force-out take venue_id values)"
-        )
+        raise DataError(f"unknown venue id(s) {', '.join(map(repr, unknown))}: not in the venues file (force-in/force-out take venue_id values)")
     ctx = _Context(result, venues)
     mask = None if lsoa_mask is None else np.asarray(lsoa_mask, dtype=bool)
-    return _suggest(
-        ctx,
-        mask,
-        _venue_positions(ctx, venue_types),
-        k=k,
-        minutes=minutes,
-        mode=mode,
-        force_in=force_in,
-        force_out=force_out,
-        time_limit=time_limit,
-    )
+    return _suggest(ctx, mask, _venue_positions(ctx, venue_types), k=k, minutes=minutes, mode=mode,
+                    force_in=force_in, force_out=force_out, time_limit=time_limit)
 
 
-def _suggest(
-    ctx: _Context,
-    mask: np.ndarray | None,
-    vpos: np.ndarray,
-    *,
-    k: int,
-    minutes: float,
-    mode: str | None,
-    force_in=(),
-    force_out=(),
-    time_limit: float = 60.0,
-) -> SiteSuggestion:
+def _suggest(ctx: _Context, mask: np.ndarray | None, vpos: np.ndarray, *, k: int, minutes: float, mode: str | None,
+             force_in=(), force_out=(), time_limit: float = 60.0) -> SiteSuggestion:
     """:func:`suggest_sites` on a shared :class:`_Context`: the demand in ``mask``, the venues at ``vpos``."""
     inst, children = _instance(ctx, mask, vpos, minutes, mode)
     candidates = set(inst.candidate_ids)
@@ -317,35 +247,26 @@ def _suggest(
     pos = vpos[np.array([np.flatnonzero(inst.candidate_ids == c)[0] for c in res.chosen], dtype=np.int64)]
     v = {c: col[pos] for c, col in ctx.venue_cols.items()}
     lat, lon = ctx.latlon(pos)
-    table = pd.DataFrame(
-        {
-            "rank": np.arange(1, len(pos) + 1),
-            "venue_id": v["venue_id"],
-            "name": v["name"],
-            "type": v["type"],
-            "hub_id": _hub_of(ctx, ctx.vxy[pos]),
-            "lat": np.round(lat, 6),
-            "lon": np.round(lon, 6),
-            "covered_weight": np.round(np.asarray(res.marginal_weight, dtype=float), 3),
-            "covered_children": [float(np.round(children[n].sum(), 1)) for n in newly],
-            "covered_lsoas": [len(n) for n in newly],
-            "address": v.get("address", ""),
-            "postcode": v.get("postcode", ""),
-            "lsoa_codes": [";".join(inst.demand_ids[n]) for n in newly],
-        }
-    )
+    table = pd.DataFrame({
+        "rank": np.arange(1, len(pos) + 1),
+        "venue_id": v["venue_id"],
+        "name": v["name"],
+        "type": v["type"],
+        "hub_id": _hub_of(ctx, ctx.vxy[pos]),
+        "lat": np.round(lat, 6),
+        "lon": np.round(lon, 6),
+        "covered_weight": np.round(np.asarray(res.marginal_weight, dtype=float), 3),
+        "covered_children": [float(np.round(children[n].sum(), 1)) for n in newly],
+        "covered_lsoas": [len(n) for n in newly],
+        "address": v.get("address", ""),
+        "postcode": v.get("postcode", ""),
+        "lsoa_codes": [";".join(inst.demand_ids[n]) for n in newly],
+    })
     return SiteSuggestion(table, res, inst, minutes)
 
 
-def suggest_sites_per_la(
-    result,
-    *,
-    k: int = 5,
-    venue_types=None,
-    minutes: float | None = None,
-    mode: str | None = None,
-    time_limit: float = 60.0,
-) -> tuple[pd.DataFrame, dict[str, dict]]:
+def suggest_sites_per_la(result, *, k: int = 5, venue_types=None, minutes: float | None = None, mode: str | None = None,
+                         time_limit: float = 60.0) -> tuple[pd.DataFrame, dict[str, dict]]:
     """:func:`suggest_sites` for each local authority separately (its LSOAs, every venue).
 
     Returns
@@ -361,15 +282,7 @@ def suggest_sites_per_la(
     for i in sorted(range(len(lads)), key=lambda j: lads[j]):
         code = lads[i]
         mask = lad_codes == i
-        vpos = typed[
-            _near(
-                ctx.vxy[typed],
-                ctx.dxy[mask],
-                minutes or result.config.travel.threshold_minutes,
-                result.config.travel,
-                mode,
-            )
-        ]
+        vpos = typed[_near(ctx.vxy[typed], ctx.dxy[mask], minutes or result.config.travel.threshold_minutes, result.config.travel, mode)]
         s = _suggest(ctx, mask, vpos, k=k, minutes=threshold, mode=mode, time_limit=time_limit)
         tables.append(s.table.assign(la_code=code))
         summaries[code] = s.summary() | {"chosen": list(s.result.chosen)}
@@ -377,9 +290,7 @@ def suggest_sites_per_la(
     return table[["la_code"] + [c for c in table.columns if c != "la_code"]], summaries
 
 
-def suggest_sites_per_hub(
-    result, hub_ids, *, k: int = 5, time_limit: float = 60.0
-) -> tuple[pd.DataFrame, dict[str, str]]:
+def suggest_sites_per_hub(result, hub_ids, *, k: int = 5, time_limit: float = 60.0) -> tuple[pd.DataFrame, dict[str, str]]:
     """:func:`suggest_sites` for each hub's catchment separately (up to ``k`` venues per hub).
 
     For each hub, :func:`suggest_sites` restricted to the hub's catchment LSOAs chooses
@@ -413,11 +324,7 @@ def suggest_sites_per_hub(
     if result.venues is not None and "subtype" in result.venues.columns:
         subtypes = dict(zip(result.venues["venue_id"], result.venues["subtype"].fillna("")))
     for hub in hub_ids:
-        mask = (
-            (result.lsoa["hub_id"] == hub).to_numpy()
-            if "hub_id" in result.lsoa.columns
-            else np.zeros(len(result.lsoa), bool)
-        )
+        mask = (result.lsoa["hub_id"] == hub).to_numpy() if "hub_id" in result.lsoa.columns else np.zeros(len(result.lsoa), bool)
         if not mask.any():
             notes[hub] = "no LSOA is in this hub's catchment, so no venue is suggested"
             continue
@@ -429,25 +336,19 @@ def suggest_sites_per_hub(
         useful = t[t["covered_lsoas"] > 0].copy()
         status = "optimal" if s.result.optimal else f"{s.result.status} (gap {s.result.mip_gap:.1%})"
         if len(useful) < k:
-            notes[hub] = (
-                f"{len(useful)} of {k} venue(s) suggested: no further venue brings another LSOA of this catchment "
-                f"within {minutes:g} minutes"
-            )
+            notes[hub] = (f"{len(useful)} of {k} venue(s) suggested: no further venue brings another LSOA of this catchment "
+                          f"within {minutes:g} minutes")
         useful["rank"] = np.arange(1, len(useful) + 1)
         useful["hub_id"] = hub
         useful["solver_status"] = status
         useful["subtype"] = useful["venue_id"].map(subtypes).fillna("")
         tables.append(useful)
     if not tables:
-        return pd.DataFrame(
-            columns=[*SITES_COLUMNS, "address", "postcode", "lsoa_codes", "solver_status", "subtype"]
-        ), notes
+        return pd.DataFrame(columns=[*SITES_COLUMNS, "address", "postcode", "lsoa_codes", "solver_status", "subtype"]), notes
     return pd.concat(tables, ignore_index=True), notes
 
 
-def _near(
-    vxy: np.ndarray, dxy: np.ndarray, minutes: float, travel, mode: str | None, slack_m: float = 0.0
-) -> np.ndarray:
+def _near(vxy: np.ndarray, dxy: np.ndarray, minutes: float, travel, mode: str | None, slack_m: float = 0.0) -> np.ndarray:
     """Venues within straight-line reach of an area's bounding box (a cheap pre-filter), as a mask."""
     m = travel.modes[mode or travel.mode]
     reach = minutes / 60 * m.speed_kmh * 1000 / m.detour + slack_m
@@ -457,16 +358,8 @@ def _near(
     return (x >= x0 - reach) & (x <= x1 + reach) & (y >= y0 - reach) & (y <= y1 + reach)
 
 
-def cover_priority(
-    result,
-    *,
-    venue_types=None,
-    minutes: float | None = None,
-    mode: str | None = None,
-    force_in=(),
-    force_out=(),
-    time_limit: float = 60.0,
-) -> tuple[SetCoverResult, CoverageInstance]:
+def cover_priority(result, *, venue_types=None, minutes: float | None = None, mode: str | None = None,
+                   force_in=(), force_out=(), time_limit: float = 60.0) -> tuple[SetCoverResult, CoverageInstance]:
     """Fewest venues covering every priority LSOA (high need, low engagement) not already covered.
 
     LSOAs no venue can reach are reported in ``result.uncoverable`` rather than failing.

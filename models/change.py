@@ -29,9 +29,8 @@ FLAGS = ("improving", "worsening", "no clear change")
 Z95 = 1.959964
 
 
-def newcombe_difference(
-    k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLike, *, z: float = Z95
-) -> tuple[NDArray, NDArray, NDArray]:
+def newcombe_difference(k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLike, *,
+                        z: float = Z95) -> tuple[NDArray, NDArray, NDArray]:
     """Difference ``k2/n2 - k1/n1`` and its Newcombe hybrid score interval.
 
     ``lo = d - sqrt((p2 - l2)^2 + (u1 - p1)^2)``, ``hi = d + sqrt((u2 - p2)^2 + (p1 - l1)^2)``

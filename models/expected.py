@@ -171,19 +171,9 @@ def add_expected(
     nan = float("nan")
     if not fit_rows.any():
         expected = np.full(len(areas), np.nan)
-        report.update(
-            coefficients=dict.fromkeys(X.columns, nan),
-            intercept=nan,
-            pooled_rate=nan,
-            score_in_sample=nan,
-            cv_score=nan,
-            cv_scores=[],
-            cv_folds=0,
-            cv_repeat_scores=[],
-            cv_score_sd=nan,
-            cv_score_min=nan,
-            cv_score_max=nan,
-        )
+        report.update(coefficients=dict.fromkeys(X.columns, nan), intercept=nan, pooled_rate=nan, score_in_sample=nan,
+                      cv_score=nan, cv_scores=[], cv_folds=0, cv_repeat_scores=[], cv_score_sd=nan,
+                      cv_score_min=nan, cv_score_max=nan)
     else:
         # The fits are tiny (3 features): a multi-threaded BLAS only adds thread hand-offs,
         # which cost far more than the arithmetic (4x slower on 2 busy cores).
@@ -191,11 +181,7 @@ def add_expected(
             model.fit(Xf, yf, sample_weight=wf)
             expected = model.predict(X)
             folds = int(min(cv, units))
-            runs = (
-                [cv_scores(model, Xf, yf, wf, gf, folds, random_state + r) for r in range(max(cv_repeats, 1))]
-                if folds >= 2
-                else []
-            )
+            runs = [cv_scores(model, Xf, yf, wf, gf, folds, random_state + r) for r in range(max(cv_repeats, 1))] if folds >= 2 else []
         means = [float(np.mean(f)) for f in ([s for s in run if np.isfinite(s)] for run in runs) if f]
         report.update(
             coefficients={c: float(b) for c, b in zip(X.columns, model.coef_)},

@@ -254,7 +254,9 @@ def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None
 
     has_idaci = np.isfinite(idaci)
     idaci_value = np.where(has_idaci, idaci, income)
-    source = np.select([has_idaci, np.isfinite(income)], ["idaci", "income"], default="missing").astype(object)
+    source = np.select(
+        [has_idaci, np.isfinite(income)], ["idaci", "income"], default="missing"
+    ).astype(object)
 
     cols: dict[str, Any] = {
         "idaci_source": source,
@@ -277,9 +279,7 @@ def _components(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None = None
     cols["children_not_reached"] = np.maximum(under5 - hub, 0.0)  # NaN where under5 unknown
     review_known, reach_known = counts["review"][2], counts["reach"][2]
     cols["engagement_basis"] = np.select(
-        [review_known & reach_known, review_known, reach_known],
-        [BASIS_BOTH, BASIS_REVIEW, BASIS_REACH],
-        default=BASIS_NONE,
+        [review_known & reach_known, review_known, reach_known], [BASIS_BOTH, BASIS_REVIEW, BASIS_REACH], default=BASIS_NONE
     ).astype(object)
     out = pd.DataFrame(cols, index=areas.index)
     out.attrs["smoothing"] = smoothing
@@ -353,7 +353,9 @@ def _combine(comp: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
 # --------------------------------------------------------------------------- public API
 
 
-def score_areas(areas: pd.DataFrame, weights: Any, *, prefix_map: Mapping[str, str] | None = None) -> pd.DataFrame:
+def score_areas(
+    areas: pd.DataFrame, weights: Any, *, prefix_map: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Score areas on need, engagement and priority (high need x low engagement).
 
     Parameters

@@ -92,7 +92,9 @@ def _counts(k: ArrayLike, n: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np
     return k, n
 
 
-def wilson_interval(k: ArrayLike, n: ArrayLike, z: float = 1.959964) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def wilson_interval(
+    k: ArrayLike, n: ArrayLike, z: float = 1.959964
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Wilson score confidence interval of a proportion ``k / n``.
 
     Uses the closed form in OHID's technical guidance::
@@ -280,7 +282,9 @@ def funnel_flag(
             r = k / n
         high, low = r > hi, r < lo
     has = (n > 0) & np.isfinite(k)
-    return np.select([~has, low, high], [FLAG_NO_DATA, FLAG_LOW, FLAG_HIGH], default=FLAG_WITHIN).astype(object)
+    return np.select(
+        [~has, low, high], [FLAG_NO_DATA, FLAG_LOW, FLAG_HIGH], default=FLAG_WITHIN
+    ).astype(object)
 
 
 class EBResult(NamedTuple):

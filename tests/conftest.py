@@ -66,13 +66,9 @@ def extract_dir(tmp_path):
 def copy_config(tmp_path: Path, cfg, **extract_overrides) -> Path:
     """Write a TOML config into ``tmp_path`` that reuses ``cfg``'s fetched data with other extracts."""
     lines = [
-        "[study_area]",
-        f'name = "{cfg.name}"',
-        f'slug = "{cfg.slug}"',
+        "[study_area]", f'name = "{cfg.name}"', f'slug = "{cfg.slug}"',
         "la_codes = [" + ", ".join(f'"{c}"' for c in cfg.la_codes) + "]",
-        "[data]",
-        f'boundaries_dir = "{cfg.boundaries_dir.parent}"',
-        f'public_dir = "{cfg.public_dir.parent}"',
+        "[data]", f'boundaries_dir = "{cfg.boundaries_dir.parent}"', f'public_dir = "{cfg.public_dir.parent}"',
         "[extracts]",
     ]
     e = cfg.extracts
@@ -136,9 +132,7 @@ def write_study_config(dst: Path, base: Path, fetched=None, **tables) -> Path:
         if isinstance(value, str) and not Path(value).is_absolute():
             edits.setdefault("extracts", {})[key] = str((base.parent / value).resolve())
     if fetched is not None:
-        edits.setdefault("data", {}).update(
-            boundaries_dir=str(fetched.boundaries_dir.parent), public_dir=str(fetched.public_dir.parent)
-        )
+        edits.setdefault("data", {}).update(boundaries_dir=str(fetched.boundaries_dir.parent), public_dir=str(fetched.public_dir.parent))
         if fetched.extracts.venues is not None:
             edits.setdefault("extracts", {})["venues"] = str(fetched.extracts.venues)
     for table, values in tables.items():

@@ -62,12 +62,8 @@ def test_drawing_leaves_the_callers_matplotlib_backend_and_pyplot_alone():
 
 
 def test_no_module_sets_the_backend_at_import():
-    offenders = [
-        str(p.relative_to(ROOT))
-        for p in sorted((ROOT / "geo").rglob("*.py")) + sorted((ROOT / "models").rglob("*.py"))
-        if "matplotlib.use(" in p.read_text(encoding="utf-8")
-        or "import matplotlib.pyplot" in p.read_text(encoding="utf-8")
-    ]
+    offenders = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "geo").rglob("*.py")) + sorted((ROOT / "models").rglob("*.py"))
+                 if "matplotlib.use(" in p.read_text(encoding="utf-8") or "import matplotlib.pyplot" in p.read_text(encoding="utf-8")]
     assert offenders == []
 
 
@@ -134,18 +130,8 @@ def test_no_import_loops():
     assert loops == [], f"modules that import each other (directly or through others): {loops}"
 
 
-FACES = (
-    "geo",
-    "geo.app",
-    "geo.maps",
-    "geo.export",
-    "geo.disclosure",
-    "geo.sources",
-    "geo.inputs",
-    "geo.catchments",
-    "models",
-    "models.siting",
-)
+FACES = ("geo", "geo.app", "geo.maps", "geo.export", "geo.disclosure", "geo.sources", "geo.inputs", "geo.catchments",
+         "models", "models.siting")
 
 
 @pytest.mark.parametrize("path", ["streamlit_app.py", "geo/cli.py"])
@@ -167,7 +153,5 @@ def test_the_app_and_the_command_line_use_only_public_faces(path):
         for alias in node.names:
             seen += 1
             is_module = importlib.util.find_spec(f"{node.module}.{alias.name}") is not None
-            assert alias.name in face.__all__ or is_module, (
-                f"{path}:{node.lineno}: {alias.name} is not public in {node.module}"
-            )
+            assert alias.name in face.__all__ or is_module, f"{path}:{node.lineno}: {alias.name} is not public in {node.module}"
     assert seen >= 5

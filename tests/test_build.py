@@ -62,10 +62,7 @@ def test_counts_reconcile_exactly_with_the_extract(biborough_build):
     assert biborough_build.lsoa["review_eligible"].sum() == latest["eligible"].sum()
     assert biborough_build.lsoa["review_completed"].sum() == latest["completed"].sum()
     att = pd.read_csv(REPO / "data/extracts/demo/biborough/hub_attendance.csv")
-    assert (
-        biborough_build.lsoa["hub_children"].sum()
-        == att[att["period"] == rec["periods"]["hub_attendance"]]["children"].sum()
-    )
+    assert biborough_build.lsoa["hub_children"].sum() == att[att["period"] == rec["periods"]["hub_attendance"]]["children"].sum()
     for f in rec["files"]:
         assert f["rows_in"] == f["rows_used"] + f["rows_excluded"]
 
@@ -73,22 +70,8 @@ def test_counts_reconcile_exactly_with_the_extract(biborough_build):
 def test_build_writes_outputs(biborough_build, tmp_path):
     paths = write(biborough_build, tmp_path)
     lsoa = pd.read_csv(paths["lsoa"])
-    required = [
-        "lsoa21cd",
-        "lsoa21nm",
-        "lad_code",
-        "ward_code",
-        "ward_name",
-        "under5_est",
-        "imd_score",
-        "imd_decile",
-        "idaci_score",
-        "review_eligible",
-        "review_completed",
-        "review_rate",
-        "hub_children",
-        "reach_rate",
-    ]
+    required = ["lsoa21cd", "lsoa21nm", "lad_code", "ward_code", "ward_name", "under5_est", "imd_score", "imd_decile",
+                "idaci_score", "review_eligible", "review_completed", "review_rate", "hub_children", "reach_rate"]
     assert [c for c in required if c not in lsoa.columns] == []
     assert len(lsoa) == 224 and len(pd.read_csv(paths["wards"])) == 36
     layers = {name for name, _ in pyogrio.list_layers(paths["areas"])}
@@ -113,27 +96,15 @@ def test_under5_file_wins_over_estimate(biborough_config, tmp_path):
     np.testing.assert_allclose(others["under5_est"], (others["pop_0_15"] * 0.30).round(1))
 
 
-@pytest.mark.parametrize(
-    "text, words",
-    [
-        ("[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E0900003']\n", "not English LA codes"),
-        ("[study_area]\nname = 'x'\nslug = 'x'\n", "la_codes"),
-        ("[study_area\nname = 'x'\n", "not valid TOML"),
-        (
-            "[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E09000033']\n[travel]\nmode = 'hover'\n",
-            "mode = 'hover'",
-        ),
-        (
-            "[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E09000033']\n[model]\nneed_weights = { idaci = -1 }\n",
-            "outside",
-        ),
-        (
-            "[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E09000033']\n[disclosure]\nthreshold = 'five'\n",
-            "threshold",
-        ),
-        ("[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E09000033']\n[extra]\n", "unknown table"),
-    ],
-)
+@pytest.mark.parametrize("text, words", [
+    ("[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E0900003']\n", "not English LA codes"),
+    ("[study_area]\nname = 'x'\nslug = 'x'\n", "la_codes"),
+    ("[study_area\nname = 'x'\n", "not valid TOML"),
+    ("[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E09000033']\n[travel]\nmode = 'hover'\n", "mode = 'hover'"),
+    ("[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E09000033']\n[model]\nneed_weights = { idaci = -1 }\n", "outside"),
+    ("[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E09000033']\n[disclosure]\nthreshold = 'five'\n", "threshold"),
+    ("[study_area]\nname = 'x'\nslug = 'x'\nla_codes = ['E09000033']\n[extra]\n", "unknown table"),
+])
 def test_bad_config_gets_a_clear_message(tmp_path, text, words, capsys):
     from geo.cli import main
 
@@ -160,9 +131,7 @@ def test_missing_config_and_missing_public_data(tmp_path, capsys):
 def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     sub = tmp_path / "council"
     sub.mkdir()
-    (sub / "c.toml").write_text(
-        "[study_area]\nname='x'\nslug='x'\nla_codes=['E09000033']\n[extracts]\nreview_takeup='extracts/r.csv'\n"
-    )
+    (sub / "c.toml").write_text("[study_area]\nname='x'\nslug='x'\nla_codes=['E09000033']\n[extracts]\nreview_takeup='extracts/r.csv'\n")
     cfg = load_config(sub / "c.toml")
     assert cfg.extracts.review_takeup == sub / "extracts" / "r.csv"
     assert cfg.boundaries_dir == sub / "data" / "boundaries" / "x"

@@ -63,31 +63,15 @@ def test_bad_argument_exits_2_with_one_line(args, words, tmp_path, capsys):
 
 
 #: the issue's cases (and a malformed date), through a real process
-ISSUE_CASES = [
-    case
-    for case in BAD_ARGUMENTS
-    if case[0]
-    in (
-        ["sites", "--k", "-3"],
-        ["export", "--dpi", "0"],
-        ["sites", "--out", "/proc/self"],
-        ["sites", "--minutes", "0"],
-        ["sites", "--minutes", "-5"],
-        ["export", "--date", "5/1/2026"],
-    )
-]
+ISSUE_CASES = [case for case in BAD_ARGUMENTS if case[0] in (
+    ["sites", "--k", "-3"], ["export", "--dpi", "0"], ["sites", "--out", "/proc/self"], ["sites", "--minutes", "0"],
+    ["sites", "--minutes", "-5"], ["export", "--date", "5/1/2026"])]
 
 
 @pytest.mark.parametrize(("args", "words"), ISSUE_CASES, ids=[" ".join(a) for a, _ in ISSUE_CASES])
 def test_bad_argument_in_a_real_process(args, words):
-    proc = subprocess.run(
-        [sys.executable, "-m", "geo", *args, "--config", str(CONFIG)],
-        check=False,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = subprocess.run([sys.executable, "-m", "geo", *args, "--config", str(CONFIG)], check=False, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     _check_one_line(proc.stderr, words)
 
@@ -120,13 +104,9 @@ def test_read_only_parent_is_refused(tmp_path, capsys):
 
 
 def test_good_arguments_parse_to_their_values(tmp_path):
-    args = cli.parser().parse_args(
-        ["sites", "--k", "100", "--minutes", "240", "--time-limit", "1", "--out", str(tmp_path / "new" / "dir")]
-    )
+    args = cli.parser().parse_args(["sites", "--k", "100", "--minutes", "240", "--time-limit", "1", "--out", str(tmp_path / "new" / "dir")])
     assert (args.k, args.minutes, args.time_limit, args.out) == (100, 240.0, 1.0, tmp_path / "new" / "dir")
-    args = cli.parser().parse_args(
-        ["export", "--dpi", "1200", "--k", "20", "--date", "2026-01-05", "--period", "2025-Q3"]
-    )
+    args = cli.parser().parse_args(["export", "--dpi", "1200", "--k", "20", "--date", "2026-01-05", "--period", "2025-Q3"])
     assert (args.dpi, args.k, str(args.date), args.period) == (1200, 20, "2026-01-05", "2025-Q3")
     assert cli.parser().parse_args(["sites", "--minutes", "1"]).minutes == 1.0
 
@@ -165,27 +145,16 @@ def test_unexpected_error_exits_1_with_one_line_and_debug_shows_the_traceback(tm
 def test_unexpected_error_in_a_real_process(tmp_path):
     """``python -m geo`` with a fault injected into the build: exit 1 and one line; the traceback
     only with ``FAMILYHUB_DEBUG=1``."""
-    code = (
-        "import runpy, sys, geo.build\n"
-        "geo.build.run = lambda config: 1 / 0\n"
-        f"sys.argv = ['geo', 'build', '--config', {str(CONFIG)!r}, '--out', {str(tmp_path / 'o')!r}]\n"
-        "runpy.run_module('geo', run_name='__main__')\n"
-    )
+    code = ("import runpy, sys, geo.build\n"
+            "geo.build.run = lambda config: 1 / 0\n"
+            f"sys.argv = ['geo', 'build', '--config', {str(CONFIG)!r}, '--out', {str(tmp_path / 'o')!r}]\n"
+            "runpy.run_module('geo', run_name='__main__')\n")
     env = {k: v for k, v in os.environ.items() if k != "FAMILYHUB_DEBUG"}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], check=False, cwd=REPO, capture_output=True, text=True, timeout=120, env=env
-    )
+    proc = subprocess.run([sys.executable, "-c", code], check=False, cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 1
     _check_one_line(proc.stderr, "unexpected ZeroDivisionError: division by zero")
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**env, "FAMILYHUB_DEBUG": "1"},
-    )
+    proc = subprocess.run([sys.executable, "-c", code], check=False, cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**env, "FAMILYHUB_DEBUG": "1"})
     assert proc.returncode == 1 and "Traceback" in proc.stderr and "ZeroDivisionError" in proc.stderr
 
 
@@ -196,11 +165,7 @@ def test_unwritable_output_is_exit_2_with_the_file_named(tmp_path, capsys, monke
 
     target = tmp_path / "o" / "lsoa.csv"
     monkeypatch.setattr(geo.build, "run", lambda config: object())
-    monkeypatch.setattr(
-        geo.outputs,
-        "write",
-        lambda result, out: (_ for _ in ()).throw(OSError(28, "No space left on device", str(target))),
-    )
+    monkeypatch.setattr(geo.outputs, "write", lambda result, out: (_ for _ in ()).throw(OSError(28, "No space left on device", str(target))))
     assert main(["build", "--config", str(CONFIG), "--out", str(tmp_path / "o")]) == 2
     _check_one_line(capsys.readouterr().err, f"{target}: No space left on device")
 
@@ -226,11 +191,6 @@ def test_unknown_venue_type_exits_2(biborough_config, tmp_path, capsys):
 def test_readme_documents_the_contract_and_the_ranges():
     readme = " ".join((REPO / "README.md").read_text().split())
     assert "| 2 | bad input" in readme and "| 1 | an unexpected error" in readme and "FAMILYHUB_DEBUG=1" in readme
-    for flag, (lo, hi) in {
-        "sites --k": cli.SITES_K,
-        "export --k": cli.EXPORT_K,
-        "sites --minutes": cli.MINUTES,
-        "export --dpi": cli.DPI,
-        "sites --time-limit": cli.TIME_LIMIT,
-    }.items():
+    for flag, (lo, hi) in {"sites --k": cli.SITES_K, "export --k": cli.EXPORT_K, "sites --minutes": cli.MINUTES,
+                           "export --dpi": cli.DPI, "sites --time-limit": cli.TIME_LIMIT}.items():
         assert f"`{flag}` |" in readme and f"{lo:g}-{hi:g}" in readme, flag

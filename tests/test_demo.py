@@ -47,11 +47,7 @@ def test_demo_follows_the_plans(biborough_build):
     assert 0.58 <= rate["WCC-QPK"] <= 0.75, rate
     assert rate["WCC-CHS"] < 0.5, rate
     # ward-to-ward variation is sharp
-    w = (
-        review.assign(ward=review["area_code"].map(lsoa.set_index("lsoa21cd")["ward_code"]))
-        .groupby("ward")[["eligible", "completed"]]
-        .sum()
-    )
+    w = review.assign(ward=review["area_code"].map(lsoa.set_index("lsoa21cd")["ward_code"])).groupby("ward")[["eligible", "completed"]].sum()
     wr = w["completed"] / w["eligible"]
     assert wr.max() - wr.min() > 0.3
     # attendance falls with distance from the nearest site
@@ -78,6 +74,4 @@ def test_leicestershire_demo_matches_committed_files(leicestershire_config, tmp_
     written = write_demo(leicestershire_config, out_dir=tmp_path)
     committed = REPO / "data" / "extracts" / "demo" / "leicestershire"
     for path in written.values():
-        assert path.read_bytes() == (committed / path.name).read_bytes(), (
-            f"{path.name} differs from the committed demo file"
-        )
+        assert path.read_bytes() == (committed / path.name).read_bytes(), f"{path.name} differs from the committed demo file"

@@ -37,22 +37,10 @@ from tests.conftest import REPO, copy_config
 DEMO = REPO / "data" / "extracts" / "demo" / "biborough"
 ABSOLUTE_ID = "/tmp/familyhub-abs"
 #: demo hub id -> a hostile one (two of them clash as file names: "a/b" and "a_b")
-HUB_IDS = {
-    "WCC-BES": "../../evil",
-    "WCC-CHS": ABSOLUTE_ID,
-    "WCC-QPK": "a/b",
-    "RBKC-N": "a_b",
-    "RBKC-S": "Ünïcödé-" * 40,
-    "WCC-BAY": "..\x07\t.",
-}
-HOSTILE_NAMES = [
-    '=HYPERLINK("http://198.51.100.7","click")',
-    "+cmd|' /C calc'!A0",
-    "@SUM(1+1)",
-    "-5",
-    "![x](http://198.51.100.7/x.png)",
-    "[phish](http://198.51.100.7/login)",
-]
+HUB_IDS = {"WCC-BES": "../../evil", "WCC-CHS": ABSOLUTE_ID, "WCC-QPK": "a/b", "RBKC-N": "a_b",
+           "RBKC-S": "Ünïcödé-" * 40, "WCC-BAY": "..\x07\t."}
+HOSTILE_NAMES = ['=HYPERLINK("http://198.51.100.7","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-5",
+                 "![x](http://198.51.100.7/x.png)", "[phish](http://198.51.100.7/login)"]
 #: venue names: the hub names, and control characters (an XLSX cell cannot hold them), mathtext, Jinja
 VENUE_NAMES = [*HOSTILE_NAMES, "Bell\x07 $x^2$ {{ 7*7 }} %s\r=1+1"]
 
@@ -69,11 +57,7 @@ def hostile_extracts(folder: Path, fetched) -> dict[str, Path]:
     venues = pd.read_csv(fetched.public_dir / "venues.csv", dtype=str, keep_default_na=False)
     venues["name"] = [f"{VENUE_NAMES[i % len(VENUE_NAMES)]} {i}" for i in range(len(venues))]
     venues["venue_id"] = "=" + venues["venue_id"]
-    paths = {
-        "hubs": folder / "hubs.csv",
-        "hub_attendance": folder / "hub_attendance.csv",
-        "venues": folder / "venues.csv",
-    }
+    paths = {"hubs": folder / "hubs.csv", "hub_attendance": folder / "hub_attendance.csv", "venues": folder / "venues.csv"}
     hubs.to_csv(paths["hubs"], index=False)
     attendance.to_csv(paths["hub_attendance"], index=False)
     venues.to_csv(paths["venues"], index=False, quoting=csv.QUOTE_ALL)  # the CR in a name quoted
@@ -81,15 +65,8 @@ def hostile_extracts(folder: Path, fetched) -> dict[str, Path]:
 
 
 def geo_cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "geo", *map(str, args)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        check=False,
-    )
+    return subprocess.run([sys.executable, "-m", "geo", *map(str, args)], cwd=REPO, capture_output=True, text=True,
+                          timeout=900, env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
 
 
 def snapshot(folder: Path, skip: Path) -> set[str]:
@@ -153,9 +130,8 @@ def hostile_runs(hostile):
         "build": geo_cli("build", "--config", config, "--out", work / "out" / "build"),
         "sites": geo_cli("sites", "--config", config, "--k", 3, "--force-in", bell, "--out", work / "out" / "sites"),
         "sites_per_la": geo_cli("sites", "--config", config, "--k", 2, "--per-la", "--out", work / "out" / "per_la"),
-        "export": geo_cli(
-            "export", "--config", config, "--k", 2, "--dpi", 30, "--date", "2026-01-05", "--out", work / "out" / "pack"
-        ),
+        "export": geo_cli("export", "--config", config, "--k", 2, "--dpi", 30, "--date", "2026-01-05",
+                          "--out", work / "out" / "pack"),
     }
     after = snapshot(root, work / "out")
     written_outside = sorted((after - before) | {str(p) for p in outside if p.exists()})
@@ -187,7 +163,7 @@ def test_every_csv_and_xlsx_has_no_formula_cell(hostile_runs):
     # the hostile names are there, as text with the OWASP prefix: the scan is not vacuous
     for name in HOSTILE_NAMES[:4]:
         assert f"'{name}" in text, name
-    assert '\'=HYPERLINK("http://198.51.100.7","click") 0' in text or "'=HYPERLINK" in text
+    assert "'=HYPERLINK(\"http://198.51.100.7\",\"click\") 0" in text or "'=HYPERLINK" in text
     assert "[phish](http://198.51.100.7/login)" in text  # not a formula character: kept as it is
     # control characters: kept in CSV, shown as U+FFFD in XLSX (which cannot hold them); a CR becomes a LF
     sites = pd.read_csv(out / "sites" / "sites.csv", dtype=str, keep_default_na=False)
@@ -212,8 +188,8 @@ def test_hub_files_have_safe_unique_names_listed_in_pack_json(hostile_runs):
             assert inside(pack, rel).parent.parent == pack.resolve()
             stem = Path(rel).stem
             assert len(stem) <= 64 and stem.isascii() and stem not in (".", "..") and not stem.startswith(".")
-    assert files["a_b"]["map"] == "maps/a_b.png"  # a safe id keeps its own name
-    assert files["a/b"]["map"] != "maps/a_b.png"  # the clashing one gets a hash
+    assert files["a_b"]["map"] == "maps/a_b.png"             # a safe id keeps its own name
+    assert files["a/b"]["map"] != "maps/a_b.png"             # the clashing one gets a hash
     assert sorted(p.name for p in (pack / "maps").iterdir()) == sorted(Path(h["map"]).name for h in files.values())
     # the visit list says which hub it is for, with the id as written in the extract
     visits = pd.read_csv(pack / files["../../evil"]["visits"], dtype=str, keep_default_na=False)
@@ -246,9 +222,7 @@ def test_app_downloads_are_formula_safe(hostile):
     rule = DisclosureRule(result.config.disclosure_threshold)
     sites = suggest_sites(result, k=3)
     tables = download.download_tables(result, views.filter_view(result, level="lsoa"), sites, rule)
-    assert formula_cells(tables["sites"]["name"]) and formula_cells(
-        tables["sites"]["venue_id"]
-    )  # hostile before writing
+    assert formula_cells(tables["sites"]["name"]) and formula_cells(tables["sites"]["venue_id"])  # hostile before writing
     for name, table in tables.items():
         cells = csv_cells_from(download.csv_bytes(table))
         assert not formula_cells(cells), (name, formula_cells(cells)[:5])
@@ -263,10 +237,7 @@ def test_app_downloads_are_formula_safe(hostile):
                 assert not formula_cells(csv_cells_from(zf.read(n))), n
             elif n.endswith(".xlsx"):
                 assert not xlsx_problems(zf.read(n)), n
-    assert (
-        pack_file_name("biborough", "../../evil", pd.Timestamp("2026-01-05").date())
-        == "ilt_pack_biborough_evil_0fbfd372_2026-01-05.zip"
-    )
+    assert pack_file_name("biborough", "../../evil", pd.Timestamp("2026-01-05").date()) == "ilt_pack_biborough_evil_0fbfd372_2026-01-05.zip"
 
 
 def csv_cells_from(data: bytes) -> list[str]:
@@ -277,14 +248,10 @@ def csv_cells_from(data: bytes) -> list[str]:
 # --------------------------------------------------------------------------- the mechanisms
 
 
-@pytest.mark.parametrize(
-    "value",
-    ["=1+1", "+1", "-x", "@A1", "\tx", "\rx", "-5", '=HYPERLINK("http://x","y")', "Hub\r=1+1", "Hub\r\n@SUM(1)"],
-)
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-x", "@A1", "\tx", "\rx", "-5", '=HYPERLINK("http://x","y")',
+                                   "Hub\r=1+1", "Hub\r\n@SUM(1)"])
 def test_text_starting_with_a_formula_character_is_neutralised(value):
-    df = pd.DataFrame({"name": [value, "Library"], "n": [-1, 2], "mixed": [value, 3.0]}, dtype=object).astype(
-        {"n": int}
-    )
+    df = pd.DataFrame({"name": [value, "Library"], "n": [-1, 2], "mixed": [value, 3.0]}, dtype=object).astype({"n": int})
     out = neutralise_frame(df)
     # a leading formula character gets a ', a CR (never quoted by the csv writer) becomes a LF (quoted)
     expected = ("" if value.startswith("Hub") else "'") + value.replace("\r\n", "\n").replace("\r", "\n")
@@ -301,13 +268,8 @@ def test_text_starting_with_a_formula_character_is_neutralised(value):
 
 
 def test_neutralise_frame_string_and_category_columns_and_headers():
-    df = pd.DataFrame(
-        {
-            "=h": pd.Series(["@a", None, "b"], dtype="string"),
-            "c": pd.Categorical(["+x", "y", "+x"]),
-            "f": [-0.5, 1.5, float("nan")],
-        }
-    )
+    df = pd.DataFrame({"=h": pd.Series(["@a", None, "b"], dtype="string"),
+                       "c": pd.Categorical(["+x", "y", "+x"]), "f": [-0.5, 1.5, float("nan")]})
     out = neutralise_frame(df)
     assert list(out.columns) == ["'=h", "c", "f"]
     assert out["'=h"].tolist()[0] == "'@a" and pd.isna(out["'=h"].iloc[1])
@@ -337,25 +299,8 @@ def test_xlsx_text_is_never_a_formula():
         odd.to_excel(io.BytesIO(), index=False)
 
 
-@pytest.mark.parametrize(
-    "hub_id",
-    [
-        "../../evil",
-        "/tmp/abs",
-        "a/b",
-        "x" * 300,
-        "...",
-        ".",
-        "..",
-        "",
-        "Café ☕/Nord",
-        "CON",
-        "a\x00b",
-        "-rf",
-        " leading space",
-        "a\\b\\..\\..\\c",
-    ],
-)
+@pytest.mark.parametrize("hub_id", ["../../evil", "/tmp/abs", "a/b", "x" * 300, "...", ".", "..", "", "Café ☕/Nord",
+                                    "CON", "a\x00b", "-rf", " leading space", "a\\b\\..\\..\\c"])
 def test_safe_slug_is_a_plain_file_name(hub_id, tmp_path):
     slug = safe_slug(hub_id)
     assert slug and len(slug) <= 64 and slug.isascii() and slug not in (".", "..")
@@ -384,18 +329,8 @@ def test_inside_refuses_paths_outside_the_folder(tmp_path):
 
 
 def test_plain_markdown_escapes_every_markdown_and_html_character():
-    for text in [
-        "![x](http://198.51.100.7/x.png)",
-        "[a](b)",
-        "<img src=x>",
-        "**b** _i_ `c` ~~s~~ # h | t |",
-        "a\\b",
-        "1. list",
-        "- item",
-        "www.example.test",
-        "a@b.test",
-        "http://x.test",
-    ]:
+    for text in ["![x](http://198.51.100.7/x.png)", "[a](b)", "<img src=x>", "**b** _i_ `c` ~~s~~ # h | t |",
+                 "a\\b", "1. list", "- item", "www.example.test", "a@b.test", "http://x.test"]:
         out = plain_markdown(text)
         assert out.replace("\\", "").replace("\u2060", "") == text.replace("\\", "")
         assert not any(ch in out.replace("\\" + ch, "") for ch in "[]()!<>*_`#|~")

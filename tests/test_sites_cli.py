@@ -25,24 +25,11 @@ from geo.cli import main
 from geo.config import Travel, TravelMode
 from tests.conftest import REPO, write_study_config
 
-SITES_COLUMNS = [
-    "rank",
-    "venue_id",
-    "name",
-    "type",
-    "hub_id",
-    "lat",
-    "lon",
-    "covered_weight",
-    "covered_children",
-    "covered_lsoas",
-]
+SITES_COLUMNS = ["rank", "venue_id", "name", "type", "hub_id", "lat", "lon", "covered_weight", "covered_children", "covered_lsoas"]
 
 
 def geo_cli(*args, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "geo", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=600
-    )
+    proc = subprocess.run([sys.executable, "-m", "geo", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=600)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -64,11 +51,7 @@ def milp_optimum(instance: dict, k: int, force_in=(), force_out=()) -> float:
     w = np.array([0.0 if d["id"] in locked else float(d["weight"]) for d in instance["demand"]])
     cands = [c["id"] for c in instance["candidates"]]
     n_d, n_c = len(ids), len(cands)
-    r, c = (
-        zip(*[(row[d], j) for j, cand in enumerate(instance["candidates"]) for d in cand["covers"]])
-        if n_c
-        else ((), ())
-    )
+    r, c = zip(*[(row[d], j) for j, cand in enumerate(instance["candidates"]) for d in cand["covers"]]) if n_c else ((), ())
     a = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n_d, n_c))
     # variables: x (n_c, binary) then y (n_d, continuous in [0, 1]); minimise -w.y
     cost = np.concatenate([np.zeros(n_c), -w])
@@ -79,13 +62,8 @@ def milp_optimum(instance: dict, k: int, force_in=(), force_out=()) -> float:
         lo[cands.index(v)] = 1
     for v in force_out:
         hi[cands.index(v)] = 0
-    res = milp(
-        cost,
-        constraints=[cover, pick],
-        integrality=np.concatenate([np.ones(n_c), np.zeros(n_d)]),
-        bounds=Bounds(lo, hi),
-        options={"mip_rel_gap": 0.0},
-    )
+    res = milp(cost, constraints=[cover, pick], integrality=np.concatenate([np.ones(n_c), np.zeros(n_d)]),
+               bounds=Bounds(lo, hi), options={"mip_rel_gap": 0.0})
     assert res.success, res.message
     return -float(res.fun)
 
@@ -97,14 +75,10 @@ def sites_run(biborough_config, tmp_path_factory):
     cfg = write_study_config(tmp / "config.toml", REPO / "config.toml", biborough_config)
     out = tmp / "sites"
     proc = geo_cli("sites", "--config", cfg, "--k", 5, "--minutes", 15, "--out", out)
-    return SimpleNamespace(
-        config=cfg,
-        out=out,
-        stdout=proc.stdout,
-        csv=pd.read_csv(out / "sites.csv", dtype={"venue_id": str}),
-        summary=json.loads((out / "sites.json").read_text()),
-        instance=json.loads((out / "sites_instance.json").read_text()),
-    )
+    return SimpleNamespace(config=cfg, out=out, stdout=proc.stdout,
+                           csv=pd.read_csv(out / "sites.csv", dtype={"venue_id": str}),
+                           summary=json.loads((out / "sites.json").read_text()),
+                           instance=json.loads((out / "sites_instance.json").read_text()))
 
 
 def test_sites_csv_has_exactly_the_documented_columns(sites_run, biborough_config):
@@ -177,17 +151,8 @@ def test_instance_file_resolves_to_the_same_objective(sites_run, tmp_path):
 def test_instance_file_with_locked_demand_and_forcing(tmp_path):
     """A hand-made instance in the documented format: covered demand never counts again."""
     inst = {
-        "demand": [
-            {"id": "a", "weight": 10},
-            {"id": "b", "weight": 4},
-            {"id": "c", "weight": 3},
-            {"id": "d", "weight": 2.5},
-        ],
-        "candidates": [
-            {"id": "big", "covers": ["a", "b"]},
-            {"id": "mid", "covers": ["c", "d"]},
-            {"id": "small", "covers": ["b"]},
-        ],
+        "demand": [{"id": "a", "weight": 10}, {"id": "b", "weight": 4}, {"id": "c", "weight": 3}, {"id": "d", "weight": 2.5}],
+        "candidates": [{"id": "big", "covers": ["a", "b"]}, {"id": "mid", "covers": ["c", "d"]}, {"id": "small", "covers": ["b"]}],
         "covered": ["a"],
     }
     p = tmp_path / "inst.json"
@@ -205,28 +170,11 @@ def test_force_in_and_force_out_from_the_config(sites_run, tmp_path, capsys):
     chosen = sites_run.summary["chosen"]
     inst = sites_run.instance
     # a venue that adds something but was not chosen
-    spare = next(c["id"] for c in inst["candidates"] if c["id"] not in chosen and covered_weight(inst, [c["id"]]) > 0)
+    spare = next(c["id"] for c in inst["candidates"]
+                 if c["id"] not in chosen and covered_weight(inst, [c["id"]]) > 0)
     out = tmp_path / "whatif"
-    assert (
-        main(
-            [
-                "sites",
-                "--config",
-                str(sites_run.config),
-                "--k",
-                "5",
-                "--minutes",
-                "15",
-                "--force-in",
-                spare,
-                "--force-out",
-                chosen[0],
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(["sites", "--config", str(sites_run.config), "--k", "5", "--minutes", "15",
+                 "--force-in", spare, "--force-out", chosen[0], "--out", str(out)]) == 0
     capsys.readouterr()
     s = json.loads((out / "sites.json").read_text())
     t = pd.read_csv(out / "sites.csv", dtype={"venue_id": str})
@@ -239,38 +187,13 @@ def test_force_in_and_force_out_from_the_config(sites_run, tmp_path, capsys):
 
 @pytest.mark.parametrize("flag", ["--force-in", "--force-out"])
 def test_unknown_venue_id_exits_2_with_a_clear_message(sites_run, tmp_path, capsys, flag):
-    assert (
-        main(
-            [
-                "sites",
-                "--config",
-                str(sites_run.config),
-                "--k",
-                "5",
-                flag,
-                "NO-SUCH-VENUE",
-                "--out",
-                str(tmp_path / "x"),
-            ]
-        )
-        == 2
-    )
+    assert main(["sites", "--config", str(sites_run.config), "--k", "5", flag, "NO-SUCH-VENUE", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert "NO-SUCH-VENUE" in err and "venue" in err and "Traceback" not in err
     assert not (tmp_path / "x" / "sites.csv").exists()
     # the same with an instance file, through a real process
-    proc = geo_cli(
-        "sites",
-        "--instance",
-        sites_run.out / "sites_instance.json",
-        "--k",
-        5,
-        flag,
-        "NO-SUCH-VENUE",
-        "--out",
-        tmp_path / "y",
-        check=False,
-    )
+    proc = geo_cli("sites", "--instance", sites_run.out / "sites_instance.json", "--k", 5, flag, "NO-SUCH-VENUE",
+                   "--out", tmp_path / "y", check=False)
     assert proc.returncode == 2
     assert "NO-SUCH-VENUE" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -299,11 +222,8 @@ def _street_grid(path: Path, x0: float, y0: float, n: int = 31, step: float = 10
             if nb in node:
                 u.append(k)
                 v.append(node[nb])
-    edges = gpd.GeoDataFrame(
-        {"u": u, "v": v, "oneway": False},
-        geometry=[shapely.LineString([pts[a], pts[b]]) for a, b in zip(u, v)],
-        crs=27700,
-    )
+    edges = gpd.GeoDataFrame({"u": u, "v": v, "oneway": False},
+                             geometry=[shapely.LineString([pts[a], pts[b]]) for a, b in zip(u, v)], crs=27700)
     nodes.to_file(path, layer="nodes")
     edges.to_file(path, layer="edges")
     return path
@@ -312,20 +232,14 @@ def _street_grid(path: Path, x0: float, y0: float, n: int = 31, step: float = 10
 def _fake_result(travel: Travel, demand_xy, venue_xy, hub_xy, weight):
     pt = lambda xy: gpd.points_from_xy(np.asarray(xy)[:, 0], np.asarray(xy)[:, 1])  # noqa: E731
     n = len(demand_xy)
-    lsoa = pd.DataFrame(
-        {"lsoa21cd": [f"E01{i:06d}" for i in range(n)], "children_not_reached": weight, "priority_score": 100.0}
-    )
+    lsoa = pd.DataFrame({"lsoa21cd": [f"E01{i:06d}" for i in range(n)], "children_not_reached": weight,
+                         "priority_score": 100.0})
     return SimpleNamespace(
-        config=SimpleNamespace(travel=travel),
-        lsoa=lsoa,
+        config=SimpleNamespace(travel=travel), lsoa=lsoa,
         demand=gpd.GeoDataFrame({"lsoa21cd": lsoa["lsoa21cd"]}, geometry=pt(demand_xy), crs=27700),
-        venues=gpd.GeoDataFrame(
-            {"venue_id": [f"V{j}" for j in range(len(venue_xy))], "name": "v", "type": "school"},
-            geometry=pt(venue_xy),
-            crs=27700,
-        ),
-        hubs=gpd.GeoDataFrame({"hub_id": ["H"]}, geometry=pt(hub_xy), crs=27700),
-    )
+        venues=gpd.GeoDataFrame({"venue_id": [f"V{j}" for j in range(len(venue_xy))], "name": "v", "type": "school"},
+                                geometry=pt(venue_xy), crs=27700),
+        hubs=gpd.GeoDataFrame({"hub_id": ["H"]}, geometry=pt(hub_xy), crs=27700))
 
 
 def test_network_siting_agrees_with_straight_line_on_a_straight_grid(tmp_path):
@@ -342,9 +256,7 @@ def test_network_siting_agrees_with_straight_line_on_a_straight_grid(tmp_path):
     weight = rng.gamma(2.0, 5.0, 25)
     walk = {"walk": TravelMode(4.5, 1.0)}  # 75 m a minute: 5.5 minutes reach 412.5 m, no ties at 100 m spacing
     line = suggest_sites(_fake_result(Travel(modes=walk, threshold_minutes=5.5), demand, venues, hub, weight), k=3)
-    street = suggest_sites(
-        _fake_result(Travel(modes=walk, threshold_minutes=5.5, network=net), demand, venues, hub, weight), k=3
-    )
+    street = suggest_sites(_fake_result(Travel(modes=walk, threshold_minutes=5.5, network=net), demand, venues, hub, weight), k=3)
     assert (line.instance.coverage != street.instance.coverage).nnz == 0
     assert (line.instance.covered == street.instance.covered).all() and line.instance.covered.any()
     assert line.result.chosen == street.result.chosen
@@ -355,9 +267,7 @@ def test_network_siting_agrees_with_straight_line_on_a_straight_grid(tmp_path):
     demand2 = np.column_stack([x0 + rng.uniform(0, 3000, 80), y0 + rng.uniform(0, 3000, 80)])
     venues2 = np.column_stack([x0 + rng.uniform(0, 3000, 15), y0 + rng.uniform(0, 3000, 15)])
     a = suggest_sites(_fake_result(Travel(modes=walk, threshold_minutes=8.0), demand2, venues2, hub, np.ones(80)), k=3)
-    b = suggest_sites(
-        _fake_result(Travel(modes=walk, threshold_minutes=8.0, network=net), demand2, venues2, hub, np.ones(80)), k=3
-    )
+    b = suggest_sites(_fake_result(Travel(modes=walk, threshold_minutes=8.0, network=net), demand2, venues2, hub, np.ones(80)), k=3)
     assert (b.instance.coverage > a.instance.coverage).nnz == 0
     assert b.instance.coverage.nnz < a.instance.coverage.nnz
     assert b.result.objective <= a.result.objective + 1e-9

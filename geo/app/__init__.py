@@ -15,9 +15,8 @@ from geo._lazy import lazy_exports
 _HOMES = {
     **dict.fromkeys(["View", "filter_view", "view_map_base", "available_configs"], "views"),
     **dict.fromkeys(["PackOffer"], "download"),
-    **dict.fromkeys(
-        ["CACHE_HASH_FUNCS", "DataKey", "FileStamp", "Scenario", "Selection", "VenueChoice", "input_paths"], "scenario"
-    ),
+    **dict.fromkeys(["CACHE_HASH_FUNCS", "DataKey", "FileStamp", "Scenario", "Selection", "VenueChoice", "input_paths"],
+                    "scenario"),
     **dict.fromkeys(["component_args", "folium_map"], "folium_component"),
     **dict.fromkeys(["problem_lines"], "problems"),
     **dict.fromkeys(["sidebar_controls"], "sidebar"),

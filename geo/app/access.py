@@ -57,14 +57,8 @@ def area_options(published: pd.DataFrame, level: str) -> dict[str, str]:
     {'E2': 'A 002 (E2) · priority rank 1', 'E1': 'B 001 (E1) · priority rank 2', 'E3': 'C 003 (E3)'}
     """
     code, name = ("lsoa21cd", "lsoa21nm") if level == "lsoa" else ("ward_code", "ward_name")
-    ranks = (
-        published["priority_rank"]
-        if "priority_rank" in published.columns
-        else pd.Series(float("nan"), index=published.index)
-    )
-    rows = published.assign(_rank=pd.to_numeric(ranks, errors="coerce")).sort_values(
-        ["_rank", code], na_position="last"
-    )
+    ranks = published["priority_rank"] if "priority_rank" in published.columns else pd.Series(float("nan"), index=published.index)
+    rows = published.assign(_rank=pd.to_numeric(ranks, errors="coerce")).sort_values(["_rank", code], na_position="last")
     return {
         str(c): f"{n} ({c})" + (f" · priority rank {int(r)}" if pd.notna(r) else "")
         for c, n, r in zip(rows[code], rows[name], rows["_rank"])

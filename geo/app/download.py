@@ -32,15 +32,9 @@ def download_tables(result, view: View, sites, rule: DisclosureRule) -> dict[str
     }
     if gated.hubs is not None:
         sheets["hubs"] = gated.hubs.display
-    sheets["notes"] = pd.DataFrame(
-        {
-            "note": [
-                rule.statement(),
-                "Scores are published as 10-point bands and ranked by band; see the README's "
-                "disclosure section for what is withheld and why.",
-            ]
-        }
-    )
+    sheets["notes"] = pd.DataFrame({"note": [rule.statement(),
+                                             "Scores are published as 10-point bands and ranked by band; see the README's "
+                                             "disclosure section for what is withheld and why."]})
     return sheets
 
 
@@ -89,83 +83,34 @@ def downloads(st, result, view: View, sites, m, rule: DisclosureRule, pack: Pack
     with st.sidebar:
         st.header("Downloads")
         st.caption(rule.statement() + " Every download holds the pack's published cells.")
-        st.download_button(
-            "LSOA table (CSV)",
-            lambda: csv_bytes(tables()["LSOAs"]),
-            "lsoa.csv",
-            "text/csv",
-            key="dl_lsoa",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Ward table (CSV)",
-            lambda: csv_bytes(tables()["wards"]),
-            "wards.csv",
-            "text/csv",
-            key="dl_wards",
-            on_click="ignore",
-        )
-        st.download_button(
-            "All tables (XLSX)",
-            lambda: xlsx_bytes(tables()),
-            "tables.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key="dl_xlsx",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Areas (GeoPackage)",
-            lambda: _gpkg_bytes(result, view, rule),
-            "areas.gpkg",
-            "application/geopackage+sqlite3",
-            key="dl_gpkg",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Map (HTML, works offline)",
-            lambda: standalone_html(map_copy()).encode("utf-8"),
-            "map.html",
-            "text/html",
-            key="dl_map",
-            on_click="ignore",
-        )
+        st.download_button("LSOA table (CSV)", lambda: csv_bytes(tables()["LSOAs"]),
+                           "lsoa.csv", "text/csv", key="dl_lsoa", on_click="ignore")
+        st.download_button("Ward table (CSV)", lambda: csv_bytes(tables()["wards"]),
+                           "wards.csv", "text/csv", key="dl_wards", on_click="ignore")
+        st.download_button("All tables (XLSX)", lambda: xlsx_bytes(tables()), "tables.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx", on_click="ignore")
+        st.download_button("Areas (GeoPackage)", lambda: _gpkg_bytes(result, view, rule), "areas.gpkg",
+                           "application/geopackage+sqlite3", key="dl_gpkg", on_click="ignore")
+        st.download_button("Map (HTML, works offline)", lambda: standalone_html(map_copy()).encode("utf-8"),
+                           "map.html", "text/html", key="dl_map", on_click="ignore")
         if pack is None:
             return
         st.subheader("ILT map pack")
-        st.caption(
-            f"For {plain_markdown(pack.covers)}: A4 PDF (cover, a page per hub with its map, ward summary, visit lists), "
-            "300 dpi hub maps, offline map.html and the tables, zipped. Uses the weights, travel mode and "
-            "minutes chosen here, and suggests k venues per hub (of any type); every count under disclosure control."
-        )
+        st.caption(f"For {plain_markdown(pack.covers)}: A4 PDF (cover, a page per hub with its map, ward summary, visit lists), "
+                   "300 dpi hub maps, offline map.html and the tables, zipped. Uses the weights, travel mode and "
+                   "minutes chosen here, and suggests k venues per hub (of any type); every count under disclosure control.")
         data = pack.data
         if data is None:
-            if st.button(
-                "Prepare ILT pack",
-                key="pack_prepare",
-                icon=":material/picture_as_pdf:",
-                help="Takes 10-20 seconds; then download the zip or the PDF.",
-            ):
+            if st.button("Prepare ILT pack", key="pack_prepare", icon=":material/picture_as_pdf:",
+                         help="Takes 10-20 seconds; then download the zip or the PDF."):
                 with st.spinner("Preparing the ILT pack: maps, PDF pages and tables…"):
                     pack.prepare()
                 st.rerun()  # the page again, now offering the pack instead of the button
         else:
-            st.download_button(
-                "ILT pack (zip)",
-                lambda: data,
-                pack.file_name("zip"),
-                "application/zip",
-                key="dl_pack",
-                on_click="ignore",
-                type="primary",
-            )
-            st.download_button(
-                "ILT pack (PDF only)",
-                lambda: read_member(data, "pack.pdf"),
-                pack.file_name("pdf"),
-                "application/pdf",
-                key="dl_pack_pdf",
-                on_click="ignore",
-            )
+            st.download_button("ILT pack (zip)", lambda: data, pack.file_name("zip"), "application/zip",
+                               key="dl_pack", on_click="ignore", type="primary")
+            st.download_button("ILT pack (PDF only)", lambda: read_member(data, "pack.pdf"), pack.file_name("pdf"),
+                               "application/pdf", key="dl_pack_pdf", on_click="ignore")
 
 
 def _gpkg_bytes(result, view: View, rule: DisclosureRule) -> bytes:
@@ -175,9 +120,8 @@ def _gpkg_bytes(result, view: View, rule: DisclosureRule) -> bytes:
 
     lsoa = selected_rows(gated_tables(result, rule).lsoa.display, "lsoa21cd", view.lsoa["lsoa21cd"])
     geometry = view.lsoa.set_index("lsoa21cd").geometry.reindex(lsoa["lsoa21cd"])
-    gdf = gpd.GeoDataFrame(
-        lsoa.astype({c: str for c in lsoa.columns if lsoa[c].dtype == object}), geometry=geometry.to_numpy(), crs=27700
-    )
+    gdf = gpd.GeoDataFrame(lsoa.astype({c: str for c in lsoa.columns if lsoa[c].dtype == object}),
+                           geometry=geometry.to_numpy(), crs=27700)
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "areas.gpkg"
         pyogrio.write_dataframe(gdf, p, layer="lsoa", driver="GPKG")

@@ -55,17 +55,10 @@ def component_args(fig, **options) -> dict:
         captured.update(kwargs)
 
     if "_component_func" not in st_folium.__code__.co_names:
-        raise RuntimeError(
-            f"streamlit-folium {_version()} no longer calls _component_func: "
-            "pin the version in requirements.txt or update geo/app/folium_component.py"
-        )
-    run = types.FunctionType(
-        st_folium.__code__,
-        {**st_folium.__globals__, "_component_func": capture},
-        st_folium.__name__,
-        st_folium.__defaults__,
-        st_folium.__closure__,
-    )
+        raise RuntimeError(f"streamlit-folium {_version()} no longer calls _component_func: "
+                           "pin the version in requirements.txt or update geo/app/folium_component.py")
+    run = types.FunctionType(st_folium.__code__, {**st_folium.__globals__, "_component_func": capture},
+                             st_folium.__name__, st_folium.__defaults__, st_folium.__closure__)
     run.__kwdefaults__ = st_folium.__kwdefaults__
     run(fig, **options)
     if "script" not in captured:

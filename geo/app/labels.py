@@ -114,26 +114,9 @@ WEIGHT_LABELS: dict[str, str] = {
 }
 
 _RATE = re.compile(r"(_rate|_lo|_hi|_smoothed|_pct|^share_.*)$")
-_COUNT = {
-    "under5_est",
-    "under5",
-    "under5_within_threshold",
-    "review_eligible",
-    "review_completed",
-    "children_not_reviewed",
-    "hub_children",
-    "children_reached",
-    "children_not_reached",
-    "children_not_reached_high_need",
-    "priority_children",
-    "covered_children",
-    "covered_children_nearest_10",
-    "covered_lsoas",
-    "lsoas",
-    "priority_rank",
-    "rank",
-    "imd_decile",
-}
+_COUNT = {"under5_est", "under5", "under5_within_threshold", "review_eligible", "review_completed", "children_not_reviewed",
+          "hub_children", "children_reached", "children_not_reached", "children_not_reached_high_need",
+          "priority_children", "covered_children", "covered_children_nearest_10", "covered_lsoas", "lsoas", "priority_rank", "rank", "imd_decile"}
 
 _THREE_DECIMALS = {"idaci_score", "income_score"}  # proportions of people, as IoD publishes them
 
@@ -225,22 +208,14 @@ def column_config(frame: pd.DataFrame) -> dict:
     """Streamlit's ``column_config`` for an app table: plain-English headers and number formats."""
     import streamlit as st
 
-    return {
-        c: st.column_config.NumberColumn(label, format=fmt) if fmt else st.column_config.Column(label)
-        for c, (label, fmt) in column_formats(frame).items()
-    }
+    return {c: st.column_config.NumberColumn(label, format=fmt) if fmt else st.column_config.Column(label)
+            for c, (label, fmt) in column_formats(frame).items()}
 
 
 def show_table(st, frame: pd.DataFrame, **kwargs) -> None:
     """``st.dataframe`` of an app table as people read it: plain-English headers, rates in percent,
     whole numbers without decimals (the frame's machine names stay underneath)."""
-    st.dataframe(
-        neutralise_frame(for_people(frame)),
-        hide_index=True,
-        width="stretch",
-        column_config=column_config(frame),
-        **kwargs,
-    )
+    st.dataframe(neutralise_frame(for_people(frame)), hide_index=True, width="stretch", column_config=column_config(frame), **kwargs)
 
 
 def solver_text(result) -> str:

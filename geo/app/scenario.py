@@ -18,16 +18,7 @@ from pathlib import Path
 from geo.config import Config
 
 __all__ = [
-    "CACHE_HASH_FUNCS",
-    "SMALL_FILE",
-    "EXTRACT_HASH_LIMIT",
-    "DataKey",
-    "FileStamp",
-    "Scenario",
-    "Selection",
-    "VenueChoice",
-    "input_paths",
-]
+    "CACHE_HASH_FUNCS", "SMALL_FILE", "EXTRACT_HASH_LIMIT", "DataKey", "FileStamp", "Scenario", "Selection", "VenueChoice", "input_paths"]
 
 #: files up to this size are also hashed (a rewrite that keeps size and modification time is seen)
 SMALL_FILE = 256 * 1024
@@ -87,17 +78,8 @@ def input_paths(config: Config) -> tuple[Path, ...]:
     Folders (the fetched boundaries and public data) stand for every file in them.
     """
     ex = config.extracts
-    named = [
-        ex.review_takeup,
-        ex.hub_attendance,
-        ex.hubs,
-        ex.venues,
-        ex.under5,
-        ex.hub_areas,
-        getattr(ex, "outreach_sessions", None),
-        config.travel.network,
-        config.export.basemap,
-    ]
+    named = [ex.review_takeup, ex.hub_attendance, ex.hubs, ex.venues, ex.under5, ex.hub_areas,
+             getattr(ex, "outreach_sessions", None), config.travel.network, config.export.basemap]
     return (config.path, *(Path(p) for p in named if p is not None), config.boundaries_dir, config.public_dir)
 
 
@@ -166,14 +148,11 @@ class Scenario:
     digest: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(
-            self, "digest", _digest(self.data.digest, self.need, self.engagement, self.mode, self.minutes)
-        )
+        object.__setattr__(self, "digest", _digest(self.data.digest, self.need, self.engagement, self.mode, self.minutes))
 
     @classmethod
-    def of(
-        cls, data: DataKey, *, need: Mapping[str, float], engagement: Mapping[str, float], mode: str, minutes: float
-    ) -> Scenario:
+    def of(cls, data: DataKey, *, need: Mapping[str, float], engagement: Mapping[str, float],
+           mode: str, minutes: float) -> Scenario:
         """A scenario from the sidebar's values (weights in any order).
 
         >>> a = Scenario.of(DataKey("c.toml", ()), need={"imd": 0.3, "idaci": 0.5}, engagement={"review": 1.0},
@@ -183,13 +162,8 @@ class Scenario:
         >>> a == b and hash(a) == hash(b)
         True
         """
-        return cls(
-            data,
-            tuple(sorted((k, float(v)) for k, v in need.items())),
-            tuple(sorted((k, float(v)) for k, v in engagement.items())),
-            str(mode),
-            float(minutes),
-        )
+        return cls(data, tuple(sorted((k, float(v)) for k, v in need.items())),
+                   tuple(sorted((k, float(v)) for k, v in engagement.items())), str(mode), float(minutes))
 
     @property
     def config_path(self) -> str:
@@ -213,9 +187,7 @@ class VenueChoice:
     force_out: tuple[str, ...] = ()
 
     @classmethod
-    def of(
-        cls, *, k: int, types: Iterable[str], force_in: Iterable[str] = (), force_out: Iterable[str] = ()
-    ) -> VenueChoice:
+    def of(cls, *, k: int, types: Iterable[str], force_in: Iterable[str] = (), force_out: Iterable[str] = ()) -> VenueChoice:
         return cls(int(k), tuple(sorted(types)), tuple(sorted(force_in)), tuple(sorted(force_out)))
 
 
@@ -234,10 +206,5 @@ class Selection:
 
 #: ``hash_funcs`` for Streamlit's caches: the keys' precomputed digests (hashing the nested
 #: dataclasses field by field would cost milliseconds per cached call on every rerun)
-CACHE_HASH_FUNCS = {
-    DataKey: lambda key: key.digest,
-    Scenario: lambda key: key.digest,
-    FileStamp: repr,
-    VenueChoice: repr,
-    Selection: repr,
-}
+CACHE_HASH_FUNCS = {DataKey: lambda key: key.digest, Scenario: lambda key: key.digest,
+                    FileStamp: repr, VenueChoice: repr, Selection: repr}

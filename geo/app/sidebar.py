@@ -36,63 +36,41 @@ class Controls:
     force_out: list
 
 
-def sidebar_controls(
-    st, config_path: str, cfg, choices: dict, *, layers, venue_names: Callable[[tuple], dict]
-) -> Controls | None:
+def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_names: Callable[[tuple], dict]) -> Controls | None:
     """Draw the controls (call inside ``with st.sidebar``); ``None`` (after an error box) if a
     group of weights is all zero.
 
     ``choices`` is ``{"las": {code: name}, "hubs": {id: label}, "venue_types": [...]}``;
     ``venue_names(types)`` gives ``{venue_id: label}`` of the venues of those types.
     """
-
     def key(name: str) -> str:
         return control_key(config_path, name)
 
     la_names, hub_ids = choices["las"], choices["hubs"]
-    las = st.multiselect(
-        "Local authorities", list(la_names), default=list(la_names), format_func=la_names.get, key=key("las")
-    )
-    hubs = st.multiselect(
-        "Hubs (catchments)",
-        list(hub_ids),
-        default=[],
-        format_func=hub_ids.get,
-        key=key("hubs"),
-        help="Leave empty for all hubs",
-    )
+    las = st.multiselect("Local authorities", list(la_names), default=list(la_names), format_func=la_names.get, key=key("las"))
+    hubs = st.multiselect("Hubs (catchments)", list(hub_ids), default=[], format_func=hub_ids.get, key=key("hubs"),
+                          help="Leave empty for all hubs")
     level = st.radio("Geography", ["lsoa", "ward"], format_func=text, horizontal=True, key="level")
     layer = st.selectbox("Map layer", list(layers), format_func=text, key="layer")
     st.header("Model weights")
     st.caption("How much each measure counts towards need and towards engagement (0 = not at all).")
-    need = {
-        k: st.slider(weight_label("Need", k), 0.0, 1.0, float(v), 0.05, key=key(f"need_{k}"))
-        for k, v in cfg.weights.need.items()
-    }
-    engagement = {
-        k: st.slider(weight_label("Engagement", k), 0.0, 1.0, float(v), 0.05, key=key(f"eng_{k}"))
-        for k, v in cfg.weights.engagement.items()
-    }
+    need = {k: st.slider(weight_label("Need", k), 0.0, 1.0, float(v), 0.05, key=key(f"need_{k}"))
+            for k, v in cfg.weights.need.items()}
+    engagement = {k: st.slider(weight_label("Engagement", k), 0.0, 1.0, float(v), 0.05, key=key(f"eng_{k}"))
+                  for k, v in cfg.weights.engagement.items()}
     if sum(need.values()) == 0 or sum(engagement.values()) == 0:
         st.error("Each group of weights needs at least one weight above 0.")
         return None
     st.header("Travel and venues")
     modes = list(cfg.travel.modes)
     mode = st.selectbox("Travel mode", modes, index=modes.index(cfg.travel.mode), format_func=text, key=key("mode"))
-    minutes = float(
-        st.slider(
-            "Travel time to a hub or venue (minutes)", 5, 60, int(cfg.travel.threshold_minutes), 5, key=key("minutes")
-        )
-    )
+    minutes = float(st.slider("Travel time to a hub or venue (minutes)", 5, 60, int(cfg.travel.threshold_minutes), 5,
+                              key=key("minutes")))
     k = int(st.slider("Number of venues to suggest", 1, 15, 5, key="k"))
     venue_types = choices["venue_types"]
     types = st.multiselect("Venue types", venue_types, default=venue_types, format_func=text, key=key("types"))
     names = venue_names(tuple(types))
     force_in = st.multiselect("Always include these venues", list(names), format_func=names.get, key=key("force_in"))
-    force_out = st.multiselect(
-        "Never suggest these venues",
-        [v for v in names if v not in force_in],
-        format_func=names.get,
-        key=key("force_out"),
-    )
+    force_out = st.multiselect("Never suggest these venues", [v for v in names if v not in force_in],
+                               format_func=names.get, key=key("force_out"))
     return Controls(las, hubs, level, layer, need, engagement, mode, minutes, k, types, force_in, force_out)

@@ -29,9 +29,8 @@ def make_stamps(config_path: str | Path) -> list[Path]:
     """
     cfg = load_config(config_path)
     fetched = (cfg.boundaries_dir.resolve(), cfg.public_dir.resolve())
-    extracts = [
-        p for p in input_paths(cfg)[1:] if p.is_file() and not any(p.resolve().is_relative_to(d) for d in fetched)
-    ]
+    extracts = [p for p in input_paths(cfg)[1:]
+                if p.is_file() and not any(p.resolve().is_relative_to(d) for d in fetched)]
     return [public_paths(cfg)["manifest"], *extracts]
 
 

@@ -135,11 +135,11 @@ def view_map_base(base: MapBase, view: View) -> MapBase:
     catchments and gaps): then ``layer_map(view_map_base(base, view), layer)`` is the same
     map as :func:`geo.maps.webmap.area_map` draws from the view.
     """
-    return base.take(
-        view.areas.index,
-        None if view.catchments is None else view.catchments.index,
-        None if view.gaps is None else view.gaps.index,
-    )
+    return base.take(view.areas.index,
+                     None if view.catchments is None else view.catchments.index,
+                     None if view.gaps is None else view.gaps.index)
+
+
 
 
 _GATED: dict = {}
@@ -166,24 +166,14 @@ def published_areas(result, level: str, rule: DisclosureRule) -> pd.DataFrame:
     withheld count or rate. Same index as ``result.lsoa`` / ``result.wards``.
     """
     gated = gated_tables(result, rule)
-    frame, key, pub = (
-        (result.lsoa, "lsoa21cd", gated.lsoa) if level == "lsoa" else (result.wards, "ward_code", gated.wards)
-    )
+    frame, key, pub = ((result.lsoa, "lsoa21cd", gated.lsoa) if level == "lsoa" else (result.wards, "ward_code", gated.wards))
     published = pub.numeric.set_index(key)
     out = frame.copy()
     for c in published.columns:
         if c in out.columns and c not in (key, "lsoa21nm", "ward_name", "ward_code", "lad_code", "hub_id", "lsoa21cd"):
             out[c] = out[key].map(published[c])
-    for c in (
-        "engagement_index",
-        "engagement_shortfall",
-        "eng_review_pct",
-        "eng_reach_pct",
-        "shortfall_review",
-        "shortfall_reach",
-        "need_weighted_not_reached",
-        "need_weighted_not_reviewed",
-    ):
+    for c in ("engagement_index", "engagement_shortfall", "eng_review_pct", "eng_reach_pct", "shortfall_review",
+              "shortfall_reach", "need_weighted_not_reached", "need_weighted_not_reviewed"):
         if c in out.columns:  # exact functions of the counts that no table publishes
             out[c] = np.nan
     return out
@@ -210,11 +200,7 @@ def _selection_row(gated: ExportTables, result, view: View) -> pd.Series | None:
         return gated.wards.display.set_index("ward_code").loc["Total"]
     las = set(view.lsoa["lad_code"])
     wards = gated.wards.display.set_index("ward_code")
-    if (
-        len(las) == 1
-        and codes == set(lsoa.loc[lsoa["lad_code"].isin(las), "lsoa21cd"])
-        and f"{next(iter(las))} total" in wards.index
-    ):
+    if len(las) == 1 and codes == set(lsoa.loc[lsoa["lad_code"].isin(las), "lsoa21cd"]) and f"{next(iter(las))} total" in wards.index:
         return wards.loc[f"{next(iter(las))} total"]
     hubs = set(view.lsoa.get("hub_id", pd.Series(dtype=object)).dropna())
     if gated.hubs is not None and len(hubs) == 1 and codes == set(lsoa.loc[lsoa["hub_id"].isin(hubs), "lsoa21cd"]):
@@ -236,42 +222,24 @@ def headline(st, result, view: View, sites, rule: DisclosureRule) -> None:
     lsoa = view.lsoa
     gated = gated_tables(result, rule)
     cols = st.columns(5)
-    cols[0].metric(
-        "Under-5s (estimate)",
-        f"{float(round_to(pd.Series([lsoa['under5_est'].sum()])).iat[0]):,.0f}",
-        help="Rounded to the nearest 10",
-    )
+    cols[0].metric("Under-5s (estimate)", f"{float(round_to(pd.Series([lsoa['under5_est'].sum()])).iat[0]):,.0f}",
+                   help="Rounded to the nearest 10")
     row = _selection_row(gated, result, view)
-    if (
-        row is not None
-        and not isinstance(row["review_completed"], str)
-        and not isinstance(row["review_eligible"], str)
-        and float(row["review_eligible"]) > 0
-    ):
-        cols[1].metric(
-            "Reviewed (2-2½ yr)",
-            _pct(float(row["review_completed"]) / float(row["review_eligible"])),
-            help=f"{_shown(row['review_completed'])} of {_shown(row['review_eligible'])} eligible, latest period",
-        )
+    if row is not None and not isinstance(row["review_completed"], str) and not isinstance(row["review_eligible"], str) \
+            and float(row["review_eligible"]) > 0:
+        cols[1].metric("Reviewed (2-2½ yr)", _pct(float(row["review_completed"]) / float(row["review_eligible"])),
+                       help=f"{_shown(row['review_completed'])} of {_shown(row['review_eligible'])} eligible, latest period")
     else:
-        cols[1].metric(
-            "Reviewed (2-2½ yr)",
-            "see tables",
-            help="Shown for the study area, one local authority or one hub (the rows the tables publish)",
-        )
+        cols[1].metric("Reviewed (2-2½ yr)", "see tables",
+                       help="Shown for the study area, one local authority or one hub (the rows the tables publish)")
     cols[2].metric("Reached by a hub", "see tables", help="Published per hub and per area in the tables")
     shown = gated.lsoa.display  # the published quadrants: a withheld one must not be counted back
     pri = shown[shown["lsoa21cd"].isin(lsoa["lsoa21cd"]) & (shown["quadrant"] == "high need, low engagement")]
-    cols[3].metric(
-        "Priority LSOAs",
-        f"{float(round_to(pd.Series([len(pri)])).iat[0]):,.0f}",
-        help="Published as high need and low engagement (rounded to the nearest 10)",
-    )
-    cols[4].metric(
-        "Children not reached in high-need areas",
-        f"{float(round_to(pd.Series([lsoa.loc[lsoa['quadrant'].str.startswith('high need'), 'children_not_reached'].sum()])).iat[0]):,.0f}",
-        help="Estimate, rounded to the nearest 10",
-    )
+    cols[3].metric("Priority LSOAs", f"{float(round_to(pd.Series([len(pri)])).iat[0]):,.0f}",
+                   help="Published as high need and low engagement (rounded to the nearest 10)")
+    cols[4].metric("Children not reached in high-need areas",
+                   f"{float(round_to(pd.Series([lsoa.loc[lsoa['quadrant'].str.startswith('high need'), 'children_not_reached'].sum()])).iat[0]):,.0f}",
+                   help="Estimate, rounded to the nearest 10")
     st.caption(rule.statement())
     for note in result.notes:
         st.caption(plain_markdown(note))
@@ -297,32 +265,16 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
     published = gated.lsoa.display if level == "lsoa" else gated.wards.display
     g = published[published[key] == code].iloc[0]
     name = r["lsoa21nm"] if level == "lsoa" else r["ward_name"]
-    st.markdown(
-        f"**{plain_markdown(str(name))}** ({plain_markdown(str(code))}) · priority rank **{_shown(g['priority_rank'])}** of {len(table)} "
-        f"(ranked by 10-point priority band) · {plain_markdown(str(g['quadrant']))}"
-    )
+    st.markdown(f"**{plain_markdown(str(name))}** ({plain_markdown(str(code))}) · priority rank **{_shown(g['priority_rank'])}** of {len(table)} "
+                f"(ranked by 10-point priority band) · {plain_markdown(str(g['quadrant']))}")
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**Need** (percentiles in the study area)")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "component": [
-                        "IDACI" if r.get("idaci_source", "idaci") != "income" else "IMD income (IDACI missing)",
-                        "IMD score",
-                        "Under-5s",
-                    ],
-                    "value": [
-                        f"{r['idaci_score'] if pd.notna(r.get('idaci_score')) else r['income_score']:.3f}",
-                        f"{r['imd_score']:.1f}",
-                        f"{r['under5_est']:.0f}",
-                    ],
-                    "percentile": [round(r["need_idaci_pct"]), round(r["need_imd_pct"]), round(r["need_under5_pct"])],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(pd.DataFrame({
+            "component": ["IDACI" if r.get("idaci_source", "idaci") != "income" else "IMD income (IDACI missing)", "IMD score", "Under-5s"],
+            "value": [f"{r['idaci_score'] if pd.notna(r.get('idaci_score')) else r['income_score']:.3f}", f"{r['imd_score']:.1f}", f"{r['under5_est']:.0f}"],
+            "percentile": [round(r["need_idaci_pct"]), round(r["need_imd_pct"]), round(r["need_under5_pct"])],
+        }), hide_index=True, width="stretch")
         st.caption(f"Need score {r['need_score']:.0f}/100")
     band = lambda v: f"{v:.0f}-{v + 10:.0f}"  # noqa: E731
     with c2:
@@ -331,32 +283,22 @@ def area_profile(st, result, view: View, clicked, level: str, rule: DisclosureRu
         if isinstance(g["review_rate"], str):
             st.write("Rates withheld (they would reveal a small count)")
         else:
-            st.write(
-                f"Observed {_pct(g['review_rate'])} (95% CI {_pct(g['review_rate_lo'])}–{_pct(g['review_rate_hi'])})"
-            )
+            st.write(f"Observed {_pct(g['review_rate'])} (95% CI {_pct(g['review_rate_lo'])}–{_pct(g['review_rate_hi'])})")
             st.write(f"Smoothed {_pct(g['review_rate_smoothed'])}")
         st.write(f"Expected for an area like this {_pct(r.get('expected_review_rate'))}")
         st.write(f"Funnel plot (99.8%): **{plain_markdown(_shown(g['review_funnel_flag'], str))}**")
     with c3:
         st.markdown("**Hub reach and travel**")
-        st.write(
-            f"Children attending: {_shown(g['hub_children'])} · reach (smoothed) {_shown(g['reach_rate_smoothed'], _pct)}"
-        )
+        st.write(f"Children attending: {_shown(g['hub_children'])} · reach (smoothed) {_shown(g['reach_rate_smoothed'], _pct)}")
         if "travel_minutes_to_hub" in r and pd.notna(r["travel_minutes_to_hub"]):
-            st.write(
-                f"Hub: {plain_markdown(str(r.get('hub_id', '')))} · {r['travel_minutes_to_hub']:.0f} min ({plain_markdown(labels.text(result.config.travel.mode).lower())})"
-            )
+            st.write(f"Hub: {plain_markdown(str(r.get('hub_id', '')))} · {r['travel_minutes_to_hub']:.0f} min ({plain_markdown(labels.text(result.config.travel.mode).lower())})")
         if g.get("gap_type"):
             st.write(f"Gap: **{plain_markdown(str(g['gap_type']))}**")
-        st.caption(
-            f"Engagement score band {_shown(g['engagement_score'], band)}/100 · priority band {_shown(g['priority_score'], band)}"
-        )
+        st.caption(f"Engagement score band {_shown(g['engagement_score'], band)}/100 · priority band {_shown(g['priority_score'], band)}")
         if "p_top" in g:
             top_n = int(getattr(result.config.weights, "top_n", 20))
-            st.caption(
-                f"Rank range (90%, whole blocks of ranks) {plain_markdown(rank_range_text(g['priority_rank_lo'], g['priority_rank_hi']))}"
-                f" · chance of the top {top_n}: {plain_markdown(_shown(g['p_top'], str))}"
-            )
+            st.caption(f"Rank range (90%, whole blocks of ranks) {plain_markdown(rank_range_text(g['priority_rank_lo'], g['priority_rank_hi']))}"
+                       f" · chance of the top {top_n}: {plain_markdown(_shown(g['p_top'], str))}")
 
 
 def venue_table(result, sites, rule: DisclosureRule) -> pd.DataFrame:
@@ -371,14 +313,10 @@ def venue_table(result, sites, rule: DisclosureRule) -> pd.DataFrame:
 def sites_panel(st, sites, rule: DisclosureRule, *, result) -> None:
     st.subheader("Suggested outreach venues")
     r = sites.result
-    st.caption(
-        f"{len(sites.table)} venue(s) chosen to reach the most priority-weighted children not yet within "
-        f"{sites.minutes:.0f} minutes of a hub or spoke: {labels.solver_text(r)}. Children newly within reach: "
-        "under-5 estimate minus published children attending, summed over the LSOAs, nearest 10."
-    )
-    t = venue_table(result, sites, rule)[
-        ["rank", "name", "type", "hub_id", "covered_children_nearest_10", "covered_lsoas"]
-    ]
+    st.caption(f"{len(sites.table)} venue(s) chosen to reach the most priority-weighted children not yet within "
+               f"{sites.minutes:.0f} minutes of a hub or spoke: {labels.solver_text(r)}. Children newly within reach: "
+               "under-5 estimate minus published children attending, summed over the LSOAs, nearest 10.")
+    t = venue_table(result, sites, rule)[["rank", "name", "type", "hub_id", "covered_children_nearest_10", "covered_lsoas"]]
     t = t.assign(type=lambda d: d["type"].map(labels.text))
     labels.show_table(st, t)
 
@@ -390,9 +328,7 @@ def priority_frame(view: View, level: str, rule: DisclosureRule, *, result) -> p
         return for_display(selected_rows(gated.lsoa.display, "lsoa21cd", view.areas["lsoa21cd"]))
     wards = selected_rows(gated.wards.display, "ward_code", view.areas["ward_code"])
     order = pd.to_numeric(wards["priority_rank"], errors="coerce").fillna(np.inf).to_numpy()
-    return for_display(
-        wards.iloc[np.lexsort((wards["ward_code"].astype(str).to_numpy(), order))].reset_index(drop=True)
-    )
+    return for_display(wards.iloc[np.lexsort((wards["ward_code"].astype(str).to_numpy(), order))].reset_index(drop=True))
 
 
 def ward_frame(result, view: View, rule: DisclosureRule) -> pd.DataFrame:
@@ -408,19 +344,15 @@ def hub_frame(result, rule: DisclosureRule) -> pd.DataFrame | None:
 
 def priority_table(st, frame: pd.DataFrame) -> None:
     st.subheader("Priority areas")
-    st.caption(
-        "Sortable. Counts 1-4 are shown as <5 and rates from them as c. Rates come with 95% Wilson intervals; "
-        "smoothed rates are shrunk toward the study-area rate (empirical Bayes)."
-    )
+    st.caption("Sortable. Counts 1-4 are shown as <5 and rates from them as c. Rates come with 95% Wilson intervals; "
+               "smoothed rates are shrunk toward the study-area rate (empirical Bayes).")
     labels.show_table(st, frame, height=520)
 
 
 def ward_table(st, frame: pd.DataFrame) -> None:
     st.subheader("Ward summary")
-    st.caption(
-        "Ward figures are recomputed from ward counts. Subtotals per local authority and a total; "
-        "cells that could reveal a suppressed count by subtraction are suppressed too (c)."
-    )
+    st.caption("Ward figures are recomputed from ward counts. Subtotals per local authority and a total; "
+               "cells that could reveal a suppressed count by subtraction are suppressed too (c).")
     labels.show_table(st, frame, height=520)
 
 
@@ -436,18 +368,11 @@ def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None
         venues = sites.table[sites.table["hub_id"] == hub]
         with cols[i % 3].container(border=True):
             st.markdown(f"**{plain_markdown(str(r['name']))}** ({plain_markdown(hub)})")
-            st.write(
-                f"Under-5s (est.): {r['under5']:,.0f} · within {sites.minutes:.0f} min: {_pct(r['share_under5_within_threshold'])}"
-            )
+            st.write(f"Under-5s (est.): {r['under5']:,.0f} · within {sites.minutes:.0f} min: {_pct(r['share_under5_within_threshold'])}")
             st.write(f"Reviewed: {_pct(r['reviewed_pct'])} · reached: {_pct(r['reached_pct'])}")
-            st.write(
-                f"Children not reached in high-need areas (est., nearest 10): {_shown(r['children_not_reached_high_need_nearest_10'])}"
-            )
+            st.write(f"Children not reached in high-need areas (est., nearest 10): {_shown(r['children_not_reached_high_need_nearest_10'])}")
             if len(venues):
-                st.write(
-                    "Suggested venues: "
-                    + "; ".join(f"{int(v.rank)}. {plain_markdown(str(v.name))}" for v in venues.itertuples())
-                )
+                st.write("Suggested venues: " + "; ".join(f"{int(v.rank)}. {plain_markdown(str(v.name))}" for v in venues.itertuples()))
             else:
                 st.write("No suggested venue in this catchment.")
     st.subheader("All hubs")
@@ -461,16 +386,9 @@ def chart_images(result, view: View, level: str) -> list[bytes]:
     rule = DisclosureRule.from_config(result.config)
     areas = published_areas(result, level, rule).loc[view.areas.index]  # withheld counts and rates are NaN: not plotted
     lsoa = published_areas(result, "lsoa", rule).loc[view.lsoa.index]
-    total = (
-        gated_tables(result, rule).wards.display.set_index("ward_code").loc["Total"]
-    )  # the published study-area rate
-    p0 = (
-        float(total["review_completed"]) / float(total["review_eligible"])
-        if not isinstance(total["review_completed"], str)
-        and not isinstance(total["review_eligible"], str)
-        and float(total["review_eligible"]) > 0
-        else None
-    )
+    total = gated_tables(result, rule).wards.display.set_index("ward_code").loc["Total"]  # the published study-area rate
+    p0 = float(total["review_completed"]) / float(total["review_eligible"]) \
+        if not isinstance(total["review_completed"], str) and not isinstance(total["review_eligible"], str) and float(total["review_eligible"]) > 0 else None
     figs = [funnel_plot(areas, level=level, threshold=rule.threshold, p0=p0)]
     if "travel_minutes_to_hub" in view.lsoa.columns:
         figs.append(distance_decay_plot(lsoa, result.config.travel.mode))
@@ -483,10 +401,8 @@ def chart_images(result, view: View, level: str) -> list[bytes]:
 
 
 def charts(st, images: list[bytes], alts: list[str] | None = None) -> None:
-    st.caption(
-        "Funnel plot: each point is an area; outside the 99.8% limits is significantly different from the "
-        "study-area rate (OHID method). Distance decay: hub reach falls with travel time to the nearest hub."
-    )
+    st.caption("Funnel plot: each point is an area; outside the 99.8% limits is significantly different from the "
+               "study-area rate (OHID method). Distance decay: hub reach falls with travel time to the nearest hub.")
     cols = st.columns(2)
     alts = list(alts or []) + [None] * (len(images) - len(alts or []))
     for col, png, alt in zip(cols, images, alts):
@@ -496,27 +412,15 @@ def charts(st, images: list[bytes], alts: list[str] | None = None) -> None:
 def data_page(st, result) -> None:
     rec = result.reconciliation()
     st.subheader("What was loaded")
-    st.write(
-        plain_markdown(
-            f"{len(result.lsoa):,} LSOAs, {len(result.wards):,} wards in {', '.join(result.config.la_codes)}; "
-            f"periods: {', '.join(f'{k} {v}' for k, v in rec['periods'].items())}."
-        )
-    )
+    st.write(plain_markdown(f"{len(result.lsoa):,} LSOAs, {len(result.wards):,} wards in {', '.join(result.config.la_codes)}; "
+                            f"periods: {', '.join(f'{k} {v}' for k, v in rec['periods'].items())}."))
     st.subheader("Reconciliation: every row accounted for")
     rows = []
     for f in rec["files"]:
-        rows.append(
-            {
-                "file": Path(f["file"]).name,
-                "kind": f["kind"],
-                "rows in": f["rows_in"],
-                "rows used": f["rows_used"],
-                "rows excluded": f["rows_excluded"],
-                "excluded because": "; ".join(f"{n} {r}" for r, n in f["excluded_by_reason"].items()),
-                "balanced": "yes" if f["balanced"] else "NO",
-                "notes": "; ".join(f["notes"]),
-            }
-        )
+        rows.append({"file": Path(f["file"]).name, "kind": f["kind"], "rows in": f["rows_in"], "rows used": f["rows_used"],
+                     "rows excluded": f["rows_excluded"],
+                     "excluded because": "; ".join(f"{n} {r}" for r, n in f["excluded_by_reason"].items()),
+                     "balanced": "yes" if f["balanced"] else "NO", "notes": "; ".join(f["notes"])})
     st.dataframe(neutralise_frame(pd.DataFrame(rows)), hide_index=True, width="stretch")
     for note in rec["notes"]:
         st.caption(plain_markdown(note))
@@ -524,13 +428,9 @@ def data_page(st, result) -> None:
     manifest = result.public.manifest
     st.write(plain_markdown(manifest.get("attribution", "")))
     src = {(s["publisher"], s["licence"]) for f in manifest.get("files", []) for s in f["sources"]}
-    st.dataframe(
-        neutralise_frame(pd.DataFrame(sorted(src), columns=["source", "licence"])), hide_index=True, width="stretch"
-    )
-    st.caption(
-        "IoD2025: Contains public sector information licensed under the Open Government Licence v3.0 (MHCLG). "
-        "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail data © Royal Mail "
-        "copyright and database right 2025; National Statistics data © Crown copyright and database right 2025."
-    )
+    st.dataframe(neutralise_frame(pd.DataFrame(sorted(src), columns=["source", "licence"])), hide_index=True, width="stretch")
+    st.caption("IoD2025: Contains public sector information licensed under the Open Government Licence v3.0 (MHCLG). "
+               "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail data © Royal Mail "
+               "copyright and database right 2025; National Statistics data © Crown copyright and database right 2025.")
     if result.config.extracts.synthetic:
         st.warning("Service extracts are SYNTHETIC demo data.")

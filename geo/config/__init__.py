@@ -48,7 +48,6 @@ __all__ = [
     "load_config",
 ]
 
-
 def load_config(path: str | Path) -> Config:
     """Read and validate a study-area TOML file.
 

@@ -66,8 +66,12 @@ class Travel:
 class ModelWeights:
     """Weights of the need and engagement indices (each group is normalised to sum 1)."""
 
-    need: dict[str, float] = field(default_factory=lambda: {"idaci": 0.5, "imd": 0.3, "under5": 0.2})
-    engagement: dict[str, float] = field(default_factory=lambda: {"review": 0.5, "reach": 0.5})
+    need: dict[str, float] = field(
+        default_factory=lambda: {"idaci": 0.5, "imd": 0.3, "under5": 0.2}
+    )
+    engagement: dict[str, float] = field(
+        default_factory=lambda: {"review": 0.5, "reach": 0.5}
+    )
     high_need_percentile: float = 50.0
     low_engagement_percentile: float = 50.0
     #: ``p_top`` is the probability of ranking among the top ``top_n`` (models.uncertainty).
@@ -193,3 +197,4 @@ class Config:
     def with_(self, **changes: Any) -> Config:
         """Return a copy with some fields replaced (configs are immutable)."""
         return replace(self, **changes)
+

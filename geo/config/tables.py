@@ -24,39 +24,13 @@ from geo.config.settings import Config, ConfigError, ExportSettings, Extracts, M
 if TYPE_CHECKING:
     from geo.maps.tiles import TileSettings
 
-__all__ = [
-    "KNOWN_TABLES",
-    "EXTRACT_RULES",
-    "read_toml",
-    "read_study_area",
-    "read_data",
-    "read_extracts",
-    "read_travel",
-    "read_model",
-    "read_under5_ratio",
-    "read_disclosure",
-    "read_period",
-    "read_seed",
-    "read_demo",
-    "read_export",
-    "read_tiles",
-    "read_analysis",
-]
+__all__ = ["KNOWN_TABLES", "EXTRACT_RULES", "read_toml", "read_study_area", "read_data", "read_extracts", "read_travel",
+           "read_model", "read_under5_ratio", "read_disclosure", "read_period", "read_seed", "read_demo", "read_export", "read_tiles",
+           "read_analysis"]
 
 LA_CODE = re.compile(r"^E0[6789]\d{6}$")
 
-KNOWN_TABLES = {
-    "study_area",
-    "data",
-    "extracts",
-    "population",
-    "travel",
-    "model",
-    "disclosure",
-    "demo",
-    "export",
-    "map",
-}
+KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export", "map"}
 KNOWN_TABLES |= {"analysis", "targets"}  # monitoring: see geo.monitoring.settings
 
 
@@ -90,7 +64,7 @@ def read_study_area(sa: Any, path: Path) -> tuple[str, str, tuple[str, ...]]:
     if codes == "all":
         return name.strip(), slug, ("all",)
     if not isinstance(codes, list) or not codes:
-        raise ConfigError(f'{path}: [study_area] la_codes must be a non-empty list of ONS LA codes (or "all")')
+        raise ConfigError(f"{path}: [study_area] la_codes must be a non-empty list of ONS LA codes (or \"all\")")
     bad = [c for c in codes if not isinstance(c, str) or not LA_CODE.match(c)]
     if bad:
         raise ConfigError(
@@ -113,38 +87,23 @@ def read_data(data: Any, slug: str, root: Path, path: Path) -> dict[str, Any]:
         venue_school_phases = tuple(dict.fromkeys(p.strip() for p in phases))
     else:
         raise ConfigError(
-            f'{path}: [data] venue_school_phases must be "all" or a non-empty list of GIAS education phases '
-            f'(e.g. ["Nursery", "Primary", "All-through"]), got {phases!r}'
+            f"{path}: [data] venue_school_phases must be \"all\" or a non-empty list of GIAS education phases "
+            f"(e.g. [\"Nursery\", \"Primary\", \"All-through\"]), got {phases!r}"
         )
-    return {
-        "boundaries_dir": boundaries_dir,
-        "public_dir": public_dir,
-        "mirror": mirror,
-        "venue_school_phases": venue_school_phases,
-    }
+    return {"boundaries_dir": boundaries_dir, "public_dir": public_dir, "mirror": mirror,
+            "venue_school_phases": venue_school_phases}
 
 
 def read_extracts(ex: Any, root: Path, path: Path) -> Extracts:
     """``[extracts]``: the extracts' paths, ``synthetic``, the rules and the ``<extract>_sheet`` names."""
     if not isinstance(ex, dict):
         raise ConfigError(f"{path}: [extracts] must be a table")
-    known_ex = {
-        "review_takeup",
-        "hub_attendance",
-        "hubs",
-        "venues",
-        "under5",
-        "hub_areas",
-        "outreach_sessions",
-        "synthetic",
-    }
+    known_ex = {"review_takeup", "hub_attendance", "hubs", "venues", "under5", "hub_areas", "outreach_sessions", "synthetic"}
     rules = _extract_rules(ex, path)
     unknown = set(ex) - known_ex - set(rules) - {f"{k}_sheet" for k in known_ex}
     if unknown:
-        raise ConfigError(
-            f"{path}: [extracts] unknown key(s) {sorted(unknown)}; expected {sorted(known_ex | set(EXTRACT_RULES))} "
-            "or <extract>_sheet"
-        )
+        raise ConfigError(f"{path}: [extracts] unknown key(s) {sorted(unknown)}; expected {sorted(known_ex | set(EXTRACT_RULES))} "
+                          "or <extract>_sheet")
     ex_paths = {}
     for key in known_ex - {"synthetic"}:
         if ex.get(key):
@@ -165,24 +124,8 @@ def read_travel(tr: Any, root: Path, path: Path) -> Travel:
         if not isinstance(mt, dict):
             raise ConfigError(f"{path}: [travel.modes.{mname}] must be a table with speed_kmh and detour")
         modes[mname] = TravelMode(
-            _number(
-                mt,
-                "speed_kmh",
-                modes.get(mname, TravelMode(4.5, 1.3)).speed_kmh,
-                path,
-                f"travel.modes.{mname}",
-                lo=0.1,
-                hi=200,
-            ),
-            _number(
-                mt,
-                "detour",
-                modes.get(mname, TravelMode(4.5, 1.3)).detour,
-                path,
-                f"travel.modes.{mname}",
-                lo=1.0,
-                hi=5.0,
-            ),
+            _number(mt, "speed_kmh", modes.get(mname, TravelMode(4.5, 1.3)).speed_kmh, path, f"travel.modes.{mname}", lo=0.1, hi=200),
+            _number(mt, "detour", modes.get(mname, TravelMode(4.5, 1.3)).detour, path, f"travel.modes.{mname}", lo=1.0, hi=5.0),
         )
     mode = tr.get("mode", "walk")
     if mode not in modes:
@@ -233,12 +176,7 @@ def _resolve(root: Path, value: Any, key: str, path: Path) -> Path:
 
 def _number(table: dict, key: str, default: float, path: Path, where: str, *, lo=None, hi=None) -> float:
     value = table.get(key, default)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or value != value
-        or value in (float("inf"), float("-inf"))
-    ):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (float("inf"), float("-inf")):
         raise ConfigError(f"{path}: [{where}] {key} must be a finite number, got {value!r}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ConfigError(f"{path}: [{where}] {key} = {value} is outside {lo}..{hi}")
@@ -259,7 +197,9 @@ def _weights(table: Any, default: dict[str, float], path: Path, where: str) -> d
         raise ConfigError(f"{path}: [{where}] must be a table of weights")
     unknown = set(table) - set(default)
     if unknown:
-        raise ConfigError(f"{path}: [{where}] has unknown weight(s) {sorted(unknown)}; expected {sorted(default)}")
+        raise ConfigError(
+            f"{path}: [{where}] has unknown weight(s) {sorted(unknown)}; expected {sorted(default)}"
+        )
     out = dict(default)
     for key in table:
         out[key] = _number(table, key, 0.0, path, where, lo=0)
@@ -277,15 +217,11 @@ def read_disclosure(disc: Any, path: Path) -> tuple[int, str, int]:
         raise ConfigError(f"{path}: [disclosure] must be a table")
     name = disc.get("rule", "custom" if "threshold" in disc or "rounding" in disc else "small-area")
     if name not in (*_DISCLOSURE_PRESETS, "custom"):
-        raise ConfigError(
-            f'{path}: [disclosure] rule must be one of "small-area", "nhs-england", "custom", got {name!r}'
-        )
+        raise ConfigError(f"{path}: [disclosure] rule must be one of \"small-area\", \"nhs-england\", \"custom\", got {name!r}")
     if name != "custom":
         extra = sorted({"threshold", "rounding"} & set(disc))
         if extra:
-            raise ConfigError(
-                f'{path}: [disclosure] {", ".join(extra)} can only be set with rule = "custom" ({name} fixes them)'
-            )
+            raise ConfigError(f"{path}: [disclosure] {', '.join(extra)} can only be set with rule = \"custom\" ({name} fixes them)")
         threshold, rounding = _DISCLOSURE_PRESETS[name]
         return threshold, name, rounding
     threshold, rounding = disc.get("threshold", 5), disc.get("rounding", 1)
@@ -294,6 +230,7 @@ def read_disclosure(disc: Any, path: Path) -> tuple[int, str, int]:
     if isinstance(rounding, bool) or not isinstance(rounding, int) or not 1 <= rounding <= 100:
         raise ConfigError(f"{path}: [disclosure] rounding must be a whole number from 1 to 100, got {rounding!r}")
     return threshold, name, rounding
+
 
 
 def read_tiles(table: Any, path: Path) -> TileSettings | None:
@@ -335,10 +272,8 @@ def read_export(table: Any, root: Path, path: Path) -> ExportSettings:
     if not basemap.is_file():
         raise ConfigError(f"{path}: [export] basemap = {table['basemap']!r}: file not found ({basemap})")
     if not attribution.strip():
-        raise ConfigError(
-            f"{path}: [export] basemap_attribution is required with a basemap (its licence and "
-            "source, printed on every map drawn over it)"
-        )
+        raise ConfigError(f"{path}: [export] basemap_attribution is required with a basemap (its licence and "
+                          "source, printed on every map drawn over it)")
     return ExportSettings(basemap=basemap, basemap_attribution=" ".join(attribution.split()))
 
 
@@ -359,21 +294,11 @@ def read_demo(table: Any, path: Path) -> dict:
 
 #: ``[extracts]`` settings other than paths: name -> (default, check, what it must be).
 EXTRACT_RULES = {
-    "quarters": (
-        "financial",
-        lambda v: v in ("financial", "calendar"),
-        '"financial" (Q1 = Apr-Jun) or "calendar" (Q1 = Jan-Mar)',
-    ),
-    "max_count": (
-        10_000,
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10_000_000,
-        "a whole number from 1 to 10,000,000",
-    ),
-    "max_per_under5": (
-        2.0,
-        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0.5 <= v <= 100,  # NaN fails
-        "a number from 0.5 to 100",
-    ),
+    "quarters": ("financial", lambda v: v in ("financial", "calendar"), '"financial" (Q1 = Apr-Jun) or "calendar" (Q1 = Jan-Mar)'),
+    "max_count": (10_000, lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10_000_000,
+                  "a whole number from 1 to 10,000,000"),
+    "max_per_under5": (2.0, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0.5 <= v <= 100,  # NaN fails
+                       "a number from 0.5 to 100"),
 }
 
 
@@ -400,7 +325,7 @@ def read_period(value: Any, quarters: str, path: Path) -> str | None:
     if value is None or value == "latest":
         return None
     if not isinstance(value, str):
-        raise ConfigError(f'{path}: [study_area] period must be a string such as "2025-Q4" or "Q4 2025/26"')
+        raise ConfigError(f"{path}: [study_area] period must be a string such as \"2025-Q4\" or \"Q4 2025/26\"")
     from geo.inputs.periods import parse_period
 
     try:

@@ -81,17 +81,10 @@ class ReaderModel:
         return len(self.true)
 
     @classmethod
-    def build(
-        cls,
-        true: Sequence[float],
-        lb: Sequence[float],
-        ub: Sequence[float],
-        relations: Sequence[tuple[Sequence[tuple[int, float]], float]],
-        disjunctive: Sequence[int] = (),
-        threshold: float = 5,
-        big: float | None = None,
-        allowed: dict[int, Sequence[float]] | None = None,
-    ) -> ReaderModel:
+    def build(cls, true: Sequence[float], lb: Sequence[float], ub: Sequence[float],
+              relations: Sequence[tuple[Sequence[tuple[int, float]], float]],
+              disjunctive: Sequence[int] = (), threshold: float = 5, big: float | None = None,
+              allowed: dict[int, Sequence[float]] | None = None) -> ReaderModel:
         """Assemble the model.
 
         Parameters
@@ -151,10 +144,8 @@ class ReaderModel:
         row_lo, row_hi = np.asarray(row_lo, dtype=float), np.asarray(row_hi, dtype=float)
         # components: variables joined through a constraint row
         # components: rows and variables are the nodes of one graph, joined by nonzeros
-        edges = sp.coo_array(
-            (np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), nr + np.asarray(cols, dtype=np.int64))),
-            shape=(nr + nv, nr + nv),
-        )
+        edges = sp.coo_array((np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), nr + np.asarray(cols, dtype=np.int64))),
+                             shape=(nr + nv, nr + nv))
         _, labels = connected_components(edges, directed=False)
         component, row_component = labels[nr:], labels[:nr]
         return cls(a, row_lo, row_hi, lb_, ub_, true, component, row_component)
@@ -170,23 +161,11 @@ class ReaderModel:
             self._parts[comp] = (var, row, cons)
         return self._parts[comp]
 
-    def _solve(
-        self,
-        var: np.ndarray,
-        cons,
-        obj: np.ndarray,
-        lb: np.ndarray,
-        ub: np.ndarray,
-        integer: bool,
-        first_feasible: bool,
-    ) -> np.ndarray | None:
-        res = milp(
-            obj,
-            constraints=[] if cons is None else [cons],
-            bounds=Bounds(lb, ub),
-            integrality=np.full(len(var), 1 if integer else 0),
-            options=_FIRST_FEASIBLE if first_feasible else None,
-        )
+    def _solve(self, var: np.ndarray, cons, obj: np.ndarray, lb: np.ndarray, ub: np.ndarray, integer: bool,
+               first_feasible: bool) -> np.ndarray | None:
+        res = milp(obj, constraints=[] if cons is None else [cons], bounds=Bounds(lb, ub),
+                   integrality=np.full(len(var), 1 if integer else 0),
+                   options=_FIRST_FEASIBLE if first_feasible else None)
         if res.x is None:
             return None
         cells = var < self.n

@@ -35,14 +35,12 @@ def audit_frame(table: str, keys: Sequence[Hashable], mask: pd.DataFrame, reason
     """
     m = mask.to_numpy(dtype=bool)
     i, j = np.nonzero(m)  # row-major: row then column order
-    audit = pd.DataFrame(
-        {
-            "table": np.full(len(i), table, dtype=object),
-            "row": pd.Index(keys)[i].to_numpy(dtype=object) if len(i) else np.array([], dtype=object),
-            "column": mask.columns.to_numpy(dtype=object)[j],
-            "reason": reason.to_numpy(dtype=object)[i, j],
-        }
-    )
+    audit = pd.DataFrame({
+        "table": np.full(len(i), table, dtype=object),
+        "row": pd.Index(keys)[i].to_numpy(dtype=object) if len(i) else np.array([], dtype=object),
+        "column": mask.columns.to_numpy(dtype=object)[j],
+        "reason": reason.to_numpy(dtype=object)[i, j],
+    })
     return audit.astype({"table": object, "column": object, "reason": object})
 
 

@@ -215,37 +215,20 @@ class EngagementModel:
         n = np.nan_to_num(pd.to_numeric(areas["review_eligible"], errors="coerce").to_numpy(float)).clip(min=0)
         k = np.clip(np.nan_to_num(pd.to_numeric(areas["review_completed"], errors="coerce").to_numpy(float)), 0, n)
         hub = np.nan_to_num(pd.to_numeric(areas["hub_children"], errors="coerce").to_numpy(float)).clip(min=0)
-        n_reach = np.floor(
-            np.nan_to_num(pd.to_numeric(areas["under5_est"], errors="coerce").to_numpy(float)).clip(min=0) + 0.5
-        )
+        n_reach = np.floor(np.nan_to_num(pd.to_numeric(areas["under5_est"], errors="coerce").to_numpy(float)).clip(min=0) + 0.5)
         k_reach = np.minimum(hub, n_reach)
         eng = dict(getattr(weights, "engagement", {"review": 0.5, "reach": 0.5}))
         total = sum(eng.values()) or 1.0
         review = Component.fit(k, n, eng.get("review", 0) / total)
         reach = Component.fit(k_reach, n_reach, eng.get("reach", 0) / total)
-        true = pd.DataFrame(
-            {
-                "k": k,
-                "n": n,
-                "h": hub,
-                "n_reach": n_reach,
-                "need": pd.to_numeric(areas["need_score"], errors="coerce").to_numpy(float),
-            },
-            index=areas.index,
-        )
+        true = pd.DataFrame({"k": k, "n": n, "h": hub, "n_reach": n_reach,
+                             "need": pd.to_numeric(areas["need_score"], errors="coerce").to_numpy(float)}, index=areas.index)
         s_r, s_h = np.round(review.smoothed(k, n), _DIGITS), np.round(reach.smoothed(k_reach, n_reach), _DIGITS)
         true["s_r"], true["s_h"] = s_r, s_h
         index = np.round(_renormalised([(review.weight, _pct_all(s_r)), (reach.weight, _pct_all(s_h))]), _DIGITS)
         true["index"] = index
-        model = cls(
-            review,
-            reach,
-            float(getattr(weights, "low_engagement_percentile", 50.0)),
-            true,
-            np.sort(s_r[np.isfinite(s_r)]),
-            np.sort(s_h[np.isfinite(s_h)]),
-            np.sort(index[np.isfinite(index)]),
-        )
+        model = cls(review, reach, float(getattr(weights, "low_engagement_percentile", 50.0)), true,
+                    np.sort(s_r[np.isfinite(s_r)]), np.sort(s_h[np.isfinite(s_h)]), np.sort(index[np.isfinite(index)]))
         p, e = model.scores(np.arange(len(true)), k, n, hub)
         true["priority_band"], true["engagement_band"] = _band_array(p), _band_array(e)
         true["low_engagement"] = np.where(np.isfinite(e), (e < model.low_engagement).astype(float), np.nan)
@@ -260,26 +243,18 @@ class EngagementModel:
         k, n, h = np.asarray(k, float), np.asarray(n, float), np.asarray(h, float)
         s_r = self.review.smoothed(k, n)
         s_h = self.reach.smoothed(np.minimum(h, row["n_reach"]), row["n_reach"])
-        shortfall = _renormalised(
-            [(self.review.weight, self.review.shortfall(s_r)), (self.reach.weight, self.reach.shortfall(s_h))]
-        )
+        shortfall = _renormalised([(self.review.weight, self.review.shortfall(s_r)),
+                                   (self.reach.weight, self.reach.shortfall(s_h))])
         priority = row["need"] * np.clip(shortfall, 0, 1)
-        index = _renormalised(
-            [
-                (self.review.weight, _percentile_against(self._review_sorted, row["s_r"], s_r)),
-                (self.reach.weight, _percentile_against(self._reach_sorted, row["s_h"], s_h)),
-            ]
-        )
+        index = _renormalised([(self.review.weight, _percentile_against(self._review_sorted, row["s_r"], s_r)),
+                               (self.reach.weight, _percentile_against(self._reach_sorted, row["s_h"], s_h))])
         return priority, _percentile_against(self._index_sorted, row["index"], index)
 
     def published(self, pos: int) -> dict[str, float]:
         """The row's true published derived cells: priority band, engagement band, low-engagement bit."""
         t = self.true.iloc[pos]
-        return {
-            "priority_band": float(t["priority_band"]),
-            "engagement_band": float(t["engagement_band"]),
-            "low_engagement": float(t["low_engagement"]),
-        }
+        return {"priority_band": float(t["priority_band"]), "engagement_band": float(t["engagement_band"]),
+                "low_engagement": float(t["low_engagement"])}
 
 
 def cell_domain(shown, *, threshold: int, upper: int, zero_small: bool, rounding: int = 1) -> np.ndarray:
@@ -317,9 +292,8 @@ def cell_domain(shown, *, threshold: int, upper: int, zero_small: bool, rounding
     return np.array([v])
 
 
-def row_candidates(
-    model: EngagementModel, pos: int, domains: Mapping[str, np.ndarray], published: Mapping[str, float | None]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def row_candidates(model: EngagementModel, pos: int, domains: Mapping[str, np.ndarray],
+                   published: Mapping[str, float | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every ``(review_completed, review_eligible, hub_children)`` of row ``pos`` consistent with its
     labels, the identity ``eligible = completed + not reviewed`` and its published bands (arrays)."""
     kk, nn = np.meshgrid(domains["review_completed"], domains["review_eligible"], indexing="ij")
@@ -342,9 +316,8 @@ def row_candidates(
     return kk[i].astype(float), nn[i].astype(float), hh[j].astype(float)
 
 
-def row_feasible(
-    model: EngagementModel, pos: int, domains: Mapping[str, np.ndarray], published: Mapping[str, float | None]
-) -> dict[str, set]:
+def row_feasible(model: EngagementModel, pos: int, domains: Mapping[str, np.ndarray],
+                 published: Mapping[str, float | None]) -> dict[str, set]:
     """Values of each count of row ``pos`` consistent with its labels, identity and published bands.
 
     Parameters
@@ -361,12 +334,8 @@ def row_feasible(
     dict of column -> set of feasible values
     """
     k, n, h = row_candidates(model, pos, domains, published)
-    return {
-        "review_completed": set(k.tolist()),
-        "review_eligible": set(n.tolist()),
-        "children_not_reviewed": set((n - k).tolist()),
-        "hub_children": set(h.tolist()),
-    }
+    return {"review_completed": set(k.tolist()), "review_eligible": set(n.tolist()),
+            "children_not_reviewed": set((n - k).tolist()), "hub_children": set(h.tolist())}
 
 
 def pinned_in_row(feasible: Mapping[str, set], primary: Mapping[str, float]) -> list[str]:

@@ -113,11 +113,8 @@ class ExportTables:
 
     def counts_by_reason(self) -> dict[str, dict[str, int]]:
         """Suppressed cells by table and reason."""
-        return {
-            name: t.counts_by_reason()
-            for name, t in (("lsoa", self.lsoa), ("ward", self.wards), ("hub", self.hubs))
-            if t is not None
-        }
+        return {name: t.counts_by_reason() for name, t in (("lsoa", self.lsoa), ("ward", self.wards), ("hub", self.hubs))
+                if t is not None}
 
 
 def _raw_with_totals(table: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -185,56 +182,30 @@ def export_tables(result, rule: DisclosureRule, *, ward_job=None) -> ExportTable
     relations = table_relations(lsoa, suppressed["ward"][1], None if hubs is None else suppressed["hub"][1])
     zeros: list = []
     linked, added = link_suppression(suppressed, relations, rule, pinned_zeros=zeros)
-    models = {
-        kind: EngagementModel.from_areas(frame.set_index(TABLE_SPECS[kind][0]), result.config.weights)
-        for kind, frame in (("lsoa", result.lsoa), ("ward", result.wards))
-        if {"review_completed", "review_eligible", "hub_children", "under5_est", "need_score"} <= set(frame.columns)
-    }
+    models = {kind: EngagementModel.from_areas(frame.set_index(TABLE_SPECS[kind][0]), result.config.weights)
+              for kind, frame in (("lsoa", result.lsoa), ("ward", result.wards))
+              if {"review_completed", "review_eligible", "hub_children", "under5_est", "need_score"} <= set(frame.columns)}
     w = result.config.weights  # as models.uncertainty.rank_settings reads them
-    ranks = {
-        kind: RankModel.from_model(
-            m,
-            draws=int(getattr(w, "rank_draws", 1000)),
-            top_n=int(getattr(w, "top_n", 20)),
-            seed=result.config.seed % (2**32),
-        )
-        for kind, m in models.items()
-    }
-    published, report = publish_derived(
-        {kind: (linked[kind], suppressed[kind][1]) for kind in linked},
-        models,
-        relations,
-        rule,
-        keys={kind: TABLE_SPECS[kind][0] for kind in linked},
-        exempt=set(zeros),
-        ranks=ranks,
-    )
+    ranks = {kind: RankModel.from_model(m, draws=int(getattr(w, "rank_draws", 1000)), top_n=int(getattr(w, "top_n", 20)),
+                                        seed=result.config.seed % (2**32)) for kind, m in models.items()}
+    published, report = publish_derived({kind: (linked[kind], suppressed[kind][1]) for kind in linked}, models, relations,
+                                        rule, keys={kind: TABLE_SPECS[kind][0] for kind in linked}, exempt=set(zeros),
+                                        ranks=ranks)
     report["zeros_pinned_by_totals"] = len(zeros)
     if report["pinned"]:
-        raise DataError(
-            f"disclosure control: {len(report['pinned'])} small count(s) would stay recoverable through "
-            f"derived statistics (e.g. {report['pinned'][:3]}); nothing was exported"
-        )
+        raise DataError(f"disclosure control: {len(report['pinned'])} small count(s) would stay recoverable through "
+                        f"derived statistics (e.g. {report['pinned'][:3]}); nothing was exported")
     published = align_shared_totals(published, lsoa)  # a Total published in one table is not "c" in the other
     hub_out = published.get("hub")
     if hub_out is not None:
         hub_out = round_estimates(_priority_children_as_published(hub_out, published["lsoa"].display, lsoa))
-    out = {
-        kind: round_counts(t, rule, model=models.get(kind))
-        for kind, t in (("lsoa", published["lsoa"]), ("ward", published["ward"]), ("hub", hub_out))
-        if t is not None
-    }
+    out = {kind: round_counts(t, rule, model=models.get(kind)) for kind, t in
+           (("lsoa", published["lsoa"]), ("ward", published["ward"]), ("hub", hub_out)) if t is not None}
     if rule.rounding > 1:  # no published rate may undo the rounding (geo.disclosure.rounded)
-        bad = [
-            (kind, *c)
-            for kind, t in out.items()
-            for c in rates_match_shown_counts(t, TABLE_SPECS[kind][0], model=models.get(kind))
-        ]
+        bad = [(kind, *c) for kind, t in out.items() for c in rates_match_shown_counts(t, TABLE_SPECS[kind][0], model=models.get(kind))]
         if bad:
-            raise DataError(
-                f"disclosure control: {len(bad)} published rate(s) differ from the rate of their rounded "
-                f"counts (e.g. {bad[:3]}); nothing was exported"
-            )
+            raise DataError(f"disclosure control: {len(bad)} published rate(s) differ from the rate of their rounded "
+                            f"counts (e.g. {bad[:3]}); nothing was exported")
         report["rates_from_rounded_counts"] = True
     return ExportTables(out["lsoa"], out["ward"], out.get("hub"), relations, added, derived=report)
 
@@ -244,9 +215,7 @@ def ward_suppression(wards: pd.DataFrame, rule: DisclosureRule) -> SuppressedTab
     return suppressed_table(wards, rule, "ward", totals=True)
 
 
-def _priority_children_as_published(
-    hubs: SuppressedTable, lsoa_shown: pd.DataFrame, lsoa: pd.DataFrame
-) -> SuppressedTable:
+def _priority_children_as_published(hubs: SuppressedTable, lsoa_shown: pd.DataFrame, lsoa: pd.DataFrame) -> SuppressedTable:
     """Each hub's ``priority_children`` summed over the LSOAs *published* as high need, low engagement.
 
     Summed over the true quadrants, the figure (under-5s are public per LSOA) would tell which
@@ -275,10 +244,8 @@ def table_relations(lsoa: pd.DataFrame, wards: pd.DataFrame, hubs: pd.DataFrame 
     ``review_eligible = review_completed + children_not_reviewed``.
     """
     rels: list[Relation] = []
-    counts = {
-        "lsoa": [c for c in COUNT_COLUMNS["lsoa"] if c in lsoa.columns],
-        "ward": [c for c in COUNT_COLUMNS["ward"] if c in wards.columns],
-    }
+    counts = {"lsoa": [c for c in COUNT_COLUMNS["lsoa"] if c in lsoa.columns],
+              "ward": [c for c in COUNT_COLUMNS["ward"] if c in wards.columns]}
     if hubs is not None:
         counts["hub"] = [c for c in COUNT_COLUMNS["hub"] if c in hubs.columns]
 
@@ -301,16 +268,9 @@ def table_relations(lsoa: pd.DataFrame, wards: pd.DataFrame, hubs: pd.DataFrame 
     elif (wards["ward_code"] == "Total").any():
         add("ward", "Total", "ward", leaves["ward_code"].tolist(), [(c, c) for c in counts["ward"]])
     if hubs is not None:
-        pairs = [
-            (h, s)
-            for h, s in (
-                ("review_eligible", "review_eligible"),
-                ("review_completed", "review_completed"),
-                ("children_not_reviewed", "children_not_reviewed"),
-                ("children_reached", "hub_children"),
-            )
-            if h in counts["hub"] and s in counts["lsoa"]
-        ]
+        pairs = [(h, s) for h, s in (("review_eligible", "review_eligible"), ("review_completed", "review_completed"),
+                                      ("children_not_reviewed", "children_not_reviewed"), ("children_reached", "hub_children"))
+                 if h in counts["hub"] and s in counts["lsoa"]]
         hub_keys = set(hubs["hub_id"].astype(str))
         for hub, part in lsoa.dropna(subset=["hub_id"]).groupby("hub_id", sort=True):
             if str(hub) in hub_keys:
@@ -327,13 +287,9 @@ def table_relations(lsoa: pd.DataFrame, wards: pd.DataFrame, hubs: pd.DataFrame 
     return rels
 
 
-def link_suppression(
-    tables: dict[str, tuple[SuppressedTable, pd.DataFrame]],
-    relations: Sequence[Relation],
-    rule: DisclosureRule = DisclosureRule(),
-    *,
-    pinned_zeros: list | None = None,
-) -> tuple[dict[str, SuppressedTable], int]:
+def link_suppression(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], relations: Sequence[Relation],
+                     rule: DisclosureRule = DisclosureRule(), *, pinned_zeros: list | None = None
+                     ) -> tuple[dict[str, SuppressedTable], int]:
     """Suppress more cells so that the tables together reveal no suppressed count.
 
     Parameters
@@ -378,16 +334,12 @@ def link_suppression(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # reported below
         added, pinned = protect(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small)
-    if (
-        pinned_zeros is not None
-    ):  # a withheld zero no suppression can hide (e.g. the only LSOA of a ward whose count is 0)
+    if pinned_zeros is not None:  # a withheld zero no suppression can hide (e.g. the only LSOA of a ward whose count is 0)
         pinned_zeros.extend(c for c in pinned if values[c] == 0)
         pinned = [c for c in pinned if values[c] != 0]
     if pinned:
-        raise DataError(
-            f"disclosure control: {len(pinned)} small count(s) would stay recoverable across the LSOA, ward "
-            f"and hub tables (e.g. {pinned[:3]}); nothing was exported"
-        )
+        raise DataError(f"disclosure control: {len(pinned)} small count(s) would stay recoverable across the LSOA, ward "
+                        f"and hub tables (e.g. {pinned[:3]}); nothing was exported")
     out = {}
     for kind, (st, _raw) in tables.items():
         mine = [(k, c) for (t, k, c) in added if t == kind]
@@ -416,3 +368,4 @@ def _apply(st: SuppressedTable, key: str, cells: list[tuple[Hashable, str]], kin
     table_name = st.audit["table"].iat[0] if len(st.audit) else kind
     audit = audit_frame(table_name, list(display[key]), mask, reason)
     return replace(st, display=display, mask=mask, reason=reason, numeric=numeric, audit=audit)
+

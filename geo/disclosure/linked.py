@@ -53,9 +53,8 @@ def _rank(cell, is_total: bool, values: Mapping, order: Mapping) -> tuple:
     return (v <= 0, is_total, v, order[cell])
 
 
-def close_relations(
-    values: Mapping[Hashable, float], suppressed: set, relations: Sequence[Relation], order: Mapping[Hashable, int]
-) -> list:
+def close_relations(values: Mapping[Hashable, float], suppressed: set, relations: Sequence[Relation],
+                    order: Mapping[Hashable, int]) -> list:
     """Suppress cells until no relation has exactly one suppressed cell; return the cells added.
 
     The cell added to a relation is its smallest positive shown part, else its total, zeros
@@ -79,20 +78,10 @@ def close_relations(
     return added
 
 
-def pinned_cells(
-    values: Mapping[Hashable, float],
-    primary: set,
-    suppressed: set,
-    relations: Sequence[Relation],
-    threshold: int = 5,
-    *,
-    zero_small: set = frozenset(),
-    proven: set | None = None,
-    seed: int = 0,
-    only: Sequence[Hashable] | None = None,
-    allowed: Mapping[Hashable, set] | None = None,
-    sweeps: int = _SWEEPS,
-) -> list:
+def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set, relations: Sequence[Relation],
+                 threshold: int = 5, *, zero_small: set = frozenset(), proven: set | None = None, seed: int = 0,
+                 only: Sequence[Hashable] | None = None, allowed: Mapping[Hashable, set] | None = None,
+                 sweeps: int = _SWEEPS) -> list:
     """Small counts a reader can pin to one value from every shown cell and relation.
 
     Parameters
@@ -131,11 +120,8 @@ def pinned_cells(
     order = {c: i for i, c in enumerate(values)}
     cells = sorted({c for t, ps in rels for c in (t, *ps) if c in suppressed}, key=order.__getitem__)
     targets = cells if only is None else [c for c in only if c in set(cells)]
-    todo = [
-        c
-        for c in targets
-        if c in primary and c not in proven and (0 < values[c] < threshold or (c in zero_small and values[c] == 0))
-    ]
+    todo = [c for c in targets if c in primary and c not in proven
+            and (0 < values[c] < threshold or (c in zero_small and values[c] == 0))]
     if not todo:
         return []
     idx = {c: k for k, c in enumerate(cells)}
@@ -167,15 +153,10 @@ def pinned_cells(
         if not vals:
             continue
         lb[k], ub[k] = max(lb[k], vals[0]), min(ub[k], vals[-1])
-        if (
-            len(vals) <= 12
-            and len(vals) < vals[-1] - vals[0] + 1
-            and not (k in disjunctive_set and _disjunctive_range(vals, threshold))
-        ):
+        if len(vals) <= 12 and len(vals) < vals[-1] - vals[0] + 1 and not (k in disjunctive_set and _disjunctive_range(vals, threshold)):
             exact[k] = vals  # a gap the range and the label do not express
-    model = ReaderModel.build(
-        [values[c] for c in cells], lb, ub, model_rels, disjunctive, threshold=threshold, big=big, allowed=exact
-    )
+    model = ReaderModel.build([values[c] for c in cells], lb, ub, model_rels, disjunctive, threshold=threshold, big=big,
+                              allowed=exact)
 
     def prove(off) -> bool:
         if off is None:
@@ -212,43 +193,22 @@ def _candidates(c, sup: set, relations: Sequence[Relation], by_cell: dict, value
     rest; within each group smallest positive value first, totals after parts, zeros last.
     """
     near = by_cell.get(c, [])
-    far = sorted(
-        {
-            k2
-            for k in near
-            for x in (relations[k][0], *relations[k][1])
-            if x in sup and x != c
-            for k2 in by_cell.get(x, [])
-            if k2 not in near
-        }
-    )
+    far = sorted({k2 for k in near for x in (relations[k][0], *relations[k][1]) if x in sup and x != c
+                  for k2 in by_cell.get(x, []) if k2 not in near})
     groups: list[list] = [[], [], []]
     seen: set = set()
     for ring, ks in ((0, near), (1, far)):
         for k in ks:
-            here = sorted(
-                (
-                    (x, relations[k][0] == x)
-                    for x in (relations[k][0], *relations[k][1])
-                    if x not in sup and x not in seen
-                ),
-                key=lambda ct: _rank(ct[0], ct[1], values, order),
-            )
+            here = sorted(((x, relations[k][0] == x) for x in (relations[k][0], *relations[k][1])
+                           if x not in sup and x not in seen), key=lambda ct: _rank(ct[0], ct[1], values, order))
             seen.update(x for x, _ in here)
             groups[ring] += here[:1]
             groups[2] += here[1:]
     return [x for g in groups for x, _ in sorted(g, key=lambda ct: _rank(ct[0], ct[1], values, order))]
 
 
-def protect(
-    values: Mapping[Hashable, float],
-    primary: set,
-    suppressed: set,
-    relations: Sequence[Relation],
-    threshold: int = 5,
-    *,
-    zero_small: set = frozenset(),
-) -> tuple[list, list]:
+def protect(values: Mapping[Hashable, float], primary: set, suppressed: set, relations: Sequence[Relation],
+            threshold: int = 5, *, zero_small: set = frozenset()) -> tuple[list, list]:
     """Add suppressed cells until the relation rule holds and no small count is pinned.
 
     Parameters
@@ -295,16 +255,8 @@ def protect(
             for x in cands[:_TRIALS]:  # prefer the first complement that frees the cell
                 trial = set(sup) | {x}
                 close_relations(values, trial, relations, order)
-                if not pinned_cells(
-                    values,
-                    set(primary),
-                    trial,
-                    relations,
-                    threshold,
-                    zero_small=zero_small,
-                    proven=set(proven),
-                    only=[c],
-                ):
+                if not pinned_cells(values, set(primary), trial, relations, threshold, zero_small=zero_small,
+                                    proven=set(proven), only=[c]):
                     chosen = x
                     break
             sup.add(chosen)
@@ -314,7 +266,5 @@ def protect(
             fixed += 1
         if not fixed:
             break
-    warnings.warn(
-        f"linked disclosure control: {len(pinned)} small count(s) remain recoverable: {pinned[:5]}", stacklevel=2
-    )
+    warnings.warn(f"linked disclosure control: {len(pinned)} small count(s) remain recoverable: {pinned[:5]}", stacklevel=2)
     return added, pinned

@@ -48,29 +48,15 @@ def _published(model: EngagementModel, pos: int, tier: int) -> dict[str, float |
     return pub
 
 
-def _row_domains(
-    display: pd.DataFrame, i: int, rule: DisclosureRule, upper: Mapping[str, int], zero_small: bool
-) -> dict:
-    return {
-        c: cell_domain(
-            display[c].iat[i], threshold=rule.threshold, upper=upper[c], zero_small=zero_small, rounding=rule.rounding
-        )
-        for c in ROW_COUNTS
-    }
+def _row_domains(display: pd.DataFrame, i: int, rule: DisclosureRule, upper: Mapping[str, int], zero_small: bool) -> dict:
+    return {c: cell_domain(display[c].iat[i], threshold=rule.threshold, upper=upper[c], zero_small=zero_small,
+                           rounding=rule.rounding)
+            for c in ROW_COUNTS}
 
 
-def derived_allowed(
-    kind: str,
-    st: SuppressedTable,
-    key: str,
-    model: EngagementModel,
-    tiers: Mapping[Hashable, int],
-    rule: DisclosureRule,
-    *,
-    zero_small: bool,
-    cache: dict | None = None,
-    holes: set | None = None,
-) -> dict[tuple, set]:
+def derived_allowed(kind: str, st: SuppressedTable, key: str, model: EngagementModel, tiers: Mapping[Hashable, int],
+                    rule: DisclosureRule, *, zero_small: bool, cache: dict | None = None,
+                    holes: set | None = None) -> dict[tuple, set]:
     """Cell ``(kind, row key, column)`` -> values its row's published derived cells allow.
 
     Only rows with a withheld count and a tier below 2 restrict anything, and only cells whose
@@ -91,12 +77,8 @@ def derived_allowed(
         if cache is not None and memo in cache:
             feas = cache[memo]
         else:
-            feas = row_feasible(
-                model,
-                pos_of[k],
-                _row_domains(display, i, rule, upper, zero_small),
-                _published(model, pos_of[k], tiers.get(k, 0)),
-            )
+            feas = row_feasible(model, pos_of[k], _row_domains(display, i, rule, upper, zero_small),
+                                _published(model, pos_of[k], tiers.get(k, 0)))
             if cache is not None:
                 cache[memo] = feas
         domains = _row_domains(display, i, rule, upper, zero_small)
@@ -111,26 +93,14 @@ def derived_allowed(
 def model_col(model: EngagementModel, column: str) -> np.ndarray:
     """True values of one count column in the reader's model."""
     t = model.true
-    return {
-        "review_completed": t["k"],
-        "review_eligible": t["n"],
-        "children_not_reviewed": t["n"] - t["k"],
-        "hub_children": t["h"],
-    }[column].to_numpy(float)
+    return {"review_completed": t["k"], "review_eligible": t["n"], "children_not_reviewed": t["n"] - t["k"],
+            "hub_children": t["h"]}[column].to_numpy(float)
 
 
-def publish_derived(
-    tables: dict[str, tuple[SuppressedTable, pd.DataFrame]],
-    models: Mapping[str, EngagementModel],
-    relations: Sequence,
-    rule: DisclosureRule,
-    *,
-    keys: Mapping[str, str],
-    zero_small_kinds: Sequence[str] = ("lsoa",),
-    max_rounds: int = 6,
-    exempt: set = frozenset(),
-    ranks: Mapping | None = None,
-) -> tuple[dict[str, SuppressedTable], dict]:
+def publish_derived(tables: dict[str, tuple[SuppressedTable, pd.DataFrame]], models: Mapping[str, EngagementModel],
+                    relations: Sequence, rule: DisclosureRule, *, keys: Mapping[str, str],
+                    zero_small_kinds: Sequence[str] = ("lsoa",), max_rounds: int = 6,
+                    exempt: set = frozenset(), ranks: Mapping | None = None) -> tuple[dict[str, SuppressedTable], dict]:
     """Band the scores, attack derived and additive channels together, withhold until nothing is pinned.
 
     Parameters
@@ -174,37 +144,15 @@ def publish_derived(
         holes: set = set()
         for kind, model in models.items():
             st = tables[kind][0]
-            allowed.update(
-                derived_allowed(
-                    kind,
-                    st,
-                    keys[kind],
-                    model,
-                    tiers[kind],
-                    rule,
-                    zero_small=kind in zero_small_kinds,
-                    cache=cache,
-                    holes=holes,
-                )
-            )
+            allowed.update(derived_allowed(kind, st, keys[kind], model, tiers[kind], rule, zero_small=kind in zero_small_kinds,
+                                           cache=cache, holes=holes))
         # the derived channel alone: a small count with one feasible value (raise its own row)
-        alone = [
-            c
-            for c in primary
-            if c in allowed
-            and len(allowed[c]) <= 1
-            and c not in exempt
-            and (0 < values[c] < rule.threshold or (c in zero_small and values[c] == 0))
-        ]
+        alone = [c for c in primary if c in allowed and len(allowed[c]) <= 1 and c not in exempt
+                 and (0 < values[c] < rule.threshold or (c in zero_small and values[c] == 0))]
         # a gap inside a cell's values: raise its row too, so the additive attack below is exact with ranges
         alone += sorted(holes - set(alone), key=str)
-        pinned = alone or [
-            c
-            for c in pinned_cells(
-                values, primary, suppressed, rels, rule.threshold, zero_small=zero_small, allowed=allowed, proven=proven
-            )
-            if c not in exempt
-        ]
+        pinned = alone or [c for c in pinned_cells(values, primary, suppressed, rels, rule.threshold, zero_small=zero_small,
+                                                   allowed=allowed, proven=proven) if c not in exempt]
         if not pinned:
             break
         restricting = {c[:2] for c in allowed}
@@ -220,36 +168,17 @@ def publish_derived(
     out = {kind: st for kind, (st, _) in tables.items()}
     coarse: dict = {}
     for kind, model in models.items():
-        hide = _coarse_withheld(
-            tables[kind][0],
-            keys[kind],
-            model,
-            (ranks or {}).get(kind),
-            tiers[kind],
-            rule,
-            zero_small=kind in zero_small_kinds,
-        )
+        hide = _coarse_withheld(tables[kind][0], keys[kind], model, (ranks or {}).get(kind), tiers[kind], rule,
+                                zero_small=kind in zero_small_kinds)
         out[kind] = _apply_policy(tables[kind][0], keys[kind], model, tiers[kind], sort=kind == "lsoa", coarse=hide)
         coarse[kind] = {g: int(sum(1 for h in hide.values() if g in h)) for g in _COARSE_GROUPS}
-    report = {
-        "tiers": {kind: {t: sum(1 for v in tiers[kind].values() if v == t) for t in (1, 2)} for kind in tiers},
-        "rounds": rounds,
-        "pinned": pinned,
-        "coarse_withheld": coarse,
-    }
+    report = {"tiers": {kind: {t: sum(1 for v in tiers[kind].values() if v == t) for t in (1, 2)} for kind in tiers},
+              "rounds": rounds, "pinned": pinned, "coarse_withheld": coarse}
     return out, report
 
 
-def _coarse_withheld(
-    st: SuppressedTable,
-    key: str,
-    model: EngagementModel,
-    rank_model,
-    tiers: Mapping[Hashable, int],
-    rule: DisclosureRule,
-    *,
-    zero_small: bool,
-) -> dict[Hashable, set]:
+def _coarse_withheld(st: SuppressedTable, key: str, model: EngagementModel, rank_model, tiers: Mapping[Hashable, int],
+                     rule: DisclosureRule, *, zero_small: bool) -> dict[Hashable, set]:
     """Row key -> coarse groups (``rank``, ``p_top``) to withhold: with the band (tier >= 1), and in a row
     with a withheld count wherever the counts its published cells allow give different coarse values
     in the reader's model of the bootstrap, or one other than published (see :mod:`geo.disclosure.ranks`)."""
@@ -271,25 +200,15 @@ def _coarse_withheld(
         if rank_model is None:
             out[k] = set(groups)
             continue
-        cand = row_candidates(
-            model, pos_of[k], _row_domains(display, i, rule, upper, zero_small), _published(model, pos_of[k], 0)
-        )
+        cand = row_candidates(model, pos_of[k], _row_domains(display, i, rule, upper, zero_small),
+                              _published(model, pos_of[k], 0))
         values = rank_model.coarse(pos_of[k], *cand) if len(cand[0]) else None
-        shown = (
-            {
-                "rank": (display["priority_rank_lo"].iat[i], display["priority_rank_hi"].iat[i]),
-                "p_top": (display["p_top"].iat[i],),
-            }
-            if values is not None
-            else {}
-        )
+        shown = {"rank": (display["priority_rank_lo"].iat[i], display["priority_rank_hi"].iat[i]),
+                 "p_top": (display["p_top"].iat[i],)} if values is not None else {}
         for g in groups:
             cols = ("lo", "hi") if g == "rank" else ("p_top",)
-            if (
-                values is None
-                or any(values[c].nunique(dropna=False) != 1 for c in cols)
-                or any(not _same(values[c].iat[0], v) for c, v in zip(cols, shown[g]))
-            ):
+            if values is None or any(values[c].nunique(dropna=False) != 1 for c in cols) or \
+                    any(not _same(values[c].iat[0], v) for c, v in zip(cols, shown[g])):
                 out.setdefault(k, set()).add(g)
     return out
 
@@ -310,21 +229,12 @@ def _withhold(frames, rows: np.ndarray, cols) -> None:
         display.iloc[rows, j] = CONFIDENTIAL
         mask.iloc[rows, j] = True
         reason.iloc[rows, j] = "derived"
-        numeric[c] = (
-            pd.to_numeric(numeric[c], errors="coerce") if c not in (*_BITS, "p_top") else numeric[c].astype(object)
-        )
+        numeric[c] = pd.to_numeric(numeric[c], errors="coerce") if c not in (*_BITS, "p_top") else numeric[c].astype(object)
         numeric.iloc[rows, numeric.columns.get_loc(c)] = np.nan
 
 
-def _apply_policy(
-    st: SuppressedTable,
-    key: str,
-    model: EngagementModel,
-    tiers: Mapping[Hashable, int],
-    *,
-    sort: bool,
-    coarse: Mapping[Hashable, set] | None = None,
-) -> SuppressedTable:
+def _apply_policy(st: SuppressedTable, key: str, model: EngagementModel, tiers: Mapping[Hashable, int], *,
+                  sort: bool, coarse: Mapping[Hashable, set] | None = None) -> SuppressedTable:
     """Bands, rank of bands and withheld cells by tier (see the module notes)."""
     display, mask, reason, numeric = st.display.copy(), st.mask.copy(), st.reason.copy(), st.numeric.copy()
     leaf = display[key].isin(model.true.index).to_numpy()
@@ -336,13 +246,8 @@ def _apply_policy(
             display[c] = banded.astype(object)
             numeric[c] = banded
     if "priority_rank" in display:
-        order = pd.DataFrame(
-            {
-                "band": numeric.get("priority_score"),
-                "need": pd.to_numeric(display.get("need_score"), errors="coerce"),
-                "key": display[key].astype(str),
-            }
-        )
+        order = pd.DataFrame({"band": numeric.get("priority_score"), "need": pd.to_numeric(display.get("need_score"), errors="coerce"),
+                              "key": display[key].astype(str)})
         ok = leaf & (tier == 0)
         ranked = order[ok].sort_values(["band", "need", "key"], ascending=[False, False, True], na_position="last")
         rank = pd.Series(np.nan, index=display.index)

@@ -56,9 +56,7 @@ def rank_band_edges(lo, hi, *, width: int) -> tuple[pd.Series, pd.Series]:
 def _p_top_label(v: float):
     if not np.isfinite(v):
         return np.nan
-    return next(
-        (label for edge, label in P_TOP_BANDS if v < edge or (edge == P_TOP_BANDS[-1][0] and v <= edge)), ">90%"
-    )
+    return next((label for edge, label in P_TOP_BANDS if v < edge or (edge == P_TOP_BANDS[-1][0] and v <= edge)), ">90%")
 
 
 def p_top_band(p) -> pd.Series:
@@ -113,14 +111,11 @@ class RankModel:
         need, k, n, h, n_reach = (t[c].to_numpy(float) for c in ("need", "k", "n", "h", "n_reach"))
         rate_r = _drawn(rng, model.review, k, n, draws)
         rate_h = _drawn(rng, model.reach, np.minimum(h, n_reach), n_reach, draws)
-        own = need * _renormalised(
-            [(model.review.weight, model.review.shortfall(rate_r)), (model.reach.weight, model.reach.shortfall(rate_h))]
-        )
+        own = need * _renormalised([(model.review.weight, model.review.shortfall(rate_r)),
+                                    (model.reach.weight, model.reach.shortfall(rate_h))])
         own = np.where(np.isfinite(own), own, -np.inf)
         offset = 4.0 * (np.abs(own[np.isfinite(own)]).max(initial=1.0) + 1.0)
-        flat = (
-            np.sort(np.where(np.isfinite(own), own, -offset / 2), axis=1) + offset * np.arange(draws)[:, None]
-        ).ravel()
+        flat = (np.sort(np.where(np.isfinite(own), own, -offset / 2), axis=1) + offset * np.arange(draws)[:, None]).ravel()
         n_ranked = int(np.isfinite(own[0]).sum()) if draws else 0
         return cls(model, draws, top_n, level, seed, own, flat, offset, n_ranked)
 
@@ -133,9 +128,8 @@ class RankModel:
         hh, inv_h = np.unique(np.minimum(np.ravel(h), n_reach), return_inverse=True)
         rate_r = _posterior(model.review, kn[:, 0], kn[:, 1], [self.seed, 18, pos, 0], self.draws)[inv_kn.ravel()]
         rate_h = _posterior(model.reach, hh, n_reach, [self.seed, 18, pos, 1], self.draws)[inv_h.ravel()]
-        shortfall = _renormalised(
-            [(model.review.weight, model.review.shortfall(rate_r)), (model.reach.weight, model.reach.shortfall(rate_h))]
-        )
+        shortfall = _renormalised([(model.review.weight, model.review.shortfall(rate_r)),
+                                   (model.reach.weight, model.reach.shortfall(rate_h))])
         return t["need"].iat[pos] * shortfall
 
     def coarse(self, pos: int, k, n, h) -> pd.DataFrame:
@@ -151,10 +145,5 @@ class RankModel:
         hi_i = min(int(np.ceil((1.0 + self.level) / 2.0 * self.draws)) - 1, self.draws - 1)
         part = np.partition(ranks, (lo_i, hi_i), axis=1)
         lo, hi = rank_band_edges(part[:, lo_i], part[:, hi_i], width=rank_block(self.n_ranked))
-        return pd.DataFrame(
-            {
-                "lo": lo.to_numpy(),
-                "hi": hi.to_numpy(),
-                "p_top": p_top_band((ranks <= self.top_n).mean(axis=1)).to_numpy(),
-            }
-        )
+        return pd.DataFrame({"lo": lo.to_numpy(), "hi": hi.to_numpy(),
+                             "p_top": p_top_band((ranks <= self.top_n).mean(axis=1)).to_numpy()})

@@ -27,14 +27,7 @@ from geo.disclosure.tables import COUNT_COLUMNS
 from geo.disclosure.totals import SuppressedTable
 from models.stats import wilson_interval
 
-__all__ = [
-    "ROUNDED_ESTIMATES",
-    "round_to",
-    "round_estimates",
-    "round_counts",
-    "rates_from_counts",
-    "rates_match_shown_counts",
-]
+__all__ = ["ROUNDED_ESTIMATES", "round_to", "round_estimates", "round_counts", "rates_from_counts", "rates_match_shown_counts"]
 
 #: estimate columns rounded to the nearest 10 in exports, and the name they are exported under
 ROUNDED_ESTIMATES = {
@@ -100,13 +93,9 @@ def rates_from_counts(frame: pd.DataFrame, *, model=None) -> dict[str, np.ndarra
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(ok, k / np.where(ok, n, 1.0), np.nan)
     lo, hi = wilson_interval(np.where(ok, k, 0.0), np.where(ok, n, 1.0))
-    out = {
-        "review_rate": rate,
-        "reviewed_pct": rate,
-        "review_rate_lo": np.where(ok, lo, np.nan),
-        "review_rate_hi": np.where(ok, hi, np.nan),
-        "review_obs_minus_exp": rate - _num(frame, "expected_review_rate"),
-    }
+    out = {"review_rate": rate, "reviewed_pct": rate, "review_rate_lo": np.where(ok, lo, np.nan),
+           "review_rate_hi": np.where(ok, hi, np.nan),
+           "review_obs_minus_exp": rate - _num(frame, "expected_review_rate")}
     u5 = _num(frame, "under5_est") if "under5_est" in frame.columns else _num(frame, "under5")
     h = _num(frame, "hub_children") if "hub_children" in frame.columns else _num(frame, "children_reached")
     has_u5 = np.isfinite(u5) & (u5 > 0)
@@ -135,15 +124,9 @@ def round_counts(t: SuppressedTable, rule: DisclosureRule, *, model=None) -> Sup
     for c in (c for cols in COUNT_COLUMNS.values() for c in cols):
         if c in display.columns:
             display[c] = display[c].map(lambda v: round_count(v, rule.rounding)).astype(object)
-            numeric[c] = (
-                pd.to_numeric(numeric[c], errors="coerce").map(lambda v: round_count(v, rule.rounding)).astype(float)
-            )
+            numeric[c] = pd.to_numeric(numeric[c], errors="coerce").map(lambda v: round_count(v, rule.rounding)).astype(float)
     for col, values in rates_from_counts(numeric, model=model).items():
-        if (
-            col not in display.columns
-            or col in ("review_obs_minus_exp",)
-            and "expected_review_rate" not in display.columns
-        ):
+        if col not in display.columns or col in ("review_obs_minus_exp",) and "expected_review_rate" not in display.columns:
             continue
         shown = ~t.mask[col].to_numpy(bool) if col in t.mask.columns else np.ones(len(display), bool)
         if display[col].dtype != object:
@@ -161,16 +144,8 @@ def rates_match_shown_counts(t: SuppressedTable, key: str, *, model=None) -> lis
     """
     expected = rates_from_counts(t.numeric, model=model)
     bad = []
-    for col in (
-        "review_rate",
-        "reviewed_pct",
-        "reach_rate",
-        "reached_pct",
-        "review_rate_lo",
-        "review_rate_hi",
-        "review_rate_smoothed",
-        "reach_rate_smoothed",
-    ):
+    for col in ("review_rate", "reviewed_pct", "reach_rate", "reached_pct", "review_rate_lo", "review_rate_hi",
+                "review_rate_smoothed", "reach_rate_smoothed"):
         if col not in t.numeric.columns or (col.endswith("_smoothed") and model is None):
             continue
         got = pd.to_numeric(t.numeric[col], errors="coerce").to_numpy(float)

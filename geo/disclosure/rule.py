@@ -83,16 +83,11 @@ class DisclosureRule:
             raise ValueError(f"rounding must be a whole number >= 1, got {self.rounding!r}")
 
     @classmethod
-    def preset(
-        cls, name: str = "small-area", *, threshold: int | None = None, rounding: int | None = None
-    ) -> DisclosureRule:
+    def preset(cls, name: str = "small-area", *, threshold: int | None = None, rounding: int | None = None) -> DisclosureRule:
         """A named rule (:data:`PRESETS`), or ``"custom"`` with ``threshold`` and ``rounding``."""
         if name == "custom":
-            return cls(
-                threshold=5 if threshold is None else int(threshold),
-                name="custom",
-                rounding=1 if rounding is None else int(rounding),
-            )
+            return cls(threshold=5 if threshold is None else int(threshold), name="custom",
+                       rounding=1 if rounding is None else int(rounding))
         if name not in PRESETS:
             raise ValueError(f"unknown disclosure rule {name!r}; choose one of {[*PRESETS, 'custom']}")
         return cls(name=name, **PRESETS[name])
@@ -114,17 +109,11 @@ class DisclosureRule:
     def statement(self) -> str:
         """One line printed on every output: the rule's name and what it withholds."""
         small = f"1 to {self.threshold - 1}" if self.threshold > 2 else "1"
-        text = (
-            f"Disclosure rule {self.name}: counts of {small} children are shown as {self.label}, "
-            f"and so is any count that would reveal one"
-        )
+        text = (f"Disclosure rule {self.name}: counts of {small} children are shown as {self.label}, "
+                f"and so is any count that would reveal one")
         if self.threshold <= 1:
             text = f"Disclosure rule {self.name}: no count is withheld for being small"
-        rounded = (
-            f"every other count is rounded to the nearest {self.rounding}"
-            if self.rounding > 1
-            else "other counts are exact"
-        )
+        rounded = f"every other count is rounded to the nearest {self.rounding}" if self.rounding > 1 else "other counts are exact"
         return f"{text}; {rounded}."
 
     def round(self, value: Any) -> Any:
@@ -208,3 +197,5 @@ def round_count(value: Any, step: int = 1) -> Any:
     if math.isnan(v):
         return value
     return int(math.floor(v / step + 0.5) * step)
+
+

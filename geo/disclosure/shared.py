@@ -26,12 +26,8 @@ from geo.disclosure.totals import SuppressedTable
 __all__ = ["SHARED_TOTALS", "align_shared_totals"]
 
 #: hub table column -> ward table column holding the same sum over the LSOAs
-SHARED_TOTALS = {
-    "review_eligible": "review_eligible",
-    "review_completed": "review_completed",
-    "children_not_reviewed": "children_not_reviewed",
-    "children_reached": "hub_children",
-}
+SHARED_TOTALS = {"review_eligible": "review_eligible", "review_completed": "review_completed",
+                 "children_not_reviewed": "children_not_reviewed", "children_reached": "hub_children"}
 
 
 def _show(st: SuppressedTable, key: str, row, col: str, value) -> SuppressedTable:
@@ -45,14 +41,8 @@ def _show(st: SuppressedTable, key: str, row, col: str, value) -> SuppressedTabl
     numeric[col] = pd.to_numeric(numeric[col], errors="coerce").astype(float)
     numeric.iat[i, numeric.columns.get_loc(col)] = float(value)
     table = st.audit["table"].iat[0] if len(st.audit) else key
-    return replace(
-        st,
-        display=display,
-        numeric=numeric,
-        mask=mask,
-        reason=reason,
-        audit=audit_frame(table, list(display[key]), mask, reason),
-    )
+    return replace(st, display=display, numeric=numeric, mask=mask, reason=reason,
+                   audit=audit_frame(table, list(display[key]), mask, reason))
 
 
 def _total(st: SuppressedTable, key: str, col: str):

@@ -157,14 +157,10 @@ def suppress(
     pos_of_key = {k: i for i, k in enumerate(keys)}
     col_pos = {c: j for j, c in enumerate(counts)}
 
-    values = (
-        np.column_stack([pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan) for c in counts])
-        if counts
-        else np.zeros((len(df), 0))
-    )
-    relations = _relations(
-        df, keys, pos_of_key, col_pos, counts, row_relations, total_row, group_col, subtotal_label, constraints
-    )
+    values = np.column_stack([pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                              for c in counts]) if counts else np.zeros((len(df), 0))
+    relations = _relations(df, keys, pos_of_key, col_pos, counts, row_relations, total_row,
+                           group_col, subtotal_label, constraints)
     relations = [r for r in relations if not np.isnan([values[c] for c in r.cells]).any()]
 
     primary = _small_mask(values, rule)
@@ -205,12 +201,12 @@ def suppress(
             numeric[c] = pd.to_numeric(df[c], errors="coerce").astype(float).where(~m)
 
     audit = audit_frame(table, keys, mask, reason)
-    return SuppressedTable(display=display, mask=mask, reason=reason, audit=audit, numeric=numeric, rule=rule)
+    return SuppressedTable(display=display, mask=mask, reason=reason, audit=audit,
+                           numeric=numeric, rule=rule)
 
 
-def _relations(
-    df, keys, pos_of_key, col_pos, counts, row_relations, total_row, group_col, subtotal_label, constraints
-) -> list[_Relation]:
+def _relations(df, keys, pos_of_key, col_pos, counts, row_relations, total_row, group_col,
+               subtotal_label, constraints) -> list[_Relation]:
     rels: list[_Relation] = []
     n = len(df)
     # column totals and subtotals
@@ -267,3 +263,5 @@ def _relations(
     for tot, parts in constraints:
         rels.append(_Relation(cell(tot), tuple(cell(p) for p in parts)))
     return rels
+
+

@@ -19,37 +19,14 @@ from geo.disclosure.suppress import suppress
 from geo.disclosure.totals import SuppressedTable, add_total_row
 from geo.safety import neutralise_frame
 
-__all__ = [
-    "lsoa_table_out",
-    "ward_table_out",
-    "hub_table",
-    "suppressed_table",
-    "for_display",
-    "xlsx_bytes",
-    "TABLE_SPECS",
-    "COUNT_COLUMNS",
-    "linked_cells",
-]
+__all__ = ["lsoa_table_out", "ward_table_out", "hub_table", "suppressed_table", "for_display", "xlsx_bytes", "TABLE_SPECS",
+           "COUNT_COLUMNS", "linked_cells"]
 
-_REVIEW_DERIVED = [
-    "review_rate",
-    "review_rate_lo",
-    "review_rate_hi",
-    "review_rate_smoothed",
-    "review_funnel_flag",
-    "review_obs_minus_exp",
-    "reviewed_pct",
-    "engagement_basis",
-]
+_REVIEW_DERIVED = ["review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed", "review_funnel_flag", "review_obs_minus_exp",
+                   "reviewed_pct", "engagement_basis"]
 #: coarse functions of every engagement count (COLUMN_POLICY "coarse"), published by geo.disclosure.publish
 COARSE_COLUMNS = [c for c, (how, _) in COLUMN_POLICY.items() if how == "coarse"]
-_REACH_DERIVED = [
-    "reach_rate",
-    "reach_rate_smoothed",
-    "children_not_reached",
-    "need_weighted_not_reached",
-    "reached_pct",
-]
+_REACH_DERIVED = ["reach_rate", "reach_rate_smoothed", "children_not_reached", "need_weighted_not_reached", "reached_pct"]
 
 #: per table kind: (key column, count columns, derived columns -> sources, row identities, subtotal group)
 TABLE_SPECS = {
@@ -59,72 +36,19 @@ TABLE_SPECS = {
 }
 
 LSOA_COLUMNS = [
-    "priority_rank",
-    "lsoa21cd",
-    "lsoa21nm",
-    "lad_code",
-    "ward_code",
-    "ward_name",
-    "hub_id",
-    "quadrant",
-    "priority_score",
-    "need_score",
-    "engagement_score",
-    "imd_score",
-    "imd_decile",
-    "idaci_score",
-    "under5_est",
-    "review_eligible",
-    "review_completed",
-    "children_not_reviewed",
-    "review_rate",
-    "review_rate_lo",
-    "review_rate_hi",
-    "review_rate_smoothed",
-    "review_funnel_flag",
-    "expected_review_rate",
-    "review_obs_minus_exp",
-    "hub_children",
-    "reach_rate",
-    "reach_rate_smoothed",
-    "children_not_reached",
-    "travel_minutes_to_hub",
-    "gap_type",
-    "engagement_basis",
-    "priority_rank_lo",
-    "priority_rank_hi",
-    "p_top",
+    "priority_rank", "lsoa21cd", "lsoa21nm", "lad_code", "ward_code", "ward_name", "hub_id", "quadrant", "priority_score",
+    "need_score", "engagement_score", "imd_score", "imd_decile", "idaci_score", "under5_est",
+    "review_eligible", "review_completed", "children_not_reviewed", "review_rate", "review_rate_lo", "review_rate_hi",
+    "review_rate_smoothed", "review_funnel_flag", "expected_review_rate", "review_obs_minus_exp",
+    "hub_children", "reach_rate", "reach_rate_smoothed", "children_not_reached", "travel_minutes_to_hub", "gap_type",
+    "engagement_basis", "priority_rank_lo", "priority_rank_hi", "p_top",
 ]
 WARD_COLUMNS = [
-    "priority_rank",
-    "ward_code",
-    "ward_name",
-    "lad_code",
-    "ward_source",
-    "lsoas",
-    "quadrant",
-    "priority_score",
-    "need_score",
-    "engagement_score",
-    "imd_score",
-    "under5_est",
-    "review_eligible",
-    "review_completed",
-    "children_not_reviewed",
-    "review_rate",
-    "review_rate_lo",
-    "review_rate_hi",
-    "review_rate_smoothed",
-    "review_funnel_flag",
-    "hub_children",
-    "reach_rate",
-    "reach_rate_smoothed",
-    "children_not_reached",
-    "travel_minutes_to_hub",
-    "engagement_basis",
-    "priority_rank_lo",
-    "priority_rank_hi",
-    "p_top",
+    "priority_rank", "ward_code", "ward_name", "lad_code", "ward_source", "lsoas", "quadrant", "priority_score", "need_score",
+    "engagement_score", "imd_score", "under5_est", "review_eligible", "review_completed", "children_not_reviewed",
+    "review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed", "review_funnel_flag", "hub_children",
+    "reach_rate", "reach_rate_smoothed", "children_not_reached", "travel_minutes_to_hub",
+    "engagement_basis", "priority_rank_lo", "priority_rank_hi", "p_top",
 ]
 
 
@@ -135,16 +59,11 @@ def _select(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     if "children_not_reached" in out:
         out["children_not_reached"] = out["children_not_reached"].round(0)
     for c in out.columns:
-        if (
-            c.endswith(("_score", "_rate", "_lo", "_hi", "_smoothed", "minutes_to_hub", "obs_minus_exp"))
-            and out[c].dtype.kind == "f"
-        ):
+        if c.endswith(("_score", "_rate", "_lo", "_hi", "_smoothed", "minutes_to_hub", "obs_minus_exp")) and out[c].dtype.kind == "f":
             out[c] = out[c].round(4 if "rate" in c or c.endswith(("_lo", "_hi", "_smoothed", "obs_minus_exp")) else 1)
     if {"priority_rank_lo", "priority_rank_hi"} <= set(out.columns):  # coarse only (COLUMN_POLICY)
         width = rank_block(int(out["priority_rank_lo"].notna().sum()))
-        out["priority_rank_lo"], out["priority_rank_hi"] = rank_band_edges(
-            out["priority_rank_lo"], out["priority_rank_hi"], width=width
-        )
+        out["priority_rank_lo"], out["priority_rank_hi"] = rank_band_edges(out["priority_rank_lo"], out["priority_rank_hi"], width=width)
     if "p_top" in out:
         out["p_top"] = p_top_band(out["p_top"])
     return out.reset_index(drop=True)
@@ -169,32 +88,13 @@ def hub_table(result) -> pd.DataFrame | None:
         return None
     t = t.copy()
     t["children_not_reviewed"] = t["review_eligible"] - t["review_completed"]
-    t["reviewed_pct"] = np.where(
-        t["review_eligible"] > 0,
-        t["review_completed"] / t["review_eligible"].where(t["review_eligible"] > 0, 1),
-        np.nan,
-    )
-    t["reached_pct"] = np.where(
-        t["under5"] > 0, np.minimum(t["children_reached"], t["under5"]) / t["under5"].where(t["under5"] > 0, 1), np.nan
-    )
+    t["reviewed_pct"] = np.where(t["review_eligible"] > 0, t["review_completed"] / t["review_eligible"].where(t["review_eligible"] > 0, 1), np.nan)
+    t["reached_pct"] = np.where(t["under5"] > 0, np.minimum(t["children_reached"], t["under5"]) / t["under5"].where(t["under5"] > 0, 1), np.nan)
     for c in ("under5", "under5_within_threshold", "priority_children", "children_not_reached_high_need"):
         t[c] = t[c].round(0)
-    cols = [
-        "hub_id",
-        "name",
-        "lsoas",
-        "under5",
-        "under5_within_threshold",
-        "share_under5_within_threshold",
-        "review_eligible",
-        "review_completed",
-        "children_not_reviewed",
-        "reviewed_pct",
-        "children_reached",
-        "reached_pct",
-        "priority_children",
-        "children_not_reached_high_need",
-    ]
+    cols = ["hub_id", "name", "lsoas", "under5", "under5_within_threshold", "share_under5_within_threshold", "review_eligible",
+            "review_completed", "children_not_reviewed", "reviewed_pct", "children_reached", "reached_pct", "priority_children",
+            "children_not_reached_high_need"]
     return t[cols]
 
 
@@ -209,18 +109,12 @@ def suppressed_table(table: pd.DataFrame, rule: DisclosureRule, kind: str, *, to
     derived = {}
     for c in _REVIEW_DERIVED:
         if c in table.columns:
-            derived[c] = [
-                s for s in ("review_completed", "review_eligible", "children_not_reviewed") if s in table.columns
-            ]
+            derived[c] = [s for s in ("review_completed", "review_eligible", "children_not_reviewed") if s in table.columns]
     reach_src = "children_reached" if kind == "hub" else "hub_children"
     for c in _REACH_DERIVED:
         if c in table.columns:
             derived[c] = [reach_src]
-    relations = (
-        [("review_eligible", ["review_completed", "children_not_reviewed"])]
-        if {"review_eligible", "review_completed", "children_not_reviewed"} <= set(table.columns)
-        else []
-    )
+    relations = [("review_eligible", ["review_completed", "children_not_reviewed"])] if {"review_eligible", "review_completed", "children_not_reviewed"} <= set(table.columns) else []
     t = table
     total_row = None
     group_col = None
@@ -231,24 +125,11 @@ def suppressed_table(table: pd.DataFrame, rule: DisclosureRule, kind: str, *, to
         # rates on total rows from their counts
         tot = t[key].astype(str).str.endswith("Total") | (t[key] == "Total")
         if "review_rate" in t:
-            t.loc[tot, "review_rate"] = (
-                t.loc[tot, "review_completed"] / t.loc[tot, "review_eligible"].where(t.loc[tot, "review_eligible"] > 0)
-            ).round(4)
+            t.loc[tot, "review_rate"] = (t.loc[tot, "review_completed"] / t.loc[tot, "review_eligible"].where(t.loc[tot, "review_eligible"] > 0)).round(4)
         if "reviewed_pct" in t:
-            t.loc[tot, "reviewed_pct"] = (
-                t.loc[tot, "review_completed"] / t.loc[tot, "review_eligible"].where(t.loc[tot, "review_eligible"] > 0)
-            ).round(4)
-    return suppress(
-        t,
-        counts=counts,
-        derived=derived,
-        row_relations=relations,
-        total_row=total_row,
-        group_col=group_col,
-        key=key,
-        table=kind,
-        rule=rule,
-    )
+            t.loc[tot, "reviewed_pct"] = (t.loc[tot, "review_completed"] / t.loc[tot, "review_eligible"].where(t.loc[tot, "review_eligible"] > 0)).round(4)
+    return suppress(t, counts=counts, derived=derived, row_relations=relations, total_row=total_row, group_col=group_col,
+                    key=key, table=kind, rule=rule)
 
 
 def for_display(df: pd.DataFrame) -> pd.DataFrame:
@@ -259,11 +140,7 @@ def for_display(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         col = out[c]
-        if (
-            col.dtype != object
-            or not col.map(lambda v: isinstance(v, str)).any()
-            or not col.map(lambda v: isinstance(v, (int, float, np.number))).any()
-        ):
+        if col.dtype != object or not col.map(lambda v: isinstance(v, str)).any() or not col.map(lambda v: isinstance(v, (int, float, np.number))).any():
             continue
         is_rate = c.endswith(("_rate", "_lo", "_hi", "_smoothed", "_pct", "obs_minus_exp"))
 

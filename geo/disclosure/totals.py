@@ -126,3 +126,4 @@ class SuppressedTable:
         """Number of suppressed cells by reason (all three reasons always present)."""
         vc = self.audit["reason"].value_counts()
         return {r: int(vc.get(r, 0)) for r in REASONS}
+

@@ -37,9 +37,7 @@ def published_not_reached(lsoa_shown: pd.DataFrame) -> pd.Series:
     """
     u5 = pd.to_numeric(lsoa_shown["under5_est"], errors="coerce").fillna(0.0)
     hub = pd.to_numeric(lsoa_shown["hub_children"], errors="coerce").fillna(0.0)
-    return pd.Series(
-        np.maximum(u5.to_numpy(float) - hub.to_numpy(float), 0.0), index=lsoa_shown["lsoa21cd"].astype(str)
-    )
+    return pd.Series(np.maximum(u5.to_numpy(float) - hub.to_numpy(float), 0.0), index=lsoa_shown["lsoa21cd"].astype(str))
 
 
 def published_venue_figures(sites: pd.DataFrame, lsoa_shown: pd.DataFrame) -> pd.DataFrame:
@@ -57,13 +55,9 @@ def published_venue_figures(sites: pd.DataFrame, lsoa_shown: pd.DataFrame) -> pd
     [60, 30]
     """
     per_lsoa = published_not_reached(lsoa_shown)
-    sums = [
-        float(per_lsoa.reindex([c for c in str(codes).split(";") if c]).fillna(0.0).sum())
-        for codes in sites["lsoa_codes"].fillna("")
-    ]
-    out = sites.drop(
-        columns=["covered_children", "covered_weight", "covered_children_nearest_10"], errors="ignore"
-    ).copy()
+    sums = [float(per_lsoa.reindex([c for c in str(codes).split(";") if c]).fillna(0.0).sum())
+            for codes in sites["lsoa_codes"].fillna("")]
+    out = sites.drop(columns=["covered_children", "covered_weight", "covered_children_nearest_10"], errors="ignore").copy()
     at = list(out.columns).index("covered_lsoas") if "covered_lsoas" in out.columns else len(out.columns)
     out.insert(at, "covered_children_nearest_10", round_to(pd.Series(sums, index=out.index)).astype("Int64"))
     return out

@@ -55,16 +55,16 @@ def _verify(values, primary, suppressed, relations, secondary, rule) -> None:
         target = pinned[0]  # one fix per round: the next attack says whether more is needed
         cands = _candidates(values, suppressed, relations, target)
         if not cands:
-            warnings.warn(f"disclosure: cell {target} remains recoverable; nothing left to suppress", stacklevel=3)
+            warnings.warn(f"disclosure: cell {target} remains recoverable; nothing left to suppress",
+                          stacklevel=3)
             return
         chosen = cands[0]
         for cell in cands[:_TRIALS]:  # prefer the first candidate that frees the target
             trial = suppressed.copy()
             trial[cell] = True
             _close_relations(values, trial, relations, [])
-            if not _pinned_cells(
-                values, primary, trial, relations, rule, set(proven_int), set(proven_lp), only=[target]
-            ):
+            if not _pinned_cells(values, primary, trial, relations, rule, set(proven_int),
+                                 set(proven_lp), only=[target]):
                 chosen = cell
                 break
         suppressed[chosen] = True
@@ -117,7 +117,8 @@ def _pinned_cells(values, primary, suppressed, relations, rule, proven_int, prov
     """
     rels = [r for r in relations if any(suppressed[c] for c in r.cells)]
     cells = sorted({c for r in rels for c in r.cells if suppressed[c]})
-    todo = [c for c in (cells if only is None else only) if c not in proven_int and (primary[c] or c not in proven_lp)]
+    todo = [c for c in (cells if only is None else only)
+            if c not in proven_int and (primary[c] or c not in proven_lp)]
     if not todo:
         return []
     idx = {c: k for k, c in enumerate(cells)}
@@ -166,8 +167,7 @@ def _pinned_cells(values, primary, suppressed, relations, rule, proven_int, prov
         else:
             if c in proven_int or c in proven_lp:
                 continue
-            if not any(
-                prove(model.extreme(k, sign, integer=False), proven_lp) and c in proven_lp for sign in (1.0, -1.0)
-            ):
+            if not any(prove(model.extreme(k, sign, integer=False), proven_lp) and c in proven_lp for sign in (1.0, -1.0)):
                 pinned.append(c)
     return pinned
+

@@ -40,9 +40,7 @@ class _main_not_reimported:
 
     def __enter__(self):
         self.main = sys.modules.get("__main__")
-        self.saved = {
-            k: self.main.__dict__[k] for k in ("__file__", "__spec__") if k in getattr(self.main, "__dict__", {})
-        }
+        self.saved = {k: self.main.__dict__[k] for k in ("__file__", "__spec__") if k in getattr(self.main, "__dict__", {})}
         for k in self.saved:
             if k == "__spec__":
                 self.main.__spec__ = None

@@ -81,34 +81,13 @@ from geo.maps.style import ATTRIBUTION
 from geo.safety import file_slugs, inside, neutralise_frame
 
 # the pack's own names, then names of geo.export.plan, .helper and .web that callers import from here
-__all__ = [
-    "ExportResult",
-    "export_pack",
-    "write_tables",
-    "notes_table",
-    "SHEETS",
-    "pack_hub_ids",
-    "listed_hub_ids",
-    "steps",
-    "Helper",
-    "page_plan",
-    "generation_date",
-    "Progress",
-    "map_html",
-    "map_inputs",
-    "render_map_html",
-]
+__all__ = ["ExportResult", "export_pack", "write_tables", "notes_table", "SHEETS",
+           "pack_hub_ids", "listed_hub_ids", "steps", "Helper", "page_plan", "generation_date", "Progress",
+           "map_html", "map_inputs", "render_map_html"]
 
 #: sheet name -> CSV file name
-SHEETS = {
-    "LSOAs": "lsoas",
-    "wards": "wards",
-    "hubs": "hubs",
-    "sites": "sites",
-    "reconciliation": "reconciliation",
-    "disclosure": "disclosure",
-    "notes": "notes",
-}
+SHEETS = {"LSOAs": "lsoas", "wards": "wards", "hubs": "hubs", "sites": "sites", "reconciliation": "reconciliation",
+          "disclosure": "disclosure", "notes": "notes"}
 
 
 @dataclass
@@ -166,43 +145,27 @@ def notes_table(result, generated: dt.date, rule: DisclosureRule, k: int, site_n
     """The ``notes`` sheet: what the tables are, their conventions and attribution."""
     cfg = result.config
     rows = [
-        ("study area", cfg.name),
-        ("local authorities", ", ".join(cfg.la_codes)),
-        (
-            "service extracts",
-            "SYNTHETIC demo data: no real child is counted" if cfg.extracts.synthetic else "council extracts",
-        ),
+        ("study area", cfg.name), ("local authorities", ", ".join(cfg.la_codes)),
+        ("service extracts", "SYNTHETIC demo data: no real child is counted" if cfg.extracts.synthetic else "council extracts"),
         ("periods", "; ".join(f"{k_} {v}" for k_, v in result.inputs.periods.items())),
         ("generated", generated.isoformat()),
         ("disclosure rule", rule.statement()),
-        (
-            "derived statistics",
-            "rates, intervals, smoothed rates and funnel flags are withheld (c) wherever a count they "
-            "come from is withheld; priority and engagement scores are published only as 10-point bands "
-            "(the lower edge: 30 means 30 to under 40) and priority_rank ranks the bands (ties by need "
-            "score, then code); where even a band, the quadrant or the gap type would narrow a withheld "
-            "count to one value it is withheld too (see the README's disclosure section)",
-        ),
-        (
-            "disclosure",
-            f"counts from 1 to {rule.threshold - 1} are shown as {rule.label}; c = withheld (to protect a small "
-            "count, or a rate or other value derived from a withheld count); totals and subtotals are protected "
-            "within each table and across the LSOAs, wards and hubs sheets",
-        ),
+        ("derived statistics", "rates, intervals, smoothed rates and funnel flags are withheld (c) wherever a count they "
+                               "come from is withheld; priority and engagement scores are published only as 10-point bands "
+                               "(the lower edge: 30 means 30 to under 40) and priority_rank ranks the bands (ties by need "
+                               "score, then code); where even a band, the quadrant or the gap type would narrow a withheld "
+                               "count to one value it is withheld too (see the README's disclosure section)"),
+        ("disclosure", f"counts from 1 to {rule.threshold - 1} are shown as {rule.label}; c = withheld (to protect a small "
+                       "count, or a rate or other value derived from a withheld count); totals and subtotals are protected "
+                       "within each table and across the LSOAs, wards and hubs sheets"),
         ("LSOAs sheet", f"zeros are withheld too: {rule.label} means 0 to {rule.threshold - 1} on the LSOAs sheet"),
-        (
-            "estimates",
-            "under5_est and the children-not-reached figures are estimates; per hub and per venue they are "
-            "rounded to the nearest 10 (columns ending _nearest_10)",
-        ),
+        ("estimates", "under5_est and the children-not-reached figures are estimates; per hub and per venue they are "
+                      "rounded to the nearest 10 (columns ending _nearest_10)"),
         ("travel", f"{cfg.travel.mode}, {cfg.travel.threshold_minutes:g} minutes"),
         ("venues", f"up to {k} suggested per hub for its catchment (exact maximal covering)"),
         ("attribution", ATTRIBUTION),
-        (
-            "postcodes",
-            "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail data © "
-            "Royal Mail copyright and database right 2025",
-        ),
+        ("postcodes", "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail data © "
+                      "Royal Mail copyright and database right 2025"),
     ]
     rows += [("note", n) for n in result.notes]
     rows += [(f"venues {h}", n) for h, n in site_notes.items()]
@@ -218,9 +181,7 @@ def _fixed_xlsx(data: bytes, generated: dt.date) -> bytes:
         for info in src.infolist():
             body = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                body = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", body
-                )
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", body)
             zi = zipfile.ZipInfo(info.filename, date_time=(generated.year, generated.month, generated.day, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = info.external_attr
@@ -245,19 +206,9 @@ def write_tables(sheets: dict[str, pd.DataFrame], out_dir: Path, generated: dt.d
 # --------------------------------------------------------------------------- the pack
 
 
-def export_pack(
-    result,
-    out_dir: str | Path,
-    *,
-    hub: str | None = None,
-    k: int = 5,
-    dpi: int = 300,
-    generated: dt.date | None = None,
-    progress: bool | Progress = True,
-    time_limit: float = 60.0,
-    helper: Helper | None = None,
-    parallel: bool = True,
-) -> ExportResult:
+def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int = 5, dpi: int = 300,
+                generated: dt.date | None = None, progress: bool | Progress = True, time_limit: float = 60.0,
+                helper: Helper | None = None, parallel: bool = True) -> ExportResult:
     """Write the ILT pack and every export of a build into ``out_dir``.
 
     Parameters
@@ -319,56 +270,28 @@ def export_pack(
         tables = export_tables(result, rule)  # before the maps: their colours are the published bands
         sites = published_venue_figures(sites, tables.lsoa.display)[list(sites.columns)]  # from published cells only
         ranks = tables.lsoa.numeric.set_index("lsoa21cd")["priority_rank"]  # published ranks (by band)
-        visits = {
-            h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS, ranks=ranks) for h in hub_ids
-        }
+        visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS, ranks=ranks) for h in hub_ids}
         published = result.lsoa["lsoa21cd"].map(tables.lsoa.numeric.set_index("lsoa21cd")["priority_score"])
         layers = _layers(result, published)
         venue_points = _venue_points(sites)
         lap("sites")
         files = _hub_files(out_dir, hub_ids)
         pngs = helper.submit(write_hub_pngs, layers, _png_jobs(result, hub_ids, venue_points, out_dir, files), dpi)
-        sheets = _sheets(
-            result, tables, sites, _with_zeros_note(notes_table(result, generated, rule, k, site_notes), tables, rule)
-        )
+        sheets = _sheets(result, tables, sites, _with_zeros_note(notes_table(result, generated, rule, k, site_notes), tables, rule))
         lap("tables")
         pages = page_plan(hub_ids, len(tables.wards.display))
         ctx = PackContext(
-            config=result.config,
-            generated=generated,
-            periods=result.inputs.periods,
-            rule=rule,
-            tables=tables,
-            hubs=result.hubs,
-            hub_ids=hub_ids,
-            sites=sites,
-            site_notes=site_notes,
-            visits=visits,
-            layers=layers,
-            la_names=_la_names(result),
-            notes=list(result.notes),
-            reconciliation=result.reconciliation(),
-            venue_points=venue_points,
-            total_pages=len(pages),
-            files={h: f["visits"] for h, f in files.items()},
+            config=result.config, generated=generated, periods=result.inputs.periods, rule=rule, tables=tables,
+            hubs=result.hubs, hub_ids=hub_ids, sites=sites, site_notes=site_notes, visits=visits, layers=layers,
+            la_names=_la_names(result), notes=list(result.notes), reconciliation=result.reconciliation(),
+            venue_points=venue_points, total_pages=len(pages), files={h: f["visits"] for h, f in files.items()},
         )
         ctx.contents = contents(pages, ctx.hub_name)
         paths: dict = {"pack": out_dir / "pack.pdf", "map": out_dir / "map.html", "maps": [], "visits": []}
         _write_pdf(paths["pack"], ctx, pages, step=step, lap=lap)
         paths["visits"] = _write_visits(visits, out_dir, files)
-        paths["manifest"] = _write_manifest(
-            out_dir,
-            result,
-            generated,
-            hub_ids,
-            pages,
-            k=k,
-            dpi=dpi,
-            tables=tables,
-            rule=rule,
-            site_notes=site_notes,
-            files=files,
-        )
+        paths["manifest"] = _write_manifest(out_dir, result, generated, hub_ids, pages, k=k, dpi=dpi, tables=tables, rule=rule,
+                                            site_notes=site_notes, files=files)
         step("tables (tables.xlsx, tables/*.csv) and interactive map (map.html)")
         web_inputs = map_inputs(result, tables, sites, hub_ids, whole_area=hub is None)
         # if the helper has drawn the PNG maps it writes the web map beside the tables; else both here
@@ -407,29 +330,18 @@ class _Laps:
 def _png_jobs(result, hub_ids: list[str], venue_points, out_dir: Path, files: dict[str, dict[str, str]]) -> list[dict]:
     """The helper's jobs for ``maps/<hub>.png`` (the folder is made here; ``files`` from :func:`_hub_files`)."""
     (out_dir / "maps").mkdir(parents=True, exist_ok=True)
-    return [
-        {
-            "hub_id": h,
-            "path": out_dir / files[h]["map"],
-            "title": hub_name(result.hubs, h),
-            "subtitle": _map_subtitle(result, h),
-            "synthetic": bool(result.config.extracts.synthetic),
-            "venues": venue_points(h),
-        }
-        for h in hub_ids
-    ]
+    return [{"hub_id": h, "path": out_dir / files[h]["map"], "title": hub_name(result.hubs, h),
+             "subtitle": _map_subtitle(result, h), "synthetic": bool(result.config.extracts.synthetic),
+             "venues": venue_points(h)} for h in hub_ids]
 
 
 def _sheets(result, tables: ExportTables, sites: pd.DataFrame, notes: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The sheets of ``tables.xlsx`` (and ``tables/*.csv``), in order."""
     return {
-        "LSOAs": tables.lsoa.display,
-        "wards": tables.wards.display,
+        "LSOAs": tables.lsoa.display, "wards": tables.wards.display,
         "hubs": tables.hubs.display if tables.hubs is not None else pd.DataFrame(),
-        "sites": sites,
-        "reconciliation": reconciliation_table(result.reconciliation()),
-        "disclosure": tables.audit(),
-        "notes": notes,
+        "sites": sites, "reconciliation": reconciliation_table(result.reconciliation()),
+        "disclosure": tables.audit(), "notes": notes,
     }
 
 
@@ -438,10 +350,8 @@ def _with_zeros_note(notes: pd.DataFrame, tables: ExportTables, rule: Disclosure
     zeros = tables.derived.get("zeros_pinned_by_totals", 0)
     if not zeros:
         return notes
-    note = (
-        f"{zeros} LSOA cell(s) shown as {rule.label} are 0 by the published ward or hub totals (e.g. a ward of one "
-        f"LSOA with a count of 0); no count of 1 to {rule.threshold - 1} can be worked out"
-    )
+    note = (f"{zeros} LSOA cell(s) shown as {rule.label} are 0 by the published ward or hub totals (e.g. a ward of one "
+            f"LSOA with a count of 0); no count of 1 to {rule.threshold - 1} can be worked out")
     return pd.concat([notes, pd.DataFrame([{"item": "withheld zeros", "value": note}])], ignore_index=True)
 
 
@@ -449,13 +359,9 @@ def _write_pdf(path: Path, ctx: PackContext, pages: list[str], *, step: Progress
     """Write ``pack.pdf``: cover, hub pages, ward summary, visit lists (dates fixed by ``ctx.generated``)."""
     generated = ctx.generated
     stamp = dt.datetime(generated.year, generated.month, generated.day, tzinfo=dt.UTC)
-    metadata = {
-        "Title": f"Family Hub outreach pack: {ctx.config.name}",
-        "Author": "geo export",
-        "Subject": "SYNTHETIC DATA" if ctx.synthetic else "Family Hub outreach",
-        "CreationDate": stamp,
-        "ModDate": stamp,
-    }
+    metadata = {"Title": f"Family Hub outreach pack: {ctx.config.name}", "Author": "geo export",
+                "Subject": "SYNTHETIC DATA" if ctx.synthetic else "Family Hub outreach",
+                "CreationDate": stamp, "ModDate": stamp}
     hub_ids = ctx.hub_ids
     # the PDF's text in the standard PDF fonts (Helvetica, Courier): no font embedding, fast, small
     with matplotlib.rc_context({"pdf.use14corefonts": True}), _quiet_fonts(), PdfPages(path, metadata=metadata) as pdf:
@@ -484,42 +390,16 @@ def _write_visits(visits: dict[str, pd.DataFrame], out_dir: Path, files: dict[st
     return paths
 
 
-def _write_manifest(
-    out_dir: Path,
-    result,
-    generated: dt.date,
-    hub_ids: list[str],
-    pages: list[str],
-    *,
-    k: int,
-    dpi: int,
-    tables: ExportTables,
-    rule: DisclosureRule,
-    site_notes: dict[str, str],
-    files: dict[str, dict[str, str]],
-) -> Path:
+def _write_manifest(out_dir: Path, result, generated: dt.date, hub_ids: list[str], pages: list[str], *, k: int, dpi: int,
+                    tables: ExportTables, rule: DisclosureRule, site_notes: dict[str, str], files: dict[str, dict[str, str]]) -> Path:
     """Write ``pack.json``: what the pack covers and how its tables were protected."""
     path = out_dir / "pack.json"
-    path.write_text(
-        json.dumps(
-            {
-                "study_area": result.config.name,
-                "generated": generated.isoformat(),
-                "hubs": hub_ids,
-                "pages": pages,
-                "k": k,
-                "dpi": dpi,
-                "synthetic": result.config.extracts.synthetic,
-                "disclosure": tables.counts_by_reason(),
-                "cells_added_across_tables": tables.linked_cells,
-                "lsoa_rule_suppress_zero": lsoa_rule(rule).suppress_zero,
-                "venue_notes": site_notes,
-                "files": files,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    path.write_text(json.dumps({
+        "study_area": result.config.name, "generated": generated.isoformat(), "hubs": hub_ids, "pages": pages,
+        "k": k, "dpi": dpi, "synthetic": result.config.extracts.synthetic, "disclosure": tables.counts_by_reason(),
+        "cells_added_across_tables": tables.linked_cells, "lsoa_rule_suppress_zero": lsoa_rule(rule).suppress_zero,
+        "venue_notes": site_notes, "files": files,
+    }, indent=2) + "\n")
     return path
 
 
@@ -562,6 +442,5 @@ def _map_subtitle(result, hub_id: str) -> str:
     n = int((result.lsoa["hub_id"] == hub_id).sum()) if "hub_id" in result.lsoa.columns else 0
     names = {"review_takeup": "review", "hub_attendance": "attendance"}
     periods = ", ".join(f"{names.get(k, k)} {v}" for k, v in result.inputs.periods.items() if v)
-    return f"{hub_id} · {n:,} LSOAs in its catchment · {travel.mode}, {travel.threshold_minutes:g} min" + (
-        f" · {periods}" if periods else ""
-    )
+    return (f"{hub_id} · {n:,} LSOAs in its catchment · {travel.mode}, {travel.threshold_minutes:g} min"
+            + (f" · {periods}" if periods else ""))

@@ -90,15 +90,8 @@ def fit_text(text: str, width_in: float, fontsize: float, bold: bool = False) ->
     return text.rstrip() + "…"
 
 
-def column_widths(
-    columns: Sequence[Column],
-    cells: list[list[str]],
-    width_in: float,
-    *,
-    fontsize: float,
-    emphasis: Sequence[bool],
-    pad: float,
-) -> np.ndarray:
+def column_widths(columns: Sequence[Column], cells: list[list[str]], width_in: float, *, fontsize: float,
+                  emphasis: Sequence[bool], pad: float) -> np.ndarray:
     """Column widths in inches that fill ``width_in``: each fits its header and cells (plus ``pad`` each side).
 
     Spare width goes to (and any shortfall comes from) the columns with ``grow > 0``; if the
@@ -134,15 +127,8 @@ def column_widths(
     return widths + (width_in - widths.sum()) / len(widths)
 
 
-def draw_table(
-    ax,
-    df: pd.DataFrame,
-    columns: Sequence[Column],
-    *,
-    fontsize: float = 7.0,
-    emphasis: Sequence[bool] | None = None,
-    max_row_height: float | None = None,
-) -> list[float]:
+def draw_table(ax, df: pd.DataFrame, columns: Sequence[Column], *, fontsize: float = 7.0,
+               emphasis: Sequence[bool] | None = None, max_row_height: float | None = None) -> list[float]:
     """Draw ``df`` as a table filling ``ax`` from the top (axes turned off).
 
     Column widths fit their header and cells; spare width goes to (and any shortfall comes
@@ -173,10 +159,7 @@ def draw_table(
     box = ax.get_position()
     width_in, height_in = box.width * fig_w, box.height * fig_h
     emphasis = list(emphasis) if emphasis is not None else [False] * len(df)
-    cells = [
-        [plain(fmt_value(row[c.key], c.kind)) if c.key in row.index else "–" for c in columns]
-        for _, row in df.iterrows()
-    ]
+    cells = [[plain(fmt_value(row[c.key], c.kind)) if c.key in row.index else "–" for c in columns] for _, row in df.iterrows()]
     pad = 0.6 * fontsize / 72  # inches each side
     widths = column_widths(columns, cells, width_in, fontsize=fontsize, emphasis=emphasis, pad=pad)
     lefts = np.cumsum([0.0, *widths[:-1]]) / width_in
@@ -186,39 +169,18 @@ def draw_table(
     drop = fontsize * 0.36 / 72 / height_in  # baseline below the row's middle
     y = 1 - row_h * 0.65
     for c, x, w in zip(columns, lefts, widths / width_in):
-        ax.text(
-            x + w - p if c.right else x + p,
-            y - drop,
-            fit_text(c.header, w * width_in - 2 * pad, fontsize, True),
-            ha="right" if c.right else "left",
-            va="baseline",
-            fontsize=fontsize,
-            fontweight="bold",
-        )
+        ax.text(x + w - p if c.right else x + p, y - drop, fit_text(c.header, w * width_in - 2 * pad, fontsize, True),
+                ha="right" if c.right else "left", va="baseline", fontsize=fontsize, fontweight="bold")
     ax.plot([0, 1], [1 - row_h * 1.25] * 2, color="#333333", linewidth=0.6)
     for i, row in enumerate(cells):
         y = 1 - row_h * (i + 1.9)
         if emphasis[i] or i % 2 == 1:
-            ax.add_patch(
-                Rectangle(
-                    (0, y - row_h / 2),
-                    1,
-                    row_h,
-                    facecolor="#e8eef7" if emphasis[i] else "#f4f4f4",
-                    edgecolor="none",
-                    zorder=0,
-                )
-            )
+            ax.add_patch(Rectangle((0, y - row_h / 2), 1, row_h, facecolor="#e8eef7" if emphasis[i] else "#f4f4f4",
+                                   edgecolor="none", zorder=0))
         for c, x, w, text in zip(columns, lefts, widths / width_in, row):
-            ax.text(
-                x + w - p if c.right else x + p,
-                y - drop,
-                fit_text(text, w * width_in - 2 * pad, fontsize, emphasis[i]),
-                ha="right" if c.right else "left",
-                va="baseline",
-                fontsize=fontsize,
-                fontweight="bold" if emphasis[i] else "normal",
-            )
+            ax.text(x + w - p if c.right else x + p, y - drop, fit_text(text, w * width_in - 2 * pad, fontsize, emphasis[i]),
+                    ha="right" if c.right else "left", va="baseline", fontsize=fontsize,
+                    fontweight="bold" if emphasis[i] else "normal")
     return list(widths)
 
 
@@ -239,18 +201,8 @@ def wrap_to(text: str, width_in: float, fontsize: float) -> list[str]:
     return lines
 
 
-def paragraphs(
-    fig,
-    x: float,
-    y: float,
-    width: float,
-    items: Sequence[str],
-    fontsize: float,
-    *,
-    bullet: bool = False,
-    gap: float = 0.6,
-    color: str = "black",
-) -> float:
+def paragraphs(fig, x: float, y: float, width: float, items: Sequence[str], fontsize: float, *, bullet: bool = False,
+                gap: float = 0.6, color: str = "black") -> float:
     """Write wrapped paragraphs from (x, y) down (figure fractions); return the y below them."""
     line = fontsize * 1.45 / 72 / PAGE_SIZE[1]
     ascent = fontsize * 0.8 / 72 / PAGE_SIZE[1]

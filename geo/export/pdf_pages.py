@@ -36,11 +36,9 @@ __all__ = ["PackContext", "cover_page", "hub_page", "ward_pages", "visit_page", 
 
 RED = "#c0392b"
 GREY = "#555555"
-CONVENTION = (
-    "Counts of 1 to 4 children are shown as <5 (LSOA rows: 0 to 4); c = withheld so that no small count can be "
-    "worked out. Under-5s and 'not reached' are estimates (children not reached per hub or venue: nearest 10). "
-    "Eligible, Reviewed: 2-2½ year review; Attending: children seen at a hub."
-)
+CONVENTION = ("Counts of 1 to 4 children are shown as <5 (LSOA rows: 0 to 4); c = withheld so that no small count can be "
+              "worked out. Under-5s and 'not reached' are estimates (children not reached per hub or venue: nearest 10). "
+              "Eligible, Reviewed: 2-2½ year review; Attending: children seen at a hub.")
 
 
 # --------------------------------------------------------------------------- context
@@ -82,15 +80,8 @@ class PackContext:
         return "; ".join(f"{names.get(k, k)} {v}" for k, v in self.periods.items() if v) or "no service extracts"
 
 
-def _page(
-    ctx: PackContext,
-    title: str,
-    subtitle: str,
-    page_no: int,
-    *,
-    footer_attribution: bool = True,
-    badge_x: float = 0.975,
-) -> Figure:
+def _page(ctx: PackContext, title: str, subtitle: str, page_no: int, *, footer_attribution: bool = True,
+          badge_x: float = 0.975) -> Figure:
     fig = Figure(figsize=PAGE_SIZE)
     room = (0.42 if badge_x < 0.9 else 0.75) * PAGE_SIZE[0]
     size = next((f for f in (15, 13.5, 12) if text_width(title, f, True) <= room), 12)  # long names: smaller, then cut
@@ -98,29 +89,13 @@ def _page(
     if subtitle:
         fig.text(0.025, 0.922, plain(subtitle), fontsize=8.5, va="center", color="#333333")
     if ctx.synthetic:
-        fig.text(
-            badge_x,
-            0.955,
-            " SYNTHETIC DATA ",
-            fontsize=11,
-            fontweight="bold",
-            color="white",
-            ha="right",
-            va="center",
-            bbox={"facecolor": RED, "edgecolor": "none", "pad": 3},
-        )
+        fig.text(badge_x, 0.955, " SYNTHETIC DATA ", fontsize=11, fontweight="bold", color="white", ha="right", va="center",
+                 bbox={"facecolor": RED, "edgecolor": "none", "pad": 3})
     foot = f"{plain(ctx.config.name)} · generated {ctx.generated.isoformat()} · page {page_no} of {ctx.total_pages}"
     fig.text(0.975, 0.014, foot, fontsize=6.5, ha="right", va="center", color=GREY)
     if footer_attribution:
         fig.text(0.025, 0.034, CONVENTION, fontsize=5.5, va="center", color=GREY)
-        fig.text(
-            0.025,
-            0.02,
-            attribution_lines(ctx.layers.attribution).replace("\n", "  ·  "),
-            fontsize=5.5,
-            va="center",
-            color=GREY,
-        )
+        fig.text(0.025, 0.02, attribution_lines(ctx.layers.attribution).replace("\n", "  ·  "), fontsize=5.5, va="center", color=GREY)
     return fig
 
 
@@ -137,24 +112,10 @@ def cover_page(ctx: PackContext) -> Figure:
     _cover_notes(fig, ctx, y)
     fig.text(0.53, col_top, "How to read this pack", fontsize=11, fontweight="bold", va="top")  # right column
     paragraphs(fig, 0.53, col_top - 0.035, 0.42, _how_to_read(ctx), 8, bullet=True)
-    fig.text(
-        0.05,
-        0.045,
-        attribution_lines(ctx.layers.attribution).replace("\n", "  ·  "),
-        fontsize=6.5,
-        va="center",
-        color=GREY,
-    )
-    fig.text(
-        0.05,
-        0.027,
-        "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail "
-        "data © Royal Mail copyright and database right 2025; National Statistics data © Crown copyright and database "
-        "right 2025.",
-        fontsize=6.5,
-        va="center",
-        color=GREY,
-    )
+    fig.text(0.05, 0.045, attribution_lines(ctx.layers.attribution).replace("\n", "  ·  "), fontsize=6.5, va="center", color=GREY)
+    fig.text(0.05, 0.027, "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail "
+             "data © Royal Mail copyright and database right 2025; National Statistics data © Crown copyright and database "
+             "right 2025.", fontsize=6.5, va="center", color=GREY)
     fig.text(0.975, 0.012, f"page 1 of {ctx.total_pages}", fontsize=6.5, ha="right", va="center", color=GREY)
     return fig
 
@@ -165,16 +126,9 @@ def _cover_title(fig: Figure, ctx: PackContext) -> float:
     if ctx.synthetic:
         fig.patches.append(Rectangle((0, 0.87), 1, 0.13, transform=fig.transFigure, facecolor=RED, edgecolor="none"))
         fig.text(0.5, 0.952, "SYNTHETIC DATA", fontsize=30, fontweight="bold", color="white", ha="center", va="center")
-        fig.text(
-            0.5,
-            0.895,
-            "Review take-up and hub attendance in this pack are made up by the project's seeded demo "
-            "generator. No real child is counted. Do not use for decisions.",
-            fontsize=10,
-            color="white",
-            ha="center",
-            va="center",
-        )
+        fig.text(0.5, 0.895, "Review take-up and hub attendance in this pack are made up by the project's seeded demo "
+                 "generator. No real child is counted. Do not use for decisions.", fontsize=10, color="white",
+                 ha="center", va="center")
         top = 0.835
     fig.text(0.05, top, "Family Hub outreach pack", fontsize=24, fontweight="bold", va="top")
     fig.text(0.05, top - 0.06, plain(ctx.config.name), fontsize=15, va="top", color="#1b4f9c")
@@ -218,11 +172,8 @@ def _cover_notes(fig: Figure, ctx: PackContext, y: float) -> None:
     files = rec.get("files", [])
     if files:
         balanced = "all balanced" if rec.get("all_balanced") else "NOT all balanced: see the reconciliation sheet"
-        notes.append(
-            f"Input files ({balanced}): "
-            + "; ".join(f"{f['kind']} {f['rows_used']:,} of {f['rows_in']:,} rows used" for f in files)
-            + "."
-        )
+        notes.append(f"Input files ({balanced}): " + "; ".join(
+            f"{f['kind']} {f['rows_used']:,} of {f['rows_in']:,} rows used" for f in files) + ".")
     if not notes:
         return
     fig.text(0.05, y - 0.01, "Data notes", fontsize=11, fontweight="bold", va="top")
@@ -230,15 +181,8 @@ def _cover_notes(fig: Figure, ctx: PackContext, y: float) -> None:
     for i, note in enumerate(notes):
         lines = len(wrap_to(note, 0.41 * PAGE_SIZE[0], 7.5))
         if y - lines * 7.5 * 1.45 / 72 / PAGE_SIZE[1] < 0.075:
-            paragraphs(
-                fig,
-                0.05,
-                y,
-                0.42,
-                [f"… and {len(notes) - i} more in the notes sheet of tables.xlsx."],
-                7.5,
-                color="#333333",
-            )
+            paragraphs(fig, 0.05, y, 0.42, [f"… and {len(notes) - i} more in the notes sheet of tables.xlsx."], 7.5,
+                       color="#333333")
             break
         y = paragraphs(fig, 0.05, y, 0.42, [note], 7.5, bullet=True, color="#333333")
 
@@ -270,11 +214,8 @@ def _grouped_contents(ctx: PackContext) -> list[tuple[str, str]]:
     """Contents by kind of page with page ranges (for packs with many hubs)."""
     groups: dict[str, list[int]] = {}
     for label, page in ctx.contents:
-        kind = (
-            "Visit lists (one per hub)"
-            if label.startswith("Visit list")
-            else ("Ward summary" if label == "Ward summary" else "Hub pages (one per hub)")
-        )
+        kind = "Visit lists (one per hub)" if label.startswith("Visit list") else (
+            "Ward summary" if label == "Ward summary" else "Hub pages (one per hub)")
         groups.setdefault(kind, []).append(page)
     out = []
     for kind, pages in groups.items():
@@ -290,30 +231,18 @@ def _grouped_contents(ctx: PackContext) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- hub page
 
 LSOA_COLUMNS = [
-    Column("priority_rank", "Rank", "int"),
-    Column("lsoa21cd", "LSOA"),
-    Column("lsoa21nm", "Name", grow=1.2),
-    Column("ward_name", "Ward", grow=1.0),
-    Column("quadrant", "Quadrant", "quadrant", grow=0.6),
-    Column("gap_type", "Gap", grow=0.6),
-    Column("priority_score", "Priority", "score"),
-    Column("under5_est", "Under-5s", "count"),
-    Column("review_eligible", "Eligible", "count"),
-    Column("review_completed", "Reviewed", "count"),
-    Column("review_rate", "Take-up", "pct"),
-    Column("hub_children", "Attending", "count"),
-    Column("reach_rate_smoothed", "Reach", "pct"),
-    Column("children_not_reached", "Not reached", "count"),
-    Column("travel_minutes_to_hub", "Minutes", "minutes"),
-    Column("rank_range", "Rank 90%", "int"),
-    Column("p_top", "Top N", "int"),
+    Column("priority_rank", "Rank", "int"), Column("lsoa21cd", "LSOA"), Column("lsoa21nm", "Name", grow=1.2),
+    Column("ward_name", "Ward", grow=1.0), Column("quadrant", "Quadrant", "quadrant", grow=0.6),
+    Column("gap_type", "Gap", grow=0.6), Column("priority_score", "Priority", "score"),
+    Column("under5_est", "Under-5s", "count"), Column("review_eligible", "Eligible", "count"),
+    Column("review_completed", "Reviewed", "count"), Column("review_rate", "Take-up", "pct"),
+    Column("hub_children", "Attending", "count"), Column("reach_rate_smoothed", "Reach", "pct"),
+    Column("children_not_reached", "Not reached", "count"), Column("travel_minutes_to_hub", "Minutes", "minutes"),
+    Column("rank_range", "Rank 90%", "int"), Column("p_top", "Top N", "int"),
 ]
 VENUE_COLUMNS = [
-    Column("rank", "#", "int"),
-    Column("name", "Venue", grow=2.0),
-    Column("kind", "Type"),
-    Column("postcode", "Postcode"),
-    Column("covered_lsoas", "LSOAs", "int"),
+    Column("rank", "#", "int"), Column("name", "Venue", grow=2.0), Column("kind", "Type"),
+    Column("postcode", "Postcode"), Column("covered_lsoas", "LSOAs", "int"),
     Column("covered_children_nearest_10", "Children", "count"),
 ]
 
@@ -337,31 +266,13 @@ def key_figures(ctx: PackContext, hub_id: str) -> list[tuple[str, str]]:
     return [
         ("LSOAs in the catchment", f"{len(mine):,}"),
         ("Under-5s (estimate)", fmt_value(r["under5"], "count")),
-        (
-            f"Within {travel.threshold_minutes:g} min ({travel.mode}) of a hub or spoke",
-            fmt_value(r["share_under5_within_threshold"], "pct"),
-        ),
-        (
-            "Reviewed at 2-2½ years",
-            f"{fmt_value(r['reviewed_pct'], 'pct')} ({fmt_value(r['review_completed'], 'count')} of "
-            f"{fmt_value(r['review_eligible'], 'count')} eligible)",
-        ),
-        (
-            "Reached by a hub",
-            f"{fmt_value(r['reached_pct'], 'pct')} ({fmt_value(r['children_reached'], 'count')} children attending)",
-        ),
-        (
-            "Children not reached in high-need areas",
-            f"about {fmt_value(r['children_not_reached_high_need_nearest_10'], 'count')} (est.)",
-        ),
-        (
-            "Priority LSOAs (high need, low engagement)",
-            f"{int((mine['quadrant'] == 'high need, low engagement').sum()):,}",
-        ),
-        (
-            "Gaps: beyond reach / near but not engaged",
-            f"{int(gaps.get('beyond reach', 0)):,} / {int(gaps.get('near but not engaged', 0)):,} LSOAs",
-        ),
+        (f"Within {travel.threshold_minutes:g} min ({travel.mode}) of a hub or spoke", fmt_value(r["share_under5_within_threshold"], "pct")),
+        ("Reviewed at 2-2½ years", f"{fmt_value(r['reviewed_pct'], 'pct')} ({fmt_value(r['review_completed'], 'count')} of "
+                                   f"{fmt_value(r['review_eligible'], 'count')} eligible)"),
+        ("Reached by a hub", f"{fmt_value(r['reached_pct'], 'pct')} ({fmt_value(r['children_reached'], 'count')} children attending)"),
+        ("Children not reached in high-need areas", f"about {fmt_value(r['children_not_reached_high_need_nearest_10'], 'count')} (est.)"),
+        ("Priority LSOAs (high need, low engagement)", f"{int((mine['quadrant'] == 'high need, low engagement').sum()):,}"),
+        ("Gaps: beyond reach / near but not engaged", f"{int(gaps.get('beyond reach', 0)):,} / {int(gaps.get('near but not engaged', 0)):,} LSOAs"),
     ]
 
 
@@ -376,32 +287,18 @@ def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     travel = ctx.config.travel
     lsoa = ctx.tables.lsoa.display
     mine = lsoa[lsoa["hub_id"] == hub_id]  # already in published rank order (withheld ranks last)
-    subtitle = (
-        f"{hub_id} · catchment of {len(mine):,} LSOAs · travel {travel.mode}, {travel.threshold_minutes:g} min · "
-        f"{ctx.period_text()}"
-    )
+    subtitle = (f"{hub_id} · catchment of {len(mine):,} LSOAs · travel {travel.mode}, {travel.threshold_minutes:g} min · "
+                f"{ctx.period_text()}")
     fig = _page(ctx, name, subtitle, page_no, footer_attribution=False, badge_x=0.595)
     ax = fig.add_axes((0.025, 0.355, 0.445, 0.545))
     draw_hub_map(ax, ctx.layers, hub_id, ctx.venue_points(hub_id), fontsize=6.5)
     lax = fig.add_axes((0.478, 0.355, 0.12, 0.545))
     lax.set_axis_off()
     venues = ctx.sites[ctx.sites["hub_id"] == hub_id]
-    lax.legend(
-        handles=legend_handles(ctx.layers, venues=len(venues) > 0),
-        loc="upper left",
-        fontsize=6,
-        title="Priority score\n(quantile classes)",
-        title_fontsize=6.5,
-        frameon=False,
-        alignment="left",
-        handlelength=1.8,
-        handleheight=1.2,
-        borderaxespad=0,
-        labelspacing=0.55,
-    )
-    fig.text(
-        0.025, 0.342, attribution_lines(ctx.layers.attribution), fontsize=5.5, va="top", color=GREY, linespacing=1.35
-    )
+    lax.legend(handles=legend_handles(ctx.layers, venues=len(venues) > 0), loc="upper left", fontsize=6,
+               title="Priority score\n(quantile classes)", title_fontsize=6.5, frameon=False, alignment="left",
+               handlelength=1.8, handleheight=1.2, borderaxespad=0, labelspacing=0.55)
+    fig.text(0.025, 0.342, attribution_lines(ctx.layers.attribution), fontsize=5.5, va="top", color=GREY, linespacing=1.35)
     # key figures
     fig.text(0.615, 0.895, "Key figures", fontsize=10, fontweight="bold", va="center")
     y = 0.866
@@ -421,26 +318,16 @@ def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     note = ctx.site_notes.get(hub_id)
     if not len(venues) and not note:
         note = "no venue suggested"
-    explain = (
-        f"Each venue brings the LSOAs shown within {travel.threshold_minutes:g} min ({travel.mode}) for the first "
-        "time; children est. = children in them not yet reached by a hub (nearest 10)."
-    )
+    explain = (f"Each venue brings the LSOAs shown within {travel.threshold_minutes:g} min ({travel.mode}) for the first "
+               "time; children est. = children in them not yet reached by a hub (nearest 10).")
     paragraphs(fig, 0.615, vy, 0.36, [(note + ". " if note else "") + explain], 6.8, color="#333333")
     # top-10 LSOAs
-    fig.text(
-        0.025,
-        0.285,
-        f"Top {min(10, len(mine))} priority LSOAs in this catchment (rank in the study area of {len(lsoa):,})",
-        fontsize=9.5,
-        fontweight="bold",
-        va="center",
-    )
+    fig.text(0.025, 0.285, f"Top {min(10, len(mine))} priority LSOAs in this catchment (rank in the study area of "
+             f"{len(lsoa):,})", fontsize=9.5, fontweight="bold", va="center")
     tax = fig.add_axes((0.025, 0.05, 0.95, 0.22))
     top = mine.head(10)
     if "priority_rank_lo" in top:  # issue 18: the published rank interval (whole blocks of ranks) as one cell
-        top = top.assign(
-            rank_range=[rank_range_text(lo, hi) for lo, hi in zip(top["priority_rank_lo"], top["priority_rank_hi"])]
-        )
+        top = top.assign(rank_range=[rank_range_text(lo, hi) for lo, hi in zip(top["priority_rank_lo"], top["priority_rank_hi"])])
     draw_table(tax, top, [c for c in LSOA_COLUMNS if c.key in top], fontsize=6.6)
     fig.text(0.025, 0.034, CONVENTION, fontsize=5.5, va="center", color=GREY)
     return fig
@@ -449,21 +336,13 @@ def hub_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
 # --------------------------------------------------------------------------- wards
 
 WARD_COLUMNS = [
-    Column("ward_code", "Ward code"),
-    Column("ward_name", "Ward", grow=1.5),
-    Column("la", "Local authority", grow=1.0),
-    Column("quadrant", "Quadrant", "quadrant", grow=0.5),
-    Column("priority_rank", "Rank", "int"),
-    Column("priority_score", "Priority", "score"),
-    Column("under5_est", "Under-5s", "count"),
-    Column("review_eligible", "Eligible", "count"),
-    Column("review_completed", "Reviewed", "count"),
-    Column("children_not_reviewed", "Not reviewed", "count"),
-    Column("review_rate", "Take-up", "pct"),
-    Column("hub_children", "Attending", "count"),
-    Column("reach_rate_smoothed", "Reach", "pct"),
-    Column("children_not_reached", "Not reached", "count"),
-    Column("travel_minutes_to_hub", "Minutes", "minutes"),
+    Column("ward_code", "Ward code"), Column("ward_name", "Ward", grow=1.5), Column("la", "Local authority", grow=1.0),
+    Column("quadrant", "Quadrant", "quadrant", grow=0.5), Column("priority_rank", "Rank", "int"),
+    Column("priority_score", "Priority", "score"), Column("under5_est", "Under-5s", "count"),
+    Column("review_eligible", "Eligible", "count"), Column("review_completed", "Reviewed", "count"),
+    Column("children_not_reviewed", "Not reviewed", "count"), Column("review_rate", "Take-up", "pct"),
+    Column("hub_children", "Attending", "count"), Column("reach_rate_smoothed", "Reach", "pct"),
+    Column("children_not_reached", "Not reached", "count"), Column("travel_minutes_to_hub", "Minutes", "minutes"),
 ]
 
 
@@ -473,28 +352,19 @@ def ward_pages(ctx: PackContext, first_page: int) -> list[Figure]:
     key = wards["ward_code"].astype(str)
     is_total = key.str.endswith(" total") | (key == "Total")
     wards["la"] = [ctx.la_names.get(c, c) if isinstance(c, str) else "" for c in wards["lad_code"]]
-    wards.loc[is_total, "ward_name"] = [
-        f"{ctx.la_names.get(k[:-6], k[:-6])} total" if k.endswith(" total") else "All wards" for k in key[is_total]
-    ]
+    wards.loc[is_total, "ward_name"] = [f"{ctx.la_names.get(k[:-6], k[:-6])} total" if k.endswith(" total") else "All wards"
+                                        for k in key[is_total]]
     n_pages = ward_page_count(len(wards))
     figs = []
     for p in range(n_pages):
-        part = wards.iloc[p * WARD_ROWS_PER_PAGE : (p + 1) * WARD_ROWS_PER_PAGE]
+        part = wards.iloc[p * WARD_ROWS_PER_PAGE:(p + 1) * WARD_ROWS_PER_PAGE]
         title = "Ward summary" + (f" ({p + 1} of {n_pages})" if n_pages > 1 else "")
-        sub = (
-            f"{len(wards) - int(is_total.sum()):,} wards with local-authority subtotals and the total · {ctx.period_text()} · "
-            "ward counts are sums of their LSOAs (ONS best-fit)"
-        )
+        sub = (f"{len(wards) - int(is_total.sum()):,} wards with local-authority subtotals and the total · {ctx.period_text()} · "
+               "ward counts are sums of their LSOAs (ONS best-fit)")
         fig = _page(ctx, title, sub, first_page + p)
         ax = fig.add_axes((0.025, 0.06, 0.95, 0.835))
-        draw_table(
-            ax,
-            part,
-            WARD_COLUMNS,
-            fontsize=6.6,
-            emphasis=is_total.iloc[p * WARD_ROWS_PER_PAGE : (p + 1) * WARD_ROWS_PER_PAGE].tolist(),
-            max_row_height=0.165,
-        )
+        draw_table(ax, part, WARD_COLUMNS, fontsize=6.6, emphasis=is_total.iloc[p * WARD_ROWS_PER_PAGE:(p + 1) * WARD_ROWS_PER_PAGE].tolist(),
+                   max_row_height=0.165)
         figs.append(fig)
     return figs
 
@@ -514,25 +384,16 @@ def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     pcs = visits[visits["item"] == "leaflet postcode"]
     ven = visits[visits["item"] == "suggested venue"]
     n_lsoa = pcs["lsoa21cd"].nunique()
-    fig = _page(
-        ctx,
-        f"Visit list: {name}",
-        f"{hub_id} · postcodes of the top {n_lsoa} priority LSOAs for leafleting, "
-        f"and the suggested venues · full list in {ctx.files.get(hub_id, 'visits/')}",
-        page_no,
-    )
-    fig.text(
-        0.025, 0.885, "Leafleting: postcodes by LSOA (sector, then units)", fontsize=10, fontweight="bold", va="center"
-    )
+    fig = _page(ctx, f"Visit list: {name}", f"{hub_id} · postcodes of the top {n_lsoa} priority LSOAs for leafleting, "
+                f"and the suggested venues · full list in {ctx.files.get(hub_id, 'visits/')}", page_no)
+    fig.text(0.025, 0.885, "Leafleting: postcodes by LSOA (sector, then units)", fontsize=10, fontweight="bold", va="center")
     y, line_h, bottom = 0.855, 0.0215, 0.06
     width = 115
     for rank, part in pcs.groupby("rank", sort=True):
         first = part.iloc[0]
         have = part["postcode"].astype(bool)
-        head = (
-            f"{rank}. {first['lsoa21cd']} {first['lsoa21nm']} · ward {first['ward_name']} · priority rank "
-            f"{'c' if pd.isna(first['priority_rank']) else int(first['priority_rank'])} of {len(ctx.tables.lsoa.display):,} · {int(have.sum()):,} postcodes"
-        )
+        head = (f"{rank}. {first['lsoa21cd']} {first['lsoa21nm']} · ward {first['ward_name']} · priority rank "
+                f"{'c' if pd.isna(first['priority_rank']) else int(first['priority_rank'])} of {len(ctx.tables.lsoa.display):,} · {int(have.sum()):,} postcodes")
         fig.text(0.025, y, plain(head), fontsize=7.8, fontweight="bold", va="top")
         y -= line_h * 1.15
         if not have.any():
@@ -543,10 +404,8 @@ def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
         room = int((y - bottom) / (line_h * 0.9)) - 2 * remaining_lsoas  # keep room for the other headings
         if len(lines) > max(room, 1):
             shown = lines[: max(room - 1, 1)]
-            hidden = sum(len(ln.split()) for ln in lines[len(shown) :])
-            lines = shown + [
-                f"… and about {hidden:,} more postcode units of this LSOA: see {ctx.files.get(hub_id, 'visits/')}"
-            ]
+            hidden = sum(len(ln.split()) for ln in lines[len(shown):])
+            lines = shown + [f"… and about {hidden:,} more postcode units of this LSOA: see {ctx.files.get(hub_id, 'visits/')}"]
         for ln in lines:
             fig.text(0.035, y, plain(ln), fontsize=6.8, va="top", family="monospace")
             y -= line_h * 0.9
@@ -557,15 +416,10 @@ def visit_page(ctx: PackContext, hub_id: str, page_no: int) -> Figure:
     if ven.empty:
         fig.text(x, y, plain(ctx.site_notes.get(hub_id, "no venue suggested")), fontsize=7.5, va="top", wrap=True)
     for _, v in ven.iterrows():
-        fig.text(
-            x, y, plain(fit_text(f"{v['rank']}. {v['name']}", 3.9, 8.2)), fontsize=8.2, fontweight="bold", va="top"
-        )
+        fig.text(x, y, plain(fit_text(f"{v['rank']}. {v['name']}", 3.9, 8.2)), fontsize=8.2, fontweight="bold", va="top")
         y -= 0.024
         addr = v["address"] or "no address on file: use the map position"
-        detail = [
-            f"{v['type']} · {addr}" + (f", {v['postcode']}" if v["postcode"] else ""),
-            f"map position (latitude, longitude) {v['lat']:.5f}, {v['lon']:.5f}",
-            v["note"],
-        ]
+        detail = [f"{v['type']} · {addr}" + (f", {v['postcode']}" if v["postcode"] else ""),
+                  f"map position (latitude, longitude) {v['lat']:.5f}, {v['lon']:.5f}", v["note"]]
         y = paragraphs(fig, x + 0.012, y, 0.34, detail, 7, gap=0.15, color="#333333") - 0.01
     return fig

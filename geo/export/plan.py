@@ -21,18 +21,8 @@ import pandas as pd
 from geo.errors import DataError
 from geo.safety import printable
 
-__all__ = [
-    "Progress",
-    "generation_date",
-    "pack_hub_ids",
-    "listed_hub_ids",
-    "hub_name",
-    "steps",
-    "page_plan",
-    "contents",
-    "ward_page_count",
-    "WARD_ROWS_PER_PAGE",
-]
+__all__ = ["Progress", "generation_date", "pack_hub_ids", "listed_hub_ids", "hub_name", "steps", "page_plan", "contents",
+           "ward_page_count", "WARD_ROWS_PER_PAGE"]
 
 #: rows of the ward summary on one page (wards, local-authority subtotals, the total)
 WARD_ROWS_PER_PAGE = 42
@@ -77,9 +67,7 @@ def pack_hub_ids(result, hub: str | None = None) -> list[str]:
     """
     hubs = result.hubs
     if hubs is None or not len(hubs):
-        raise DataError(
-            f"{result.config.path}: no hubs file is configured ([extracts] hubs): a pack is organised by hub"
-        )
+        raise DataError(f"{result.config.path}: no hubs file is configured ([extracts] hubs): a pack is organised by hub")
     ids = sorted(hubs.loc[hubs["site_type"].astype(str) == "hub", "hub_id"].astype(str))
     if hub is None:
         return ids
@@ -131,12 +119,7 @@ def page_plan(hub_ids: list[str], ward_rows: int) -> list[str]:
     >>> page_plan(["A", "B"], 39)
     ['cover', 'hub:A', 'hub:B', 'wards', 'visits:A', 'visits:B']
     """
-    return (
-        ["cover"]
-        + [f"hub:{h}" for h in hub_ids]
-        + ["wards"] * ward_page_count(ward_rows)
-        + [f"visits:{h}" for h in hub_ids]
-    )
+    return ["cover"] + [f"hub:{h}" for h in hub_ids] + ["wards"] * ward_page_count(ward_rows) + [f"visits:{h}" for h in hub_ids]
 
 
 def ward_page_count(n_rows: int) -> int:

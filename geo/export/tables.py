@@ -43,20 +43,8 @@ __all__ = [
 ]
 
 SITES_EXPORT_COLUMNS = [
-    "hub_id",
-    "rank",
-    "venue_id",
-    "name",
-    "type",
-    "subtype",
-    "address",
-    "postcode",
-    "lat",
-    "lon",
-    "covered_lsoas",
-    "covered_children_nearest_10",
-    "lsoa_codes",
-    "solver_status",
+    "hub_id", "rank", "venue_id", "name", "type", "subtype", "address", "postcode", "lat", "lon", "covered_lsoas",
+    "covered_children_nearest_10", "lsoa_codes", "solver_status",
 ]
 
 
@@ -68,27 +56,19 @@ def reconciliation_table(rec: dict) -> pd.DataFrame:
     """
     rows = []
     for f in rec.get("files", []):
-        rows.append(
-            {
-                "file": Path(str(f["file"])).name,
-                "kind": f["kind"],
-                "rows_in": f["rows_in"],
-                "rows_used": f["rows_used"],
-                "rows_excluded": f["rows_excluded"],
-                "excluded_because": "; ".join(f"{n} {r}" for r, n in f["excluded_by_reason"].items()),
-                "balanced": "yes" if f["balanced"] else "NO",
-                "notes": "; ".join(f["notes"]),
-            }
-        )
+        rows.append({
+            "file": Path(str(f["file"])).name, "kind": f["kind"], "rows_in": f["rows_in"], "rows_used": f["rows_used"],
+            "rows_excluded": f["rows_excluded"],
+            "excluded_because": "; ".join(f"{n} {r}" for r, n in f["excluded_by_reason"].items()),
+            "balanced": "yes" if f["balanced"] else "NO", "notes": "; ".join(f["notes"]),
+        })
     for note in rec.get("notes", []):
         rows.append({"file": "", "kind": "note", "notes": note})
     cols = ["file", "kind", "rows_in", "rows_used", "rows_excluded", "excluded_because", "balanced", "notes"]
     return pd.DataFrame(rows, columns=cols)
 
 
-def hub_sites(
-    result, hub_ids: Sequence[str], *, k: int = 5, time_limit: float = 60.0
-) -> tuple[pd.DataFrame, dict[str, str]]:
+def hub_sites(result, hub_ids: Sequence[str], *, k: int = 5, time_limit: float = 60.0) -> tuple[pd.DataFrame, dict[str, str]]:
     """Suggested venues for each hub's catchment (up to ``k`` per hub), as exported.
 
     :func:`geo.sites.suggest_sites_per_hub` (venues that bring the most priority-weighted

@@ -22,30 +22,13 @@ __all__ = ["VISIT_COLUMNS", "VISIT_LSOAS", "top_lsoas", "visit_list", "postcode_
 VISIT_LSOAS = 5
 
 VISIT_COLUMNS = [
-    "hub_id",
-    "item",
-    "rank",
-    "lsoa21cd",
-    "lsoa21nm",
-    "ward_name",
-    "priority_rank",
-    "postcode",
-    "venue_id",
-    "name",
-    "type",
-    "address",
-    "lat",
-    "lon",
-    "note",
+    "hub_id", "item", "rank", "lsoa21cd", "lsoa21nm", "ward_name", "priority_rank", "postcode", "venue_id", "name",
+    "type", "address", "lat", "lon", "note",
 ]
 
-NO_POSTCODE_FILE = (
-    "no postcode file for this study area (fetch writes postcodes.csv when the mirror has Code-Point Open)"
-)
-EMPTY_POSTCODE_FILE = (
-    "the study area's postcode file lists no postcodes (Code-Point Open for this area was not in the "
-    "data mirror when fetch ran): use the LSOA boundary on the hub map"
-)
+NO_POSTCODE_FILE = "no postcode file for this study area (fetch writes postcodes.csv when the mirror has Code-Point Open)"
+EMPTY_POSTCODE_FILE = ("the study area's postcode file lists no postcodes (Code-Point Open for this area was not in the "
+                       "data mirror when fetch ran): use the LSOA boundary on the hub map")
 NO_POSTCODES = "no postcode in the study area's postcode file falls in this LSOA"
 
 
@@ -80,9 +63,8 @@ def postcode_sectors(postcodes) -> list[tuple[str, list[str]]]:
     return sorted(groups.items())
 
 
-def visit_list(
-    result, hub_id: str, venues: pd.DataFrame, *, n_lsoas: int = VISIT_LSOAS, ranks: pd.Series | None = None
-) -> pd.DataFrame:
+def visit_list(result, hub_id: str, venues: pd.DataFrame, *, n_lsoas: int = VISIT_LSOAS,
+               ranks: pd.Series | None = None) -> pd.DataFrame:
     """The visit list of one hub.
 
     Parameters
@@ -117,15 +99,8 @@ def visit_list(
     pcs = result.public.postcodes
     rows = []
     for i, area in enumerate(top.itertuples(), start=1):
-        base = {
-            "hub_id": hub_id,
-            "item": "leaflet postcode",
-            "rank": i,
-            "lsoa21cd": area.lsoa21cd,
-            "lsoa21nm": area.lsoa21nm,
-            "ward_name": getattr(area, "ward_name", ""),
-            "priority_rank": area.priority_rank,
-        }
+        base = {"hub_id": hub_id, "item": "leaflet postcode", "rank": i, "lsoa21cd": area.lsoa21cd,
+                "lsoa21nm": area.lsoa21nm, "ward_name": getattr(area, "ward_name", ""), "priority_rank": area.priority_rank}
         if pcs is None:
             rows.append(base | {"note": NO_POSTCODE_FILE})
             continue
@@ -139,29 +114,14 @@ def visit_list(
             rows.append(base | {"postcode": pc, "lat": y, "lon": x})
     for v in venues.sort_values("rank").itertuples():
         children = getattr(v, "covered_children_nearest_10", np.nan)
-        rows.append(
-            {
-                "hub_id": hub_id,
-                "item": "suggested venue",
-                "rank": int(v.rank),
-                "lsoa21cd": getattr(v, "lsoa21cd", ""),
-                "postcode": v.postcode or "",
-                "venue_id": v.venue_id,
-                "name": v.name,
-                "type": (getattr(v, "subtype", "") or str(v.type).replace("_", " ")),
-                "address": v.address or "",
-                "lat": v.lat,
-                "lon": v.lon,
-                "note": (
-                    f"brings {v.covered_lsoas} LSOA(s) within reach, "
-                    + (
-                        f"about {children:,.0f} children not yet reached"
-                        if children > 0
-                        else "under 5 children not yet reached (est.)"
-                    )
-                ),
-            }
-        )
+        rows.append({
+            "hub_id": hub_id, "item": "suggested venue", "rank": int(v.rank), "lsoa21cd": getattr(v, "lsoa21cd", ""),
+            "postcode": v.postcode or "", "venue_id": v.venue_id, "name": v.name,
+            "type": (getattr(v, "subtype", "") or str(v.type).replace("_", " ")),
+            "address": v.address or "", "lat": v.lat, "lon": v.lon,
+            "note": (f"brings {v.covered_lsoas} LSOA(s) within reach, "
+                     + (f"about {children:,.0f} children not yet reached" if children > 0 else "under 5 children not yet reached (est.)")),
+        })
     out = pd.DataFrame(rows, columns=VISIT_COLUMNS)
     for c in ("postcode", "venue_id", "name", "type", "address", "note", "lsoa21cd", "lsoa21nm", "ward_name"):
         out[c] = out[c].fillna("")

@@ -35,6 +35,7 @@ from geo.maps.webmap import area_map
 __all__ = ["map_html", "map_inputs", "render_map_html", "write_map_html", "add_basemap"]
 
 
+
 def _tooltip(d: pd.Series, n_areas: int) -> str:
     """A web-map tooltip from one row of the suppressed LSOA table (names escaped)."""
     e = html.escape
@@ -68,27 +69,14 @@ def _tooltip(d: pd.Series, n_areas: int) -> str:
     return "<br>".join(lines)
 
 
-_RAW_COUNTS = [
-    "review_eligible",
-    "review_completed",
-    "children_not_reviewed",
-    "hub_children",
-    "review_rate",
-    "review_rate_lo",
-    "review_rate_hi",
-    "review_rate_smoothed",
-    "reach_rate",
-    "reach_rate_smoothed",
-    "children_not_reached",
-]
+_RAW_COUNTS = ["review_eligible", "review_completed", "children_not_reviewed", "hub_children", "review_rate", "review_rate_lo",
+               "review_rate_hi", "review_rate_smoothed", "reach_rate", "reach_rate_smoothed", "children_not_reached"]
 
 
 _PUBLISHED = ["priority_score", "engagement_score", "priority_rank", "quadrant", "gap_type", "review_funnel_flag"]
 
 
-def map_inputs(
-    result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[str], *, whole_area: bool = True
-) -> tuple:
+def map_inputs(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[str], *, whole_area: bool = True) -> tuple:
     """The arguments of :func:`render_map_html` for a build (see :func:`map_html`)."""
     lsoa = result.lsoa
     keep = lsoa["hub_id"].isin(hub_ids).to_numpy() if not whole_area else np.ones(len(lsoa), dtype=bool)
@@ -138,16 +126,8 @@ def map_html(result, tables: ExportTables, sites: pd.DataFrame, hub_ids: list[st
     return render_map_html(*map_inputs(result, tables, sites, hub_ids, whole_area=whole_area))
 
 
-def render_map_html(
-    areas: gpd.GeoDataFrame,
-    hubs,
-    catchments,
-    gaps,
-    sites,
-    lsoa_display: pd.DataFrame,
-    rule: DisclosureRule,
-    basemap: Basemap | None = None,
-) -> str:
+def render_map_html(areas: gpd.GeoDataFrame, hubs, catchments, gaps, sites, lsoa_display: pd.DataFrame,
+                    rule: DisclosureRule, basemap: Basemap | None = None) -> str:
     """:func:`map_html` from its parts (what a helper process is sent).
 
     ``areas`` are the LSOAs to show (their count columns already blanked), ``sites`` the
@@ -157,17 +137,8 @@ def render_map_html(
     keep = len(areas)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
-        m = area_map(
-            areas,
-            layer="priority",
-            level="lsoa",
-            hubs=hubs,
-            catchments=catchments,
-            gaps=gaps,
-            sites=sites,
-            rule=rule,
-            tiles=None,
-        )
+        m = area_map(areas, layer="priority", level="lsoa", hubs=hubs, catchments=catchments, gaps=gaps, sites=sites,
+                     rule=rule, tiles=None)
     Attribution(rule.statement()).add_to(m)
     display = lsoa_display.set_index("lsoa21cd", drop=False)
     n_areas = len(display)
@@ -179,9 +150,7 @@ def render_map_html(
                 f["properties"]["tip"] = _tooltip(display.loc[f["properties"]["code"]], n_areas)
                 replaced += 1
     if replaced != keep:
-        raise RuntimeError(
-            f"web map: replaced {replaced} tooltips for {keep} LSOAs (geo.maps.webmap.area_map changed?)"
-        )
+        raise RuntimeError(f"web map: replaced {replaced} tooltips for {keep} LSOAs (geo.maps.webmap.area_map changed?)")
     if basemap is not None:
         add_basemap(m, basemap, tuple(areas.to_crs(4326).total_bounds))
     return _self_contained(m)
@@ -208,9 +177,7 @@ def add_basemap(m, basemap: Basemap, bounds: tuple[float, float, float, float]) 
         return False
     image, corners = got
     folium.map.CustomPane("basemap", z_index=250).add_to(m)  # above tiles (200), under the areas (400)
-    folium.raster_layers.ImageOverlay(image, bounds=corners, name="Basemap", pane="basemap", interactive=False).add_to(
-        m
-    )
+    folium.raster_layers.ImageOverlay(image, bounds=corners, name="Basemap", pane="basemap", interactive=False).add_to(m)
     Attribution(f"Basemap: {basemap.attribution}").add_to(m)
     return True
 
@@ -219,6 +186,4 @@ def _self_contained(m) -> str:
     """The map as one page (Leaflet inlined by :func:`geo.maps.assets.standalone_html`), random element ids renumbered."""
     text = standalone_html(m)
     ids: dict[str, str] = {}
-    return re.sub(
-        r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", lambda mt: ids.setdefault(mt.group(0), f"{len(ids) + 1:032x}"), text
-    )
+    return re.sub(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", lambda mt: ids.setdefault(mt.group(0), f"{len(ids) + 1:032x}"), text)

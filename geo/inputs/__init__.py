@@ -14,13 +14,4 @@ from geo.inputs.counts import FileReport, parse_count
 from geo.inputs.periods import Period, parse_period
 from geo.inputs.read import file_rows, read_table
 
-__all__ = [
-    "CodeRegister",
-    "FileReport",
-    "Period",
-    "apportion",
-    "file_rows",
-    "parse_count",
-    "parse_period",
-    "read_table",
-]
+__all__ = ["CodeRegister", "FileReport", "Period", "apportion", "file_rows", "parse_count", "parse_period", "read_table"]

@@ -16,22 +16,12 @@ from geo.inputs.read import examples, file_rows
 __all__ = ["CodeRegister", "GEOGRAPHY", "apportion"]
 
 GEOGRAPHY = {
-    "E00": "output area",
-    "E01": "LSOA",
-    "E02": "MSOA",
-    "E04": "parish",
-    "E05": "ward",
-    "E06": "local authority",
-    "E07": "local authority",
-    "E08": "local authority",
-    "E09": "local authority",
-    "E10": "county",
-    "E12": "region",
-    "E14": "constituency",
-    "W01": "Welsh LSOA",
-    "W05": "Welsh ward",
-    "S01": "Scottish data zone",
+    "E00": "output area", "E01": "LSOA", "E02": "MSOA", "E04": "parish", "E05": "ward",
+    "E06": "local authority", "E07": "local authority", "E08": "local authority",
+    "E09": "local authority", "E10": "county", "E12": "region", "E14": "constituency",
+    "W01": "Welsh LSOA", "W05": "Welsh ward", "S01": "Scottish data zone",
 }
+
 
 
 @dataclass(frozen=True)
@@ -83,28 +73,14 @@ class CodeRegister:
         out[well_formed & is21] = "lsoa21"
         out[well_formed & is11] = "lsoa11"
         out[well_formed & isward] = "ward"
-        other = (
-            well_formed
-            & ~is21
-            & ~is11
-            & ~isward
-            & ~prefix.isin(["E01", "E05", "W01", "W05"])
-            & prefix.isin(list(GEOGRAPHY))
-        )
+        other = well_formed & ~is21 & ~is11 & ~isward & ~prefix.isin(["E01", "E05", "W01", "W05"]) & prefix.isin(list(GEOGRAPHY))
         out[other] = "wrong_geography"
         return out
 
 
-def _area_codes(
-    frame: pd.DataFrame,
-    path: Path,
-    register: CodeRegister,
-    report: FileReport,
-    problems: list,
-    *,
-    allow_ward: bool = True,
-    col: str = "area_code",
-) -> pd.Series:
+
+def _area_codes(frame: pd.DataFrame, path: Path, register: CodeRegister, report: FileReport, problems: list,
+                *, allow_ward: bool = True, col: str = "area_code") -> pd.Series:
     """Classify codes, record problems, and return the kind per row (in-area rows only)."""
     codes = frame[col].str.upper()
     kind = register.classify(codes)
@@ -119,25 +95,14 @@ def _area_codes(
     wrong = kind == "wrong_geography"
     if wrong.any():
         geos = sorted({GEOGRAPHY.get(c[:3], c[:3]) for c in codes[wrong]})
-        problems.append(
-            InputProblem(
-                path,
-                f"codes are of the wrong geography ({', '.join(geos)}: {examples(codes[wrong])}); "
-                "give LSOA 2021 codes (E01…)" + (" or ward codes (E05…)" if allow_ward else ""),
-                column=col,
-                rows=file_rows(frame, wrong),
-            )
-        )
+        problems.append(InputProblem(
+            path, f"codes are of the wrong geography ({', '.join(geos)}: {examples(codes[wrong])}); "
+            "give LSOA 2021 codes (E01…)" + (" or ward codes (E05…)" if allow_ward else ""),
+            column=col, rows=file_rows(frame, wrong)))
     if not allow_ward and (kind == "ward").any():
         m = kind == "ward"
-        problems.append(
-            InputProblem(
-                path,
-                f"ward codes are not accepted here; give LSOA 2021 codes ({examples(codes[m])})",
-                column=col,
-                rows=file_rows(frame, m),
-            )
-        )
+        problems.append(InputProblem(path, f"ward codes are not accepted here; give LSOA 2021 codes ({examples(codes[m])})",
+                                     column=col, rows=file_rows(frame, m)))
     return kind
 
 
@@ -187,14 +152,8 @@ def apportion(values: pd.Series, targets: pd.DataFrame) -> pd.DataFrame:
     return t.sort_values(["source", "target"])[["source", "target", "value"]].reset_index(drop=True)
 
 
-def _to_lsoa21(
-    frame: pd.DataFrame,
-    kind: pd.Series,
-    count_cols: list[str],
-    keys: list[str],
-    register: CodeRegister,
-    report: FileReport,
-) -> pd.DataFrame:
+def _to_lsoa21(frame: pd.DataFrame, kind: pd.Series, count_cols: list[str], keys: list[str],
+               register: CodeRegister, report: FileReport) -> pd.DataFrame:
     """Map LSOA 2011 and ward rows onto LSOA 2021, apportioning splits by under-5s."""
     frame = frame.assign(_kind=kind.to_numpy())
     direct = frame[frame["_kind"] == "lsoa21"].assign(lsoa21cd=lambda d: d["area_code"])
@@ -212,19 +171,13 @@ def _to_lsoa21(
         links["weight"] = links["target"].map(w).fillna(0.0)
         out = rows[keys + ["_src"]].merge(links[["_src", "target"]], on="_src")
         for col in count_cols:
-            split = apportion(
-                rows.set_index("_src")[col], links.rename(columns={"_src": "source"})[["source", "target", "weight"]]
-            )
+            split = apportion(rows.set_index("_src")[col], links.rename(columns={"_src": "source"})[["source", "target", "weight"]])
             out = out.merge(split.rename(columns={"source": "_src", "value": col}), on=["_src", "target"])
         n_split = int((links.groupby("_src").size() > 1).sum())
         label = "LSOA 2011" if k == "lsoa11" else "ward"
         report.notes.append(
             f"{len(rows)} row(s) with {label} codes mapped to LSOA 2021"
-            + (
-                f"; {n_split} split over several LSOAs, counts apportioned by estimated under-5s (totals conserved)"
-                if n_split
-                else ""
-            )
+            + (f"; {n_split} split over several LSOAs, counts apportioned by estimated under-5s (totals conserved)" if n_split else "")
         )
         parts.append(out.rename(columns={"target": "lsoa21cd"})[keys + ["lsoa21cd"] + count_cols])
     res = pd.concat(parts, ignore_index=True)

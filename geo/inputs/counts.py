@@ -54,15 +54,11 @@ class FileReport:
 
     def to_dict(self) -> dict:
         return {
-            "kind": self.kind,
-            "file": self.file,
-            "rows_in": self.rows_in,
-            "rows_used": self.rows_used,
-            "rows_excluded": sum(self.excluded.values()),
-            "excluded_by_reason": dict(sorted(self.excluded.items())),
-            "balanced": self.balanced,
-            "notes": self.notes,
+            "kind": self.kind, "file": self.file, "rows_in": self.rows_in, "rows_used": self.rows_used,
+            "rows_excluded": sum(self.excluded.values()), "excluded_by_reason": dict(sorted(self.excluded.items())),
+            "balanced": self.balanced, "notes": self.notes,
         }
+
 
 
 #: Default cap on one count in one row ([extracts] max_count): no LSOA, ward or hub has more.
@@ -120,13 +116,8 @@ def _counts(frame: pd.DataFrame, col: str, path: Path, problems: list, *, cap: i
 
     def parse(values: pd.Series) -> pd.DataFrame:
         parsed = [parse_count(v) if isinstance(v, str) else (None, None) for v in values]
-        return pd.DataFrame(
-            {
-                "value": [np.nan if p[0] is None else float(min(p[0], 10 * cap + 1)) for p in parsed],
-                "why": [p[1] for p in parsed],
-            },
-            index=values.index,
-        )
+        return pd.DataFrame({"value": [np.nan if p[0] is None else float(min(p[0], 10 * cap + 1)) for p in parsed],
+                             "why": [p[1] for p in parsed]}, index=values.index)
 
     parsed = per_unique_frame(s, parse)
     for why, message in _WHY.items():
@@ -138,14 +129,8 @@ def _counts(frame: pd.DataFrame, col: str, path: Path, problems: list, *, cap: i
     big = num > cap
     if big.any():
         examples = ", ".join(shown(v) for v in s[big].unique()[:3])
-        problems.append(
-            InputProblem(
-                path,
-                f"is implausibly large ({examples}): no row may count more than {cap:,} ([extracts] max_count)",
-                column=col,
-                rows=file_rows(frame, big),
-            )
-        )
+        problems.append(InputProblem(path, f"is implausibly large ({examples}): no row may count more than {cap:,} "
+                                     "([extracts] max_count)", column=col, rows=file_rows(frame, big)))
     return num.where(~big)
 
 
@@ -165,14 +150,9 @@ def _require_text(frame: pd.DataFrame, col: str, path: Path, problems: list) -> 
         problems.append(InputProblem(path, "value is missing", column=col, rows=file_rows(frame, missing)))
 
 
+
 def _duplicates(frame: pd.DataFrame, keys: list[str], path: Path, problems: list, what: str) -> None:
     dup = frame.duplicated(subset=keys, keep=False) & frame[keys].notna().all(axis=1)
     if dup.any():
-        problems.append(
-            InputProblem(
-                path,
-                f"duplicate {what} rows (the same {' + '.join(keys)} appears more than once)",
-                column=keys[0],
-                rows=file_rows(frame, dup),
-            )
-        )
+        problems.append(InputProblem(path, f"duplicate {what} rows (the same {' + '.join(keys)} appears more than once)",
+                                     column=keys[0], rows=file_rows(frame, dup)))

@@ -37,9 +37,7 @@ def period_labels(t: pd.DataFrame, path: Path, problems: list, *, quarters: str)
             parsed[text] = parse_period(text, quarters=quarters)
         except ValueError as err:
             parsed[text] = str(err)
-    errors = pd.Series(
-        [parsed.get(v) if isinstance(parsed.get(v), str) else None for v in raw], index=raw.index, dtype=object
-    )
+    errors = pd.Series([parsed.get(v) if isinstance(parsed.get(v), str) else None for v in raw], index=raw.index, dtype=object)
     for message in pd.unique(errors.dropna()):
         bad = errors.eq(message).to_numpy(dtype=bool)
         problems.append(InputProblem(path, message, column="period", rows=file_rows(t, bad)))
@@ -51,15 +49,10 @@ def period_labels(t: pd.DataFrame, path: Path, problems: list, *, quarters: str)
         main = sizes.index[0]
         for g in sizes.index[1:]:
             bad = gran.eq(g).to_numpy(dtype=bool)
-            problems.append(
-                InputProblem(
-                    path,
-                    f"periods of different lengths in one file: {int(sizes[g])} row(s) give a {g} ({examples(raw[bad])}) "
-                    f"among {int(sizes[main])} {main} row(s); give one kind of period per file (or split the file)",
-                    column="period",
-                    rows=file_rows(t, bad),
-                )
-            )
+            problems.append(InputProblem(
+                path, f"periods of different lengths in one file: {int(sizes[g])} row(s) give a {g} ({examples(raw[bad])}) "
+                f"among {int(sizes[main])} {main} row(s); give one kind of period per file (or split the file)",
+                column="period", rows=file_rows(t, bad)))
             labels[bad] = pd.NA
     return labels, {p.label: p for p in ok.values()}
 
@@ -89,6 +82,7 @@ class PeriodRows:
         out.attrs["period"] = chosen.label
         return out
 
+
     def every_period(self, register) -> pd.DataFrame:
         """Rows of every period on LSOA 2021 (``period``, keys, ``lsoa21cd``, counts), for the
         time series of :mod:`geo.monitoring`; the file's row accounting is not touched."""
@@ -103,9 +97,8 @@ def _span(labels) -> str:
     return labels[0] if len(labels) == 1 else f"{len(labels)} periods {labels[0]} to {labels[-1]}"
 
 
-def choose_period(
-    extracts: list[PeriodRows], requested: str | None, *, quarters: str, config_path: Path
-) -> tuple[Period, dict]:
+def choose_period(extracts: list[PeriodRows], requested: str | None, *, quarters: str,
+                  config_path: Path) -> tuple[Period, dict]:
     """The one analysis period for all ``extracts``, and its account for ``reconciliation.json``.
 
     Parameters
@@ -135,37 +128,20 @@ def choose_period(
         try:
             chosen = parse_period(requested, quarters=quarters)
         except ValueError as err:
-            raise ValidationError(
-                [
-                    InputProblem(
-                        config_path, f"the period to analyse (--period or [study_area] period): {err}", column="period"
-                    )
-                ]
-            ) from None
+            raise ValidationError([InputProblem(config_path, f"the period to analyse (--period or [study_area] period): {err}", column="period")]) from None
         for x in extracts:
             if chosen not in have[x.kind]:
-                problems.append(
-                    InputProblem(
-                        x.path,
-                        f"has no rows for the period to analyse, {chosen.description} (named by --period "
-                        f"or [study_area] period); it has {_span(x.periods)}",
-                        column="period",
-                    )
-                )
+                problems.append(InputProblem(x.path, f"has no rows for the period to analyse, {chosen.description} (named by --period "
+                                             f"or [study_area] period); it has {_span(x.periods)}", column="period"))
         chosen_by = "--period or [study_area] period"
     else:
         common = set.intersection(*have.values())
         if not common:
             lists = "; ".join(f"{x.kind} ({x.path}) has {_span(x.periods)}" for x in extracts)
             for x in extracts:
-                problems.append(
-                    InputProblem(
-                        x.path,
-                        f"no period is in every extract, so they cannot be analysed together: {lists}. "
-                        "Supply extracts for the same period, or name one with --period or [study_area] period",
-                        column="period",
-                    )
-                )
+                problems.append(InputProblem(x.path, f"no period is in every extract, so they cannot be analysed together: {lists}. "
+                                             "Supply extracts for the same period, or name one with --period or [study_area] period",
+                                             column="period"))
             raise ValidationError(problems)
         chosen = max(common)
         chosen_by = "the latest period every extract has" if len(extracts) > 1 else "the latest period in the extract"
@@ -177,19 +153,11 @@ def choose_period(
         if later:
             lacking = [y.kind for y in extracts if y is not x and not any(p.label in later for p in have[y.kind])]
             why = f"; {' and '.join(lacking)} lack(s) them" if lacking and requested in (None, "latest") else ""
-            mismatches.append(
-                f"{x.kind} has later period(s) {', '.join(later)} not analysed{why}: "
-                f"the analysis uses {chosen.description} ({chosen_by})"
-            )
+            mismatches.append(f"{x.kind} has later period(s) {', '.join(later)} not analysed{why}: "
+                              f"the analysis uses {chosen.description} ({chosen_by})")
     account = {
-        "analysis": chosen.label,
-        "description": chosen.description,
-        "start": chosen.start.isoformat(),
-        "end": chosen.end.isoformat(),
-        "granularity": chosen.granularity,
-        "quarters": quarters,
-        "chosen_by": chosen_by,
-        "extracts": {x.kind: sorted(x.periods) for x in extracts},
-        "mismatches": mismatches,
+        "analysis": chosen.label, "description": chosen.description, "start": chosen.start.isoformat(),
+        "end": chosen.end.isoformat(), "granularity": chosen.granularity, "quarters": quarters, "chosen_by": chosen_by,
+        "extracts": {x.kind: sorted(x.periods) for x in extracts}, "mismatches": mismatches,
     }
     return chosen, account

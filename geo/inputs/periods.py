@@ -52,9 +52,8 @@ QUARTERS = ("financial", "calendar")
 #: Years accepted in a period (anything else is a typo such as ``2213-Q1``).
 YEARS = (2000, 2099)
 
-_MONTHS = {
-    m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
-}
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
 _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _FY = r"(?:fy\s*)?(\d{4})\s*[/-]\s*(\d{2}|\d{4})"
 
@@ -166,9 +165,7 @@ def _quarter(year: int, q: int, quarters: str, *, financial: bool, text: str) ->
 def _month_range(m1: str, m2: str, year: int, quarters: str, text: str) -> Period:
     a, b = _MONTHS[m1[:3]], _MONTHS[m2[:3]]
     if b - a != 2 or (a - 1) % 3:
-        raise ValueError(
-            f"{text!r} is not a quarter (give three months starting Jan, Apr, Jul or Oct, e.g. Jan-Mar 2026)"
-        )
+        raise ValueError(f"{text!r} is not a quarter (give three months starting Jan, Apr, Jul or Oct, e.g. Jan-Mar 2026)")
     return Period(dt.date(year, a, 1), _month_end(year, b), "quarter", quarters)
 
 
@@ -213,20 +210,15 @@ def parse_period(text: str, *, quarters: str = "financial") -> Period:
     if m:
         return _month_range(m.group(1), m.group(2), _check_year(int(m.group(3)), raw), quarters, raw)
     m = re.fullmatch(_FY, s)
-    if m and not (
-        len(m.group(2)) == 2 and 1 <= int(m.group(2)) <= 12 and int(m.group(2)) != (int(m.group(1)) + 1) % 100
-    ):
+    if m and not (len(m.group(2)) == 2 and 1 <= int(m.group(2)) <= 12 and int(m.group(2)) != (int(m.group(1)) + 1) % 100):
         y = _fy_start(m.group(1), m.group(2), raw)
         return Period(dt.date(y, 4, 1), dt.date(y + 1, 3, 31), "year", quarters, financial_year=True)
     m = re.fullmatch(r"(\d{4})", s)
     if m:
         y = _check_year(int(s), raw)
         return Period(dt.date(y, 1, 1), dt.date(y, 12, 31), "year", quarters)
-    m = (
-        re.fullmatch(rf"{_MONTH},? (\d{{4}})", s)
-        or re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", s)
-        or re.fullmatch(r"(?:(\d{1,2})/)?(\d{1,2})/(\d{4})", s)
-    )
+    m = (re.fullmatch(rf"{_MONTH},? (\d{{4}})", s) or re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", s)
+         or re.fullmatch(r"(?:(\d{1,2})/)?(\d{1,2})/(\d{4})", s))
     if m:
         g = m.groups()
         if g[0] and not g[0].isdigit():
@@ -238,11 +230,7 @@ def parse_period(text: str, *, quarters: str = "financial") -> Period:
         if not 1 <= mo <= 12:
             raise ValueError(f"month {mo} in {raw!r} does not exist")
         _check_year(y, raw)
-        day = (
-            g[2]
-            if len(g) == 3 and g[0] and len(g[0]) == 4
-            else (g[0] if len(g) == 3 and g[0] and g[0].isdigit() else None)
-        )
+        day = g[2] if len(g) == 3 and g[0] and len(g[0]) == 4 else (g[0] if len(g) == 3 and g[0] and g[0].isdigit() else None)
         if day is not None and not 1 <= int(day) <= _month_end(y, mo).day:
             raise ValueError(f"day {int(day)} in {raw!r} does not exist in that month")
         return Period(dt.date(y, mo, 1), _month_end(y, mo), "month", quarters)

@@ -35,18 +35,9 @@ def _read_raw(path: Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, st
     if suffix in {".xlsx", ".xlsm"}:
         return _read_xlsx(path, sheet=sheet)
     if suffix not in {".csv", ".txt"}:
-        raise ValidationError(
-            [InputProblem(path, f"unsupported file type {escape(suffix)!r}: give a .csv (UTF-8) or .xlsx file")]
-        )
+        raise ValidationError([InputProblem(path, f"unsupported file type {escape(suffix)!r}: give a .csv (UTF-8) or .xlsx file")])
     if sheet is not None:
-        raise ValidationError(
-            [
-                InputProblem(
-                    path,
-                    f"a sheet ({escape(sheet)!r}) is named in the config, but this is a CSV file (sheets are for .xlsx)",
-                )
-            ]
-        )
+        raise ValidationError([InputProblem(path, f"a sheet ({escape(sheet)!r}) is named in the config, but this is a CSV file (sheets are for .xlsx)")])
     data = path.read_bytes()
     if not data.strip():
         raise ValidationError([InputProblem(path, "the file is empty: expected a header row and data rows")])
@@ -54,16 +45,10 @@ def _read_raw(path: Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, st
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ValidationError(
-            [
-                InputProblem(
-                    path,
-                    f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at row {line}): "
-                    "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)",
-                    rows=(line,),
-                )
-            ]
-        ) from None
+        raise ValidationError([InputProblem(
+            path, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at row {line}): "
+            "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)", rows=(line,),
+        )]) from None
     fast = _pandas_csv(text)
     if fast is not None:
         return fast, None
@@ -75,16 +60,9 @@ def _read_raw(path: Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, st
             starts.append(done)
             done = reader.line_num
     except csv.Error as exc:
-        raise ValidationError(
-            [
-                InputProblem(
-                    path,
-                    f"is not a well-formed CSV ({escape(exc)}): a quote opened on this row is not "
-                    'closed properly (a value containing " must be quoted, with its quotes doubled)',
-                    rows=(done + 1,),
-                )
-            ]
-        ) from None
+        raise ValidationError([InputProblem(path, f"is not a well-formed CSV ({escape(exc)}): a quote opened on this row is not "
+                                            "closed properly (a value containing \" must be quoted, with its quotes doubled)",
+                                            rows=(done + 1,))]) from None
     width = max(len(r) for r in rows)
     raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object, index=starts)
     raw = raw.replace("", pd.NA)
@@ -97,14 +75,8 @@ def _pandas_csv(text: str) -> pd.DataFrame | None:
     """The fast reading (pandas' C parser), used when every record is one line and no row is wider than the
     first; ``None`` otherwise (the ``csv`` module then reads the file and names the rows at fault)."""
     try:
-        raw = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            on_bad_lines="error",
-        )
+        raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                          on_bad_lines="error")
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
     if len(raw) != text.count("\n") + (not text.endswith("\n")):
@@ -117,21 +89,12 @@ def _read_xlsx(path: Path, *, sheet: str | None) -> tuple[pd.DataFrame, str]:
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise ValidationError(
-            [InputProblem(path, f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {escape(exc)})")]
-        ) from None
+        raise ValidationError([InputProblem(path, f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {escape(exc)})")]) from None
     with book:
         names = [str(n) for n in book.sheet_names]
         if sheet is not None and sheet not in names:
-            raise ValidationError(
-                [
-                    InputProblem(
-                        path,
-                        f"has no sheet named {escape(sheet)!r} (the config names it); its sheets are "
-                        f"{', '.join(repr(escape(n)) for n in names)}",
-                    )
-                ]
-            )
+            raise ValidationError([InputProblem(path, f"has no sheet named {escape(sheet)!r} (the config names it); its sheets are "
+                                                f"{', '.join(repr(escape(n)) for n in names)}")])
         name = sheet if sheet is not None else names[0]
         raw = pd.read_excel(book, sheet_name=name, header=None, dtype=str)
     raw = raw.dropna(how="all").dropna(axis=1, how="all")
@@ -142,10 +105,8 @@ def _read_xlsx(path: Path, *, sheet: str | None) -> tuple[pd.DataFrame, str]:
 def _sheet_hint(sheet: str | None, sheets: list[str]) -> str:
     if sheet is None or len(sheets) < 2:
         return ""
-    return (
-        f" (sheet {escape(sheet)!r} was read, the first of {len(sheets)}: {', '.join(repr(escape(n)) for n in sheets)}; "
-        'name the sheet to read in the config, e.g. [extracts] review_takeup_sheet = "Data")'
-    )
+    return (f" (sheet {escape(sheet)!r} was read, the first of {len(sheets)}: {', '.join(repr(escape(n)) for n in sheets)}; "
+            "name the sheet to read in the config, e.g. [extracts] review_takeup_sheet = \"Data\")")
 
 
 def _wide_rows(path: Path, raw: pd.DataFrame) -> list[InputProblem]:
@@ -157,13 +118,8 @@ def _wide_rows(path: Path, raw: pd.DataFrame) -> list[InputProblem]:
     spill = raw.iloc[1:, n_header:].notna().any(axis=1)
     if not spill.any():
         return []
-    return [
-        InputProblem(
-            path,
-            f"has more values than the header's {n_header} columns (an unquoted comma in a value?)",
-            rows=tuple(int(r) + 1 for r in spill.index[spill]),
-        )
-    ]
+    return [InputProblem(path, f"has more values than the header's {n_header} columns (an unquoted comma in a value?)",
+                         rows=tuple(int(r) + 1 for r in spill.index[spill]))]
 
 
 def _find_header(path: Path, raw: pd.DataFrame, required: list[str], hint: str) -> None:
@@ -176,26 +132,15 @@ def _find_header(path: Path, raw: pd.DataFrame, required: list[str], hint: str) 
         cand = [normalise_column(c) for c in raw.iloc[i].tolist()]
         if set(required) <= set(cand):
             hdr_row = int(raw.index[i]) + 1
-            raise ValidationError(
-                [
-                    InputProblem(
-                        path,
-                        f"the header is on row {hdr_row}, not row {first_row}: delete the {hdr_row - first_row} "
-                        "title or note row(s) above it so the column names are the first row" + hint,
-                        rows=tuple(range(first_row, hdr_row)),
-                    )
-                ]
-            )
+            raise ValidationError([InputProblem(
+                path, f"the header is on row {hdr_row}, not row {first_row}: delete the {hdr_row - first_row} "
+                "title or note row(s) above it so the column names are the first row" + hint,
+                rows=tuple(range(first_row, hdr_row)),
+            )])
 
 
-def read_table(
-    path: Path,
-    required: list[str],
-    optional: list[str] = (),
-    *,
-    alternatives: list[list[str]] = (),
-    sheet: str | None = None,
-) -> pd.DataFrame:
+def read_table(path: Path, required: list[str], optional: list[str] = (), *, alternatives: list[list[str]] = (),
+               sheet: str | None = None) -> pd.DataFrame:
     """Read an extract, check its header and return its data rows as text.
 
     Parameters
@@ -227,14 +172,7 @@ def read_table(
     """
     path = Path(path)
     if not path.is_file():
-        raise ValidationError(
-            [
-                InputProblem(
-                    path,
-                    "file not found (check the path in the config; relative paths resolve against the config file's folder)",
-                )
-            ]
-        )
+        raise ValidationError([InputProblem(path, "file not found (check the path in the config; relative paths resolve against the config file's folder)")])
     raw, sheet_read = _read_raw(path, sheet=sheet)
     hint = _sheet_hint(sheet_read, raw.attrs.get("sheets", [])) if sheet is None else f" (sheet {escape(sheet_read)!r})"
     if raw.empty:
@@ -249,27 +187,17 @@ def read_table(
             guess = difflib.get_close_matches(col, [h for h in header if h not in expected], n=1, cutoff=0.6)
             found = f"; the header has {[escape(h) for h in header if h]}" + hint
             hint_ = f" (found {escape(guess[0])!r}: is it misspelt?)" if guess else found
-            problems.append(
-                InputProblem(path, f"required column is missing{hint_}", column=col, rows=(first_row_index + 1,))
-            )
+            problems.append(InputProblem(path, f"required column is missing{hint_}", column=col, rows=(first_row_index + 1,)))
     if alternatives and not any(set(g) <= set(header) for g in alternatives):
         groups = " or ".join("+".join(g) for g in alternatives)
-        problems.append(
-            InputProblem(
-                path, f"no location columns: give {groups}", column=alternatives[0][0], rows=(first_row_index + 1,)
-            )
-        )
+        problems.append(InputProblem(path, f"no location columns: give {groups}", column=alternatives[0][0], rows=(first_row_index + 1,)))
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     for d in dupes:
-        problems.append(
-            InputProblem(
-                path, "column appears more than once in the header", column=escape(d), rows=(first_row_index + 1,)
-            )
-        )
+        problems.append(InputProblem(path, "column appears more than once in the header", column=escape(d), rows=(first_row_index + 1,)))
     problems += _wide_rows(path, raw)
     if problems:
         raise ValidationError(problems)
-    body = raw.iloc[1:, : len(header)].copy()
+    body = raw.iloc[1:, :len(header)].copy()
     body.columns = header
     body = body[[c for c in header if c in expected]]
     for c in body.columns:  # a cell of only spaces is empty

@@ -31,14 +31,7 @@ def _locate(t: pd.DataFrame, path: Path, problems: list, postcodes: pd.DataFrame
         given = t["easting"].notna() | t["northing"].notna()
         bad = given & (ee.isna() | nn.isna() | ~ee.between(0, 700_000) | ~nn.between(0, 1_300_000))
         if bad.any():
-            problems.append(
-                InputProblem(
-                    path,
-                    "easting/northing are not British National Grid metres",
-                    column="easting",
-                    rows=file_rows(t, bad),
-                )
-            )
+            problems.append(InputProblem(path, "easting/northing are not British National Grid metres", column="easting", rows=file_rows(t, bad)))
         ok = given & ~bad
         e[ok], n[ok], how[ok] = ee[ok], nn[ok], "easting/northing"
     if {"lat", "lon"} <= set(t.columns):
@@ -47,75 +40,39 @@ def _locate(t: pd.DataFrame, path: Path, problems: list, postcodes: pd.DataFrame
         given = how.isna() & (t["lat"].notna() | t["lon"].notna())
         bad = given & (lat.isna() | lon.isna() | ~lat.between(49.8, 55.9) | ~lon.between(-6.5, 2.0))
         if bad.any():
-            problems.append(
-                InputProblem(
-                    path,
-                    "lat/lon are not WGS84 degrees inside England (lat 49.8-55.9, lon -6.5-2.0)",
-                    column="lat",
-                    rows=file_rows(t, bad),
-                )
-            )
+            problems.append(InputProblem(path, "lat/lon are not WGS84 degrees inside England (lat 49.8-55.9, lon -6.5-2.0)",
+                                         column="lat", rows=file_rows(t, bad)))
         ok = given & ~bad
         if ok.any():
             x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(lon[ok].to_numpy(), lat[ok].to_numpy())
             e[ok], n[ok], how[ok] = x, y, "lat/lon"
     if "postcode" in t.columns:
         need = how.isna() & t["postcode"].notna()
-        norm = (
-            t["postcode"]
-            .str.upper()
-            .str.replace(r"\s+", "", regex=True)
-            .str.replace(r"^(.+)(\d[A-Z]{2})$", r"\1 \2", regex=True)
-        )
+        norm = t["postcode"].str.upper().str.replace(r"\s+", "", regex=True).str.replace(r"^(.+)(\d[A-Z]{2})$", r"\1 \2", regex=True)
         valid = norm.str.fullmatch(POSTCODE.pattern).fillna(False)
         bad = need & ~valid
         if bad.any():
-            problems.append(
-                InputProblem(
-                    path,
-                    f"postcode cannot be parsed ({examples(t.loc[bad, 'postcode'])})",
-                    column="postcode",
-                    rows=file_rows(t, bad),
-                )
-            )
+            problems.append(InputProblem(path, f"postcode cannot be parsed ({examples(t.loc[bad, 'postcode'])})",
+                                         column="postcode", rows=file_rows(t, bad)))
         look = need & valid
         if look.any():
             if postcodes is None:
-                problems.append(
-                    InputProblem(
-                        path,
-                        "postcodes need the Code-Point postcode file, which fetch did not find: give lat/lon or easting/northing",
-                        column="postcode",
-                        rows=file_rows(t, look),
-                    )
-                )
+                problems.append(InputProblem(path, "postcodes need the Code-Point postcode file, which fetch did not find: give lat/lon or easting/northing",
+                                             column="postcode", rows=file_rows(t, look)))
             else:
                 pc = postcodes.drop_duplicates("postcode").set_index("postcode")
                 found = norm.isin(pc.index)
                 nf = look & ~found
                 if nf.any():
-                    problems.append(
-                        InputProblem(
-                            path,
-                            f"postcode not found in the Code-Point file for the study area ({examples(norm[nf])})",
-                            column="postcode",
-                            rows=file_rows(t, nf),
-                        )
-                    )
+                    problems.append(InputProblem(path, f"postcode not found in the Code-Point file for the study area ({examples(norm[nf])})",
+                                                 column="postcode", rows=file_rows(t, nf)))
                 ok = look & found
                 e[ok] = norm[ok].map(pc["easting"]).astype(float)
                 n[ok] = norm[ok].map(pc["northing"]).astype(float)
                 how[ok] = "postcode centroid"
     nowhere = how.isna() & ~t["_row"].isin([r for p in problems for r in p.rows])
     if nowhere.any():
-        problems.append(
-            InputProblem(
-                path,
-                "no location: give lat+lon, easting+northing or postcode",
-                column="lat",
-                rows=file_rows(t, nowhere),
-            )
-        )
+        problems.append(InputProblem(path, "no location: give lat+lon, easting+northing or postcode", column="lat", rows=file_rows(t, nowhere)))
     return t.assign(easting=e, northing=n, located_by=how)
 
 
@@ -168,25 +125,12 @@ def _hub_rules(t: pd.DataFrame, path: Path, problems: list) -> None:
     spellings = t["hub_id"].groupby(key).transform("nunique")
     near = key.notna() & (spellings > 1)
     if near.any():
-        problems.append(
-            InputProblem(
-                path,
-                f"hub_id values differ only in capitals or spaces ({examples(t.loc[near, 'hub_id'], n=6)}): "
-                "one hub must have one hub_id",
-                column="hub_id",
-                rows=file_rows(t, near),
-            )
-        )
+        problems.append(InputProblem(path, f"hub_id values differ only in capitals or spaces ({examples(t.loc[near, 'hub_id'], n=6)}): "
+                                     "one hub must have one hub_id", column="hub_id", rows=file_rows(t, near)))
     st = t["site_type"]
     if st.notna().any() and not (st == "hub").any():
-        problems.append(
-            InputProblem(
-                path,
-                "no row has site_type 'hub': at least one hub is needed (spokes belong to a hub)",
-                column="site_type",
-                rows=file_rows(t, st.notna()),
-            )
-        )
+        problems.append(InputProblem(path, "no row has site_type 'hub': at least one hub is needed (spokes belong to a hub)",
+                                     column="site_type", rows=file_rows(t, st.notna())))
     if "parent_hub_id" not in t.columns:
         return
     parent = t["parent_hub_id"]
@@ -196,36 +140,16 @@ def _hub_rules(t: pd.DataFrame, path: Path, problems: list) -> None:
     kind_of = kind_of[~kind_of.index.duplicated()]
     missing = has & ~parent.isin(ids)
     if missing.any():
-        problems.append(
-            InputProblem(
-                path,
-                f"parent_hub_id is not a hub_id in this file ({examples(parent[missing])})",
-                column="parent_hub_id",
-                rows=file_rows(t, missing),
-            )
-        )
+        problems.append(InputProblem(path, f"parent_hub_id is not a hub_id in this file ({examples(parent[missing])})",
+                                     column="parent_hub_id", rows=file_rows(t, missing)))
     hub_with_parent = has & (st == "hub")
     if hub_with_parent.any():
-        problems.append(
-            InputProblem(
-                path,
-                "a hub cannot have a parent_hub_id (only spokes belong to a hub): "
-                "leave it empty or make the row a spoke",
-                column="parent_hub_id",
-                rows=file_rows(t, hub_with_parent),
-            )
-        )
+        problems.append(InputProblem(path, "a hub cannot have a parent_hub_id (only spokes belong to a hub): "
+                                     "leave it empty or make the row a spoke", column="parent_hub_id", rows=file_rows(t, hub_with_parent)))
     to_spoke = has & ~missing & parent.map(kind_of).eq("spoke").fillna(False)
     if to_spoke.any():
-        problems.append(
-            InputProblem(
-                path,
-                f"parent_hub_id names a spoke, not a hub ({examples(parent[to_spoke])}): "
-                "a spoke's parent must be a hub",
-                column="parent_hub_id",
-                rows=file_rows(t, to_spoke),
-            )
-        )
+        problems.append(InputProblem(path, f"parent_hub_id names a spoke, not a hub ({examples(parent[to_spoke])}): "
+                                     "a spoke's parent must be a hub", column="parent_hub_id", rows=file_rows(t, to_spoke)))
     links = dict(zip(ids[has], parent[has]))
     in_cycle = set()
     for start in links:
@@ -234,22 +158,15 @@ def _hub_rules(t: pd.DataFrame, path: Path, problems: list) -> None:
             seen.append(node)
             node = links[node]
         if node in seen:
-            in_cycle.update(seen[seen.index(node) :])
+            in_cycle.update(seen[seen.index(node):])
     if in_cycle:
         cyc = ids.isin(in_cycle) & has
-        problems.append(
-            InputProblem(
-                path,
-                f"parent_hub_id links go round in a cycle ({examples(sorted(in_cycle), n=6)})",
-                column="parent_hub_id",
-                rows=file_rows(t, cyc),
-            )
-        )
+        problems.append(InputProblem(path, f"parent_hub_id links go round in a cycle ({examples(sorted(in_cycle), n=6)})",
+                                     column="parent_hub_id", rows=file_rows(t, cyc)))
 
 
-def validate_sites(
-    path: Path, kind: str, *, postcodes: pd.DataFrame | None = None, study_area=None, sheet: str | None = None
-) -> tuple[pd.DataFrame, FileReport]:
+def validate_sites(path: Path, kind: str, *, postcodes: pd.DataFrame | None = None, study_area=None,
+                   sheet: str | None = None) -> tuple[pd.DataFrame, FileReport]:
     """Validate a hubs or venues file and locate every site.
 
     Parameters
@@ -277,22 +194,8 @@ def validate_sites(
     path = Path(path)
     idc = "hub_id" if kind == "hubs" else "venue_id"
     required = ["hub_id", "name", "la_code", "site_type"] if kind == "hubs" else ["venue_id", "name", "type"]
-    optional = [
-        "lat",
-        "lon",
-        "easting",
-        "northing",
-        "postcode",
-        "available",
-        "address",
-        "subtype",
-        "lsoa21cd",
-        "parent_hub_id",
-        "note",
-    ]
-    t = read_table(
-        path, required, optional, alternatives=[["lat", "lon"], ["easting", "northing"], ["postcode"]], sheet=sheet
-    )
+    optional = ["lat", "lon", "easting", "northing", "postcode", "available", "address", "subtype", "lsoa21cd", "parent_hub_id", "note"]
+    t = read_table(path, required, optional, alternatives=[["lat", "lon"], ["easting", "northing"], ["postcode"]], sheet=sheet)
     report = FileReport(kind, str(path), rows_in=len(t))
     problems: list[InputProblem] = []
     for c in required:
@@ -302,24 +205,11 @@ def validate_sites(
         st = t["site_type"].str.lower()
         bad = t["site_type"].notna() & ~st.isin(["hub", "spoke"])
         if bad.any():
-            problems.append(
-                InputProblem(
-                    path,
-                    f"site_type must be 'hub' or 'spoke' ({examples(t.loc[bad, 'site_type'])})",
-                    column="site_type",
-                    rows=file_rows(t, bad),
-                )
-            )
+            problems.append(InputProblem(path, f"site_type must be 'hub' or 'spoke' ({examples(t.loc[bad, 'site_type'])})",
+                                         column="site_type", rows=file_rows(t, bad)))
         bad_la = t["la_code"].notna() & ~t["la_code"].str.fullmatch(r"E0[6789]\d{6}").fillna(False)
         if bad_la.any():
-            problems.append(
-                InputProblem(
-                    path,
-                    "la_code is not an English LA code (E06/E07/E08/E09…)",
-                    column="la_code",
-                    rows=file_rows(t, bad_la),
-                )
-            )
+            problems.append(InputProblem(path, "la_code is not an English LA code (E06/E07/E08/E09…)", column="la_code", rows=file_rows(t, bad_la)))
         t["site_type"] = st
         _hub_rules(t, path, problems)
     if "available" in t.columns:
@@ -328,9 +218,7 @@ def validate_sites(
         falsy = av.isin(["false", "no", "n", "0"])
         bad = av.notna() & ~truthy & ~falsy
         if bad.any():
-            problems.append(
-                InputProblem(path, "available must be true or false", column="available", rows=file_rows(t, bad))
-            )
+            problems.append(InputProblem(path, "available must be true or false", column="available", rows=file_rows(t, bad)))
         t["available"] = ~falsy
     else:
         t["available"] = True
@@ -347,8 +235,6 @@ def validate_sites(
             report.exclude("venue outside the study area", int((~inside).sum()))
             t = t[inside]
         elif (~inside).any():
-            report.notes.append(
-                f"{int((~inside).sum())} hub site(s) outside the study area kept (they may serve residents over the border)"
-            )
+            report.notes.append(f"{int((~inside).sum())} hub site(s) outside the study area kept (they may serve residents over the border)")
     report.rows_used = len(t)
     return t.drop(columns=["_row"]).reset_index(drop=True), report

@@ -74,19 +74,16 @@ class Basemap:
                 if src.crs is None:
                     raise DataError(f"{path}: the basemap has no coordinate reference system (a GeoTIFF needs one)")
                 if src.count not in (1, 3, 4):
-                    raise DataError(
-                        f"{path}: the basemap has {src.count} bands; expected 1 (grey or colour table), "
-                        "3 (RGB) or 4 (RGBA)"
-                    )
+                    raise DataError(f"{path}: the basemap has {src.count} bands; expected 1 (grey or colour table), "
+                                    "3 (RGB) or 4 (RGBA)")
                 if src.transform.is_identity:
                     raise DataError(f"{path}: the basemap is not georeferenced (no geotransform)")
         except RasterioIOError as exc:
             raise DataError(f"{path}: cannot read the basemap as a raster ({exc})") from None
         return cls(path, attribution)
 
-    def read(
-        self, extent: tuple[float, float, float, float], width: int, crs: int | str = 27700, height: int | None = None
-    ) -> tuple[np.ndarray, tuple[float, float, float, float]] | None:
+    def read(self, extent: tuple[float, float, float, float], width: int, crs: int | str = 27700,
+             height: int | None = None) -> tuple[np.ndarray, tuple[float, float, float, float]] | None:
         """The basemap warped onto a grid covering ``extent`` in ``crs``.
 
         Parameters
@@ -146,17 +143,9 @@ class Basemap:
         rgba = _to_rgba(data, valid, colormap)
         out = np.zeros((4, height, width), dtype=np.uint8)
         for b in range(4):
-            reproject(
-                rgba[b],
-                out[b],
-                src_transform=src_transform,
-                src_crs=src_crs,
-                dst_transform=dst_transform,
-                dst_crs=dst_crs,
-                resampling=Resampling.nearest if b == 3 else Resampling.bilinear,
-                src_nodata=None,
-                dst_nodata=0,
-            )
+            reproject(rgba[b], out[b], src_transform=src_transform, src_crs=src_crs, dst_transform=dst_transform,
+                      dst_crs=dst_crs, resampling=Resampling.nearest if b == 3 else Resampling.bilinear,
+                      src_nodata=None, dst_nodata=0)
         if not out[3].any():
             return None
         return np.moveaxis(out, 0, -1), (x0, x1, y0, y1)
@@ -170,9 +159,8 @@ class Basemap:
         ax.imshow(rgba, extent=(x0, x1, y0, y1), origin="upper", interpolation="bilinear", zorder=zorder)
         return True
 
-    def web_overlay(
-        self, bounds: tuple[float, float, float, float], max_pixels: int = WEB_MAX_PIXELS
-    ) -> tuple[np.ndarray, list[list[float]]] | None:
+    def web_overlay(self, bounds: tuple[float, float, float, float],
+                    max_pixels: int = WEB_MAX_PIXELS) -> tuple[np.ndarray, list[list[float]]] | None:
         """The basemap for a Leaflet image overlay over ``bounds`` = ``(west, south, east, north)`` in degrees.
 
         Returns an RGBA image on a Web Mercator (EPSG:3857) grid, which Leaflet stretches

@@ -11,12 +11,7 @@ from models.stats import funnel_limits
 
 __all__ = ["funnel_plot", "distance_decay_plot"]
 
-FLAG_COLOURS = {
-    "significantly low": "#c0392b",
-    "within limits": "#7f8c8d",
-    "significantly high": "#2471a3",
-    "no data": "#dddddd",
-}
+FLAG_COLOURS = {"significantly low": "#c0392b", "within limits": "#7f8c8d", "significantly high": "#2471a3", "no data": "#dddddd"}
 
 
 def funnel_plot(areas: pd.DataFrame, *, level: str = "lsoa", ax=None, threshold: int = 5, p0: float | None = None):
@@ -59,11 +54,9 @@ def funnel_plot(areas: pd.DataFrame, *, level: str = "lsoa", ax=None, threshold:
     ax.set_ylabel("Review take-up")
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(
-        "Funnel plot: 2-2½ year review take-up"
-        + (f"\n({int(small.sum())} of {int(ok.sum())} areas with small numbers not plotted)" if small.any() else ""),
-        fontsize=10,
-    )
+    ax.set_title("Funnel plot: 2-2½ year review take-up"
+                 + (f"\n({int(small.sum())} of {int(ok.sum())} areas with small numbers not plotted)" if small.any() else ""),
+                 fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig

@@ -13,17 +13,8 @@ import folium
 from branca.element import Element, Figure, MacroElement, Template
 from folium.utilities import JsCode
 
-__all__ = [
-    "Legend",
-    "Attribution",
-    "VerbatimGeoJson",
-    "VerbatimTooltip",
-    "VerbatimDivIcon",
-    "ZoomableMap",
-    "AREA_KEYBOARD",
-    "feature_extents",
-    "overall_extent",
-]
+__all__ = ["Legend", "Attribution", "VerbatimGeoJson", "VerbatimTooltip", "VerbatimDivIcon", "ZoomableMap", "AREA_KEYBOARD",
+           "feature_extents", "overall_extent"]
 
 _LEGEND = Template("""
 {% macro html(this, kwargs) %}
@@ -164,15 +155,9 @@ class VerbatimDivIcon(folium.DivIcon, _Verbatim):
     """``folium.DivIcon`` whose HTML (with a marker's accessible name in it) is not parsed as a template."""
 
 
-assert VerbatimDivIcon.__mro__.index(_Verbatim) + 1 == VerbatimDivIcon.__mro__.index(MacroElement), (
-    VerbatimDivIcon.__mro__
-)
-assert VerbatimGeoJson.__mro__.index(_Verbatim) + 1 == VerbatimGeoJson.__mro__.index(MacroElement), (
-    VerbatimGeoJson.__mro__
-)
-assert VerbatimTooltip.__mro__.index(_Verbatim) + 1 == VerbatimTooltip.__mro__.index(MacroElement), (
-    VerbatimTooltip.__mro__
-)
+assert VerbatimDivIcon.__mro__.index(_Verbatim) + 1 == VerbatimDivIcon.__mro__.index(MacroElement), VerbatimDivIcon.__mro__
+assert VerbatimGeoJson.__mro__.index(_Verbatim) + 1 == VerbatimGeoJson.__mro__.index(MacroElement), VerbatimGeoJson.__mro__
+assert VerbatimTooltip.__mro__.index(_Verbatim) + 1 == VerbatimTooltip.__mro__.index(MacroElement), VerbatimTooltip.__mro__
 
 
 def feature_extents(geometries: list[dict]) -> list:
@@ -188,10 +173,7 @@ def overall_extent(extents) -> list:
 
     out = [[None, None], [None, None]]
     for lo, hi in extents:
-        out = [
-            [none_min(out[0][0], lo[0]), none_min(out[0][1], lo[1])],
-            [none_max(out[1][0], hi[0]), none_max(out[1][1], hi[1])],
-        ]
+        out = [[none_min(out[0][0], lo[0]), none_min(out[0][1], lo[1])], [none_max(out[1][0], hi[0]), none_max(out[1][1], hi[1])]]
     return out
 
 
@@ -207,11 +189,8 @@ class ZoomableMap(folium.Map):
         header = self.get_root().header
         name = self.get_name()
         if name in header._children:
-            text = re.sub(
-                r'<meta name="viewport"[^>]*>',
-                '<meta name="viewport" content="width=device-width, initial-scale=1.0" />',
-                header._children[name].render(),
-            )
+            text = re.sub(r'<meta name="viewport"[^>]*>', '<meta name="viewport" content="width=device-width, initial-scale=1.0" />',
+                          header._children[name].render())
             header.add_child(_Text(text + "\n"), name=name)
 
 

@@ -30,29 +30,11 @@ def scale_bar(ax, extent: tuple[float, float, float, float], *, fontsize: float 
     left = right - length
     base = y0 + (y1 - y0) * 0.045
     pad = (x1 - x0) * 0.015
-    ax.add_patch(
-        Rectangle(
-            (left - pad, base - h * 1.6),
-            length + 2 * pad,
-            h * 5.2,
-            facecolor="white",
-            edgecolor="none",
-            alpha=0.85,
-            zorder=20,
-        )
-    )
+    ax.add_patch(Rectangle((left - pad, base - h * 1.6), length + 2 * pad, h * 5.2, facecolor="white", edgecolor="none",
+                           alpha=0.85, zorder=20))
     for i in range(2):
-        ax.add_patch(
-            Rectangle(
-                (left + i * length / 2, base),
-                length / 2,
-                h,
-                facecolor="black" if i == 0 else "white",
-                edgecolor="black",
-                linewidth=0.6,
-                zorder=21,
-            )
-        )
+        ax.add_patch(Rectangle((left + i * length / 2, base), length / 2, h, facecolor="black" if i == 0 else "white",
+                               edgecolor="black", linewidth=0.6, zorder=21))
     unit = (lambda v: f"{v / 1000:g}") if length >= 1000 else (lambda v: f"{v:g}")
     suffix = "km" if length >= 1000 else "m"
     for v in (0, length / 2, length):
@@ -63,30 +45,7 @@ def scale_bar(ax, extent: tuple[float, float, float, float], *, fontsize: float 
 
 def north_arrow(ax, *, fontsize: float = 8) -> None:
     """Draw a north arrow in the upper right corner (grid north of EPSG:27700)."""
-    ax.add_patch(
-        FancyArrow(
-            0.955,
-            0.86,
-            0,
-            0.07,
-            width=0.012,
-            head_width=0.035,
-            head_length=0.035,
-            length_includes_head=True,
-            transform=ax.transAxes,
-            color="black",
-            zorder=22,
-        )
-    )
-    ax.text(
-        0.955,
-        0.835,
-        "N",
-        transform=ax.transAxes,
-        ha="center",
-        va="top",
-        fontsize=fontsize,
-        fontweight="bold",
-        zorder=22,
-        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
-    )
+    ax.add_patch(FancyArrow(0.955, 0.86, 0, 0.07, width=0.012, head_width=0.035, head_length=0.035,
+                            length_includes_head=True, transform=ax.transAxes, color="black", zorder=22))
+    ax.text(0.955, 0.835, "N", transform=ax.transAxes, ha="center", va="top", fontsize=fontsize, fontweight="bold",
+            zorder=22, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5})

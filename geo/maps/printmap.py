@@ -35,30 +35,13 @@ from geo.maps.basemap import Basemap
 from geo.maps.furniture import north_arrow, scale_bar
 from geo.maps.style import ATTRIBUTION, LAYERS, classify
 
-__all__ = [
-    "MapLayers",
-    "map_layers",
-    "hub_view",
-    "draw_hub_map",
-    "legend_handles",
-    "hub_map_figure",
-    "write_hub_pngs",
-    "plain",
-    "COLOURS",
-    "MAP_FIGSIZE",
-]
+__all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles",
+           "hub_map_figure", "write_hub_pngs", "plain", "COLOURS", "MAP_FIGSIZE"]
 
 #: colours shared with the web map (geo.maps.webmap; its layers' colours are in geo.maps.style)
 COLOURS = {
-    "hub": "#1b4f9c",
-    "spoke": "#6aa0e8",
-    "catchment": "#1b4f9c",
-    "outside": "#e6e6e6",
-    "no data": "#cccccc",
-    "beyond reach": "#d4007a",
-    "near but not engaged": "#ff8c00",
-    "venue": "#111111",
-    "venue edge": "#ffd400",
+    "hub": "#1b4f9c", "spoke": "#6aa0e8", "catchment": "#1b4f9c", "outside": "#e6e6e6", "no data": "#cccccc",
+    "beyond reach": "#d4007a", "near but not engaged": "#ff8c00", "venue": "#111111", "venue edge": "#ffd400",
     "ward": "#4d4d4d",
 }
 #: size in inches of a stand-alone hub map (maps/<hub_id>.png): 2550 x 1860 pixels at 300 dpi
@@ -153,14 +136,11 @@ def map_layers(result, *, priority: pd.Series | None = None) -> MapLayers:
     areas = gpd.GeoDataFrame(lsoa[cols].assign(fill=fill), geometry=lsoa.geometry.to_numpy(), crs=27700)
     if "hub_id" not in areas.columns:
         areas["hub_id"] = None
-    wards = gpd.GeoDataFrame(
-        result.wards[["ward_code", "ward_name"]], geometry=result.wards.geometry.to_numpy(), crs=27700
-    )
+    wards = gpd.GeoDataFrame(result.wards[["ward_code", "ward_name"]], geometry=result.wards.geometry.to_numpy(), crs=27700)
     export = result.config.export
     basemap = Basemap.open(export.basemap, export.basemap_attribution) if export.basemap is not None else None
-    return MapLayers(
-        areas, labels, colours, bool((cls < 0).any()), wards, result.catchments(), result.gaps(), result.hubs, basemap
-    )
+    return MapLayers(areas, labels, colours, bool((cls < 0).any()), wards, result.catchments(), result.gaps(), result.hubs,
+                     basemap)
 
 
 def _num(v: float) -> str:
@@ -199,10 +179,7 @@ def hub_view(layers: MapLayers, hub_id: str, aspect: float, margin: float = 0.06
 
 def legend_handles(layers: MapLayers, *, venues: bool = True, gaps: bool = True) -> list:
     """Legend entries: priority classes, outside-catchment, outline, gaps, hub, spoke, venue."""
-    h = [
-        Patch(facecolor=c, edgecolor="#666666", linewidth=0.4, label=lbl)
-        for c, lbl in zip(layers.colours, layers.labels)
-    ]
+    h = [Patch(facecolor=c, edgecolor="#666666", linewidth=0.4, label=lbl) for c, lbl in zip(layers.colours, layers.labels)]
     if layers.has_missing:
         h.append(Patch(facecolor=COLOURS["no data"], edgecolor="#666666", linewidth=0.4, label="no data"))
     h.append(Patch(facecolor=COLOURS["outside"], edgecolor="white", label="Other hubs' catchments"))
@@ -210,49 +187,14 @@ def legend_handles(layers: MapLayers, *, venues: bool = True, gaps: bool = True)
     h.append(Line2D([], [], color=COLOURS["ward"], linewidth=0.7, linestyle=(0, (4, 2)), label="Ward boundary"))
     if gaps:
         for gap in ("beyond reach", "near but not engaged"):
-            h.append(
-                Patch(
-                    facecolor="none", edgecolor=COLOURS[gap], hatch=GAP_HATCH[gap], linewidth=1.0, label=GAP_LABEL[gap]
-                )
-            )
-    h.append(
-        Line2D(
-            [],
-            [],
-            marker="s",
-            linestyle="none",
-            markersize=8,
-            markerfacecolor=COLOURS["hub"],
-            markeredgecolor="white",
-            label="Family Hub",
-        )
-    )
-    h.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="none",
-            markersize=7,
-            markerfacecolor=COLOURS["spoke"],
-            markeredgecolor="white",
-            label="Spoke",
-        )
-    )
+            h.append(Patch(facecolor="none", edgecolor=COLOURS[gap], hatch=GAP_HATCH[gap], linewidth=1.0, label=GAP_LABEL[gap]))
+    h.append(Line2D([], [], marker="s", linestyle="none", markersize=8, markerfacecolor=COLOURS["hub"],
+                    markeredgecolor="white", label="Family Hub"))
+    h.append(Line2D([], [], marker="o", linestyle="none", markersize=7, markerfacecolor=COLOURS["spoke"],
+                    markeredgecolor="white", label="Spoke"))
     if venues:
-        h.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                linestyle="none",
-                markersize=9,
-                markerfacecolor=COLOURS["venue"],
-                markeredgecolor=COLOURS["venue edge"],
-                markeredgewidth=1.4,
-                label="Suggested venue (by rank)",
-            )
-        )
+        h.append(Line2D([], [], marker="o", linestyle="none", markersize=9, markerfacecolor=COLOURS["venue"],
+                        markeredgecolor=COLOURS["venue edge"], markeredgewidth=1.4, label="Suggested venue (by rank)"))
     return h
 
 
@@ -278,9 +220,8 @@ def _fill(ax, geoms, facecolor, *, edgecolor="none", linewidth=0.0, zorder=1, ha
     patches = [PathPatch(_polygon_path(g)) for g in geoms if g is not None and not g.is_empty]
     if not patches:
         return
-    coll = PatchCollection(
-        patches, facecolor=facecolor, edgecolor=edgecolor, linewidth=linewidth, zorder=zorder, match_original=False
-    )
+    coll = PatchCollection(patches, facecolor=facecolor, edgecolor=edgecolor, linewidth=linewidth, zorder=zorder,
+                           match_original=False)
     if alpha is not None:  # translucent fills, opaque edges
         coll.set_facecolor(to_rgba_array(facecolor, alpha=alpha))
     if hatch:
@@ -308,15 +249,8 @@ def _in_view(gdf: gpd.GeoDataFrame | None, extent) -> gpd.GeoDataFrame | None:
     return gdf.cx[x0:x1, y0:y1]
 
 
-def draw_hub_map(
-    ax,
-    layers: MapLayers,
-    hub_id: str,
-    venues: gpd.GeoDataFrame | None = None,
-    *,
-    fontsize: float = 6.5,
-    label_wards: bool = True,
-) -> tuple[float, float, float, float]:
+def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *,
+                 fontsize: float = 6.5, label_wards: bool = True) -> tuple[float, float, float, float]:
     """Draw one hub's catchment map into ``ax`` (no legend); return the extent drawn.
 
     Parameters
@@ -347,9 +281,7 @@ def draw_hub_map(
     areas, inside = _draw_areas(ax, layers, hub_id, extent, tol)
     wards = _in_view(layers.wards, extent)
     if wards is not None and len(wards):
-        _outline(
-            ax, wards.geometry.simplify(tol), color=COLOURS["ward"], linewidth=0.5, linestyle=(0, (4, 2)), zorder=4
-        )
+        _outline(ax, wards.geometry.simplify(tol), color=COLOURS["ward"], linewidth=0.5, linestyle=(0, (4, 2)), zorder=4)
     if layers.catchments is not None and len(layers.catchments):
         c = layers.catchments[layers.catchments["hub_id"] == hub_id]
         if len(c):
@@ -375,38 +307,16 @@ def _draw_areas(ax, layers: MapLayers, hub_id: str, extent, tol: float) -> tuple
     geoms = areas.geometry.simplify(tol)
     # over a basemap the areas are translucent so that streets and places show through
     under = layers.basemap is not None and layers.basemap.draw(ax, extent, width=_basemap_width(ax), zorder=0)
-    _fill(
-        ax,
-        geoms[~inside],
-        COLOURS["outside"],
-        edgecolor="white",
-        linewidth=0.3,
-        zorder=1,
-        alpha=0.45 if under else None,
-    )
-    _fill(
-        ax,
-        geoms[inside],
-        list(areas["fill"][inside]),
-        edgecolor="#7a7a7a",
-        linewidth=0.25,
-        zorder=2,
-        alpha=0.72 if under else None,
-    )
+    _fill(ax, geoms[~inside], COLOURS["outside"], edgecolor="white", linewidth=0.3, zorder=1, alpha=0.45 if under else None)
+    _fill(ax, geoms[inside], list(areas["fill"][inside]), edgecolor="#7a7a7a", linewidth=0.25, zorder=2,
+          alpha=0.72 if under else None)
     gaps = layers.gaps
     if gaps is not None and len(gaps):
         g = gaps[gaps["hub_id"] == hub_id]
         for gap, part in g.groupby("gap_type"):
             if gap in GAP_HATCH and len(part):
-                _fill(
-                    ax,
-                    part.geometry.simplify(tol),
-                    "none",
-                    edgecolor=COLOURS[gap],
-                    linewidth=1.0,
-                    zorder=3,
-                    hatch=GAP_HATCH[gap],
-                )
+                _fill(ax, part.geometry.simplify(tol), "none", edgecolor=COLOURS[gap], linewidth=1.0, zorder=3,
+                      hatch=GAP_HATCH[gap])
     return areas, inside
 
 
@@ -416,19 +326,9 @@ def _label_wards(ax, wards: gpd.GeoDataFrame, catchment, extent, *, fontsize: fl
     for name, geom in zip(wards["ward_name"], wards.geometry):
         p = geom.representative_point()
         if x0 < p.x < x1 and y0 < p.y < y1 and (catchment is None or catchment.contains(p)):
-            ax.text(
-                p.x,
-                p.y,
-                plain(name),
-                fontsize=fontsize - 1.5,
-                color="#333333",
-                ha="center",
-                va="center",
-                zorder=6,
-                alpha=0.9,
-                clip_on=True,
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.55, "pad": 0.3},
-            )
+            ax.text(p.x, p.y, plain(name), fontsize=fontsize - 1.5, color="#333333", ha="center", va="center",
+                    zorder=6, alpha=0.9, clip_on=True,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.55, "pad": 0.3})
 
 
 def _draw_sites(ax, hubs: gpd.GeoDataFrame | None, hub_id: str, *, fontsize: float) -> None:
@@ -438,55 +338,23 @@ def _draw_sites(ax, hubs: gpd.GeoDataFrame | None, hub_id: str, *, fontsize: flo
     is_hub = (hubs["site_type"].astype(str) == "hub").to_numpy()
     for sel, marker, size, colour in ((~is_hub, "o", 55, COLOURS["spoke"]), (is_hub, "s", 85, COLOURS["hub"])):
         if sel.any():
-            ax.scatter(
-                hubs.geometry.x[sel],
-                hubs.geometry.y[sel],
-                marker=marker,
-                s=size,
-                c=colour,
-                edgecolors="white",
-                linewidths=1.2,
-                zorder=8,
-            )
+            ax.scatter(hubs.geometry.x[sel], hubs.geometry.y[sel], marker=marker, s=size, c=colour,
+                       edgecolors="white", linewidths=1.2, zorder=8)
     for hid, geom, hub in zip(hubs["hub_id"], hubs.geometry, is_hub):
-        ax.annotate(
-            plain(hid),
-            (geom.x, geom.y),
-            xytext=(5, 5),
-            textcoords="offset points",
-            fontsize=fontsize - 0.5,
-            fontweight="bold" if hid == hub_id else "normal",
-            color=COLOURS["hub"] if hub else "#2f5f9e",
-            zorder=9,
-            clip_on=True,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.4},
-        )
+        ax.annotate(plain(hid), (geom.x, geom.y), xytext=(5, 5), textcoords="offset points",
+                    fontsize=fontsize - 0.5, fontweight="bold" if hid == hub_id else "normal",
+                    color=COLOURS["hub"] if hub else "#2f5f9e", zorder=9, clip_on=True,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.4})
 
 
 def _draw_venues(ax, venues: gpd.GeoDataFrame, *, fontsize: float) -> None:
     """Suggested venues as dark discs numbered by rank."""
     v = venues.sort_values("rank")
-    ax.scatter(
-        v.geometry.x,
-        v.geometry.y,
-        s=150,
-        c=COLOURS["venue"],
-        edgecolors=COLOURS["venue edge"],
-        linewidths=1.5,
-        zorder=10,
-    )
+    ax.scatter(v.geometry.x, v.geometry.y, s=150, c=COLOURS["venue"], edgecolors=COLOURS["venue edge"],
+               linewidths=1.5, zorder=10)
     for rank, geom in zip(v["rank"], v.geometry):
-        ax.text(
-            geom.x,
-            geom.y,
-            f"{int(rank)}",
-            color="white",
-            fontsize=fontsize,
-            fontweight="bold",
-            ha="center",
-            va="center",
-            zorder=11,
-        )
+        ax.text(geom.x, geom.y, f"{int(rank)}", color="white", fontsize=fontsize, fontweight="bold",
+                ha="center", va="center", zorder=11)
 
 
 def _frame(ax, extent) -> None:
@@ -502,16 +370,8 @@ def _frame(ax, extent) -> None:
         s.set_color("#555555")
 
 
-def hub_map_figure(
-    layers: MapLayers,
-    hub_id: str,
-    venues: gpd.GeoDataFrame | None = None,
-    *,
-    title: str = "",
-    subtitle: str = "",
-    synthetic: bool = False,
-    attribution: str | None = None,
-) -> Figure:
+def hub_map_figure(layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *, title: str = "",
+                   subtitle: str = "", synthetic: bool = False, attribution: str | None = None) -> Figure:
     """A stand-alone hub map (for ``maps/<hub_id>.png``): map, legend, title and attribution.
 
     Examples
@@ -524,42 +384,17 @@ def hub_map_figure(
     draw_hub_map(ax, layers, hub_id, venues, fontsize=6.5)
     lax = fig.add_axes((0.755, 0.10, 0.235, 0.78))
     lax.axis("off")
-    lax.legend(
-        handles=legend_handles(layers, venues=venues is not None and len(venues) > 0),
-        loc="upper left",
-        title="Priority score (0-100)\nquantile classes, study area",
-        title_fontsize=7,
-        fontsize=6.5,
-        frameon=False,
-        alignment="left",
-        handlelength=2.2,
-        handleheight=1.3,
-        borderaxespad=0,
-    )
+    lax.legend(handles=legend_handles(layers, venues=venues is not None and len(venues) > 0), loc="upper left",
+               title="Priority score (0-100)\nquantile classes, study area", title_fontsize=7, fontsize=6.5,
+               frameon=False, alignment="left", handlelength=2.2, handleheight=1.3, borderaxespad=0)
     fig.text(0.02, 0.955, plain(title), fontsize=12, fontweight="bold", va="center")
     if subtitle:
         fig.text(0.02, 0.913, plain(subtitle), fontsize=7, va="center", color="#333333")
     if synthetic:
-        fig.text(
-            0.985,
-            0.955,
-            " SYNTHETIC DATA ",
-            fontsize=10,
-            fontweight="bold",
-            color="white",
-            ha="right",
-            va="center",
-            bbox={"facecolor": "#c0392b", "edgecolor": "none", "pad": 3},
-        )
-    fig.text(
-        0.02,
-        0.05,
-        attribution_lines(layers.attribution if attribution is None else attribution),
-        fontsize=5.5,
-        va="center",
-        color="#333333",
-        linespacing=1.4,
-    )
+        fig.text(0.985, 0.955, " SYNTHETIC DATA ", fontsize=10, fontweight="bold", color="white", ha="right", va="center",
+                 bbox={"facecolor": "#c0392b", "edgecolor": "none", "pad": 3})
+    fig.text(0.02, 0.05, attribution_lines(layers.attribution if attribution is None else attribution), fontsize=5.5,
+             va="center", color="#333333", linespacing=1.4)
     return fig
 
 
@@ -580,14 +415,8 @@ def write_hub_pngs(layers: MapLayers, jobs: list[dict], dpi: int = 300) -> list[
     """
     written = []
     for job in jobs:
-        fig = hub_map_figure(
-            layers,
-            job["hub_id"],
-            job["venues"],
-            title=job["title"],
-            subtitle=job["subtitle"],
-            synthetic=job["synthetic"],
-        )
+        fig = hub_map_figure(layers, job["hub_id"], job["venues"], title=job["title"], subtitle=job["subtitle"],
+                             synthetic=job["synthetic"])
         fig.savefig(job["path"], dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
         written.append(str(job["path"]))
     return written

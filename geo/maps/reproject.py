@@ -26,11 +26,8 @@ def _executor() -> ThreadPoolExecutor:
     global _pool, _pool_pid
     with _lock:
         if _pool is None or _pool_pid != os.getpid():  # a forked child has no copy of the worker thread
-            _pool = ThreadPoolExecutor(
-                max_workers=1,
-                thread_name_prefix="geo-reproject",
-                initializer=lambda: _worker.add(threading.get_ident()),
-            )
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-reproject",
+                                       initializer=lambda: _worker.add(threading.get_ident()))
             _pool_pid = os.getpid()
         return _pool
 

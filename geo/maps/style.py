@@ -39,12 +39,8 @@ _ORANGES = ("#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603")
 LAYERS: dict[str, Layer] = {
     "priority": Layer("priority_score", "Priority (high need × low engagement), 0-100", "{:.0f}", _REDS),
     "need": Layer("need_score", "Need (percentile in study area), 0-100", "{:.0f}", _PURPLES),
-    "review take-up": Layer(
-        "review_rate_smoothed", "Review take-up (smoothed)", "{:.0%}", _BLUES_R, higher_is_worse=False
-    ),
-    "hub reach": Layer(
-        "reach_rate_smoothed", "Hub reach: under-5s attending (smoothed)", "{:.0%}", _GREENS_R, higher_is_worse=False
-    ),
+    "review take-up": Layer("review_rate_smoothed", "Review take-up (smoothed)", "{:.0%}", _BLUES_R, higher_is_worse=False),
+    "hub reach": Layer("reach_rate_smoothed", "Hub reach: under-5s attending (smoothed)", "{:.0%}", _GREENS_R, higher_is_worse=False),
     "travel time": Layer("travel_minutes_to_hub", "Travel time to nearest hub (minutes)", "{:.0f}", _ORANGES),
 }
 

@@ -39,7 +39,6 @@ from geo.maps.tiles import TileSettings, add_tiles
 
 __all__ = ["to_web", "tooltip_html", "area_map", "MapBase", "map_base", "layer_map", "site_markers"]
 
-
 def to_web(gdf: gpd.GeoDataFrame, tolerance: float = 8.0, precision: int = 5) -> gpd.GeoDataFrame:
     """Simplify in metres (EPSG:27700) then convert to EPSG:4326 with rounded coordinates.
 
@@ -64,33 +63,14 @@ def to_web(gdf: gpd.GeoDataFrame, tolerance: float = 8.0, precision: int = 5) ->
     if tolerance > 0:
         out["geometry"] = out.geometry.simplify(tolerance, preserve_topology=True)
     out = to_crs(out, 4326)
-    out["geometry"] = shapely.set_precision(out.geometry.to_numpy(), 10**-precision)
+    out["geometry"] = shapely.set_precision(out.geometry.to_numpy(), 10 ** -precision)
     return out
 
 
 _TOOLTIP_COLUMNS = [
-    "lsoa21nm",
-    "lsoa21cd",
-    "ward_name",
-    "ward_code",
-    "priority_rank",
-    "priority_score",
-    "quadrant",
-    "need_score",
-    "imd_score",
-    "review_completed",
-    "review_eligible",
-    "review_rate",
-    "review_rate_lo",
-    "review_rate_hi",
-    "review_rate_smoothed",
-    "review_funnel_flag",
-    "reach_rate_smoothed",
-    "hub_children",
-    "under5_est",
-    "travel_minutes_to_hub",
-    "hub_id",
-    "gap_type",
+    "lsoa21nm", "lsoa21cd", "ward_name", "ward_code", "priority_rank", "priority_score", "quadrant", "need_score", "imd_score",
+    "review_completed", "review_eligible", "review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed",
+    "review_funnel_flag", "reach_rate_smoothed", "hub_children", "under5_est", "travel_minutes_to_hub", "hub_id", "gap_type",
 ]
 
 
@@ -110,29 +90,17 @@ def tooltip_html(row, rule: DisclosureRule, level: str = "lsoa") -> str:
         rank = "c" if pd.isna(rank) else f"{int(rank)}"
         score = "c" if score is None or pd.isna(score) else f"{score:.0f}"
         quadrant = row.get("quadrant")
-        lines.append(
-            f"Priority rank {rank} · score {score} · {e('c' if quadrant is None or pd.isna(quadrant) else str(quadrant))}"
-        )
-    lines.append(
-        f"Need {row.get('need_score', float('nan')):.0f}/100 · IMD score {row.get('imd_score', float('nan')):.1f}"
-    )
+        lines.append(f"Priority rank {rank} · score {score} · {e('c' if quadrant is None or pd.isna(quadrant) else str(quadrant))}")
+    lines.append(f"Need {row.get('need_score', float('nan')):.0f}/100 · IMD score {row.get('imd_score', float('nan')):.1f}")
     comp, elig = row.get("review_completed"), row.get("review_eligible")
     small = 0 < (comp or 0) < rule.threshold or 0 < ((elig or 0) - (comp or 0)) < rule.threshold
-    review = (
-        "suppressed (small numbers)"
-        if small
-        else rate_text(row.get("review_rate"), row.get("review_rate_lo"), row.get("review_rate_hi"))
-    )
+    review = "suppressed (small numbers)" if small else rate_text(row.get("review_rate"), row.get("review_rate_lo"), row.get("review_rate_hi"))
     # when reviewed or not reviewed is small, the completed count is withheld too ("6 of 8" gives away 2)
     shown = format_count(comp, rule) if not small or 0 < (comp or 0) < rule.threshold else "c"
     lines.append(f"Review take-up: {review} · {shown} of {format_count(elig, rule)}")
     if pd.notna(row.get("review_rate_smoothed")):
-        lines.append(
-            f"Smoothed take-up {row['review_rate_smoothed']:.0%} · funnel: {e(str(row.get('review_funnel_flag', '')))}"
-        )
-    lines.append(
-        f"Hub reach: {rate_text(row.get('reach_rate_smoothed'))} (smoothed) · children attending {format_count(row.get('hub_children'), rule)}"
-    )
+        lines.append(f"Smoothed take-up {row['review_rate_smoothed']:.0%} · funnel: {e(str(row.get('review_funnel_flag', '')))}")
+    lines.append(f"Hub reach: {rate_text(row.get('reach_rate_smoothed'))} (smoothed) · children attending {format_count(row.get('hub_children'), rule)}")
     lines.append(f"Under-5s (estimate): {row.get('under5_est', float('nan')):.0f}")
     if pd.notna(row.get("travel_minutes_to_hub")):
         lines.append(f"Travel to {e(str(row.get('hub_id', '')))}: {row['travel_minutes_to_hub']:.0f} min")
@@ -178,13 +146,10 @@ class MapBase:
         ``None`` keeps every row. Rows come in the order given, so taking the index of a
         filtered frame gives exactly the map :func:`area_map` draws for that frame.
         """
-
         def rows(frame, labels):
             return frame if frame is None or labels is None else frame.loc[list(labels)]
 
-        return MapBase(
-            self.level, rows(self.areas, areas), rows(self.catchments, catchments), rows(self.gaps, gaps), self.hubs
-        )
+        return MapBase(self.level, rows(self.areas, areas), rows(self.catchments, catchments), rows(self.gaps, gaps), self.hubs)
 
     def total_bounds(self) -> np.ndarray:
         """``minx, miny, maxx, maxy`` of the areas (as ``GeoSeries.total_bounds``)."""
@@ -269,38 +234,21 @@ def map_base(
     catch = None
     if catchments is not None:
         c = to_web(catchments[["hub_id", "geometry"]], tolerance)
-        catch = pd.DataFrame(
-            {
-                "hub_id": c["hub_id"],
-                "label": c["hub_id"].astype(str),
-                "geometry": _geojson_geometries(c.geometry.to_numpy()),
-            },
-            index=c.index,
-        )
+        catch = pd.DataFrame({"hub_id": c["hub_id"], "label": c["hub_id"].astype(str),
+                              "geometry": _geojson_geometries(c.geometry.to_numpy())}, index=c.index)
         catch["extent"] = feature_extents(catch["geometry"].tolist())
     gap = None
     if gaps is not None:
         g = to_web(gaps[[*(["hub_id"] if "hub_id" in gaps.columns else []), "gap_type", "geometry"]], tolerance)
-        gap = pd.DataFrame(
-            {"gap_type": g["gap_type"].astype(str), "geometry": _geojson_geometries(g.geometry.to_numpy())},
-            index=g.index,
-        )
+        gap = pd.DataFrame({"gap_type": g["gap_type"].astype(str), "geometry": _geojson_geometries(g.geometry.to_numpy())}, index=g.index)
         gap["extent"] = feature_extents(gap["geometry"].tolist())
         if "hub_id" in g.columns:
             gap.insert(0, "hub_id", g["hub_id"])
     points = None
     if hubs is not None:
         h = to_crs(hubs, 4326)
-        points = pd.DataFrame(
-            {
-                "lat": h.geometry.y,
-                "lon": h.geometry.x,
-                "hub_id": h["hub_id"],
-                "name": h["name"],
-                "site_type": h["site_type"],
-            },
-            index=h.index,
-        )
+        points = pd.DataFrame({"lat": h.geometry.y, "lon": h.geometry.x, "hub_id": h["hub_id"], "name": h["name"],
+                               "site_type": h["site_type"]}, index=h.index)
     return MapBase(level, table, catch, gap, points)
 
 
@@ -317,10 +265,8 @@ def site_markers(sites: gpd.GeoDataFrame | None) -> pd.DataFrame | None:
     if sites is None:
         return None
     s = to_crs(sites, 4326)
-    return pd.DataFrame(
-        {"lat": s.geometry.y, "lon": s.geometry.x, "rank": s["rank"], "name": s["name"], "type": s["type"]},
-        index=s.index,
-    )
+    return pd.DataFrame({"lat": s.geometry.y, "lon": s.geometry.x, "rank": s["rank"], "name": s["name"], "type": s["type"]},
+                        index=s.index)
 
 
 def area_map(
@@ -415,17 +361,13 @@ def layer_map(
     fill = np.array([colors[c] if c >= 0 else "#cccccc" for c in cls])
     class_of = np.array([labels[c] if c >= 0 else "no data" for c in cls], dtype=object)
     names = [f"{a}, {spec.title}: {c}" for a, c in zip(areas["label"], class_of)]
-    features = feature_list(
-        areas["geometry"].tolist(),
-        {"code": areas["code"].tolist(), "fill": fill.tolist(), "tip": areas["tip"].tolist(), "label": names},
-    )
+    features = feature_list(areas["geometry"].tolist(), {"code": areas["code"].tolist(), "fill": fill.tolist(),
+                                                         "tip": areas["tip"].tolist(), "label": names})
     catchments, gaps = base.catchments, base.gaps
 
     minx, miny, maxx, maxy = base.total_bounds()
     # SVG rather than canvas: Leaflet's canvas hit-testing lets unfilled outlines swallow clicks
-    m = ZoomableMap(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5
-    )
+    m = ZoomableMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
     if leaflet_prefix is not None:
         use_local_leaflet(m, leaflet_prefix)
     if isinstance(tiles, TileSettings):  # the config's [map] basemap (geo.maps.tiles)
@@ -437,12 +379,7 @@ def layer_map(
         features,
         bounds=overall_extent(areas["extent"]),
         name=spec.title,
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "color": "#555",
-            "weight": 0.4,
-            "fillOpacity": 0.75,
-        },
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.4, "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 2, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
         on_each_feature=AREA_KEYBOARD,
@@ -453,11 +390,8 @@ def layer_map(
     if sites is not None and len(sites):
         add_venue_markers(m, sites)
     items = list(zip(colors, labels)) + ([("#cccccc", "no data")] if (cls < 0).any() else [])
-    symbols = legend_symbols(
-        catchments is not None and len(catchments) > 0,
-        gaps is not None and len(gaps) > 0,
-        sites is not None and len(sites) > 0,
-    )
+    symbols = legend_symbols(catchments is not None and len(catchments) > 0, gaps is not None and len(gaps) > 0,
+                              sites is not None and len(sites) > 0)
     m.add_child(Legend(spec.title, items, symbols))  # a child of the map, so streamlit-folium renders it too
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])

@@ -13,12 +13,7 @@ impact.py      ``impact.csv``: difference-in-differences of take-up and reach af
 
 from geo._lazy import lazy_exports
 
-_HOMES = {
-    "Analysis": "settings",
-    "Target": "settings",
-    "trend_table": "trends",
-    "change_table": "changes",
-    "impact_table": "impact",
-}
+_HOMES = {"Analysis": "settings", "Target": "settings", "trend_table": "trends", "change_table": "changes",
+          "impact_table": "impact"}
 __all__ = sorted(_HOMES)
 __getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -29,29 +29,10 @@ from models.change import bh_adjust, change_flags, difference_p_value, newcombe_
 
 __all__ = ["COLUMNS", "change_table", "comparisons", "compare"]
 
-COLUMNS = [
-    "level",
-    "area_code",
-    "measure",
-    "period_from",
-    "period_to",
-    "rate_from",
-    "rate_to",
-    "difference",
-    "difference_lo",
-    "difference_hi",
-    "flag",
-]
-EXTRA = [
-    "area_name",
-    "comparison",
-    "numerator_from",
-    "denominator_from",
-    "numerator_to",
-    "denominator_to",
-    "p_value",
-    "q_value",
-]
+COLUMNS = ["level", "area_code", "measure", "period_from", "period_to", "rate_from", "rate_to", "difference",
+           "difference_lo", "difference_hi", "flag"]
+EXTRA = ["area_name", "comparison", "numerator_from", "denominator_from", "numerator_to", "denominator_to",
+         "p_value", "q_value"]
 
 
 def comparisons(latest: Period, pool: int) -> list[tuple[str, str, str]]:
@@ -83,25 +64,11 @@ def compare(trends: pd.DataFrame, name: str, period_from: str, period_to: str, *
     a, b = a.loc[both], b.loc[both]
     k1, n1, k2, n2 = (s.to_numpy(float) for s in (a["numerator"], a["denominator"], b["numerator"], b["denominator"]))
     d, lo, hi = newcombe_difference(k1, n1, k2, n2)
-    out = pd.DataFrame(
-        {
-            "area_name": b["area_name"].to_numpy(),
-            "comparison": name,
-            "period_from": period_from,
-            "period_to": period_to,
-            "rate_from": a["rate"].to_numpy(),
-            "rate_to": b["rate"].to_numpy(),
-            "difference": d,
-            "difference_lo": lo,
-            "difference_hi": hi,
-            "numerator_from": k1,
-            "denominator_from": n1,
-            "numerator_to": k2,
-            "denominator_to": n2,
-            "p_value": difference_p_value(k1, n1, k2, n2),
-        },
-        index=both,
-    ).reset_index()
+    out = pd.DataFrame({"area_name": b["area_name"].to_numpy(), "comparison": name, "period_from": period_from,
+                        "period_to": period_to, "rate_from": a["rate"].to_numpy(), "rate_to": b["rate"].to_numpy(),
+                        "difference": d, "difference_lo": lo, "difference_hi": hi,
+                        "numerator_from": k1, "denominator_from": n1, "numerator_to": k2, "denominator_to": n2,
+                        "p_value": difference_p_value(k1, n1, k2, n2)}, index=both).reset_index()
     out["q_value"] = np.nan
     for _, idx in out.groupby(["level", "measure"]).groups.items():
         out.loc[idx, "q_value"] = bh_adjust(out.loc[idx, "p_value"].to_numpy())
@@ -135,7 +102,6 @@ def change_table(result, trends: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS + EXTRA + ["periods_pooled"])
     out = pd.concat(parts, ignore_index=True)
     levels = ("lsoa", "ward", "hub", "la", "study_area")
-    out = out.assign(_l=out["level"].map(levels.index)).sort_values(
-        ["_l", "area_code", "measure", "periods_pooled", "comparison"], kind="stable"
-    )
+    out = out.assign(_l=out["level"].map(levels.index)).sort_values(["_l", "area_code", "measure", "periods_pooled", "comparison"],
+                                                                    kind="stable")
     return out.drop(columns="_l").reset_index(drop=True)

@@ -50,34 +50,11 @@ from models.change import bh_adjust, difference_p_value
 
 __all__ = ["COLUMNS", "impact_table", "did", "exposure_metres", "METHOD"]
 
-COLUMNS = [
-    "measure",
-    "group",
-    "n_areas",
-    "before_rate",
-    "after_rate",
-    "estimate",
-    "estimate_lo",
-    "estimate_hi",
-    "method",
-]
-EXTRA = [
-    "n_comparison",
-    "n_unmatched",
-    "comparison_before_rate",
-    "comparison_after_rate",
-    "periods_before",
-    "periods_after",
-    "first_session",
-    "exposure_metres",
-    "interval_level",
-    "comparison_wards_excluded",
-    "note",
-]
-METHOD = (
-    "difference-in-differences vs areas without sessions reweighted to the exposed areas' need x baseline "
-    "engagement strata; 95% bootstrap (999; exposed LSOAs, comparison wards)"
-)
+COLUMNS = ["measure", "group", "n_areas", "before_rate", "after_rate", "estimate", "estimate_lo", "estimate_hi", "method"]
+EXTRA = ["n_comparison", "n_unmatched", "comparison_before_rate", "comparison_after_rate", "periods_before",
+         "periods_after", "first_session", "exposure_metres", "interval_level", "comparison_wards_excluded", "note"]
+METHOD = ("difference-in-differences vs areas without sessions reweighted to the exposed areas' need x baseline "
+          "engagement strata; 95% bootstrap (999; exposed LSOAs, comparison wards)")
 MIN_AREAS = 5
 REPLICATES = 999
 #: False discovery rate at which a ward or an area with a change of its own leaves the comparison
@@ -106,18 +83,9 @@ def _draws(rng: np.random.Generator, cluster: np.ndarray, replicates: int) -> np
     return counts[:, inverse]
 
 
-def did(
-    before: pd.DataFrame,
-    after: pd.DataFrame,
-    exposed: np.ndarray,
-    comparison: np.ndarray,
-    stratum: np.ndarray,
-    *,
-    rng: np.random.Generator,
-    cluster: np.ndarray | None = None,
-    replicates: int = REPLICATES,
-    level: float = 0.95,
-) -> dict:
+def did(before: pd.DataFrame, after: pd.DataFrame, exposed: np.ndarray, comparison: np.ndarray, stratum: np.ndarray,
+        *, rng: np.random.Generator, cluster: np.ndarray | None = None, replicates: int = REPLICATES,
+        level: float = 0.95) -> dict:
     """The stratified difference-in-differences and its bootstrap interval.
 
     ``before`` and ``after`` hold ``numerator, denominator`` per area (aligned); ``exposed`` and
@@ -141,9 +109,7 @@ def did(
     matched = np.isin(stratum, np.unique(stratum[comparison]))
     e = exposed & matched
     strata = np.unique(stratum[e])
-    cols = np.column_stack(
-        [before["numerator"], before["denominator"], after["numerator"], after["denominator"]]
-    ).astype(float)
+    cols = np.column_stack([before["numerator"], before["denominator"], after["numerator"], after["denominator"]]).astype(float)
 
     def change(sums: np.ndarray) -> np.ndarray:  # (..., 4) -> after rate - before rate
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -151,7 +117,8 @@ def did(
 
     weights = np.array([cols[e & (stratum == s)][:, [1, 3]].sum() for s in strata])
     weights = weights / weights.sum() if weights.sum() > 0 else weights
-    arms = [(e, _draws(rng, np.flatnonzero(e), replicates)), (comparison, _draws(rng, cluster[comparison], replicates))]
+    arms = [(e, _draws(rng, np.flatnonzero(e), replicates)),
+            (comparison, _draws(rng, cluster[comparison], replicates))]
     point, reps = 0.0, np.zeros(replicates)
     for s, w in zip(strata, weights):
         diffs = []
@@ -166,43 +133,24 @@ def did(
     lo, hi = np.quantile(reps, [tail, 1 - tail]) if len(reps) else (np.nan, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = [cols[m][:, i].sum() / cols[m][:, i + 1].sum() for m in (e, comparison) for i in (0, 2)]
-    return {
-        "n_areas": int(e.sum()),
-        "n_comparison": int(comparison.sum()),
-        "n_unmatched": int((exposed & ~matched).sum()),
-        "before_rate": rates[0],
-        "after_rate": rates[1],
-        "comparison_before_rate": rates[2],
-        "comparison_after_rate": rates[3],
-        "estimate": float(point) if len(strata) else np.nan,
-        "estimate_lo": float(lo),
-        "estimate_hi": float(hi),
-        "exposed_before": cols[e][:, 0].sum(),
-        "exposed_after": cols[e][:, 2].sum(),
-    }
+    return {"n_areas": int(e.sum()), "n_comparison": int(comparison.sum()), "n_unmatched": int((exposed & ~matched).sum()),
+            "before_rate": rates[0], "after_rate": rates[1], "comparison_before_rate": rates[2],
+            "comparison_after_rate": rates[3], "estimate": float(point) if len(strata) else np.nan,
+            "estimate_lo": float(lo), "estimate_hi": float(hi),
+            "exposed_before": cols[e][:, 0].sum(), "exposed_after": cols[e][:, 2].sum()}
 
 
-def _steady(
-    before: pd.DataFrame, after: pd.DataFrame, candidates: np.ndarray, ward: np.ndarray, *, fdr: float = SCREEN_FDR
-) -> tuple[np.ndarray, list[str]]:
+def _steady(before: pd.DataFrame, after: pd.DataFrame, candidates: np.ndarray, ward: np.ndarray, *,
+            fdr: float = SCREEN_FDR) -> tuple[np.ndarray, list[str]]:
     """Comparison areas: ``candidates`` outside wards, and not themselves, whose own change (pooled
     counts, after against before) is real at the false discovery rate ``fdr``."""
-    frame = pd.DataFrame(
-        {
-            "ward": ward,
-            "bn": before["numerator"].to_numpy(),
-            "bd": before["denominator"].to_numpy(),
-            "an": after["numerator"].to_numpy(),
-            "ad": after["denominator"].to_numpy(),
-        }
-    )[candidates]
+    frame = pd.DataFrame({"ward": ward, "bn": before["numerator"].to_numpy(), "bd": before["denominator"].to_numpy(),
+                          "an": after["numerator"].to_numpy(), "ad": after["denominator"].to_numpy()})[candidates]
     wards = frame.groupby("ward").sum()
     q = bh_adjust(difference_p_value(wards["bn"], wards["bd"], wards["an"], wards["ad"]))
     divergent = sorted(wards.index[q < fdr])
     q_area = np.ones(len(ward))
-    q_area[candidates] = np.nan_to_num(
-        bh_adjust(difference_p_value(frame["bn"], frame["bd"], frame["an"], frame["ad"])), nan=1.0
-    )
+    q_area[candidates] = np.nan_to_num(bh_adjust(difference_p_value(frame["bn"], frame["bd"], frame["an"], frame["ad"])), nan=1.0)
     return candidates & ~np.isin(ward, divergent) & (q_area >= fdr), divergent
 
 
@@ -233,9 +181,7 @@ def impact_table(result, trends: pd.DataFrame | None = None) -> pd.DataFrame:
         latest = index.get(chosen) or max(index[p] for p in own["period"].unique())
         for group, s in groups:
             level = 0.95 if group == "all" else 1 - 0.05 / (len(groups) - 1)
-            rows.append(
-                _group_row(measure, group, s, own, lsoa, xy, near_any, need, index, latest, metres, config, level)
-            )
+            rows.append(_group_row(measure, group, s, own, lsoa, xy, near_any, need, index, latest, metres, config, level))
     out = pd.DataFrame(rows, columns=COLUMNS + EXTRA)
     return out
 
@@ -243,21 +189,10 @@ def impact_table(result, trends: pd.DataFrame | None = None) -> pd.DataFrame:
 def _group_row(measure, group, s, own, lsoa, xy, near_any, need, index, latest, metres, config, level) -> dict:
     first = min(s["date"])
     before, after = _periods(index, list(own["period"].unique()), first, latest)
-    base = {
-        "measure": measure,
-        "group": group,
-        "method": METHOD,
-        "periods_before": " ".join(before),
-        "periods_after": " ".join(after),
-        "first_session": first.isoformat(),
-        "exposure_metres": round(metres),
-    }
+    base = {"measure": measure, "group": group, "method": METHOD, "periods_before": " ".join(before),
+            "periods_after": " ".join(after), "first_session": first.isoformat(), "exposure_metres": round(metres)}
     if not before or not after:
-        return {
-            **base,
-            "n_areas": 0,
-            "note": "no period before the first session" if not before else "no period after the first session",
-        }
+        return {**base, "n_areas": 0, "note": "no period before the first session" if not before else "no period after the first session"}
     exposed = cKDTree(s[["easting", "northing"]].to_numpy(float)).query(xy, distance_upper_bound=metres)[0] <= metres
 
     def pooled(labels):
@@ -267,7 +202,7 @@ def _group_row(measure, group, s, own, lsoa, xy, near_any, need, index, latest, 
     b, a = pooled(before), pooled(after)
     with np.errstate(invalid="ignore", divide="ignore"):
         baseline = pd.Series(b["numerator"] / b["denominator"]).where(b["denominator"] > 0)
-    stratum = need.to_numpy() * 10 + _tercile(baseline).to_numpy()
+    stratum = (need.to_numpy() * 10 + _tercile(baseline).to_numpy())
     ward = lsoa["ward_code"].fillna(lsoa["lsoa21cd"]).to_numpy()
     comparison, divergent = _steady(b, a, ~near_any, ward)
     rng = np.random.default_rng([config.seed, len(group), sum(map(ord, group)), sum(map(ord, measure))])
@@ -278,21 +213,9 @@ def _group_row(measure, group, s, own, lsoa, xy, near_any, need, index, latest, 
         why.append(f"fewer than {MIN_AREAS} exposed or comparison areas")
     if min(r["exposed_before"], r["exposed_after"]) < t:
         why.append(f"fewer than {t} children counted before or after")
-    out = {
-        **base,
-        **{k: r[k] for k in COLUMNS + EXTRA if k in r},
-        "interval_level": level,
-        "comparison_wards_excluded": " ".join(divergent),
-    }
+    out = {**base, **{k: r[k] for k in COLUMNS + EXTRA if k in r}, "interval_level": level,
+           "comparison_wards_excluded": " ".join(divergent)}
     if why:
-        out.update(
-            estimate=np.nan,
-            estimate_lo=np.nan,
-            estimate_hi=np.nan,
-            before_rate=np.nan,
-            after_rate=np.nan,
-            comparison_before_rate=np.nan,
-            comparison_after_rate=np.nan,
-            note="; ".join(why),
-        )
+        out.update(estimate=np.nan, estimate_lo=np.nan, estimate_hi=np.nan, before_rate=np.nan, after_rate=np.nan,
+                   comparison_before_rate=np.nan, comparison_after_rate=np.nan, note="; ".join(why))
     return out

@@ -67,14 +67,8 @@ def _at_venues(t: pd.DataFrame, venues: pd.DataFrame | None) -> pd.DataFrame:
     return t
 
 
-def validate_sessions(
-    path: Path,
-    *,
-    hub_ids: pd.Index | None,
-    venues: pd.DataFrame | None = None,
-    postcodes: pd.DataFrame | None = None,
-    sheet: str | None = None,
-) -> tuple[pd.DataFrame, FileReport]:
+def validate_sessions(path: Path, *, hub_ids: pd.Index | None, venues: pd.DataFrame | None = None,
+                      postcodes: pd.DataFrame | None = None, sheet: str | None = None) -> tuple[pd.DataFrame, FileReport]:
     """Validate an outreach sessions extract and locate every session.
 
     Returns
@@ -84,13 +78,8 @@ def validate_sessions(
         ``venue`` is the ``venue_id`` or, without one, ``"E N"`` of the location to 10 m.
     """
     path = Path(path)
-    t = read_table(
-        path,
-        ["session_id", "date", "hub_id", "type"],
-        LOCATION,
-        alternatives=[["venue_id"], ["lat", "lon"], ["easting", "northing"], ["postcode"]],
-        sheet=sheet,
-    )
+    t = read_table(path, ["session_id", "date", "hub_id", "type"], LOCATION,
+                   alternatives=[["venue_id"], ["lat", "lon"], ["easting", "northing"], ["postcode"]], sheet=sheet)
     report = FileReport("outreach_sessions", str(path), rows_in=len(t))
     problems: list[InputProblem] = []
     for c in ("session_id", "date", "hub_id"):
@@ -99,46 +88,21 @@ def validate_sessions(
     dates = t["date"].map(lambda v: parse_date(v) if isinstance(v, str) else None)
     bad = t["date"].notna() & dates.isna()
     if bad.any():
-        problems.append(
-            InputProblem(
-                path,
-                f"is not a date from 2000 to 2099 ({examples(t.loc[bad, 'date'])}); write 2025-04-15 or 15/04/2025",
-                column="date",
-                rows=file_rows(t, bad),
-            )
-        )
+        problems.append(InputProblem(path, f"is not a date from 2000 to 2099 ({examples(t.loc[bad, 'date'])}); "
+                                     "write 2025-04-15 or 15/04/2025", column="date", rows=file_rows(t, bad)))
     if hub_ids is not None:
         unknown = t["hub_id"].notna() & ~t["hub_id"].isin(hub_ids)
         if unknown.any():
-            problems.append(
-                InputProblem(
-                    path,
-                    f"hub_id not in the hubs file ({examples(t.loc[unknown, 'hub_id'])})",
-                    column="hub_id",
-                    rows=file_rows(t, unknown),
-                )
-            )
+            problems.append(InputProblem(path, f"hub_id not in the hubs file ({examples(t.loc[unknown, 'hub_id'])})",
+                                         column="hub_id", rows=file_rows(t, unknown)))
     t = _locate(_at_venues(t, venues), path, problems, postcodes)
     if problems:
         raise ValidationError(problems)
     where = t["easting"].round(-1).astype(int).astype(str) + " " + t["northing"].round(-1).astype(int).astype(str)
-    out = pd.DataFrame(
-        {
-            "session_id": t["session_id"],
-            "date": dates,
-            "hub_id": t["hub_id"],
-            "type": t["type"].fillna("unspecified"),
-            "venue": t["venue_id"].fillna(where),
-            "easting": t["easting"],
-            "northing": t["northing"],
-            "located_by": t["located_by"],
-        }
-    )
+    out = pd.DataFrame({"session_id": t["session_id"], "date": dates, "hub_id": t["hub_id"],
+                        "type": t["type"].fillna("unspecified"), "venue": t["venue_id"].fillna(where),
+                        "easting": t["easting"], "northing": t["northing"], "located_by": t["located_by"]})
     report.rows_used = len(out)
-    report.notes.append(
-        f"{len(out)} session(s) at {out['venue'].nunique()} location(s), "
-        f"{min(out['date']).isoformat()} to {max(out['date']).isoformat()}"
-        if len(out)
-        else "no sessions"
-    )
+    report.notes.append(f"{len(out)} session(s) at {out['venue'].nunique()} location(s), "
+                        f"{min(out['date']).isoformat()} to {max(out['date']).isoformat()}" if len(out) else "no sessions")
     return out.reset_index(drop=True), report

@@ -90,9 +90,8 @@ def parse_analysis(table: Any, targets: Any, path) -> Analysis:
     if isinstance(pool, bool) or not isinstance(pool, int) or not 1 <= pool <= 8:
         _fail(path, f"[analysis] pool_quarters must be a whole number from 1 to 8, got {pool!r}")
     exposure = table.get("exposure_metres")
-    if exposure is not None and (
-        isinstance(exposure, bool) or not isinstance(exposure, (int, float)) or not 50 <= exposure <= 50_000
-    ):
+    if exposure is not None and (isinstance(exposure, bool) or not isinstance(exposure, (int, float))
+                                 or not 50 <= exposure <= 50_000):
         _fail(path, f"[analysis] exposure_metres must be a distance from 50 to 50,000 metres, got {exposure!r}")
     fdr = table.get("fdr", 0.05)
     if isinstance(fdr, bool) or not isinstance(fdr, (int, float)) or not 0 < fdr < 0.5:
@@ -100,9 +99,5 @@ def parse_analysis(table: Any, targets: Any, path) -> Analysis:
     unknown = set(targets) - set(MEASURES)
     if unknown:
         _fail(path, f"[targets] unknown measure(s) {sorted(unknown)}; expected {list(MEASURES)}")
-    return Analysis(
-        pool,
-        None if exposure is None else float(exposure),
-        float(fdr),
-        {m: _target(m, v, path) for m, v in targets.items()},
-    )
+    return Analysis(pool, None if exposure is None else float(exposure), float(fdr),
+                    {m: _target(m, v, path) for m, v in targets.items()})

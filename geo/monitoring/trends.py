@@ -32,18 +32,7 @@ from models.stats import wilson_interval
 
 __all__ = ["COLUMNS", "LEVELS", "lsoa_periods", "aggregate", "trend_table", "window_label", "windows"]
 
-COLUMNS = [
-    "level",
-    "area_code",
-    "area_name",
-    "measure",
-    "period",
-    "numerator",
-    "denominator",
-    "rate",
-    "rate_lo",
-    "rate_hi",
-]
+COLUMNS = ["level", "area_code", "area_name", "measure", "period", "numerator", "denominator", "rate", "rate_lo", "rate_hi"]
 EXTRA = ["periods_pooled", "target", "target_label", "gap_pp", "gap_children"]
 LEVELS = ("lsoa", "ward", "hub", "la", "study_area")
 
@@ -68,10 +57,8 @@ def lsoa_periods(lsoa: pd.DataFrame, series: dict[str, pd.DataFrame]) -> pd.Data
     """
     codes = lsoa["lsoa21cd"].to_numpy()
     out = []
-    for kind, measure, num, den in (
-        ("review_takeup", "review", "completed", "eligible"),
-        ("hub_attendance", "reach", "children", None),
-    ):
+    for kind, measure, num, den in (("review_takeup", "review", "completed", "eligible"),
+                                    ("hub_attendance", "reach", "children", None)):
         rows = series.get(kind)
         if rows is None:
             continue
@@ -135,11 +122,8 @@ def aggregate(per: pd.DataFrame, areas: pd.DataFrame, *, level: str, code: str, 
     reach = sums["measure"].eq("reach")
     sums.loc[reach, "numerator"] = np.minimum(sums.loc[reach, "numerator"], sums.loc[reach, "denominator"])
     names = keyed.drop_duplicates(code).set_index(code)[name] if name else None
-    return sums.assign(
-        level=level,
-        area_code=sums[code].astype(str),
-        area_name=sums[code].map(names) if names is not None else sums[code].astype(str),
-    )
+    return sums.assign(level=level, area_code=sums[code].astype(str),
+                       area_name=sums[code].map(names) if names is not None else sums[code].astype(str))
 
 
 def with_rates(table: pd.DataFrame, targets: dict) -> pd.DataFrame:
@@ -149,15 +133,9 @@ def with_rates(table: pd.DataFrame, targets: dict) -> pd.DataFrame:
         rate = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
     lo, hi = wilson_interval(num, den)
     target = table["measure"].map({m: t.value for m, t in targets.items()}).astype(float)
-    out = table.assign(
-        rate=rate,
-        rate_lo=lo,
-        rate_hi=hi,
-        target=target,
-        target_label=table["measure"].map({m: t.label for m, t in targets.items()}).astype(object),
-        gap_pp=100 * (rate - target),
-        gap_children=(num - target * den).round(),
-    )
+    out = table.assign(rate=rate, rate_lo=lo, rate_hi=hi, target=target,
+                       target_label=table["measure"].map({m: t.label for m, t in targets.items()}).astype(object),
+                       gap_pp=100 * (rate - target), gap_children=(num - target * den).round())
     return out
 
 
@@ -185,18 +163,11 @@ def trend_table(result, *, pool: int | None = None) -> pd.DataFrame:
         pooled = _pool(per, index, pool).assign(periods_pooled=pool)
         per = pd.concat([per, pooled], ignore_index=True)
     names = result.public.lookup_ward.drop_duplicates("ward_lad_code").set_index("ward_lad_code")["ward_lad_name"]
-    areas = lsoa.assign(
-        la_name=lsoa["lad_code"].map(names).fillna(lsoa["lad_code"]), study=config.slug, study_name=config.name
-    )
+    areas = lsoa.assign(la_name=lsoa["lad_code"].map(names).fillna(lsoa["lad_code"]), study=config.slug, study_name=config.name)
     if "hub_id" in areas.columns and result.hubs is not None:
         areas["hub_name"] = areas["hub_id"].map(result.hubs.set_index("hub_id")["name"])
-    specs = [
-        ("lsoa", "lsoa21cd", "lsoa21nm"),
-        ("ward", "ward_code", "ward_name"),
-        ("hub", "hub_id", "hub_name"),
-        ("la", "lad_code", "la_name"),
-        ("study_area", "study", "study_name"),
-    ]
+    specs = [("lsoa", "lsoa21cd", "lsoa21nm"), ("ward", "ward_code", "ward_name"), ("hub", "hub_id", "hub_name"),
+             ("la", "lad_code", "la_name"), ("study_area", "study", "study_name")]
     parts = []
     for level, code, name in specs:
         if code not in areas.columns:
@@ -207,7 +178,6 @@ def trend_table(result, *, pool: int | None = None) -> pd.DataFrame:
     table = with_rates(table, config.analysis.targets)
     order = {lab: i for i, lab in enumerate(sorted(index, key=index.get))}
     start = table["period"].str.split(" to ").str[-1].map(order)
-    table = table.assign(_l=table["level"].map(LEVELS.index), _p=start).sort_values(
-        ["_l", "area_code", "measure", "periods_pooled", "_p"], kind="stable"
-    )
+    table = (table.assign(_l=table["level"].map(LEVELS.index), _p=start)
+                  .sort_values(["_l", "area_code", "measure", "periods_pooled", "_p"], kind="stable"))
     return table[COLUMNS + EXTRA].reset_index(drop=True)

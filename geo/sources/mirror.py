@@ -23,61 +23,21 @@ __all__ = ["MIRROR_FILES", "OPTIONAL_FILES", "SCHOOL_PHASES"]
 
 # Files read from a mirror laid out like shared/data: key -> (relative path, layer, publisher, licence)
 MIRROR_FILES: dict[str, tuple[str, str | None, str, str]] = {
-    "lsoa21_boundaries": (
-        "boundaries/lsoa21_england_bgc.gpkg",
-        "lsoa21_england",
-        "ONS LSOA (Dec 2021) Boundaries EW BGC",
-        OGL,
-    ),
-    "wards": (
-        "boundaries/wards_wd25_london_bgc.gpkg",
-        "wards_wd25_london",
-        "ONS Wards (May 2025) Boundaries UK BGC",
-        OGL,
-    ),
-    "imd2025": (
-        "reference/imd2025_lsoa21_england.csv",
-        None,
-        "MHCLG English Indices of Deprivation 2025 (File 7)",
-        OGL,
-    ),
-    "lookup_ward": (
-        "reference/lookup_lsoa21_ward24_lad24_bestfit_ew.csv",
-        None,
-        "ONS LSOA21 to Ward 2024 best-fit lookup",
-        OGL,
-    ),
+    "lsoa21_boundaries": ("boundaries/lsoa21_england_bgc.gpkg", "lsoa21_england", "ONS LSOA (Dec 2021) Boundaries EW BGC", OGL),
+    "wards": ("boundaries/wards_wd25_london_bgc.gpkg", "wards_wd25_london", "ONS Wards (May 2025) Boundaries UK BGC", OGL),
+    "imd2025": ("reference/imd2025_lsoa21_england.csv", None, "MHCLG English Indices of Deprivation 2025 (File 7)", OGL),
+    "lookup_ward": ("reference/lookup_lsoa21_ward24_lad24_bestfit_ew.csv", None, "ONS LSOA21 to Ward 2024 best-fit lookup", OGL),
     "lookup_lsoa11": ("reference/lookup_lsoa11_lsoa21_lad22_ew.csv", None, "ONS LSOA 2011 to LSOA 2021 lookup", OGL),
-    "census_age": (
-        "reference/census2021_age6_usual_residents_lsoa21_ew.csv",
-        None,
-        "ONS Census 2021 usual residents by age",
-        OGL,
-    ),
+    "census_age": ("reference/census2021_age6_usual_residents_lsoa21_ew.csv", None, "ONS Census 2021 usual residents by age", OGL),
 }
 # Optional files: used where present.
 OPTIONAL_FILES: dict[str, tuple[str, str | None, str, str]] = {
     "postcodes": ("venues/postcodes_codepoint_2025q4_study_area.csv", None, "OS Code-Point Open 2025.4", OGL),
-    "schools": (
-        "venues/schools_gias_open_2025-05_england.gpkg",
-        "schools",
-        "DfE Get Information About Schools (open)",
-        OGL,
-    ),
+    "schools": ("venues/schools_gias_open_2025-05_england.gpkg", "schools", "DfE Get Information About Schools (open)", OGL),
     "gp_practices": ("venues/gp_practices_epraccur_2023-12_study_area.gpkg", "gp_practices", "NHS ODS epraccur", OGL),
-    "libraries": (
-        "venues/libraries_ace_basic_dataset_2023_study_area.gpkg",
-        "libraries",
-        "Arts Council England basic dataset for libraries 2023",
-        "OGL v3.0 (believed)",
-    ),
+    "libraries": ("venues/libraries_ace_basic_dataset_2023_study_area.gpkg", "libraries", "Arts Council England basic dataset for libraries 2023", "OGL v3.0 (believed)"),
 }
-OPTIONAL_FILES["imd2025_indicators"] = (
-    "reference/imd2025_indicators_lsoa21_england.csv",
-    None,
-    "MHCLG IoD2025 File 8 underlying indicators",
-    OGL,
-)
+OPTIONAL_FILES["imd2025_indicators"] = ("reference/imd2025_indicators_lsoa21_england.csv", None, "MHCLG IoD2025 File 8 underlying indicators", OGL)
 IDACI_NUMERATOR = "income_deprivation_affecting_children_index_idaci_numerator"
 FILE7_GLOB = "reference/imd2025_file7_full_lsoa21_*.csv"
 
@@ -94,11 +54,8 @@ def _in_clause(col: str, codes: tuple[str, ...]) -> str | None:
 def _lsoas(mirror: Path, config: Config) -> gpd.GeoDataFrame:
     rel, layer, *_ = MIRROR_FILES["lsoa21_boundaries"]
     gdf = pyogrio.read_dataframe(
-        mirror / rel,
-        layer=layer,
-        columns=["LSOA21CD", "LSOA21NM", "LAD25CD"],
-        where=_in_clause("LAD25CD", config.la_codes),
-        use_arrow=True,
+        mirror / rel, layer=layer, columns=["LSOA21CD", "LSOA21NM", "LAD25CD"],
+        where=_in_clause("LAD25CD", config.la_codes), use_arrow=True,
     )
     gdf = gdf[gdf["LSOA21CD"].str.startswith("E01")]
     if config.la_codes != ("all",):
@@ -118,13 +75,7 @@ def _ward_lookup(mirror: Path, codes: pd.Index) -> pd.DataFrame:
     rel = MIRROR_FILES["lookup_ward"][0]
     lk = pd.read_csv(mirror / rel, dtype=str, usecols=["LSOA21CD", "WD24CD", "WD24NM", "LAD24CD", "LAD24NM"])
     lk = lk[lk["LSOA21CD"].isin(codes)].rename(
-        columns={
-            "LSOA21CD": "lsoa21cd",
-            "WD24CD": "ward_code",
-            "WD24NM": "ward_name",
-            "LAD24CD": "ward_lad_code",
-            "LAD24NM": "ward_lad_name",
-        }
+        columns={"LSOA21CD": "lsoa21cd", "WD24CD": "ward_code", "WD24NM": "ward_name", "LAD24CD": "ward_lad_code", "LAD24NM": "ward_lad_name"}
     )
     return lk.sort_values("lsoa21cd").reset_index(drop=True)
 
@@ -136,9 +87,7 @@ def _wards(mirror: Path, lsoa: gpd.GeoDataFrame, lookup: pd.DataFrame) -> gpd.Ge
     ons = None
     if (mirror / rel).exists():
         ons = pyogrio.read_dataframe(
-            mirror / rel,
-            layer=layer,
-            columns=["WD25CD", "WD25NM"],
+            mirror / rel, layer=layer, columns=["WD25CD", "WD25NM"],
             where=f"WD25CD IN ({', '.join(repr(c) for c in wanted['ward_code'])})" if len(wanted) < 5000 else None,
             use_arrow=True,
         )
@@ -147,9 +96,7 @@ def _wards(mirror: Path, lsoa: gpd.GeoDataFrame, lookup: pd.DataFrame) -> gpd.Ge
     derived_lads = []
     for lad, group in wanted.groupby("ward_lad_code", sort=True):
         if ons is not None and set(group["ward_code"]) <= set(ons["WD25CD"]):
-            g = ons[ons["WD25CD"].isin(group["ward_code"])].rename(columns={"WD25CD": "ward_code"})[
-                ["ward_code", "geometry"]
-            ]
+            g = ons[ons["WD25CD"].isin(group["ward_code"])].rename(columns={"WD25CD": "ward_code"})[["ward_code", "geometry"]]
             g = g.merge(group, on="ward_code")
             g["ward_source"] = "ONS ward boundaries (BGC)"
             parts.append(g)
@@ -165,20 +112,14 @@ def _wards(mirror: Path, lsoa: gpd.GeoDataFrame, lookup: pd.DataFrame) -> gpd.Ge
         parts.append(g[["ward_code", "geometry", "ward_name", "ward_lad_code", "ward_source"]])
     wards = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=27700)
     wards = wards.rename(columns={"ward_lad_code": "lad_code"})
-    return (
-        wards[["ward_code", "ward_name", "lad_code", "ward_source", "geometry"]]
-        .sort_values("ward_code")
-        .reset_index(drop=True)
-    )
+    return wards[["ward_code", "ward_name", "lad_code", "ward_source", "geometry"]].sort_values("ward_code").reset_index(drop=True)
 
 
 def _imd(mirror: Path, codes: pd.Index) -> tuple[pd.DataFrame, list[Path]]:
     rel = MIRROR_FILES["imd2025"][0]
     imd = pd.read_csv(mirror / rel)
     imd = imd[imd["LSOA21CD"].isin(codes)]
-    keep = ["LSOA21CD"] + [
-        c for c in imd.columns if c.endswith(("_score", "_decile", "_rank")) and c.split("_")[0][0].isupper()
-    ]
+    keep = ["LSOA21CD"] + [c for c in imd.columns if c.endswith(("_score", "_decile", "_rank")) and c.split("_")[0][0].isupper()]
     imd = imd[keep].rename(columns=lambda c: "lsoa21cd" if c == "LSOA21CD" else c.lower())
     used = [mirror / rel]
     idaci = []
@@ -187,17 +128,8 @@ def _imd(mirror: Path, codes: pd.Index) -> tuple[pd.DataFrame, list[Path]]:
         idaci.append(t[t["LSOA21CD"].isin(codes)])
         used.append(f7)
     if idaci:
-        t = (
-            pd.concat(idaci)
-            .drop_duplicates("LSOA21CD")
-            .rename(
-                columns={
-                    "LSOA21CD": "lsoa21cd",
-                    "IDACI_score": "idaci_score",
-                    "IDACI_rank": "idaci_rank",
-                    "IDACI_decile": "idaci_decile",
-                }
-            )
+        t = pd.concat(idaci).drop_duplicates("LSOA21CD").rename(
+            columns={"LSOA21CD": "lsoa21cd", "IDACI_score": "idaci_score", "IDACI_rank": "idaci_rank", "IDACI_decile": "idaci_decile"}
         )
         imd = imd.merge(t, on="lsoa21cd", how="left")
     else:
@@ -230,9 +162,7 @@ def _population(mirror: Path, codes: pd.Index) -> pd.DataFrame:
 def _lsoa11(mirror: Path, codes: pd.Index) -> pd.DataFrame:
     rel = MIRROR_FILES["lookup_lsoa11"][0]
     lk = pd.read_csv(mirror / rel, dtype=str, usecols=["LSOA11CD", "LSOA21CD", "CHGIND"])
-    lk = lk[lk["LSOA21CD"].isin(codes)].rename(
-        columns={"LSOA11CD": "lsoa11cd", "LSOA21CD": "lsoa21cd", "CHGIND": "chgind"}
-    )
+    lk = lk[lk["LSOA21CD"].isin(codes)].rename(columns={"LSOA11CD": "lsoa11cd", "LSOA21CD": "lsoa21cd", "CHGIND": "chgind"})
     return lk.sort_values(["lsoa11cd", "lsoa21cd"]).reset_index(drop=True)
 
 
@@ -243,13 +173,11 @@ def _code_register(mirror: Path) -> pd.DataFrame:
     """
     wl = pd.read_csv(mirror / MIRROR_FILES["lookup_ward"][0], dtype=str, usecols=["LSOA21CD", "WD24CD", "LAD24CD"])
     l11 = pd.read_csv(mirror / MIRROR_FILES["lookup_lsoa11"][0], dtype=str, usecols=["LSOA11CD", "LAD22CD"])
-    reg = pd.concat(
-        [
-            pd.DataFrame({"code": wl["LSOA21CD"], "geography": "lsoa21", "lad_code": wl["LAD24CD"]}),
-            pd.DataFrame({"code": wl["WD24CD"], "geography": "ward", "lad_code": wl["LAD24CD"]}),
-            pd.DataFrame({"code": l11["LSOA11CD"], "geography": "lsoa11", "lad_code": l11["LAD22CD"]}),
-        ]
-    )
+    reg = pd.concat([
+        pd.DataFrame({"code": wl["LSOA21CD"], "geography": "lsoa21", "lad_code": wl["LAD24CD"]}),
+        pd.DataFrame({"code": wl["WD24CD"], "geography": "ward", "lad_code": wl["LAD24CD"]}),
+        pd.DataFrame({"code": l11["LSOA11CD"], "geography": "lsoa11", "lad_code": l11["LAD22CD"]}),
+    ])
     return reg.drop_duplicates(["code", "geography"]).sort_values(["geography", "code"]).reset_index(drop=True)
 
 
@@ -257,9 +185,7 @@ def _postcodes(mirror: Path, lsoa: gpd.GeoDataFrame) -> pd.DataFrame | None:
     rel = OPTIONAL_FILES["postcodes"][0]
     if not (mirror / rel).exists():
         return None
-    pc = pd.read_csv(
-        mirror / rel, usecols=["postcode", "easting", "northing", "longitude", "latitude", "admin_district_code"]
-    )
+    pc = pd.read_csv(mirror / rel, usecols=["postcode", "easting", "northing", "longitude", "latitude", "admin_district_code"])
     pts = gpd.GeoDataFrame(pc, geometry=gpd.points_from_xy(pc["easting"], pc["northing"]), crs=27700)
     joined = gpd.sjoin(pts, lsoa[["lsoa21cd", "geometry"]], how="inner", predicate="within")
     joined = joined.drop_duplicates("postcode")
@@ -286,20 +212,10 @@ def _read_points(mirror: Path, key: str, lsoa: gpd.GeoDataFrame, keep=None) -> g
 
 
 def _venue_frame(g: gpd.GeoDataFrame, ids, names, vtype: str, subtype, address, postcode) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "venue_id": ids,
-            "name": names,
-            "type": vtype,
-            "subtype": subtype,
-            "address": address,
-            "postcode": postcode,
-            "easting": g.geometry.x,
-            "northing": g.geometry.y,
-            "lsoa21cd": g["lsoa21cd"],
-            "la_code": g["lad_code"],
-        }
-    )
+    return pd.DataFrame({
+        "venue_id": ids, "name": names, "type": vtype, "subtype": subtype, "address": address, "postcode": postcode,
+        "easting": g.geometry.x, "northing": g.geometry.y, "lsoa21cd": g["lsoa21cd"], "la_code": g["lad_code"],
+    })
 
 
 def _join_address(df: pd.DataFrame, cols: list[str]) -> pd.Series:
@@ -307,55 +223,26 @@ def _join_address(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     return parts.apply(lambda r: ", ".join(p.strip() for p in r if p.strip()), axis=1)
 
 
-def _venues(
-    mirror: Path, lsoa: gpd.GeoDataFrame, phases: tuple[str, ...] = tuple(sorted(SCHOOL_PHASES))
-) -> pd.DataFrame | None:
+def _venues(mirror: Path, lsoa: gpd.GeoDataFrame, phases: tuple[str, ...] = tuple(sorted(SCHOOL_PHASES))) -> pd.DataFrame | None:
     """Candidate outreach venues from the public data: schools of ``phases`` (``("all",)``: every
     open school; default nursery, primary and all-through), GP practices, libraries."""
     frames = []
     keep = None if tuple(phases) == ("all",) else (lambda d: d["education_phase"].isin(list(phases)))
     s = _read_points(mirror, "schools", lsoa, keep=keep)
     if s is not None:
-        frames.append(
-            _venue_frame(
-                s,
-                "URN" + s["urn"].astype("int64").astype(str),
-                s["establishment_name"],
-                "school",
-                s["education_phase"] + " (" + s["establishment_type"] + ")",
-                "",
-                "",
-            )
-        )
+        frames.append(_venue_frame(s, "URN" + s["urn"].astype("int64").astype(str), s["establishment_name"], "school",
+                                   s["education_phase"] + " (" + s["establishment_type"] + ")", "", ""))
     g = _read_points(mirror, "gp_practices", lsoa)
     if g is not None:
-        frames.append(
-            _venue_frame(
-                g,
-                "ODS" + g["org_code"].astype(str),
-                g["name"].str.title(),
-                "gp_practice",
-                "GP practice",
-                _join_address(g, ["address_1", "address_2", "address_3", "address_4"]).str.title(),
-                g["postcode"],
-            )
-        )
+        frames.append(_venue_frame(g, "ODS" + g["org_code"].astype(str), g["name"].str.title(), "gp_practice", "GP practice",
+                                   _join_address(g, ["address_1", "address_2", "address_3", "address_4"]).str.title(), g["postcode"]))
     lib = _read_points(mirror, "libraries", lsoa, keep=lambda d: d["year_closed"].isna())
     if lib is not None:
         uprn = pd.to_numeric(lib["unique_property_reference_number"], errors="coerce")
         ids = "LIB" + uprn.map(lambda u: "" if pd.isna(u) else str(int(u)))
         ids = ids.where(uprn.notna(), "LIB-" + lib["name"].str.upper().str.replace(r"[^A-Z0-9]+", "-", regex=True))
-        frames.append(
-            _venue_frame(
-                lib,
-                ids,
-                lib["name"],
-                "library",
-                lib["type"].fillna("library"),
-                _join_address(lib, ["address_1", "address_2"]),
-                lib["postcode"],
-            )
-        )
+        frames.append(_venue_frame(lib, ids, lib["name"], "library", lib["type"].fillna("library"),
+                                   _join_address(lib, ["address_1", "address_2"]), lib["postcode"]))
     if not frames:
         return None
     v = pd.concat(frames, ignore_index=True)

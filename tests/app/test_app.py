@@ -37,12 +37,9 @@ def write_app_config(folder: Path, fetched, *, hubs: Path | None = None, venues:
     text = (REPO / "config.toml").read_text()
     demo = REPO / "data" / "extracts" / "demo" / "biborough"
     subs = {
-        "boundaries_dir": fetched.boundaries_dir.parent,
-        "public_dir": fetched.public_dir.parent,
-        "review_takeup": demo / "review_takeup.csv",
-        "hub_attendance": demo / "hub_attendance.csv",
-        "hubs": hubs or demo / "hubs.csv",
-        "venues": venues or fetched.public_dir / "venues.csv",
+        "boundaries_dir": fetched.boundaries_dir.parent, "public_dir": fetched.public_dir.parent,
+        "review_takeup": demo / "review_takeup.csv", "hub_attendance": demo / "hub_attendance.csv",
+        "hubs": hubs or demo / "hubs.csv", "venues": venues or fetched.public_dir / "venues.csv",
         "outreach_sessions": demo / "outreach_sessions.csv",
     }
     for key, value in subs.items():
@@ -119,33 +116,15 @@ def _nearest_10(value: float) -> float:
 def test_app_starts_with_synthetic_banner_and_headline_from_the_pipeline(app, app_result):
     assert any("SYNTHETIC DEMO DATA" in w.value for w in app.warning)
     metrics = {m.label: m.value for m in app.metric}
-    assert (
-        metrics["Under-5s (estimate)"] == f"{_nearest_10(app_result.lsoa['under5_est'].sum()):,.0f}"
-    )  # nearest 10, as in the pack
+    assert metrics["Under-5s (estimate)"] == f"{_nearest_10(app_result.lsoa['under5_est'].sum()):,.0f}"  # nearest 10, as in the pack
     elig, comp = app_result.lsoa["review_eligible"].sum(), app_result.lsoa["review_completed"].sum()
     assert metrics["Reviewed (2-2½ yr)"] == f"{comp / elig:.0%}"
     priority = (app_result.lsoa["quadrant"] == "high need, low engagement").sum()
     assert metrics["Priority LSOAs"] == f"{_nearest_10(priority):,.0f}"
     # the sidebar offers every control the issue lists
     keys = {w.key.split("@")[0] for w in [*app.selectbox, *app.multiselect, *app.slider, *app.radio]}
-    assert {
-        "config",
-        "las",
-        "hubs",
-        "level",
-        "layer",
-        "mode",
-        "minutes",
-        "k",
-        "types",
-        "force_in",
-        "force_out",
-        "need_idaci",
-        "need_imd",
-        "need_under5",
-        "eng_review",
-        "eng_reach",
-    } <= keys
+    assert {"config", "las", "hubs", "level", "layer", "mode", "minutes", "k", "types", "force_in", "force_out",
+            "need_idaci", "need_imd", "need_under5", "eng_review", "eng_reach"} <= keys
 
 
 def test_every_tab_renders(app):
@@ -163,15 +142,11 @@ def test_priority_table_matches_the_pipeline(app, app_result):
     open_tab(app, "Priority areas")
     shown = app.dataframe[0].value
     rule = DisclosureRule.from_config(app_result.config)
-    expected = for_people(
-        views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa", rule, result=app_result)
-    )  # rates in %
+    expected = for_people(views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa", rule, result=app_result))  # rates in %
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
     # the pack's published rows, in the order of the published (banded) priority rank
     assert list(shown["lsoa21cd"]) == list(views.gated_tables(app_result, rule).lsoa.display["lsoa21cd"])
-    assert not scan_for_small_counts(
-        shown, counts=["review_eligible", "review_completed", "children_not_reviewed", "hub_children"]
-    )
+    assert not scan_for_small_counts(shown, counts=["review_eligible", "review_completed", "children_not_reviewed", "hub_children"])
 
 
 def test_ward_and_hub_tables_match_the_pipeline(app, app_result):
@@ -209,11 +184,7 @@ def test_la_and_hub_filters_select_their_lsoas(app, app_result):
     assert len(app.dataframe[0].value) == (app_result.lsoa["hub_id"] == "WCC-QPK").sum()
     # a local authority and a hub with no LSOA in common: said so, no traceback
     lsoa = app_result.lsoa
-    hub = next(
-        h
-        for h in sorted(set(lsoa["hub_id"].dropna()))
-        if not ((lsoa["lad_code"] == "E09000020") & (lsoa["hub_id"] == h)).any()
-    )
+    hub = next(h for h in sorted(set(lsoa["hub_id"].dropna())) if not ((lsoa["lad_code"] == "E09000020") & (lsoa["hub_id"] == h)).any())
     app.multiselect(key=control(app, "las")).set_value(["E09000020"])
     app.multiselect(key=control(app, "hubs")).set_value([hub])
     app.run()
@@ -260,7 +231,7 @@ def test_travel_and_venue_controls(app, app_result):
     app.slider(key=control(app, "minutes")).set_value(15)
     app.multiselect(key=control(app, "types")).set_value(["library"])
     rerun(app)
-    assert set(sites_table(app)["type"]) == {"Library"}  # shown as words (issue 16), chosen by code
+    assert set(sites_table(app)["type"]) == {"Library"}                  # shown as words (issue 16), chosen by code
     venues = app_result.venues
     library = venues[venues["type"] == "library"]
     forced = str(library["venue_id"].iloc[-1])
@@ -277,16 +248,12 @@ def test_travel_and_venue_controls(app, app_result):
 
 def test_map_click_opens_the_area_profile(app_result):
     """What streamlit-folium returns for a clicked area drives the profile panel (the browser test clicks for real)."""
-    first = views.gated_tables(app_result, DisclosureRule(5)).lsoa.display.iloc[
-        0
-    ]  # published rank 1 (by priority band)
+    first = views.gated_tables(app_result, DisclosureRule(5)).lsoa.display.iloc[0]  # published rank 1 (by priority band)
     top = app_result.lsoa.set_index("lsoa21cd").loc[first["lsoa21cd"]].copy()
     top["lsoa21cd"] = first["lsoa21cd"]
     recorder = _Recorder()
     clicked = {"last_active_drawing": {"properties": {"code": top["lsoa21cd"]}}}
-    views.area_profile(
-        recorder, app_result, views.filter_view(app_result, level="lsoa"), clicked, "lsoa", DisclosureRule(5)
-    )
+    views.area_profile(recorder, app_result, views.filter_view(app_result, level="lsoa"), clicked, "lsoa", DisclosureRule(5))
     text = recorder.text()
     assert top["lsoa21nm"] in text and "priority rank **1**" in text
     assert "95% CI" in text or "withheld" in text
@@ -311,7 +278,6 @@ class _Recorder:
                 elif isinstance(a, pd.DataFrame):
                     self.lines.append(a.to_string())
             return self
-
         return call
 
     def columns(self, n):
@@ -388,7 +354,7 @@ def test_download_tables_are_suppressed(app_result):
 
 
 def test_ilt_pack_button_prepares_the_pack_once(app, app_config, app_result, monkeypatch):
-    """ "Prepare ILT pack" runs the export (in this process) for the controls shown; the zip is then offered and kept."""
+    """"Prepare ILT pack" runs the export (in this process) for the controls shown; the zip is then offered and kept."""
     import io
     import json
     import time
@@ -407,9 +373,7 @@ def test_ilt_pack_button_prepares_the_pack_once(app, app_config, app_result, mon
     key, generated, data = app.session_state["ilt_pack"]
     names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     hubs = sorted(app_result.hubs.loc[app_result.hubs["site_type"] == "hub", "hub_id"])
-    assert {"pack.pdf", "map.html", "tables.xlsx", "pack.json"} | {f"maps/{h}.png" for h in hubs} | {
-        f"visits/{h}.csv" for h in hubs
-    } <= names
+    assert {"pack.pdf", "map.html", "tables.xlsx", "pack.json"} | {f"maps/{h}.png" for h in hubs} | {f"visits/{h}.csv" for h in hubs} <= names
     assert views_pack_member(data, "pack.pdf").startswith(b"%PDF")
     manifest = json.loads(views_pack_member(data, "pack.json"))
     assert manifest["hubs"] == hubs and manifest["generated"] == generated and manifest["k"] == 5
@@ -433,9 +397,7 @@ def test_ilt_pack_button_prepares_the_pack_once(app, app_config, app_result, mon
     app.multiselect(key=control(app, "hubs")).set_value(["WCC-QPK"])
     rerun(app)
     assert any(plain_markdown("hub WCC-QPK only") in c.value for c in app.caption)  # Markdown-escaped (issue 13)
-    assert [b for b in app.button if b.key == "pack_prepare"] and not [
-        b for b in app.download_button if b.key == "dl_pack"
-    ]
+    assert [b for b in app.button if b.key == "pack_prepare"] and not [b for b in app.download_button if b.key == "dl_pack"]
 
 
 def views_pack_member(data: bytes, name: str) -> bytes:
@@ -444,9 +406,7 @@ def views_pack_member(data: bytes, name: str) -> bytes:
     return read_member(data, name)
 
 
-def test_switching_study_area_to_leicestershire(
-    app_config, leicestershire_config, leicestershire_build, tmp_path, monkeypatch
-):
+def test_switching_study_area_to_leicestershire(app_config, leicestershire_config, leicestershire_build, tmp_path, monkeypatch):
     from tests.conftest import write_study_config
 
     lei = write_study_config(tmp_path / "lei.toml", REPO / "configs" / "leicestershire.toml", leicestershire_config)
@@ -460,9 +420,9 @@ def test_switching_study_area_to_leicestershire(
     rerun(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Under-5s (estimate)"] == f"{_nearest_10(leicestershire_build.lsoa['under5_est'].sum()):,.0f}"
-    assert at.multiselect(key=control(at, "hubs")).value == []  # the bi-borough hub does not carry over
+    assert at.multiselect(key=control(at, "hubs")).value == []                    # the bi-borough hub does not carry over
     assert len(at.multiselect(key=control(at, "hubs")).options) == 21
-    assert len(at.multiselect(key=control(at, "las")).value) == 7  # the seven districts
+    assert len(at.multiselect(key=control(at, "las")).value) == 7                 # the seven districts
     assert at.selectbox(key=control(at, "mode")).value == "drive"
     assert any("derived by dissolving LSOAs" in c.value for c in at.caption)
     open_tab(at, "Priority areas")
@@ -492,10 +452,7 @@ def _copy_extracts(folder: Path) -> dict[str, Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     demo = REPO / "data" / "extracts" / "demo" / "biborough"
-    return {
-        name: Path(shutil.copy(demo / f"{name}.csv", folder / f"{name}.csv"))
-        for name in ("review_takeup", "hub_attendance")
-    }
+    return {name: Path(shutil.copy(demo / f"{name}.csv", folder / f"{name}.csv")) for name in ("review_takeup", "hub_attendance")}
 
 
 def _config_with_extracts(folder: Path, fetched, extracts: dict[str, Path]) -> Path:
@@ -531,9 +488,8 @@ def test_a_changed_extract_shows_at_once(tmp_path, biborough_config, monkeypatch
     assert after["Reviewed (2-2½ yr)"] == _reviewed(expected) == "100%" != before["Reviewed (2-2½ yr)"]
     open_tab(at, "Priority areas")
     shown = at.dataframe[0].value
-    published = views.priority_frame(
-        views.filter_view(expected, level="lsoa"), "lsoa", DisclosureRule.from_config(expected.config), result=expected
-    )  # the gate's order
+    published = views.priority_frame(views.filter_view(expected, level="lsoa"), "lsoa",
+                                     DisclosureRule.from_config(expected.config), result=expected)  # the gate's order
     assert list(shown["lsoa21cd"]) == list(published["lsoa21cd"])
     assert config.stat().st_mtime_ns == config_stamp  # the config file itself was not touched
 
@@ -547,9 +503,7 @@ def test_validation_errors_are_listed_one_per_problem(tmp_path, biborough_config
     review = pd.read_csv(extracts["review_takeup"], dtype=str)
     review.loc[[2, 7], "eligible"] = "lots"
     review.to_csv(extracts["review_takeup"], index=False)
-    pd.read_csv(extracts["hub_attendance"], dtype=str).drop(columns="children").to_csv(
-        extracts["hub_attendance"], index=False
-    )
+    pd.read_csv(extracts["hub_attendance"], dtype=str).drop(columns="children").to_csv(extracts["hub_attendance"], index=False)
     config = _config_with_extracts(tmp_path / "cfg", biborough_config, extracts)
     with pytest.raises(ValidationError) as raised:
         prepare(load_config(config))
@@ -577,13 +531,7 @@ def test_the_cache_key_follows_every_input_file(tmp_path, biborough_config):
     paths = input_paths(cfg)
     key = DataKey.of(config, paths)
     stamped = {Path(f.path) for f in key.files}
-    assert {
-        config,
-        extracts["review_takeup"],
-        extracts["hub_attendance"],
-        cfg.extracts.hubs,
-        cfg.extracts.venues,
-    } <= stamped
+    assert {config, extracts["review_takeup"], extracts["hub_attendance"], cfg.extracts.hubs, cfg.extracts.venues} <= stamped
     assert {cfg.public_dir / "manifest.json", cfg.boundaries_dir / "lsoa21.gpkg"} <= stamped
     assert DataKey.of(config, paths) == key
     # a rewrite that keeps the size and the modification time is still seen (content hash)
@@ -599,31 +547,15 @@ def test_the_cache_key_follows_every_input_file(tmp_path, biborough_config):
     assert changed != key and changed.digest != key.digest  # the digest is what Streamlit's caches hash
     # the scenario: one hashable key from the data and the analysis settings
     a = Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15)
-    assert a == Scenario.of(
-        key,
-        need=dict(reversed(list(cfg.weights.need.items()))),
-        engagement=cfg.weights.engagement,
-        mode="walk",
-        minutes=15.0,
-    )
-    assert (
-        a.digest
-        == Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15.0).digest
-    )
-    for other in (
-        Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="bus", minutes=15),
-        Scenario.of(
-            key, need={**cfg.weights.need, "imd": 0.35}, engagement=cfg.weights.engagement, mode="walk", minutes=15
-        ),
-        Scenario.of(changed, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15),
-    ):
+    assert a == Scenario.of(key, need=dict(reversed(list(cfg.weights.need.items()))), engagement=cfg.weights.engagement,
+                            mode="walk", minutes=15.0)
+    assert a.digest == Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15.0).digest
+    for other in (Scenario.of(key, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="bus", minutes=15),
+                  Scenario.of(key, need={**cfg.weights.need, "imd": 0.35}, engagement=cfg.weights.engagement, mode="walk", minutes=15),
+                  Scenario.of(changed, need=cfg.weights.need, engagement=cfg.weights.engagement, mode="walk", minutes=15)):
         assert other != a and other.digest != a.digest
     applied = a.apply(cfg)
-    assert (
-        applied.weights.need == cfg.weights.need
-        and applied.travel.mode == "walk"
-        and applied.travel.threshold_minutes == 15.0
-    )
+    assert applied.weights.need == cfg.weights.need and applied.travel.mode == "walk" and applied.travel.threshold_minutes == 15.0
 
 
 def test_app_cached_functions_take_the_scenario_not_six_arguments():
@@ -631,16 +563,8 @@ def test_app_cached_functions_take_the_scenario_not_six_arguments():
 
     import streamlit_app
 
-    for name in (
-        "load_result",
-        "load_sites",
-        "load_view",
-        "load_map_base",
-        "load_site_markers",
-        "load_pack",
-        "load_table",
-        "load_charts",
-    ):
+    for name in ("load_result", "load_sites", "load_view", "load_map_base", "load_site_markers", "load_pack",
+                 "load_table", "load_charts"):
         params = list(inspect.signature(getattr(streamlit_app, name)).parameters)
         assert params[0] == "scenario" and "mtime" not in params and "need" not in params, name
     assert "_component_func" not in Path(streamlit_app.__file__).read_text()
@@ -655,48 +579,27 @@ def test_map_component_args_without_patching_streamlit_folium(app_result):
     from geo.app.folium_component import FRONTEND, component_args
     from geo.maps.webmap import layer_map, map_base
 
-    pinned = next(
-        line.split("==")[1].strip()
-        for line in (REPO / "requirements.txt").read_text().splitlines()
-        if line.startswith("streamlit-folium==")
-    )
+    pinned = next(line.split("==")[1].strip() for line in (REPO / "requirements.txt").read_text().splitlines()
+                  if line.startswith("streamlit-folium=="))
     assert version("streamlit-folium") == pinned
     assert (FRONTEND / "index.html").is_file()
     original = streamlit_folium._component_func
     rule = DisclosureRule(app_result.config.disclosure_threshold)
-    base = map_base(
-        app_result.lsoa,
-        level="lsoa",
-        hubs=app_result.hubs,
-        catchments=app_result.catchments(),
-        gaps=app_result.gaps(),
-        rule=rule,
-    )
-    args = component_args(
-        layer_map(base=base, layer="priority"),
-        height=620,
-        render=False,
-        returned_objects=["last_active_drawing"],
-        key="map",
-    )
+    base = map_base(app_result.lsoa, level="lsoa", hubs=app_result.hubs, catchments=app_result.catchments(),
+                    gaps=app_result.gaps(), rule=rule)
+    args = component_args(layer_map(base=base, layer="priority"), height=620, render=False,
+                          returned_objects=["last_active_drawing"], key="map")
     assert streamlit_folium._component_func is original  # nothing patched
     assert {"script", "html", "header", "id", "key", "height", "default", "css_links", "js_links"} <= set(args)
     assert args["height"] == 620 and set(args["default"]) == {"last_active_drawing"}
     code = app_result.lsoa.sort_values("priority_rank")["lsoa21cd"].iloc[0]
     assert code in args["script"] and "L.map" in args["script"]
-    again = component_args(
-        layer_map(base=base, layer="priority"),
-        height=620,
-        render=False,
-        returned_objects=["last_active_drawing"],
-        key="map",
-    )
+    again = component_args(layer_map(base=base, layer="priority"), height=620, render=False,
+                           returned_objects=["last_active_drawing"], key="map")
     assert again["key"] == args["key"] and again["script"] == args["script"]  # stable between reruns
 
 
-def test_switching_to_leicestershire_then_changing_controls_cannot_crash(
-    app_config, leicestershire_config, tmp_path, monkeypatch
-):
+def test_switching_to_leicestershire_then_changing_controls_cannot_crash(app_config, leicestershire_config, tmp_path, monkeypatch):
     """Issue 16: switch to Leicestershire, then change the local authorities and another control."""
     from tests.conftest import write_study_config
 
@@ -710,10 +613,10 @@ def test_switching_to_leicestershire_then_changing_controls_cannot_crash(
     bi_keys = {w.key for w in at.multiselect}
     at.selectbox(key="config").set_value(str(lei.resolve()))
     rerun(at)
-    assert not bi_keys & {w.key for w in at.multiselect if w.key != "config"}  # other widgets, not the old ones
+    assert not bi_keys & {w.key for w in at.multiselect if w.key != "config"}   # other widgets, not the old ones
     districts = at.multiselect(key=control(at, "las"))
-    assert len(districts.options) == len(districts.value) == 7  # fresh: all seven, none of the bi-borough's
-    assert at.slider(key=control(at, "need_idaci")).value == 0.5  # Leicestershire's own weight
+    assert len(districts.options) == len(districts.value) == 7          # fresh: all seven, none of the bi-borough's
+    assert at.slider(key=control(at, "need_idaci")).value == 0.5        # Leicestershire's own weight
     districts.set_value(districts.value[:3])
     rerun(at)
     at.selectbox(key=control(at, "mode")).set_value("bus")
@@ -722,8 +625,7 @@ def test_switching_to_leicestershire_then_changing_controls_cannot_crash(
     rerun(at)
     assert len(at.multiselect(key=control(at, "las")).value) == 3
     assert {"Study area", "Local authorities", "Hubs (catchments)", "Travel mode"} <= {
-        w.label for w in [*at.selectbox, *at.multiselect]
-    }
+        w.label for w in [*at.selectbox, *at.multiselect]}
     # back to the bi-borough: its controls start again from its defaults
     at.selectbox(key="config").set_value(str(app_config.resolve()))
     rerun(at)
@@ -748,19 +650,12 @@ def test_controls_and_tables_speak_plain_english(app, app_result):
     assert shown["priority_rank"]["label"] == "Priority rank" == column_label("priority_rank")
     assert shown["lsoa21cd"]["label"] == "LSOA code"
     assert shown["review_rate_lo"]["label"] == "Review take-up, lower 95% limit"
-    numeric_rates = [
-        c
-        for c in frame.value.columns
-        if c.endswith(("_rate", "_lo", "_hi", "_smoothed")) and pd.api.types.is_numeric_dtype(frame.value[c])
-    ]
+    numeric_rates = [c for c in frame.value.columns if c.endswith(("_rate", "_lo", "_hi", "_smoothed"))
+                     and pd.api.types.is_numeric_dtype(frame.value[c])]
     assert numeric_rates and all(shown[c]["type_config"]["format"] == "%.1f%%" for c in numeric_rates)
-    pipeline = views.priority_frame(
-        views.filter_view(app_result, level="lsoa"),
-        "lsoa",
-        DisclosureRule.from_config(app_result.config),
-        result=app_result,
-    )
-    for c in numeric_rates:  # shown in percent, the same figures
+    pipeline = views.priority_frame(views.filter_view(app_result, level="lsoa"), "lsoa",
+                                    DisclosureRule.from_config(app_result.config), result=app_result)
+    for c in numeric_rates:                                             # shown in percent, the same figures
         assert frame.value[c].tolist() == pytest.approx((pipeline[c] * 100).tolist(), nan_ok=True)
     assert shown["under5_est"]["type_config"]["format"] == "localized"
     assert set(frame.value.columns) <= set(shown)

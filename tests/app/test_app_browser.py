@@ -50,23 +50,9 @@ def _serve(tmp_path_factory, configs: list[Path]):
     env = {**os.environ, "FAMILYHUB_CONFIG": os.pathsep.join(map(str, configs)), "PYTHONPATH": str(REPO)}
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")  # noqa: SIM115 (the server writes it until the fixture ends)
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "streamlit_app.py"),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
@@ -170,9 +156,9 @@ def test_map_loads_updates_and_opens_a_profile(server, browser, app_result):
     legend = frame.locator(".hub-legend")
     legend.wait_for(state="visible", timeout=60_000)
     assert "Priority" in legend.inner_text()
-    assert frame.locator(".hub-marker.hub").count() == 5  # the five bi-borough Family Hubs
+    assert frame.locator(".hub-marker.hub").count() == 5          # the five bi-borough Family Hubs
     assert frame.locator(".hub-marker.spoke").count() == 1
-    assert frame.locator(".venue-marker").count() == 5  # k = 5 suggested venues, numbered
+    assert frame.locator(".venue-marker").count() == 5            # k = 5 suggested venues, numbered
     assert [frame.locator(".venue-marker").nth(i).inner_text() for i in range(5)] == ["1", "2", "3", "4", "5"]
     assert "Open Government Licence" in frame.locator(".leaflet-control-attribution").inner_text()
     assert page.get_by_text("SYNTHETIC DEMO DATA").first.is_visible()
@@ -199,8 +185,7 @@ def test_map_loads_updates_and_opens_a_profile(server, browser, app_result):
     point = app_result.lsoa.loc[[top.name]].to_crs(4326).representative_point().iloc[0]
     box = page.locator(MAP).bounding_box()
     xy = frame.locator(".leaflet-container").evaluate(
-        "(el, ll) => { const p = window.map.latLngToContainerPoint(ll); return [p.x, p.y]; }", [point.y, point.x]
-    )
+        "(el, ll) => { const p = window.map.latLngToContainerPoint(ll); return [p.x, p.y]; }", [point.y, point.x])
     container = frame.locator(".leaflet-container").bounding_box()
     page.mouse.click(container["x"] + xy[0], container["y"] + xy[1])
     page.get_by_text("priority rank").first.wait_for(timeout=60_000)
@@ -213,12 +198,8 @@ def test_map_loads_updates_and_opens_a_profile(server, browser, app_result):
     _shot(page, "app_3_area_profile")
 
     # the other panels render in the browser too
-    for tab, expect in [
-        ("Priority areas", "Priority areas"),
-        ("Hubs", "All hubs"),
-        ("Charts", "Funnel plot"),
-        ("Data and sources", "Reconciliation"),
-    ]:
+    for tab, expect in [("Priority areas", "Priority areas"), ("Hubs", "All hubs"), ("Charts", "Funnel plot"),
+                        ("Data and sources", "Reconciliation")]:
         page.get_by_role("tab", name=tab).click()
         page.get_by_text(expect).first.wait_for(timeout=60_000)
         time.sleep(1.5)
@@ -251,9 +232,7 @@ def test_ilt_pack_is_prepared_and_downloaded(server, browser, app_result, tmp_pa
     with page.expect_download(timeout=60_000) as info:
         zip_button.click()
     download = info.value
-    assert download.suggested_filename.startswith("ilt_pack_biborough_") and download.suggested_filename.endswith(
-        ".zip"
-    )
+    assert download.suggested_filename.startswith("ilt_pack_biborough_") and download.suggested_filename.endswith(".zip")
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     names = set(zipfile.ZipFile(path).namelist())
@@ -280,14 +259,8 @@ def test_exported_map_html_shows_html_names_as_text(tmp_path, biborough_config, 
     result = run(load_config(write_app_config(tmp_path / "cfg", biborough_config, hubs=hubs, venues=venues)))
     sites = suggest_sites(result, k=3, force_in=[venue_id])
     view = views.filter_view(result, level="lsoa")
-    m = area_map(
-        view.areas,
-        hubs=view.hubs,
-        catchments=view.catchments,
-        gaps=view.gaps,
-        sites=views.sites_frame(sites),
-        tiles=None,
-    )
+    m = area_map(view.areas, hubs=view.hubs, catchments=view.catchments, gaps=view.gaps,
+                 sites=views.sites_frame(sites), tiles=None)
     page_file = tmp_path / "map.html"
     page_file.write_text(standalone_html(m))
 
@@ -305,18 +278,15 @@ def test_exported_map_html_shows_html_names_as_text(tmp_path, biborough_config, 
         time.sleep(0.2)
         if XSS in page.locator(".leaflet-tooltip").last.inner_text():
             break
-    assert XSS in page.locator(".leaflet-tooltip").last.inner_text()  # shown as text
-    assert page.locator("img[src='x']").count() == 0  # never an element
+    assert XSS in page.locator(".leaflet-tooltip").last.inner_text()    # shown as text
+    assert page.locator("img[src='x']").count() == 0                  # never an element
     time.sleep(0.5)
     assert not dialogs
     del hub
 
 
 def _exceptions(page) -> list[str]:
-    return [
-        page.get_by_test_id("stException").nth(i).inner_text()
-        for i in range(page.get_by_test_id("stException").count())
-    ]
+    return [page.get_by_test_id("stException").nth(i).inner_text() for i in range(page.get_by_test_id("stException").count())]
 
 
 def test_switching_to_leicestershire_then_changing_controls(two_area_server, browser):
@@ -338,7 +308,7 @@ def test_switching_to_leicestershire_then_changing_controls(two_area_server, bro
     assert frame.locator(".hub-marker.hub").count() == 21
     las = sidebar.get_by_test_id("stMultiSelect").filter(has_text="Local authorities")
     chips = las.locator(".react-aria-ComboBox [data-tag]")
-    assert chips.count() == 7  # the seven districts, not the bi-borough's two
+    assert chips.count() == 7                                     # the seven districts, not the bi-borough's two
     _shot(page, "app_7_leicestershire")
 
     # change the local authorities: remove the last district
@@ -356,7 +326,7 @@ def test_switching_to_leicestershire_then_changing_controls(two_area_server, bro
     text = sidebar.inner_text()
     for control in ("Study area", "Local authorities", "Hubs", "Map layer", "Travel mode", "Downloads"):
         assert control in text, control
-    box = sidebar.get_by_test_id("stSelectbox").first  # the study area box still says Leicestershire
+    box = sidebar.get_by_test_id("stSelectbox").first                # the study area box still says Leicestershire
     assert leicestershire in (box.locator("input").input_value() if box.locator("input").count() else box.inner_text())
     assert chips.count() == 6
     time.sleep(1)

@@ -6,7 +6,6 @@ number of priority LSOAs per (LA, hub) cell exactly (Church Street: 11, of which
 published, so 2 of its LSOAs with a withheld quadrant are priority areas). Counted over the
 published quadrants, the headline tells nothing the LSOA table does not.
 """
-
 from __future__ import annotations
 
 import itertools

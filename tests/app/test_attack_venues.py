@@ -7,7 +7,6 @@ differ by one LSOA gave that LSOA's children not reached to +-10, and intersecti
 differences pinned withheld ``hub_children`` counts. The app now computes the figure from the
 published LSOA table only (:mod:`geo.disclosure.venues`).
 """
-
 from __future__ import annotations
 
 import itertools
@@ -25,9 +24,7 @@ from geo.sites import _Context, _instance, _venue_positions, suggest_sites
 def _covered_sets(result) -> tuple[list[frozenset], np.ndarray, np.ndarray]:
     """Every set a reader can make the panel show: one venue (k=1 forced), and a venue's marginal set after another (k=2)."""
     ctx = _Context(result)
-    inst, children = _instance(
-        ctx, None, _venue_positions(ctx, None), float(result.config.travel.threshold_minutes), None
-    )
+    inst, children = _instance(ctx, None, _venue_positions(ctx, None), float(result.config.travel.threshold_minutes), None)
     cov = inst.coverage.tocsc()
     single = []
     for j in range(cov.shape[1]):
@@ -94,8 +91,6 @@ def test_app_venue_table_is_the_published_figure(biborough_build):
     table = views.venue_table(result, sites, rule)
     assert not {"covered_children", "covered_weight", "lsoa_codes"} & set(table.columns)
     per_lsoa = published_not_reached(export_tables(result, rule).lsoa.display)
-    expected = [
-        round_to(pd.Series([per_lsoa.reindex(codes.split(";")).sum()])).iat[0] for codes in sites.table["lsoa_codes"]
-    ]
+    expected = [round_to(pd.Series([per_lsoa.reindex(codes.split(";")).sum()])).iat[0] for codes in sites.table["lsoa_codes"]]
     assert table["covered_children_nearest_10"].tolist() == expected
     assert list(table["name"]) == list(sites.table["name"]) and (table["covered_children_nearest_10"] % 10 == 0).all()

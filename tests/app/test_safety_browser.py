@@ -32,26 +32,9 @@ def hostile_server(hostile, tmp_path_factory):  # noqa: F811 (the fixture import
     env = {**os.environ, "FAMILYHUB_CONFIG": str(config), "PYTHONPATH": str(REPO)}
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")  # noqa: SIM115 (open while the server runs)
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "streamlit_app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     import socket
 
     deadline = time.time() + 120
@@ -126,13 +109,8 @@ def test_names_are_text_and_no_request_leaves_the_machine(hostile_server, browse
         refs = [r for r in _links_and_images(f) if r and EVIL in r]
         assert not refs, (f.url, refs)
     assert not [u for u in requests if EVIL in u]
-    off = sorted(
-        {
-            u
-            for u in requests
-            if urlparse(u).scheme in ("http", "https", "ws", "wss") and urlparse(u).hostname not in LOCAL
-        }
-    )
+    off = sorted({u for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
+                  and urlparse(u).hostname not in LOCAL})
     assert not off, off
     assert len(requests) > 10  # the recording worked
     assert not errors, errors

@@ -26,14 +26,8 @@ DATA = Path("/work/shared/data")
 LSOA_FILE = DATA / "boundaries" / "lsoa21_london_bgc.gpkg"
 POSTCODE_FILE = DATA / "venues" / "postcodes_codepoint_2025q4_study_area.csv"
 
-COLUMNS = [
-    "hub_id",
-    "travel_minutes_to_hub",
-    "nearest_site_id",
-    "travel_minutes_to_site",
-    "within_threshold",
-    "catchment_source",
-]
+COLUMNS = ["hub_id", "travel_minutes_to_hub", "nearest_site_id", "travel_minutes_to_site",
+           "within_threshold", "catchment_source"]
 
 
 def strip_lsoas(n: int = 6, size: float = 1000.0) -> gpd.GeoDataFrame:
@@ -116,16 +110,11 @@ def test_assign_hubs_council_hub_areas_override_and_fallback():
     assert "W9" in a.attrs["catchment_note"]
 
     with pytest.raises(ValueError, match="not in the hubs table"):
-        assign_hubs(
-            demand_for(lsoa), sites(), travel, hub_areas=pd.DataFrame({"ward_code": ["W1"], "hub_id": ["NOPE"]})
-        )
+        assign_hubs(demand_for(lsoa), sites(), travel,
+                    hub_areas=pd.DataFrame({"ward_code": ["W1"], "hub_id": ["NOPE"]}))
     with pytest.raises(ValueError, match="more than one hub"):
-        assign_hubs(
-            demand_for(lsoa),
-            sites(),
-            travel,
-            hub_areas=pd.DataFrame({"ward_code": ["W1", "W1"], "hub_id": ["H_EAST", "H_WEST"]}),
-        )
+        assign_hubs(demand_for(lsoa), sites(), travel,
+                    hub_areas=pd.DataFrame({"ward_code": ["W1", "W1"], "hub_id": ["H_EAST", "H_WEST"]}))
     with pytest.raises(KeyError, match="ward"):
         assign_hubs(demand_for(lsoa).drop(columns="ward_code"), sites(), travel, hub_areas=areas)
 
@@ -145,9 +134,8 @@ def test_assign_hubs_network_mode_agrees_on_a_straight_street():
     lsoa = strip_lsoas()
     # one street along y = 500 with nodes every 100 m: axis-aligned, so network = straight line
     xs = np.arange(0, 6001, 100.0)
-    net = build_network(
-        np.arange(len(xs)), np.column_stack([xs, np.full_like(xs, 500)]), np.arange(len(xs) - 1), np.arange(1, len(xs))
-    )
+    net = build_network(np.arange(len(xs)), np.column_stack([xs, np.full_like(xs, 500)]),
+                        np.arange(len(xs) - 1), np.arange(1, len(xs)))
     travel = Travel(modes={"walk": TravelMode(6.0, 1.0)})
     a_sl = assign_hubs(demand_for(lsoa), sites(), travel)
     a_net = assign_hubs(demand_for(lsoa), sites(), travel, network=net)
@@ -168,23 +156,11 @@ def test_gap_types():
     g = gap_types(areas, threshold_minutes=15, low_engagement_mask=low)
     assert g.name == "gap_type"
     assert list(g.index) == list("abcdef")
-    assert g.tolist() == [
-        "near but not engaged",
-        "near but not engaged",
-        "beyond reach",
-        "beyond reach",
-        "beyond reach",
-        "",
-    ]
+    assert g.tolist() == ["near but not engaged", "near but not engaged", "beyond reach",
+                          "beyond reach", "beyond reach", ""]
     areas["low"] = [False] * 6
     assert gap_types(areas, threshold_minutes=15, low_engagement_mask="low").tolist() == [
-        "",
-        "",
-        "beyond reach",
-        "beyond reach",
-        "beyond reach",
-        "",
-    ]
+        "", "", "beyond reach", "beyond reach", "beyond reach", ""]
     with pytest.raises(ValueError, match="shape"):
         gap_types(areas, threshold_minutes=15, low_engagement_mask=[True])
 
@@ -212,31 +188,18 @@ def test_gap_polygons_and_hub_summary():
     areas = assign_hubs(demand_for(lsoa), sites().iloc[:2], travel)  # no spoke: middle is out of reach
     areas["under5_est"] = [10.0, 20, 30, 40, 50, np.nan]
     areas["hub_children"] = [2.0, 25, 1, 0, 5, 3]
-    areas["quadrant"] = [
-        "high need, low engagement",
-        "low need, high engagement",
-        "high need, low engagement",
-        "high need, high engagement",
-        "low need, low engagement",
-        "high need, low engagement",
-    ]
+    areas["quadrant"] = ["high need, low engagement", "low need, high engagement",
+                         "high need, low engagement", "high need, high engagement",
+                         "low need, low engagement", "high need, low engagement"]
     low = areas["quadrant"].str.endswith("low engagement")
     areas["gap_type"] = gap_types(areas, threshold_minutes=15, low_engagement_mask=low)
-    assert areas["gap_type"].tolist() == [
-        "near but not engaged",
-        "",
-        "beyond reach",
-        "beyond reach",
-        "near but not engaged",
-        "near but not engaged",
-    ]
+    assert areas["gap_type"].tolist() == ["near but not engaged", "", "beyond reach", "beyond reach",
+                                          "near but not engaged", "near but not engaged"]
 
     gp = gap_polygons(lsoa, areas)
     assert gp[["hub_id", "gap_type"]].values.tolist() == [
-        ["H_EAST", "beyond reach"],
-        ["H_EAST", "near but not engaged"],
-        ["H_WEST", "beyond reach"],
-        ["H_WEST", "near but not engaged"],
+        ["H_EAST", "beyond reach"], ["H_EAST", "near but not engaged"],
+        ["H_WEST", "beyond reach"], ["H_WEST", "near but not engaged"],
     ]
     assert gp["lsoas"].tolist() == [1, 2, 1, 1]
     assert gp["under5"].tolist() == [40.0, 50.0, 30.0, 10.0]
@@ -285,12 +248,8 @@ def test_real_westminster_and_kensington_chelsea():
     assert len(lsoa) == 224
     pc = pd.read_csv(POSTCODE_FILE, usecols=["postcode", "easting", "northing"])
     hubs = gpd.GeoDataFrame(
-        {
-            "hub_id": [h[0] for h in DEMO_HUBS],
-            "name": [h[0] for h in DEMO_HUBS],
-            "la_code": [h[4] for h in DEMO_HUBS],
-            "site_type": [h[3] for h in DEMO_HUBS],
-        },
+        {"hub_id": [h[0] for h in DEMO_HUBS], "name": [h[0] for h in DEMO_HUBS],
+         "la_code": [h[4] for h in DEMO_HUBS], "site_type": [h[3] for h in DEMO_HUBS]},
         geometry=gpd.points_from_xy([h[2] for h in DEMO_HUBS], [h[1] for h in DEMO_HUBS]),
         crs="EPSG:4326",
     ).to_crs(27700)

@@ -38,7 +38,9 @@ def grid_lsoas(nx: int = 3, ny: int = 2, size: float = 100.0) -> gpd.GeoDataFram
     """nx x ny grid of square LSOAs, codes L00.. in row-major order, index 10, 11, ..."""
     cells = [box(i * size, j * size, (i + 1) * size, (j + 1) * size) for j in range(ny) for i in range(nx)]
     codes = [f"L{j}{i}" for j in range(ny) for i in range(nx)]
-    return gpd.GeoDataFrame({"lsoa21cd": codes}, geometry=cells, crs="EPSG:27700", index=np.arange(10, 10 + len(cells)))
+    return gpd.GeoDataFrame(
+        {"lsoa21cd": codes}, geometry=cells, crs="EPSG:27700", index=np.arange(10, 10 + len(cells))
+    )
 
 
 def lattice(n: int = 11, spacing: float = 100.0, *, ids_offset: int = 1000):
@@ -51,11 +53,9 @@ def lattice(n: int = 11, spacing: float = 100.0, *, ids_offset: int = 1000):
     for j in range(n):
         for i in range(n):
             if i + 1 < n:
-                u.append(node(i, j))
-                v.append(node(i + 1, j))  # noqa: E702
+                u.append(node(i, j)); v.append(node(i + 1, j))  # noqa: E702
             if j + 1 < n:
-                u.append(node(i, j))
-                v.append(node(i, j + 1))  # noqa: E702
+                u.append(node(i, j)); v.append(node(i, j + 1))  # noqa: E702
     return ids, xy, np.array(u), np.array(v)
 
 
@@ -78,12 +78,8 @@ def test_demand_points_postcode_mean_and_representative_point():
     src = dict(zip(out["lsoa21cd"], out["demand_point_source"]))
     cnt = dict(zip(out["lsoa21cd"], out["n_postcodes"]))
     assert src == {
-        "L00": "postcode_mean",
-        "L01": "postcode_mean",
-        "L02": "representative_point",
-        "L10": "representative_point",
-        "L11": "representative_point",
-        "L12": "postcode_mean",
+        "L00": "postcode_mean", "L01": "postcode_mean", "L02": "representative_point",
+        "L10": "representative_point", "L11": "representative_point", "L12": "postcode_mean",
     }
     assert cnt == {"L00": 2, "L01": 1, "L02": 0, "L10": 0, "L11": 0, "L12": 1}
     pts = dict(zip(out["lsoa21cd"], out.geometry))
@@ -219,12 +215,8 @@ def test_network_adds_snap_access_time_and_limit():
 def test_network_directed_respects_one_way_streets():
     # A -> B one way (100 m); B -> C -> A two-way detour of 300 m
     net = build_network(
-        ["A", "B", "C"],
-        [[0, 0], [100, 0], [50, 100]],
-        ["A", "B", "C"],
-        ["B", "C", "A"],
-        length=[100, 150, 150],
-        oneway=[True, False, False],
+        ["A", "B", "C"], [[0, 0], [100, 0], [50, 100]],
+        ["A", "B", "C"], ["B", "C", "A"], length=[100, 150, 150], oneway=[True, False, False],
     )
     walk = network_minutes(net, [[100, 0]], [[0, 0]], speed_kmh=6.0)
     drive = network_minutes(net, [[100, 0]], [[0, 0]], speed_kmh=6.0, directed=True)
@@ -272,15 +264,12 @@ def test_load_graphml_without_networkx(tmp_path):
     assert network_minutes(net, [[100, 0]], [[0, 0]], speed_kmh=6.0, directed=True)[0, 0] == pytest.approx(3.0)
     # an undirected GraphML graph in degrees (no CRS given): reprojected, every edge two-way
     und = GRAPHML.replace('edgedefault="directed"', 'edgedefault="undirected"').replace(
-        '<data key="d0">EPSG:27700</data>', ""
-    )
-    for a, b in (
-        ('<data key="d2">100</data>', '<data key="d2">-0.13</data>'),
-        ('<data key="d2">50</data>', '<data key="d2">-0.135</data>'),
-        ('<data key="d2">0</data>', '<data key="d2">-0.14</data>'),
-        ('<data key="d1">0</data>', '<data key="d1">51.5</data>'),
-        ('<data key="d1">100</data>', '<data key="d1">51.501</data>'),
-    ):
+        '<data key="d0">EPSG:27700</data>', "")
+    for a, b in (('<data key="d2">100</data>', '<data key="d2">-0.13</data>'),
+                 ('<data key="d2">50</data>', '<data key="d2">-0.135</data>'),
+                 ('<data key="d2">0</data>', '<data key="d2">-0.14</data>'),
+                 ('<data key="d1">0</data>', '<data key="d1">51.5</data>'),
+                 ('<data key="d1">100</data>', '<data key="d1">51.501</data>')):
         und = und.replace(a, b)
     p2 = tmp_path / "u.graphml"
     p2.write_text(und)
@@ -294,14 +283,12 @@ def test_load_gpkg_uses_geometry_not_degree_columns(tmp_path):
     ids, xy, u, v = lattice(4)
     nodes = gpd.GeoDataFrame(
         {"osmid": ids, "x": -0.1, "y": 51.5},  # OSMnx keeps degrees in x/y
-        geometry=gpd.points_from_xy(xy[:, 0] + 530000, xy[:, 1] + 180000),
-        crs="EPSG:27700",
+        geometry=gpd.points_from_xy(xy[:, 0] + 530000, xy[:, 1] + 180000), crs="EPSG:27700",
     )
     edges = gpd.GeoDataFrame(
         {"u": u, "v": v, "key": 0, "length": 100.0, "oneway": False},
-        geometry=[
-            shapely.LineString([nodes.geometry.iloc[a - 1000], nodes.geometry.iloc[b - 1000]]) for a, b in zip(u, v)
-        ],
+        geometry=[shapely.LineString([nodes.geometry.iloc[a - 1000], nodes.geometry.iloc[b - 1000]])
+                  for a, b in zip(u, v)],
         crs="EPSG:27700",
     )
     p = tmp_path / "net.gpkg"
@@ -315,13 +302,11 @@ def test_load_gpkg_uses_geometry_not_degree_columns(tmp_path):
     b = np.array([[530300.0, 180200.0]])
     assert travel_minutes(a, b, travel)[0, 0] == pytest.approx(500 / 75.0, rel=1e-6)
     assert travel_minutes(a, b, Travel(modes={"walk": TravelMode(4.5, 1.0)}))[0, 0] == pytest.approx(
-        np.hypot(300, 200) / 75.0, rel=1e-6
-    )
+        np.hypot(300, 200) / 75.0, rel=1e-6)
     idx, mins = travel_nearest(a, np.vstack([b, a + 100]), travel)
     assert idx.tolist() == [1] and mins[0] == pytest.approx(200 / 75.0, rel=1e-6)
-    np.testing.assert_allclose(
-        paired_minutes(np.vstack([a, a]), np.vstack([b, a]), travel), [500 / 75.0, 0.0], atol=1e-5
-    )
+    np.testing.assert_allclose(paired_minutes(np.vstack([a, a]), np.vstack([b, a]), travel),
+                               [500 / 75.0, 0.0], atol=1e-5)
 
 
 def test_travel_minutes_modes_and_errors():

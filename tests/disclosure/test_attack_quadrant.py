@@ -8,7 +8,6 @@ whose quadrant is withheld (``c``): when exactly one subset fits the hub's figur
 quadrants -- which the gate withheld because they would narrow a withheld count to one value --
 are known again.
 """
-
 from __future__ import annotations
 
 import itertools
@@ -35,12 +34,8 @@ def recovered_quadrants(lsoa: pd.DataFrame, hubs: pd.DataFrame) -> dict[str, set
             continue
         known = mine.loc[mine["quadrant"] == HNLE, "u5"].sum()
         slack = 5 + 0.5 * len(mine)  # nearest 10, and each under-5 estimate shown to the nearest 1
-        fits = [
-            set(s)
-            for k in range(len(hidden) + 1)
-            for s in itertools.combinations(hidden["lsoa21cd"], k)
-            if abs(known + hidden.set_index("lsoa21cd").loc[list(s), "u5"].sum() - target) <= slack
-        ]
+        fits = [set(s) for k in range(len(hidden) + 1) for s in itertools.combinations(hidden["lsoa21cd"], k)
+                if abs(known + hidden.set_index("lsoa21cd").loc[list(s), "u5"].sum() - target) <= slack]
         if len(fits) == 1:
             recovered[hub["hub_id"]] = fits[0]
     return recovered
@@ -55,7 +50,5 @@ def test_hub_priority_children_do_not_give_back_withheld_quadrants(biborough_bui
     # the figure is the under-5s of the LSOAs published as priority areas (rounded to 10), so a fit
     # with no withheld LSOA says nothing about them
     for _, hub in hubs[hubs["hub_id"] != "Total"].iterrows():
-        shown = pd.to_numeric(
-            lsoa.loc[(lsoa["hub_id"] == hub["hub_id"]) & (lsoa["quadrant"] == HNLE), "under5_est"]
-        ).sum()
+        shown = pd.to_numeric(lsoa.loc[(lsoa["hub_id"] == hub["hub_id"]) & (lsoa["quadrant"] == HNLE), "under5_est"]).sum()
         assert abs(float(hub["priority_children_nearest_10"]) - shown) <= 5 + 0.5 * int(float(hub["lsoas"]))

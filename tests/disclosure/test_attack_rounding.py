@@ -7,7 +7,6 @@ and ``reached_pct`` in the hub table; ``reach_rate`` = hub_children / under5_est
 lists every (eligible, completed) pair allowed by the rounded counts whose rate equals the
 published rate. One pair left is the exact, unrounded count.
 """
-
 from __future__ import annotations
 
 import pandas as pd
@@ -20,12 +19,9 @@ from geo.disclosure.gate import export_tables
 def _pairs_consistent(shown_e, shown_c, rate, *, step: int, tol: float) -> list[tuple[int, int]]:
     """Every (eligible, completed) that rounds to the shown counts and gives the shown rate."""
     half = step // 2
-    return [
-        (e, c)
-        for e in range(max(1, shown_e - half), shown_e + half + 1)
-        for c in range(max(0, shown_c - half), shown_c + half + 1)
-        if c <= e and abs(c / e - rate) <= tol
-    ]
+    return [(e, c) for e in range(max(1, shown_e - half), shown_e + half + 1)
+            for c in range(max(0, shown_c - half), shown_c + half + 1)
+            if c <= e and abs(c / e - rate) <= tol]
 
 
 def _unrounded_rows(frame: pd.DataFrame, rate_col: str, truth: pd.DataFrame, *, step: int, tol: float) -> list[str]:
@@ -85,6 +81,5 @@ def test_gate_check_catches_a_rate_from_exact_counts(biborough_build):
     assert numeric["review_rate"].iat[i] == pytest.approx(expected, abs=1e-4)
     numeric.iloc[i, numeric.columns.get_loc("review_rate")] = expected + 0.01  # e.g. a rate from the exact counts
     from dataclasses import replace
-
     bad = rates_match_shown_counts(replace(wards, numeric=numeric), "ward_code")
     assert bad == [(str(wards.display["ward_code"].iat[i]), "review_rate")]

@@ -49,16 +49,14 @@ def ward_table(seed: int, n_wards: int = 36) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     completed = rng.integers(0, 13, n_wards)
     not_rev = rng.integers(0, 13, n_wards)
-    wards = pd.DataFrame(
-        {
-            "ward_code": [f"E0500{i:04d}" for i in range(n_wards)],
-            "lad_code": [LAS[i * 2 // n_wards] for i in range(n_wards)],
-            "review_completed": completed,
-            "children_not_reviewed": not_rev,
-            "review_eligible": completed + not_rev,
-            "under5_est": np.round(rng.uniform(20, 400, n_wards), 1),
-        }
-    )
+    wards = pd.DataFrame({
+        "ward_code": [f"E0500{i:04d}" for i in range(n_wards)],
+        "lad_code": [LAS[i * 2 // n_wards] for i in range(n_wards)],
+        "review_completed": completed,
+        "children_not_reviewed": not_rev,
+        "review_eligible": completed + not_rev,
+        "under5_est": np.round(rng.uniform(20, 400, n_wards), 1),
+    })
     return _with_rates(add_total_row(wards, COUNTS, key="ward_code", group_col="lad_code"))
 
 
@@ -66,44 +64,23 @@ def hub_table(seed: int, n_hubs: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     completed = rng.integers(0, 15, n_hubs)
     not_rev = rng.integers(0, 15, n_hubs)
-    hubs = pd.DataFrame(
-        {
-            "hub_id": [f"H{i}" for i in range(n_hubs)],
-            "review_completed": completed,
-            "children_not_reviewed": not_rev,
-            "review_eligible": completed + not_rev,
-        }
-    )
+    hubs = pd.DataFrame({
+        "hub_id": [f"H{i}" for i in range(n_hubs)],
+        "review_completed": completed,
+        "children_not_reviewed": not_rev,
+        "review_eligible": completed + not_rev,
+    })
     return _with_rates(add_total_row(hubs, COUNTS, key="hub_id"))
 
 
 def suppress_wards(df, rule=DisclosureRule(), **kw):
-    return suppress(
-        df,
-        counts=COUNTS,
-        derived=DERIVED,
-        row_relations=IDENTITY,
-        total_row="Total",
-        group_col="lad_code",
-        key="ward_code",
-        table="wards",
-        rule=rule,
-        **kw,
-    )
+    return suppress(df, counts=COUNTS, derived=DERIVED, row_relations=IDENTITY, total_row="Total",
+                    group_col="lad_code", key="ward_code", table="wards", rule=rule, **kw)
 
 
 def suppress_hubs(df, rule=DisclosureRule(), **kw):
-    return suppress(
-        df,
-        counts=COUNTS,
-        derived=DERIVED,
-        row_relations=IDENTITY,
-        total_row="Total",
-        key="hub_id",
-        table="hubs",
-        rule=rule,
-        **kw,
-    )
+    return suppress(df, counts=COUNTS, derived=DERIVED, row_relations=IDENTITY, total_row="Total",
+                    key="hub_id", table="hubs", rule=rule, **kw)
 
 
 # ----------------------------------------------------------------- the reader's relations
@@ -132,12 +109,14 @@ def hub_relations(df: pd.DataFrame) -> list:
 
 
 def _row_identities(n: int) -> list:
-    return [((i, "review_eligible"), [(i, "review_completed"), (i, "children_not_reviewed")]) for i in range(n)]
+    return [((i, "review_eligible"), [(i, "review_completed"), (i, "children_not_reviewed")])
+            for i in range(n)]
 
 
 def _public_problem(display: pd.DataFrame, rels, rule: DisclosureRule):
     """Variables, equality system and bounds of what a reader can deduce from ``display``."""
-    cells = sorted({c for t, parts in rels for c in [t, *parts] if isinstance(display[c[1]].iat[c[0]], str)})
+    cells = sorted({c for t, parts in rels for c in [t, *parts]
+                    if isinstance(display[c[1]].iat[c[0]], str)})
     idx = {c: k for k, c in enumerate(cells)}
     a_eq, b_eq = [], []
     for t, parts in rels:
@@ -172,9 +151,8 @@ def lp_ranges(display, rels, rule) -> dict:
         for sign in (1.0, -1.0):
             obj = np.zeros(len(cells))
             obj[k] = sign
-            res = linprog(
-                obj, A_eq=a_eq if len(a_eq) else None, b_eq=b_eq if len(b_eq) else None, bounds=bounds, method="highs"
-            )
+            res = linprog(obj, A_eq=a_eq if len(a_eq) else None, b_eq=b_eq if len(b_eq) else None,
+                          bounds=bounds, method="highs")
             assert res.status in (0, 3), res.message  # 3: unbounded (a hidden total)
             ext.append(sign * res.fun if res.status == 0 else sign * np.inf)
         out[c] = tuple(ext)
@@ -194,8 +172,9 @@ def milp_ranges(display, rels, rule, big: int = 100_000) -> dict:
         link = np.zeros((2 * len(secondary), nv))
         for m, k in enumerate(secondary):
             link[2 * m, [k, n + m]] = [1, -rule.threshold]  # x >= t z
-            link[2 * m + 1, [k, n + m]] = [1, -big]  # x <= big z
-        cons.append(LinearConstraint(link, np.tile([0, -np.inf], len(secondary)), np.tile([np.inf, 0], len(secondary))))
+            link[2 * m + 1, [k, n + m]] = [1, -big]          # x <= big z
+        cons.append(LinearConstraint(link, np.tile([0, -np.inf], len(secondary)),
+                                     np.tile([np.inf, 0], len(secondary))))
     out = {}
     for k, c in enumerate(cells):
         ext = []
@@ -230,7 +209,8 @@ def assert_audit_matches_mask(result, table: str, key: str, df):
     assert (audit["table"] == table).all()
     from_audit = {(r, c) for r, c in zip(audit["row"], audit["column"])}
     assert len(from_audit) == len(audit)
-    from_mask = {(df[key].iat[i], c) for i, c in zip(*np.nonzero(result.mask.to_numpy())) for c in [df.columns[c]]}
+    from_mask = {(df[key].iat[i], c) for i, c in zip(*np.nonzero(result.mask.to_numpy()))
+                 for c in [df.columns[c]]}
     assert from_audit == from_mask
     for r, c, reason in zip(audit["row"], audit["column"], audit["reason"]):
         i = df[key].tolist().index(r)
@@ -248,14 +228,7 @@ def assert_audit_matches_mask(result, table: str, key: str, df):
 
 def test_format_count():
     assert [format_count(v) for v in (0, 1, 4, 5, 12, 1234, 1234567)] == [
-        "0",
-        "<5",
-        "<5",
-        "5",
-        "12",
-        "1,234",
-        "1,234,567",
-    ]
+        "0", "<5", "<5", "5", "12", "1,234", "1,234,567"]
     assert format_count(None) == format_count(float("nan")) == format_count(pd.NA) == ""
     assert format_count(np.int64(3)) == "<5"
     assert format_count(9, DisclosureRule(threshold=10)) == "<10"
@@ -290,13 +263,8 @@ def test_derived_suppression():
     df = pd.DataFrame({"hub": ["A", "B", "C", "D"], "completed": [3, 20, 30, 0], "eligible": [40, 4, 50, 9]})
     df["rate"] = 100 * df["completed"] / df["eligible"]
     df["rate_lo"] = df["rate"] - 5
-    s = suppress(
-        df,
-        counts=["completed", "eligible"],
-        key="hub",
-        table="hubs",
-        derived={"rate": ["completed", "eligible"], "rate_lo": ["completed", "eligible"]},
-    )
+    s = suppress(df, counts=["completed", "eligible"], key="hub", table="hubs",
+                 derived={"rate": ["completed", "eligible"], "rate_lo": ["completed", "eligible"]})
     assert s.display["rate"].tolist()[:2] == [CONFIDENTIAL, CONFIDENTIAL]
     assert s.display["rate"].iat[2] == pytest.approx(60.0)
     assert s.display["rate"].iat[3] == 0.0  # 0 of 9 is shown: 0 is not disclosive
@@ -406,8 +374,7 @@ def test_hub_table_with_total_row_and_identity(seed):
     assert scan_for_small_counts(s.display, counts=COUNTS) == []
     shown = ~s.mask[COUNTS].to_numpy()
     np.testing.assert_array_equal(
-        s.display[COUNTS].to_numpy()[shown].astype(float), df[COUNTS].to_numpy()[shown].astype(float)
-    )
+        s.display[COUNTS].to_numpy()[shown].astype(float), df[COUNTS].to_numpy()[shown].astype(float))
 
 
 @pytest.mark.parametrize("seed", [0, 2, 5])
@@ -423,7 +390,8 @@ def test_integer_attack_knowing_what_c_means(seed):
 def test_general_constraints_option():
     # cells related by a declared constraint that is not a row or column total: y[t] = x[a] + x[b]
     df = pd.DataFrame({"k": ["a", "b", "t"], "x": [2, 30, 0], "y": [0, 0, 32]})
-    s = suppress(df, counts=["x", "y"], key="k", constraints=[(("t", "y"), [("a", "x"), ("b", "x")])])
+    s = suppress(df, counts=["x", "y"], key="k",
+                 constraints=[(("t", "y"), [("a", "x"), ("b", "x")])])
     assert s.display["x"].tolist() == ["<5", CONFIDENTIAL, 0]
     assert s.display["y"].tolist() == [0, 0, 32]
     with pytest.raises(KeyError):
@@ -451,15 +419,13 @@ def test_add_total_row_sums_and_groups():
 
 
 def test_scan_reads_csv_text_and_files(tmp_path):
-    text = 'ward,n,rate\nw1,<5,c\nw2,3,10.5\nw3,"1,234",2\n'
+    text = "ward,n,rate\nw1,<5,c\nw2,3,10.5\nw3,\"1,234\",2\n"
     assert scan_for_small_counts(text, counts=["n"]) == [SmallCount(1, "n", 3.0)]
     path = tmp_path / "t.csv"
     path.write_text(text)
     assert scan_for_small_counts(path, counts=["n"]) == [SmallCount(1, "n", 3.0)]
     assert scan_for_small_counts(str(path), counts=["n", "rate"]) == [
-        SmallCount(1, "n", 3.0),
-        SmallCount(2, "rate", 2.0),
-    ]
+        SmallCount(1, "n", 3.0), SmallCount(2, "rate", 2.0)]
 
 
 def test_missing_values_are_not_suppressed():

@@ -30,12 +30,8 @@ from models.risk import score_areas
 from models.stats import eb_shrinkage
 from models.uncertainty import rank_intervals
 
-WEIGHTS = SimpleNamespace(
-    need={"idaci": 0.5, "imd": 0.3, "under5": 0.2},
-    engagement={"review": 0.5, "reach": 0.5},
-    high_need_percentile=50.0,
-    low_engagement_percentile=50.0,
-)
+WEIGHTS = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2}, engagement={"review": 0.5, "reach": 0.5},
+                          high_need_percentile=50.0, low_engagement_percentile=50.0)
 COUNTS = ("review_completed", "review_eligible", "children_not_reviewed", "hub_children")
 SEED, TOP_N, DRAWS = 7, 5, 400
 
@@ -47,38 +43,20 @@ def synthetic_areas(seed: int, n_areas: int = 36, per_ward: int = 4) -> tuple[pd
     eligible = rng.integers(0, 14, n_areas)
     completed = np.minimum(rng.binomial(eligible, rng.uniform(0.3, 0.95, n_areas)), eligible)
     hub = np.minimum(rng.poisson(rng.uniform(0.5, 12, n_areas)), under5.astype(int))
-    areas = pd.DataFrame(
-        {
-            "lsoa21cd": [f"E01{seed:03d}{i:03d}" for i in range(n_areas)],
-            "lsoa21nm": [f"Area {i}" for i in range(n_areas)],
-            "lad_code": "E09000001",
-            "ward_code": [f"W{i // per_ward:02d}" for i in range(n_areas)],
-            "ward_name": [f"Ward {i // per_ward}" for i in range(n_areas)],
-            "hub_id": None,
-            "under5_est": under5,
-            "imd_score": rng.uniform(5, 60, n_areas),
-            "idaci_score": rng.uniform(0, 0.6, n_areas),
-            "income_score": np.nan,
-            "review_eligible": eligible,
-            "review_completed": completed,
-            "hub_children": hub,
-        }
-    )
+    areas = pd.DataFrame({
+        "lsoa21cd": [f"E01{seed:03d}{i:03d}" for i in range(n_areas)], "lsoa21nm": [f"Area {i}" for i in range(n_areas)],
+        "lad_code": "E09000001", "ward_code": [f"W{i // per_ward:02d}" for i in range(n_areas)],
+        "ward_name": [f"Ward {i // per_ward}" for i in range(n_areas)], "hub_id": None,
+        "under5_est": under5, "imd_score": rng.uniform(5, 60, n_areas), "idaci_score": rng.uniform(0, 0.6, n_areas),
+        "income_score": np.nan, "review_eligible": eligible, "review_completed": completed, "hub_children": hub,
+    })
     s = score_areas(areas, WEIGHTS)
     scored = pd.concat([areas, s, rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS)], axis=1)
     scored = scored.loc[:, ~scored.columns.duplicated()]
     wards = areas.groupby(["ward_code", "ward_name", "lad_code"], as_index=False)[
-        ["under5_est", "review_eligible", "review_completed", "hub_children", "imd_score", "idaci_score"]
-    ].agg(
-        {
-            "under5_est": "sum",
-            "review_eligible": "sum",
-            "review_completed": "sum",
-            "hub_children": "sum",
-            "imd_score": "mean",
-            "idaci_score": "mean",
-        }
-    )
+        ["under5_est", "review_eligible", "review_completed", "hub_children", "imd_score", "idaci_score"]].agg(
+        {"under5_est": "sum", "review_eligible": "sum", "review_completed": "sum", "hub_children": "sum",
+         "imd_score": "mean", "idaci_score": "mean"})
     wards["income_score"] = np.nan
     s = score_areas(wards, WEIGHTS)
     wards = pd.concat([wards, s, rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS)], axis=1)
@@ -137,15 +115,8 @@ def _mean_known(a, b):
     return np.where(both, 0.5 * a + 0.5 * b, np.where(np.isfinite(a), a, b))
 
 
-def feasible_by_formulas(
-    published: pd.DataFrame,
-    truth: pd.DataFrame,
-    *,
-    zero_small: bool,
-    exact_priority: bool = False,
-    key: str = "lsoa21cd",
-    joint: dict | None = None,
-) -> dict[tuple[str, str], set]:
+def feasible_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, zero_small: bool,
+                         exact_priority: bool = False, key: str = "lsoa21cd", joint: dict | None = None) -> dict[tuple[str, str], set]:
     """(area code, count column) -> values consistent with the row's published cells and the README's formulas
     (and, into ``joint``, area code -> the consistent (completed, eligible, hub children) triples)."""
     n_all = truth["review_eligible"].to_numpy(float)
@@ -166,13 +137,10 @@ def feasible_by_formulas(
         if not any(v in ("<5", "c") for v in shown.values()) or row[key] not in pos:
             continue  # nothing withheld, or a total row
         i = pos[row[key]]
-        others = np.r_[0:i, i + 1 : len(truth)]
-        K, N, H = np.meshgrid(
-            _domain(shown["review_completed"], zero_small=zero_small, upper=upper),
-            _domain(shown["review_eligible"], zero_small=zero_small, upper=upper),
-            _domain(shown["hub_children"], zero_small=zero_small, upper=upper),
-            indexing="ij",
-        )
+        others = np.r_[0:i, i + 1:len(truth)]
+        K, N, H = np.meshgrid(_domain(shown["review_completed"], zero_small=zero_small, upper=upper),
+                              _domain(shown["review_eligible"], zero_small=zero_small, upper=upper),
+                              _domain(shown["hub_children"], zero_small=zero_small, upper=upper), indexing="ij")
         K, N, H = K.ravel().astype(float), N.ravel().astype(float), H.ravel().astype(float)
         nr_dom = set(_domain(shown["children_not_reviewed"], zero_small=zero_small, upper=upper))
         ok = (K <= N) & np.isin(N - K, list(nr_dom))
@@ -190,24 +158,14 @@ def feasible_by_formulas(
         if not exact_priority and str(e_shown) != "c":
             ok &= np.isnan(engagement) if str(e_shown) in ("", "nan") else band(engagement) == float(e_shown)
         if isinstance(quadrant, str) and quadrant != "c":
-            ok &= (
-                np.isnan(engagement)
-                if quadrant in ("", "nan")
-                else (engagement < 50) == quadrant.endswith("low engagement")
-            )
+            ok &= np.isnan(engagement) if quadrant in ("", "nan") else (engagement < 50) == quadrant.endswith("low engagement")
         basis = row.get("engagement_basis")
         if isinstance(basis, str) and basis not in ("c", "", "nan"):  # which components are known
             ok &= np.isfinite(s_r) == ("review" in basis.split("(")[0])
         if joint is not None:
-            joint[row[key]] = list(
-                zip(K[ok].astype(int).tolist(), N[ok].astype(int).tolist(), H[ok].astype(int).tolist())
-            )
-        for c, vals in (
-            ("review_completed", K),
-            ("review_eligible", N),
-            ("children_not_reviewed", N - K),
-            ("hub_children", H),
-        ):
+            joint[row[key]] = list(zip(K[ok].astype(int).tolist(), N[ok].astype(int).tolist(), H[ok].astype(int).tolist()))
+        for c, vals in (("review_completed", K), ("review_eligible", N), ("children_not_reviewed", N - K),
+                        ("hub_children", H)):
             if shown[c] in ("<5", "c"):
                 out[(row[key], c)] = set(vals[ok].astype(int).tolist())
     return out
@@ -216,9 +174,8 @@ def feasible_by_formulas(
 def pinned_by_formulas(published: pd.DataFrame, truth: pd.DataFrame, *, key: str = "lsoa21cd", **kw) -> list:
     """Withheld small counts (1-4, or 0 where zeros are withheld) left with one value by their row alone."""
     feas = feasible_by_formulas(published, truth, key=key, **kw)
-    return [
-        cell for cell, vals in feas.items() if published.set_index(key).at[cell[0], cell[1]] == "<5" and len(vals) <= 1
-    ]
+    return [cell for cell, vals in feas.items()
+            if published.set_index(key).at[cell[0], cell[1]] == "<5" and len(vals) <= 1]
 
 
 # ----------------------------------------------------------------- the cases
@@ -230,25 +187,15 @@ def _gate(lsoa: pd.DataFrame, wards: pd.DataFrame, rule: DisclosureRule):
 
     lsoa_t = lsoa_table_out(lsoa)
     ward_t = ward_table_out(wards)
-    sup = {
-        "lsoa": (suppressed_table(lsoa_t, lsoa_rule(rule), "lsoa"), lsoa_t),
-        "ward": (suppressed_table(ward_t, rule, "ward", totals=True), _raw_with_totals(ward_t, "ward")),
-    }
+    sup = {"lsoa": (suppressed_table(lsoa_t, lsoa_rule(rule), "lsoa"), lsoa_t),
+           "ward": (suppressed_table(ward_t, rule, "ward", totals=True), _raw_with_totals(ward_t, "ward"))}
     rels = table_relations(lsoa_t, sup["ward"][1], None)
     linked, _ = link_suppression(sup, rels, rule)
-    models = {
-        "lsoa": EngagementModel.from_areas(lsoa.set_index("lsoa21cd"), WEIGHTS),
-        "ward": EngagementModel.from_areas(wards.set_index("ward_code"), WEIGHTS),
-    }
+    models = {"lsoa": EngagementModel.from_areas(lsoa.set_index("lsoa21cd"), WEIGHTS),
+              "ward": EngagementModel.from_areas(wards.set_index("ward_code"), WEIGHTS)}
     ranks = {k: RankModel.from_model(m, draws=DRAWS, top_n=TOP_N, seed=SEED) for k, m in models.items()}
-    out, report = publish_derived(
-        {k: (linked[k], sup[k][1]) for k in linked},
-        models,
-        rels,
-        rule,
-        keys={"lsoa": "lsoa21cd", "ward": "ward_code"},
-        ranks=ranks,
-    )
+    out, report = publish_derived({k: (linked[k], sup[k][1]) for k in linked}, models, rels, rule,
+                                  keys={"lsoa": "lsoa21cd", "ward": "ward_code"}, ranks=ranks)
     return out, rels, sup, report
 
 
@@ -274,9 +221,7 @@ def test_gate_leaves_every_withheld_small_count_two_values(seed):
     shown = pub.astype(dict.fromkeys(COUNTS, str))
     # 1. the row alone, by the README's formulas (LSOAs; wards, whose "<5" means 1-4)
     assert not pinned_by_formulas(shown, lsoa, zero_small=True)
-    assert not pinned_by_formulas(
-        out["ward"].display.astype(dict.fromkeys(COUNTS, str)), wards, zero_small=False, key="ward_code"
-    )
+    assert not pinned_by_formulas(out["ward"].display.astype(dict.fromkeys(COUNTS, str)), wards, zero_small=False, key="ward_code")
     # 2. every exact rate derived from a withheld count is withheld; scores are bands
     for col, (how, sources) in COLUMN_POLICY.items():
         if col not in pub or how not in ("with-source", "band"):
@@ -335,23 +280,18 @@ def test_presets_and_rounding():
     with pytest.raises(ValueError):
         DisclosureRule.preset("nhs")
     from geo.disclosure import format_count
-
     assert [format_count(v, nhs) for v in (0, 3, 7, 8, 12, 13)] == ["0", "*", "*", "10", "10", "15"]
 
 
 def test_config_presets(tmp_path):
     from geo.config import ConfigError, load_config
 
-    base = tmp_path / "c.toml"
+    base = (tmp_path / "c.toml")
     src = Path("config.toml").read_text()
     head = src.split("[disclosure]")[0]
     tail = src.split("[disclosure]")[1].split("\n[", 1)[1]
-    for body, expect in (
-        ('rule = "nhs-england"', ("nhs-england", 8, 5)),
-        ('rule = "custom"\nthreshold = 10\nrounding = 5', ("custom", 10, 5)),
-        ("threshold = 7", ("custom", 7, 1)),
-        ("", ("small-area", 5, 1)),
-    ):
+    for body, expect in (('rule = "nhs-england"', ("nhs-england", 8, 5)), ('rule = "custom"\nthreshold = 10\nrounding = 5', ("custom", 10, 5)),
+                         ("threshold = 7", ("custom", 7, 1)), ("", ("small-area", 5, 1))):
         base.write_text(f"{head}[disclosure]\n{body}\n\n[{tail}")
         cfg = load_config(base)
         r = DisclosureRule.from_config(cfg)
@@ -368,23 +308,11 @@ def _coarse_by_bootstrap(areas: pd.DataFrame, code: str, k: int, n: int, h: int)
     a = areas.copy()
     i = int(np.flatnonzero(a["lsoa21cd"] == code)[0])
     a.iloc[i, a.columns.get_indexer(["review_completed", "review_eligible", "hub_children"])] = [k, n, h]
-    base = a[
-        [
-            "lsoa21cd",
-            "under5_est",
-            "imd_score",
-            "idaci_score",
-            "income_score",
-            "review_eligible",
-            "review_completed",
-            "hub_children",
-        ]
-    ]
+    base = a[["lsoa21cd", "under5_est", "imd_score", "idaci_score", "income_score", "review_eligible", "review_completed",
+              "hub_children"]]
     s = score_areas(base, WEIGHTS)
     r = rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS)
-    lo, hi = rank_band_edges(
-        r["priority_rank_lo"], r["priority_rank_hi"], width=rank_block(int(r["p_top"].notna().sum()))
-    )
+    lo, hi = rank_band_edges(r["priority_rank_lo"], r["priority_rank_hi"], width=rank_block(int(r["p_top"].notna().sum())))
     p = r["p_top"].iat[i]
     label = next((lab for edge, lab in P_TOP_BANDS if p < edge or (edge == 0.9 and p <= edge)), ">90%")
     return lo.iat[i], hi.iat[i], label
@@ -405,9 +333,7 @@ def test_rank_intervals_and_p_top_are_coarse_and_pin_nothing(seed):
         vals = pd.to_numeric(pub[c], errors="coerce").dropna()
         assert len(vals) and ((vals - edge) % width == 0).all(), c
     band_withheld = pub["priority_score"].astype(str) == "c"
-    assert (shown_p[band_withheld] == "c").all() and (
-        pub.loc[band_withheld, "priority_rank_lo"].astype(str) == "c"
-    ).all()
+    assert (shown_p[band_withheld] == "c").all() and (pub.loc[band_withheld, "priority_rank_lo"].astype(str) == "c").all()
     withheld_counts = pub[list(COUNTS)].map(lambda v: isinstance(v, str)).any(axis=1)
     published_here = withheld_counts & (shown_p != "c")
     assert published_here.any(), "the check is vacuous: no row with a withheld count shows p_top"
@@ -416,11 +342,8 @@ def test_rank_intervals_and_p_top_are_coarse_and_pin_nothing(seed):
     for _, row in pub[published_here].iterrows():
         code = row["lsoa21cd"]
         cand = joint[code]
-        shown = [
-            (j, row[c] if c == "p_top" else float(row[c]))
-            for j, c in enumerate(("priority_rank_lo", "priority_rank_hi", "p_top"))
-            if str(row[c]) != "c"
-        ]  # the rank interval and p_top are withheld separately
+        shown = [(j, row[c] if c == "p_top" else float(row[c])) for j, c in enumerate(("priority_rank_lo", "priority_rank_hi", "p_top"))
+                 if str(row[c]) != "c"]  # the rank interval and p_top are withheld separately
         keep = [c for c in cand if all(_coarse_by_bootstrap(lsoa, code, *c)[j] == v for j, v in shown)]
         for j, col in enumerate(("review_completed", "review_eligible", "hub_children")):
             if row[col] == "<5":
@@ -431,36 +354,15 @@ def test_no_data_rows_do_not_pin_a_withheld_zero():
     """No attendance data at all: an LSOA with no eligible children has no score ("no data"); a blank band would say
     eligible = 0 behind its "<5", so the gate withholds what would pin it and the attacker matches blanks too."""
     lsoa, _ = synthetic_areas(5)
-    base = lsoa[
-        [
-            "lsoa21cd",
-            "lsoa21nm",
-            "lad_code",
-            "ward_code",
-            "ward_name",
-            "hub_id",
-            "under5_est",
-            "imd_score",
-            "idaci_score",
-            "income_score",
-            "review_eligible",
-            "review_completed",
-        ]
-    ].assign(hub_children=0)
+    base = lsoa[["lsoa21cd", "lsoa21nm", "lad_code", "ward_code", "ward_name", "hub_id", "under5_est", "imd_score",
+                 "idaci_score", "income_score", "review_eligible", "review_completed"]].assign(hub_children=0)
     s = score_areas(base, WEIGHTS)
-    lsoa = pd.concat(
-        [
-            base,
-            s.drop(columns=[c for c in s.columns if c in base]),
-            rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS),
-        ],
-        axis=1,
-    )
+    lsoa = pd.concat([base, s.drop(columns=[c for c in s.columns if c in base]),
+                      rank_intervals(s, seed=SEED, top_n=TOP_N, draws=DRAWS)], axis=1)
     nodata = lsoa["engagement_basis"] == "no data: check the extract"
     assert nodata.sum() >= 2 and lsoa.loc[nodata, "priority_score"].isna().all()
     wards = lsoa.groupby(["ward_code", "ward_name", "lad_code"], as_index=False)[
-        ["under5_est", "review_eligible", "review_completed", "hub_children"]
-    ].sum()
+        ["under5_est", "review_eligible", "review_completed", "hub_children"]].sum()
     wards[["imd_score", "idaci_score"]] = lsoa.groupby("ward_code")[["imd_score", "idaci_score"]].mean().to_numpy()
     wards["income_score"] = np.nan
     ws = score_areas(wards, WEIGHTS)

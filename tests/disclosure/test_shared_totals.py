@@ -1,5 +1,4 @@
 """Totals published in two tables are the same cell: never a value in one and "c" in the other (issue 13)."""
-
 from __future__ import annotations
 
 import pandas as pd
@@ -26,11 +25,7 @@ def test_leicestershire_hub_total_matches_the_ward_total(leicestershire_build):
     assert (hubs.loc[hubs["hub_id"] != "Total", "review_completed"].astype(str) == "c").all()
     assert float(_total(hubs, "hub_id", "review_completed")) == result.lsoa["review_completed"].sum()
     assert float(_total(hubs, "hub_id", "reviewed_pct")) == round(
-        result.lsoa["review_completed"].sum() / result.lsoa["review_eligible"].sum(), 4
-    )
+        result.lsoa["review_completed"].sum() / result.lsoa["review_eligible"].sum(), 4)
     audit = tables.audit()
-    assert audit[
-        (audit["table"].astype(str).str.startswith("hub"))
-        & (audit["row"] == "Total")
-        & (audit["column"] == "review_completed")
-    ].empty
+    assert audit[(audit["table"].astype(str).str.startswith("hub")) & (audit["row"] == "Total")
+                 & (audit["column"] == "review_completed")].empty

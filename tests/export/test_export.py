@@ -79,10 +79,7 @@ def pack(pack_config, tmp_path_factory):
 @pytest.fixture(scope="module")
 def pdf_pages(pack) -> list[str]:
     _, res, out = pack
-    return [
-        _run("pdftotext", "-layout", "-f", str(i), "-l", str(i), str(out / "pack.pdf"), "-")
-        for i in range(1, len(res.pages) + 1)
-    ]
+    return [_run("pdftotext", "-layout", "-f", str(i), "-l", str(i), str(out / "pack.pdf"), "-") for i in range(1, len(res.pages) + 1)]
 
 
 # ----------------------------------------------------------------- pages and files
@@ -116,8 +113,7 @@ def test_outputs_written(pack):
     assert sorted(p.name for p in (out / "maps").iterdir()) == [f"{h}.png" for h in hubs]
     assert sorted(p.name for p in (out / "visits").iterdir()) == [f"{h}.csv" for h in hubs]
     assert sorted(p.name for p in (out / "tables").iterdir()) == sorted(
-        f"{n}.csv" for n in ("lsoas", "wards", "hubs", "sites", "reconciliation", "disclosure", "notes")
-    )
+        f"{n}.csv" for n in ("lsoas", "wards", "hubs", "sites", "reconciliation", "disclosure", "notes"))
     from geo.maps.printmap import MAP_FIGSIZE
 
     for hub in hubs:
@@ -178,9 +174,7 @@ def test_csv_and_xlsx_have_no_small_counts(pack):
         cols = _count_columns(frame, name)
         assert scan_for_small_counts(frame, counts=cols) == [], sheet
     for sheet, frame in sheets.items():  # each sheet has the rows and columns of the CSV of the same name
-        csv = pd.read_csv(
-            out / "tables" / f"{ {'LSOAs': 'lsoas'}.get(sheet, sheet) }.csv", dtype=str, keep_default_na=False
-        )
+        csv = pd.read_csv(out / "tables" / f"{ {'LSOAs': 'lsoas'}.get(sheet, sheet)}.csv", dtype=str, keep_default_na=False)
         assert list(frame.columns) == list(csv.columns) and len(frame) == len(csv), sheet
 
 
@@ -192,14 +186,8 @@ def test_visit_lists_hold_postcodes_of_the_top_lsoas_and_the_venues(pack):
         post = v[v["item"] == "leaflet postcode"]
         # every top LSOA, in the order of the published (banded) rank; withheld ranks last, by need score
         published = pd.read_csv(out / "tables" / "lsoas.csv", dtype={"priority_rank": str})
-        published = published[published["hub_id"] == hub].assign(
-            rank=lambda f: pd.to_numeric(f["priority_rank"], errors="coerce")
-        )
-        top = (
-            published.sort_values(["rank", "need_score"], ascending=[True, False], na_position="last")
-            .head(5)["lsoa21cd"]
-            .tolist()
-        )
+        published = published[published["hub_id"] == hub].assign(rank=lambda f: pd.to_numeric(f["priority_rank"], errors="coerce"))
+        top = published.sort_values(["rank", "need_score"], ascending=[True, False], na_position="last").head(5)["lsoa21cd"].tolist()
         assert post["lsoa21cd"].drop_duplicates().tolist() == top
         assert set(post["priority_rank"]) <= set(published["priority_rank"].replace("c", "")) | {""}
         listed = post[post["postcode"] != ""]
@@ -273,9 +261,8 @@ def test_map_html_is_self_contained_escaped_and_suppressed(pack):
     assert PAYLOAD not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     for m in re.finditer(r"onerror=alert", page):  # escaped everywhere (in a marker's icon HTML, JSON-encoded too)
-        assert page[max(0, m.start() - 24) : m.start()].endswith(("&lt;img src=x ", "\\u0026lt;img src=x ")), page[
-            m.start() - 40 : m.start() + 20
-        ]
+        assert page[max(0, m.start() - 24):m.start()].endswith(("&lt;img src=x ", "\\u0026lt;img src=x ")), \
+            page[m.start() - 40:m.start() + 20]
     tips = _tooltips(page)
     assert len(tips) == len(result.lsoa)
     values = []
@@ -330,10 +317,8 @@ def _table_relations(frame: pd.DataFrame, key: str, counts: list[str], group: st
 def _true_tables(result):
     wards = ward_table_out(result.wards)
     hubs = hub_table(result)
-    return (
-        add_total_row(wards, COUNTS["wards"], key="ward_code", group_col="lad_code"),
-        add_total_row(hubs, COUNTS["hubs"], key="hub_id"),
-    )
+    return (add_total_row(wards, COUNTS["wards"], key="ward_code", group_col="lad_code"),
+            add_total_row(hubs, COUNTS["hubs"], key="hub_id"))
 
 
 @pytest.mark.parametrize("name, key, group", [("wards", "ward_code", "lad_code"), ("hubs", "hub_id", None)])
@@ -378,10 +363,7 @@ def test_linked_tables_do_not_reveal_a_small_count(pack):
     for ward, part in lsoa.groupby("ward_code"):
         rels += [(("wards", ward, c), [("lsoas", k, c) for k in part["lsoa21cd"]]) for c in COUNTS["wards"]]
     for hub, part in lsoa.groupby("hub_id"):
-        rels += [
-            (("hubs", hub, h), [("lsoas", k, s) for k in part["lsoa21cd"]])
-            for h, s in zip(COUNTS["hubs"], COUNTS["lsoas"])
-        ]
+        rels += [(("hubs", hub, h), [("lsoas", k, s) for k in part["lsoa21cd"]]) for h, s in zip(COUNTS["hubs"], COUNTS["lsoas"])]
     for n, key, group in (("wards", "ward_code", "lad_code"), ("hubs", "hub_id", None)):
         f = frames[n]
         for (i, c), parts in _table_relations(f, key, COUNTS[n], group):
@@ -415,10 +397,8 @@ def test_linked_tables_do_not_reveal_a_small_count(pack):
     for m, k in enumerate(sec):
         link[2 * m, [k, n + m]] = [1, -5]
         link[2 * m + 1, [k, n + m]] = [1, -1e6]
-    cons = [
-        LinearConstraint(np.c_[a, np.zeros((len(a), len(sec)))], b, b),
-        LinearConstraint(link, np.tile([0, -np.inf], len(sec)), np.tile([np.inf, 0], len(sec))),
-    ]
+    cons = [LinearConstraint(np.c_[a, np.zeros((len(a), len(sec)))], b, b),
+            LinearConstraint(link, np.tile([0, -np.inf], len(sec)), np.tile([np.inf, 0], len(sec)))]
     lo0, hi0 = np.r_[lb, np.zeros(len(sec))], np.r_[ub, np.ones(len(sec))]
 
     def solve(obj, lo=lo0, hi=hi0):
@@ -437,13 +417,10 @@ def test_linked_tables_do_not_reveal_a_small_count(pack):
     for k in np.flatnonzero(small & ~free):
         below, above = hi0.copy(), lo0.copy()
         below[k], above[k] = first[k] - 1, first[k] + 1
-        moved = (below[k] >= lo0[k] and solve(np.zeros(nv), lo0, below) is not None) or (
-            above[k] <= hi0[k] and solve(np.zeros(nv), above, hi0) is not None
-        )
+        moved = (below[k] >= lo0[k] and solve(np.zeros(nv), lo0, below) is not None) or \
+                (above[k] <= hi0[k] and solve(np.zeros(nv), above, hi0) is not None)
         # withheld LSOA zeros ("<5" means 0-4 there) are protected like counts of 1-4: none is pinned
-        assert moved or (first[k] == 0 and not lsoa_cell[k]), (
-            f"{unknown[k]} is pinned to {first[k]:g} by the tables together"
-        )
+        assert moved or (first[k] == 0 and not lsoa_cell[k]), f"{unknown[k]} is pinned to {first[k]:g} by the tables together"
         checked += 1
     assert small.sum() > 100 and free[small].sum() + checked == small.sum()
 
@@ -469,19 +446,7 @@ def fast_cli(pack, monkeypatch):
 def test_cli_hub_option_writes_one_hub(pack_config, fast_cli, tmp_path, capsys):
     result = fast_cli
     out = tmp_path / "one"
-    args = [
-        "export",
-        "--config",
-        str(pack_config),
-        "--out",
-        str(out),
-        "--hub",
-        "RBKC-S",
-        "--dpi",
-        "30",
-        "--date",
-        "2026-01-05",
-    ]
+    args = ["export", "--config", str(pack_config), "--out", str(out), "--hub", "RBKC-S", "--dpi", "30", "--date", "2026-01-05"]
     assert main(args) == 0
     err = capsys.readouterr().err
     steps = re.findall(r"^\[(\d+)/(\d+)\] (.*)…$", err, re.M)
@@ -536,9 +501,7 @@ def test_derived_statistics_pin_no_withheld_count_in_the_pack(pack):
     assert (lsoas.loc[no_band, ["p_top", "priority_rank_lo", "priority_rank_hi"]] == "c").all().all()
     lo = pd.to_numeric(lsoas["priority_rank_lo"], errors="coerce").dropna()
     assert len(lo) and ((lo - 1) % 10 == 0).all()
-    review_withheld = (
-        lsoas[["review_completed", "review_eligible", "children_not_reviewed"]].isin(["<5", "c"]).any(axis=1)
-    )
+    review_withheld = lsoas[["review_completed", "review_eligible", "children_not_reviewed"]].isin(["<5", "c"]).any(axis=1)
     assert (lsoas.loc[review_withheld, "engagement_basis"] == "c").all()
 
 

@@ -30,96 +30,21 @@ def _edit_csv(path, fn):
 
 # (extract to break, how, expected column, expected words, expected row or None)
 CASES = {
-    "missing column": (
-        "review_takeup",
-        lambda d: d.drop(columns=["eligible"]),
-        "eligible",
-        "required column is missing",
-        1,
-    ),
-    "misspelt column": (
-        "review_takeup",
-        lambda d: d.rename(columns={"completed": "compleeted"}),
-        "completed",
-        "misspelt",
-        1,
-    ),
-    "wrong type": (
-        "review_takeup",
-        lambda d: d.assign(eligible=d["eligible"].where(d.index != 4, "seven")),
-        "eligible",
-        "not a number",
-        6,
-    ),
-    "negative count": (
-        "hub_attendance",
-        lambda d: d.assign(children=d["children"].where(d.index != 2, "-3")),
-        "children",
-        "negative",
-        4,
-    ),
-    "completed > eligible": (
-        "review_takeup",
-        lambda d: d.assign(completed=d["completed"].where(d.index != 9, "999")),
-        "completed",
-        "greater than eligible",
-        11,
-    ),
+    "missing column": ("review_takeup", lambda d: d.drop(columns=["eligible"]), "eligible", "required column is missing", 1),
+    "misspelt column": ("review_takeup", lambda d: d.rename(columns={"completed": "compleeted"}), "completed", "misspelt", 1),
+    "wrong type": ("review_takeup", lambda d: d.assign(eligible=d["eligible"].where(d.index != 4, "seven")), "eligible", "not a number", 6),
+    "negative count": ("hub_attendance", lambda d: d.assign(children=d["children"].where(d.index != 2, "-3")), "children", "negative", 4),
+    "completed > eligible": ("review_takeup", lambda d: d.assign(completed=d["completed"].where(d.index != 9, "999")), "completed", "greater than eligible", 11),
     "duplicate rows": ("review_takeup", lambda d: pd.concat([d, d.iloc[[3]]]), "area_code", "duplicate", 5),
-    "unknown code": (
-        "review_takeup",
-        lambda d: d.assign(area_code=d["area_code"].where(d.index != 7, "E01999999")),
-        "area_code",
-        "not a known",
-        9,
-    ),
-    "wrong geography": (
-        "review_takeup",
-        lambda d: d.assign(area_code=d["area_code"].where(d.index != 0, "E02000960")),
-        "area_code",
-        "wrong geography",
-        2,
-    ),
-    "malformed code": (
-        "hub_attendance",
-        lambda d: d.assign(area_code=d["area_code"].where(d.index != 1, "LSOA-12")),
-        "area_code",
-        "not an ONS area code",
-        3,
-    ),
-    "unknown hub": (
-        "hub_attendance",
-        lambda d: d.assign(hub_id=d["hub_id"].where(d.index != 5, "NOPE-1")),
-        "hub_id",
-        "not in the hubs file",
-        7,
-    ),
-    "bad site type": (
-        "hubs",
-        lambda d: d.assign(site_type=d["site_type"].where(d.index != 1, "centre")),
-        "site_type",
-        "'hub' or 'spoke'",
-        3,
-    ),
+    "unknown code": ("review_takeup", lambda d: d.assign(area_code=d["area_code"].where(d.index != 7, "E01999999")), "area_code", "not a known", 9),
+    "wrong geography": ("review_takeup", lambda d: d.assign(area_code=d["area_code"].where(d.index != 0, "E02000960")), "area_code", "wrong geography", 2),
+    "malformed code": ("hub_attendance", lambda d: d.assign(area_code=d["area_code"].where(d.index != 1, "LSOA-12")), "area_code", "not an ONS area code", 3),
+    "unknown hub": ("hub_attendance", lambda d: d.assign(hub_id=d["hub_id"].where(d.index != 5, "NOPE-1")), "hub_id", "not in the hubs file", 7),
+    "bad site type": ("hubs", lambda d: d.assign(site_type=d["site_type"].where(d.index != 1, "centre")), "site_type", "'hub' or 'spoke'", 3),
     "bad latitude": ("hubs", lambda d: d.assign(lat=d["lat"].where(d.index != 2, "151.5")), "lat", "WGS84", 4),
-    "unparseable postcode": (
-        "hubs",
-        lambda d: d.assign(
-            lat=d["lat"].where(d.index != 0, ""),
-            lon=d["lon"].where(d.index != 0, ""),
-            postcode=["NOT A POSTCODE"] + [""] * (len(d) - 1),
-        ),
-        "postcode",
-        "cannot be parsed",
-        2,
-    ),
-    "missing value": (
-        "review_takeup",
-        lambda d: d.assign(period=d["period"].where(d.index != 12, "")),
-        "period",
-        "missing",
-        14,
-    ),
+    "unparseable postcode": ("hubs", lambda d: d.assign(lat=d["lat"].where(d.index != 0, ""), lon=d["lon"].where(d.index != 0, ""),
+                                                        postcode=["NOT A POSTCODE"] + [""] * (len(d) - 1)), "postcode", "cannot be parsed", 2),
+    "missing value": ("review_takeup", lambda d: d.assign(period=d["period"].where(d.index != 12, "")), "period", "missing", 14),
 }
 
 
@@ -128,13 +53,7 @@ def test_malformed_extract_exits_2_naming_file_row_column(case, biborough_config
     kind, fn, column, words, row = CASES[case]
     path = copy_demo / f"{kind}.csv"
     _edit_csv(path, fn)
-    cfg = copy_config(
-        tmp_path,
-        biborough_config,
-        review_takeup=copy_demo / "review_takeup.csv",
-        hub_attendance=copy_demo / "hub_attendance.csv",
-        hubs=copy_demo / "hubs.csv",
-    )
+    cfg = copy_config(tmp_path, biborough_config, review_takeup=copy_demo / "review_takeup.csv", hub_attendance=copy_demo / "hub_attendance.csv", hubs=copy_demo / "hubs.csv")
     code, err, _ = _build(cfg, tmp_path / "out", capsys)
     assert code == 2, err
     lines = [ln for ln in err.splitlines() if str(path) in ln]
@@ -165,11 +84,7 @@ def test_header_only_file(biborough_config, tmp_path, capsys):
 
 
 def test_non_utf8_file(biborough_config, tmp_path, capsys):
-    p = _write(
-        tmp_path / "review.csv",
-        "area_code,period,eligible,completed\nE01004736,2025-Q4,10,5\nE01004737,2025-Q4,10,5 café\n",
-        "latin-1",
-    )
+    p = _write(tmp_path / "review.csv", "area_code,period,eligible,completed\nE01004736,2025-Q4,10,5\nE01004737,2025-Q4,10,5 café\n", "latin-1")
     code, err, _ = _build(copy_config(tmp_path, biborough_config, review_takeup=p), tmp_path / "o", capsys)
     assert code == 2 and str(p) in err and "not UTF-8" in err and "row 3" in err
 
@@ -216,13 +131,8 @@ def test_config_pointing_at_missing_file(biborough_config, tmp_path, capsys):
 def test_problems_in_several_files_are_all_reported(biborough_config, copy_demo, tmp_path, capsys):
     _edit_csv(copy_demo / "review_takeup.csv", lambda d: d.drop(columns=["eligible"]))
     _edit_csv(copy_demo / "hubs.csv", lambda d: d.assign(site_type="centre"))
-    cfg = copy_config(
-        tmp_path,
-        biborough_config,
-        review_takeup=copy_demo / "review_takeup.csv",
-        hubs=copy_demo / "hubs.csv",
-        hub_attendance=copy_demo / "hub_attendance.csv",
-    )
+    cfg = copy_config(tmp_path, biborough_config, review_takeup=copy_demo / "review_takeup.csv", hubs=copy_demo / "hubs.csv",
+                      hub_attendance=copy_demo / "hub_attendance.csv")
     code, err, _ = _build(cfg, tmp_path / "o", capsys)
     assert code == 2
     assert "review_takeup.csv" in err and "hubs.csv" in err
@@ -231,12 +141,8 @@ def test_problems_in_several_files_are_all_reported(biborough_config, copy_demo,
 def test_subprocess_exit_code_and_no_traceback(biborough_config, copy_demo, tmp_path):
     _edit_csv(copy_demo / "review_takeup.csv", lambda d: d.rename(columns={"eligible": "elligible"}))
     cfg = copy_config(tmp_path, biborough_config, review_takeup=copy_demo / "review_takeup.csv")
-    proc = subprocess.run(
-        [sys.executable, "-m", "geo", "build", "--config", str(cfg), "--out", str(tmp_path / "o")],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-    )
+    proc = subprocess.run([sys.executable, "-m", "geo", "build", "--config", str(cfg), "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "review_takeup.csv" in proc.stderr and "column 'eligible'" in proc.stderr and "elligible" in proc.stderr
@@ -245,18 +151,10 @@ def test_subprocess_exit_code_and_no_traceback(biborough_config, copy_demo, tmp_
 def test_reconciliation_balances_to_the_row(biborough_config, copy_demo, tmp_path, capsys):
     """Rows outside the area and of other periods are excluded and counted, never dropped silently."""
     review = pd.read_csv(copy_demo / "review_takeup.csv", dtype=str)
-    extra = pd.DataFrame(
-        {
-            "area_code": [
-                "E01000001",
-                "E01000002",
-                "E05013806",
-            ],  # City of London LSOAs (outside), a Westminster ward (inside)
-            "period": ["2025-Q4", "2025-Q4", "2025-Q4"],
-            "eligible": ["8", "9", "0"],
-            "completed": ["4", "5", "0"],
-        }
-    )
+    extra = pd.DataFrame({
+        "area_code": ["E01000001", "E01000002", "E05013806"],   # City of London LSOAs (outside), a Westminster ward (inside)
+        "period": ["2025-Q4", "2025-Q4", "2025-Q4"], "eligible": ["8", "9", "0"], "completed": ["4", "5", "0"],
+    })
     # replace one LSOA's latest row with the ward row? No: add a ward row for a ward code whose LSOAs are present
     review = pd.concat([review, extra.iloc[:2]], ignore_index=True)
     review.to_csv(copy_demo / "review_takeup.csv", index=False)
@@ -272,11 +170,7 @@ def test_reconciliation_balances_to_the_row(biborough_config, copy_demo, tmp_pat
     assert r["rows_in"] == r["rows_used"] + r["rows_excluded"] and r["balanced"]
     assert rec["all_balanced"]
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
-    latest = review[
-        (review["period"] == "2025-Q4")
-        & review["area_code"].str.startswith("E01")
-        & ~review["area_code"].isin(["E01000001", "E01000002"])
-    ]
+    latest = review[(review["period"] == "2025-Q4") & review["area_code"].str.startswith("E01") & ~review["area_code"].isin(["E01000001", "E01000002"])]
     assert lsoa["review_eligible"].sum() == latest["eligible"].astype(int).sum()
     assert "rows in" in out
 
@@ -287,9 +181,7 @@ def test_lsoa2011_codes_are_mapped_and_splits_apportioned(biborough_config, tmp_
     split = l11[l11["chgind"] == "S"]["lsoa11cd"].iloc[0]
     targets = l11[l11["lsoa11cd"] == split]["lsoa21cd"].tolist()
     assert len(targets) >= 2
-    others = [c for c in pd.read_csv(biborough_config.public_dir / "lookup_ward.csv")["lsoa21cd"] if c not in targets][
-        :5
-    ]
+    others = [c for c in pd.read_csv(biborough_config.public_dir / "lookup_ward.csv")["lsoa21cd"] if c not in targets][:5]
     rows = [{"area_code": split, "period": "2025-Q4", "eligible": 41, "completed": 23}]
     rows += [{"area_code": c, "period": "2025-Q4", "eligible": 10, "completed": 6} for c in others]
     p = tmp_path / "review.csv"
@@ -316,13 +208,11 @@ def test_ward_codes_are_apportioned_to_lsoas(biborough_config, tmp_path, capsys)
 
 
 def test_apportion_conserves_totals_exactly():
-    t = pd.DataFrame(
-        {"source": ["a"] * 3 + ["b"] * 2, "target": ["x", "y", "z", "x", "w"], "weight": [1.0, 1.0, 1.0, 0.0, 0.0]}
-    )
+    t = pd.DataFrame({"source": ["a"] * 3 + ["b"] * 2, "target": ["x", "y", "z", "x", "w"], "weight": [1.0, 1.0, 1.0, 0.0, 0.0]})
     out = apportion(pd.Series({"a": 10, "b": 7}), t)
     assert out.groupby("source")["value"].sum().to_dict() == {"a": 10, "b": 7}
     assert sorted(out[out.source == "a"]["value"]) == [3, 3, 4]
-    assert sorted(out[out.source == "b"]["value"]) == [3, 4]  # zero weights: equal split
+    assert sorted(out[out.source == "b"]["value"]) == [3, 4]   # zero weights: equal split
 
 
 def test_venue_marked_unavailable_is_excluded_and_counted(biborough_config, tmp_path, capsys):

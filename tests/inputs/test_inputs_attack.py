@@ -19,16 +19,8 @@ def test_a_date_that_does_not_exist_is_not_a_period(text):
         parse_period(text)
 
 
-@pytest.mark.parametrize(
-    "text, label",
-    [
-        ("2026-02-28", "2026-02"),
-        ("2028-02-29", "2028-02"),
-        ("31/03/2026", "2026-03"),
-        ("2026-03", "2026-03"),
-        ("03/2026", "2026-03"),
-    ],
-)
+@pytest.mark.parametrize("text, label", [("2026-02-28", "2026-02"), ("2028-02-29", "2028-02"), ("31/03/2026", "2026-03"),
+                                         ("2026-03", "2026-03"), ("03/2026", "2026-03")])
 def test_real_dates_are_their_month(text, label):
     assert parse_period(text).label == label
 
@@ -116,19 +108,13 @@ def test_no_expected_rate_model_is_fitted_to_an_absent_extract(absent, component
     assert f"expected {other} model (LSOAs): deviance D²" in out
     expected = json.loads((tmp_path / "o" / "model.json").read_text())["expected"]
     for level in ("lsoa", "ward"):
-        assert expected[level][component] == {
-            "target": component,
-            "not_available": f"no {absent} extract is configured",
-        }
+        assert expected[level][component] == {"target": component, "not_available": f"no {absent} extract is configured"}
         assert expected[level][other]["cv_folds"] == 5 and -1 < expected[level][other]["cv_score"] <= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an XLSX whose count cells are formulas with no saved (cached) value, as written "
-    "by a script or a tool that does not calculate, is reported as 'value is missing' for every row: the "
-    "message should say the cells are formulas without a saved value (open and save the file in Excel)",
-)
+@pytest.mark.xfail(strict=True, reason="an XLSX whose count cells are formulas with no saved (cached) value, as written "
+                   "by a script or a tool that does not calculate, is reported as 'value is missing' for every row: the "
+                   "message should say the cells are formulas without a saved value (open and save the file in Excel)")
 def test_xlsx_formulas_without_saved_values_are_named_as_formulas(biborough_config, tmp_path, capsys):
     import openpyxl
 

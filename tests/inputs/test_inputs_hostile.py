@@ -62,19 +62,11 @@ def _problem_line(err, path, column=None, row=None, words=()):
 # Counts
 
 
-@pytest.mark.parametrize(
-    "value, words",
-    [
-        ("inf", "finite whole number"),
-        ("1e30", "finite whole number"),
-        ("nan", "finite whole number"),
-        ("1,2", "thousands separator"),
-        ("12,34", "thousands separator"),
-        ("1000000000000", "implausibly large"),
-        ("2.5", "whole number"),
-        ("seven", "not a number"),
-    ],
-)
+@pytest.mark.parametrize("value, words", [
+    ("inf", "finite whole number"), ("1e30", "finite whole number"), ("nan", "finite whole number"),
+    ("1,2", "thousands separator"), ("12,34", "thousands separator"), ("1000000000000", "implausibly large"),
+    ("2.5", "whole number"), ("seven", "not a number"),
+])
 def test_bad_counts_exit_2_naming_row_column_and_value(value, words, biborough_config, tmp_path, capsys):
     review = _demo("review_takeup")
     review.loc[6, "eligible"] = value
@@ -87,7 +79,7 @@ def test_bad_counts_exit_2_naming_row_column_and_value(value, words, biborough_c
 
 def test_implausible_count_for_the_lsoa_is_rejected(biborough_config, tmp_path, capsys):
     review = _demo("review_takeup")
-    review.loc[3, ["eligible", "completed"]] = ["900", "10"]  # an LSOA has ~100 under-5s, not 900 due a review
+    review.loc[3, ["eligible", "completed"]] = ["900", "10"]   # an LSOA has ~100 under-5s, not 900 due a review
     p = _save(review, tmp_path / "review.csv")
     code, err, _ = _build(_config(tmp_path, biborough_config, review_takeup=p), tmp_path / "o", capsys)
     assert code == 2
@@ -116,21 +108,8 @@ def test_parse_count_accepts_only_finite_whole_numbers_with_valid_grouping():
 # Periods
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "2025-Q4",
-        "2025 Q4",
-        "Q4 2025",
-        "Q4 2025/26",
-        "2025/26 Q4",
-        "2025-26 Q4",
-        "Jan-Mar 2026",
-        "January to March 2026",
-        "jan – mar 2026",
-        "FY2025/26 Q4",
-    ],
-)
+@pytest.mark.parametrize("text", ["2025-Q4", "2025 Q4", "Q4 2025", "Q4 2025/26", "2025/26 Q4", "2025-26 Q4",
+                                  "Jan-Mar 2026", "January to March 2026", "jan – mar 2026", "FY2025/26 Q4"])
 def test_spellings_of_one_financial_quarter(text):
     p = parse_period(text)
     assert (p.start, p.end, p.granularity, p.label) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31), "quarter", "2025-Q4")
@@ -141,12 +120,7 @@ def test_calendar_quarters_and_other_granularities():
     assert parse_period("Q4 2025/26", quarters="calendar").start == dt.date(2026, 1, 1)  # spelt financial: the same
     assert parse_period("Jan-Mar 2026", quarters="calendar").label == "2026-Q1"
     fy = parse_period("2025-26")
-    assert (fy.start, fy.end, fy.granularity, fy.label) == (
-        dt.date(2025, 4, 1),
-        dt.date(2026, 3, 31),
-        "year",
-        "2025-26",
-    )
+    assert (fy.start, fy.end, fy.granularity, fy.label) == (dt.date(2025, 4, 1), dt.date(2026, 3, 31), "year", "2025-26")
     assert parse_period("2025/2026") == fy
     m = parse_period("March 2026")
     assert (m.start, m.end, m.label) == (dt.date(2026, 3, 1), dt.date(2026, 3, 31), "2026-03")
@@ -160,10 +134,7 @@ def test_period_order_and_windows():
     assert q1.previous() == q4_prev and q4_prev.shifted(1) == q1
     assert q1.year_earlier() == parse_period("Q1 2024/25")
     assert [p.label for p in q1.pool(4)] == ["2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1"]
-    assert (
-        parse_period("Feb 2025").previous().label == "2025-01"
-        and parse_period("Jan 2025").previous().label == "2024-12"
-    )
+    assert parse_period("Feb 2025").previous().label == "2025-01" and parse_period("Jan 2025").previous().label == "2024-12"
     assert parse_period("2025-26").year_earlier().label == "2024-25"
     assert isinstance(q1, Period) and hash(q1) == hash(parse_period("Apr-Jun 2025"))
 
@@ -180,13 +151,10 @@ def test_two_spellings_of_the_latest_quarter_are_one_period(biborough_config, tm
     review.loc[q4[::2], "period"] = "2025 Q4"
     review.loc[q4[1::4], "period"] = "Jan-Mar 2026"
     attendance = _demo("hub_attendance")
-    attendance["period"] = attendance["period"].str.replace(
-        r"^(\d{4})-Q(\d)$", lambda m: f"Q{m[2]} {m[1]}/{(int(m[1]) + 1) % 100:02d}", regex=True
-    )  # 2025-Q4 -> Q4 2025/26
+    attendance["period"] = attendance["period"].str.replace(r"^(\d{4})-Q(\d)$", lambda m: f"Q{m[2]} {m[1]}/{(int(m[1]) + 1) % 100:02d}",
+                                                            regex=True)  # 2025-Q4 -> Q4 2025/26
     p, a = _save(review, tmp_path / "review.csv"), _save(attendance, tmp_path / "att.csv")
-    code, err, _out = _build(
-        _config(tmp_path, biborough_config, review_takeup=p, hub_attendance=a), tmp_path / "o", capsys
-    )
+    code, err, _out = _build(_config(tmp_path, biborough_config, review_takeup=p, hub_attendance=a), tmp_path / "o", capsys)
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
     files = {f["kind"]: f for f in rec["files"]}
@@ -212,9 +180,7 @@ def test_one_stray_annual_row_among_quarters_is_named(biborough_config, tmp_path
 
 def test_a_file_mixing_quarter_spellings_and_a_financial_year_is_rejected(biborough_config, tmp_path, capsys):
     review = _demo("review_takeup")
-    review["period"] = review["period"].map(
-        {"2025-Q1": "2025-Q1", "2025-Q2": "Jan-Mar 2025", "2025-Q3": "2025-26", "2025-Q4": "Q4 2025/26"}
-    )
+    review["period"] = review["period"].map({"2025-Q1": "2025-Q1", "2025-Q2": "Jan-Mar 2025", "2025-Q3": "2025-26", "2025-Q4": "Q4 2025/26"})
     p = _save(review, tmp_path / "review.csv")
     code, err, _ = _build(_config(tmp_path, biborough_config, review_takeup=p), tmp_path / "o", capsys)
     assert code == 2
@@ -266,9 +232,7 @@ def test_period_named_in_the_config_in_another_spelling(biborough_config, tmp_pa
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
     assert rec["periods"] == {"review_takeup": "2025-Q2", "hub_attendance": "2025-Q2"}
-    assert (
-        rec["period"]["start"] == "2025-07-01" and "later period(s) 2025-Q3, 2025-Q4" in rec["period"]["mismatches"][0]
-    )
+    assert rec["period"]["start"] == "2025-07-01" and "later period(s) 2025-Q3, 2025-Q4" in rec["period"]["mismatches"][0]
 
 
 def test_unreadable_or_absent_period_in_the_config(biborough_config, tmp_path, capsys):
@@ -312,45 +276,30 @@ def test_la_codes_not_fetched_exit_2_saying_what_to_run(biborough_config, tmp_pa
     assert code == 2 and "E09999999" in err and "python -m geo fetch --config" in err
 
 
-@pytest.mark.parametrize(
-    "table, words",
-    [
-        ("[population]\nunder5_ratio = 0\n", "under5_ratio"),
-        ("[travel]\nthreshold_minutes = 0\n", "threshold_minutes"),
-        ("[travel.modes.walk]\nspeed_kmh = 0\n", "speed_kmh"),
-    ],
-)
+@pytest.mark.parametrize("table, words", [
+    ("[population]\nunder5_ratio = 0\n", "under5_ratio"),
+    ("[travel]\nthreshold_minutes = 0\n", "threshold_minutes"),
+    ("[travel.modes.walk]\nspeed_kmh = 0\n", "speed_kmh"),
+])
 def test_config_values_are_range_checked(table, words, biborough_config, tmp_path, capsys):
     code, err, _ = _build(_config(tmp_path, biborough_config, tables=table), tmp_path / "o", capsys)
     assert code == 2 and words in err
 
 
-@pytest.mark.parametrize(
-    "line, words",
-    [
-        ('quarters = "fiscal"', "quarters"),
-        ("max_count = 0", "max_count"),
-        ('max_per_under5 = "x"', "max_per_under5"),
-        ("review_takeup_sheet = 3", "review_takeup_sheet"),
-        ('reviews_sheet = "Data"', "unknown key"),
-    ],
-)
+@pytest.mark.parametrize("line, words", [
+    ('quarters = "fiscal"', "quarters"), ("max_count = 0", "max_count"), ('max_per_under5 = "x"', "max_per_under5"),
+    ("review_takeup_sheet = 3", "review_takeup_sheet"), ('reviews_sheet = "Data"', "unknown key"),
+])
 def test_extract_settings_are_checked(line, words, biborough_config, tmp_path, capsys):
     code, err, _ = _build(_config(tmp_path, biborough_config, extracts_lines=[line]), tmp_path / "o", capsys)
     assert code == 2 and words in err
 
 
 def test_calendar_quarters_setting_changes_labels_not_counts(biborough_config, tmp_path, capsys):
-    code, err, _ = _build(
-        _config(tmp_path, biborough_config, extracts_lines=['quarters = "calendar"']), tmp_path / "o", capsys
-    )
+    code, err, _ = _build(_config(tmp_path, biborough_config, extracts_lines=['quarters = "calendar"']), tmp_path / "o", capsys)
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
-    assert (
-        rec["period"]["analysis"] == "2025-Q4"
-        and rec["period"]["start"] == "2025-10-01"
-        and rec["period"]["quarters"] == "calendar"
-    )
+    assert rec["period"]["analysis"] == "2025-Q4" and rec["period"]["start"] == "2025-10-01" and rec["period"]["quarters"] == "calendar"
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,56 +315,18 @@ def _hubs_case(tmp_path, cfg, edit):
     return h, _config(tmp_path, cfg, hubs=h, hub_attendance=a)
 
 
-@pytest.mark.parametrize(
-    "name, edit, column, row, words",
-    [
-        (
-            "only spokes",
-            lambda d: d.assign(site_type="spoke", parent_hub_id=""),
-            "site_type",
-            2,
-            "no row has site_type 'hub'",
-        ),
-        (
-            "parent missing",
-            lambda d: d.assign(parent_hub_id=d["parent_hub_id"].where(d["site_type"] != "spoke", "WCC-NOPE")),
-            "parent_hub_id",
-            None,
-            "not a hub_id in this file",
-        ),
-        (
-            "parent is a spoke",
-            lambda d: pd.concat([d, d[d["site_type"] == "spoke"].assign(hub_id="WCC-BAY2", parent_hub_id="WCC-BAY")]),
-            "parent_hub_id",
-            8,
-            "names a spoke",
-        ),
-        (
-            "hub with a parent",
-            lambda d: d.assign(parent_hub_id=d["parent_hub_id"].where(d.index != 0, "WCC-CHS")),
-            "parent_hub_id",
-            2,
-            "a hub cannot have a parent",
-        ),
-        (
-            "cycle",
-            lambda d: pd.concat(
-                [
-                    d,
-                    pd.DataFrame(
-                        [
-                            {**d.iloc[3].to_dict(), "hub_id": "X1", "parent_hub_id": "X2"},
-                            {**d.iloc[3].to_dict(), "hub_id": "X2", "parent_hub_id": "X1"},
-                        ]
-                    ),
-                ]
-            ),
-            "parent_hub_id",
-            8,
-            "cycle",
-        ),
-    ],
-)
+@pytest.mark.parametrize("name, edit, column, row, words", [
+    ("only spokes", lambda d: d.assign(site_type="spoke", parent_hub_id=""), "site_type", 2, "no row has site_type 'hub'"),
+    ("parent missing", lambda d: d.assign(parent_hub_id=d["parent_hub_id"].where(d["site_type"] != "spoke", "WCC-NOPE")),
+     "parent_hub_id", None, "not a hub_id in this file"),
+    ("parent is a spoke", lambda d: pd.concat([d, d[d["site_type"] == "spoke"].assign(hub_id="WCC-BAY2", parent_hub_id="WCC-BAY")]),
+     "parent_hub_id", 8, "names a spoke"),
+    ("hub with a parent", lambda d: d.assign(parent_hub_id=d["parent_hub_id"].where(d.index != 0, "WCC-CHS")),
+     "parent_hub_id", 2, "a hub cannot have a parent"),
+    ("cycle", lambda d: pd.concat([d, pd.DataFrame([
+        {**d.iloc[3].to_dict(), "hub_id": "X1", "parent_hub_id": "X2"},
+        {**d.iloc[3].to_dict(), "hub_id": "X2", "parent_hub_id": "X1"}])]), "parent_hub_id", 8, "cycle"),
+])
 def test_hub_and_spoke_rules(name, edit, column, row, words, biborough_config, tmp_path, capsys):
     h, cfg = _hubs_case(tmp_path, biborough_config, edit)
     code, err, _ = _build(cfg, tmp_path / "o", capsys)
@@ -488,28 +399,20 @@ def test_xlsx_notes_sheet_first_says_which_sheet_was_read(biborough_config, tmp_
 def test_xlsx_sheet_named_in_the_config_is_read(biborough_config, tmp_path, capsys):
     p = tmp_path / "review.xlsx"
     demo = _workbook(p)
-    code, err, out = _build(
-        _config(tmp_path, biborough_config, review_takeup=p, extracts_lines=['review_takeup_sheet = "Data"']),
-        tmp_path / "o",
-        capsys,
-    )
+    code, err, out = _build(_config(tmp_path, biborough_config, review_takeup=p, extracts_lines=['review_takeup_sheet = "Data"']),
+                            tmp_path / "o", capsys)
     assert code == 0, err
     assert "sheet read: 'Data'" in out
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
     assert lsoa["review_eligible"].sum() == demo.loc[demo["period"] == "2025-Q4", "eligible"].astype(int).sum()
-    code, err, _ = _build(
-        _config(tmp_path, biborough_config, review_takeup=p, extracts_lines=['review_takeup_sheet = "Dat"']),
-        tmp_path / "o2",
-        capsys,
-    )
+    code, err, _ = _build(_config(tmp_path, biborough_config, review_takeup=p, extracts_lines=['review_takeup_sheet = "Dat"']),
+                          tmp_path / "o2", capsys)
     assert code == 2 and "has no sheet named 'Dat'" in err and "'Notes', 'Data'" in err
 
 
 def test_unclosed_quote_names_the_row_where_it_opened(biborough_config, tmp_path, capsys):
     p = tmp_path / "review.csv"
-    p.write_text(
-        'area_code,period,eligible,completed\nE01004736,2025-Q4,10,5\nE01004737,"2025-Q4,10,5\nE01004738,2025-Q4,10,5\n'
-    )
+    p.write_text('area_code,period,eligible,completed\nE01004736,2025-Q4,10,5\nE01004737,"2025-Q4,10,5\nE01004738,2025-Q4,10,5\n')
     code, err, _ = _build(_config(tmp_path, biborough_config, review_takeup=p), tmp_path / "o", capsys)
     assert code == 2
     _problem_line(err, p, None, 3, ["not a well-formed CSV", "quote"])
@@ -563,11 +466,8 @@ def test_hostile_values_among_valid_rows_via_the_command_line(biborough_config, 
     review.loc[10, "completed"] = "1e30"
     p = _save(review, tmp_path / "review.csv")
     cfg = _config(tmp_path, biborough_config, review_takeup=p)
-    proc = subprocess.run(
-        [sys.executable, "-m", "geo", "build", "--config", str(cfg), "--out", str(tmp_path / "o")],
-        capture_output=True,
-        cwd=REPO,
-    )
+    proc = subprocess.run([sys.executable, "-m", "geo", "build", "--config", str(cfg), "--out", str(tmp_path / "o")],
+                          capture_output=True, cwd=REPO)
     err = proc.stderr.decode("utf-8")
     assert proc.returncode == 2, err
     assert "Traceback" not in err and not any(c in proc.stderr for c in (b"\x00", b"\x07", b"\x1b"))

@@ -25,27 +25,11 @@ from tests.integration.test_risk_integration import SCORE_COLUMNS, assert_plante
 
 LA_CODES = {"E07000129", "E07000130", "E07000131", "E07000132", "E07000133", "E07000134", "E07000135"}
 HUB_WARDS = [
-    "Loughborough East",
-    "Loughborough Ashby",
-    "Shepshed East",
-    "Syston",
-    "Birstall West",
-    "Coalville West",
-    "Ashby Castle",
-    "Measham South",
-    "Castle Donington Central",
-    "Hinckley Clarendon",
-    "Earl Shilton",
-    "Barwell",
-    "Melton Egerton",
-    "Market Harborough-Little Bowden",
-    "Lutterworth East",
-    "Oadby Grange",
-    "Wigston All Saints",
-    "South Wigston",
-    "Braunstone Millfield",
-    "Enderby",
-    "Ibstock East",
+    "Loughborough East", "Loughborough Ashby", "Shepshed East", "Syston", "Birstall West",
+    "Coalville West", "Ashby Castle", "Measham South", "Castle Donington Central",
+    "Hinckley Clarendon", "Earl Shilton", "Barwell", "Melton Egerton",
+    "Market Harborough-Little Bowden", "Lutterworth East", "Oadby Grange", "Wigston All Saints",
+    "South Wigston", "Braunstone Millfield", "Enderby", "Ibstock East",
 ]
 DEMO = REPO / "data" / "extracts" / "demo" / "leicestershire"
 
@@ -76,9 +60,7 @@ def test_21_hubs_one_in_each_named_ward(leicestershire_build):
     hubs = leicestershire_build.hubs
     assert len(hubs) == 21 and hubs["hub_id"].is_unique and (hubs["site_type"] == "hub").all()
     wards = leicestershire_build.wards
-    found = gpd.sjoin(
-        hubs[["hub_id", "name", "geometry"]], wards[["ward_name", "geometry"]], predicate="within", how="left"
-    )
+    found = gpd.sjoin(hubs[["hub_id", "name", "geometry"]], wards[["ward_name", "geometry"]], predicate="within", how="left")
     assert found["ward_name"].notna().all()
     assert sorted(found["ward_name"]) == sorted(HUB_WARDS)
     assert (found["name"] == found["ward_name"] + " Family Hub").all()
@@ -107,14 +89,8 @@ def test_drive_by_default_and_bus_available(leicestershire_config, leicestershir
     # 15 minutes' drive reaches most of the county; walking catchments would not
     assert (drive <= travel.threshold_minutes).mean() > 0.9
     prepared = prepare(leicestershire_config, public=leicestershire_build.public)
-    bus = (
-        analyse(prepared, leicestershire_config.with_(travel=replace(travel, mode="bus")))
-        .lsoa["travel_minutes_to_hub"]
-        .to_numpy()
-    )
-    ratio = (travel.modes["bus"].detour / travel.modes["bus"].speed_kmh) / (
-        travel.modes["drive"].detour / travel.modes["drive"].speed_kmh
-    )
+    bus = analyse(prepared, leicestershire_config.with_(travel=replace(travel, mode="bus"))).lsoa["travel_minutes_to_hub"].to_numpy()
+    ratio = (travel.modes["bus"].detour / travel.modes["bus"].speed_kmh) / (travel.modes["drive"].detour / travel.modes["drive"].speed_kmh)
     np.testing.assert_allclose(bus, drive * ratio, rtol=1e-4, atol=1e-4)  # straight-line model, same nearest hub
     assert (bus <= travel.threshold_minutes).mean() < (drive <= travel.threshold_minutes).mean()
 
@@ -136,9 +112,7 @@ def test_build_outputs_say_the_wards_are_derived(leicestershire_build, tmp_path)
 def test_county_schools_are_the_candidate_venues(leicestershire_build, mirror):
     venues = leicestershire_build.venues
     gias = pyogrio.read_dataframe(mirror / "venues" / "schools_gias_open_2025-05_england.gpkg", read_geometry=False)
-    county = gias[
-        (gias["la_name"] == "Leicestershire") & gias["education_phase"].isin(["Nursery", "Primary", "All-through"])
-    ]
+    county = gias[(gias["la_name"] == "Leicestershire") & gias["education_phase"].isin(["Nursery", "Primary", "All-through"])]
     expected = set("URN" + county["urn"].astype("int64").astype(str))
     assert set(venues["venue_id"]) == expected and len(expected) == 232
     assert (venues["type"] == "school").all()
@@ -153,13 +127,10 @@ def test_demo_planted_lsoas_lead_the_ranking(leicestershire_build):
     assert int((ranks <= 10).sum()) >= 7, ranks.tolist()
 
 
-@pytest.mark.parametrize(
-    "variant",
-    [
-        pytest.param({"seed": 11}, id="lsoa2021"),
-        pytest.param({"seed": 12, "codes": "lsoa11"}, id="lsoa2011"),
-    ],
-)
+@pytest.mark.parametrize("variant", [
+    pytest.param({"seed": 11}, id="lsoa2021"),
+    pytest.param({"seed": 12, "codes": "lsoa11"}, id="lsoa2011"),
+])
 def test_own_planted_pattern_dominates_the_top(leicestershire_build, tmp_path, variant):
     """Figures when written: 15-18 of 20 in the top 20 over 8 seeds (LSOA 2011 codes: 14-15)."""
     result, planted = run_synthetic(leicestershire_build, tmp_path, **variant)
@@ -167,14 +138,10 @@ def test_own_planted_pattern_dominates_the_top(leicestershire_build, tmp_path, v
 
 
 def test_sites_cli_with_the_county_config(leicestershire_config, tmp_path):
-    cfg = write_study_config(
-        tmp_path / "leicestershire.toml", REPO / "configs" / "leicestershire.toml", leicestershire_config
-    )
+    cfg = write_study_config(tmp_path / "leicestershire.toml", REPO / "configs" / "leicestershire.toml", leicestershire_config)
     for mode, out in (("drive", tmp_path / "drive"), ("bus", tmp_path / "bus")):
         args = [sys.executable, "-m", "geo", "sites", "--config", str(cfg), "--k", "5", "--out", str(out)]
-        proc = subprocess.run(
-            args + (["--mode", "bus"] if mode == "bus" else []), cwd=REPO, capture_output=True, text=True, timeout=600
-        )
+        proc = subprocess.run(args + (["--mode", "bus"] if mode == "bus" else []), cwd=REPO, capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr
         assert f"({mode})" in proc.stdout
         t = pd.read_csv(out / "sites.csv", dtype={"venue_id": str})

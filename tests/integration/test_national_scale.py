@@ -33,10 +33,7 @@ def _config(tmp_path, data_lines: str):
 def test_venue_school_phases_default_all_and_list(tmp_path):
     assert _config(tmp_path, "").venue_school_phases == ("Nursery", "Primary", "All-through")
     assert _config(tmp_path, 'venue_school_phases = "all"\n').venue_school_phases == ("all",)
-    assert _config(tmp_path, 'venue_school_phases = ["Secondary", "Primary", "Secondary"]\n').venue_school_phases == (
-        "Secondary",
-        "Primary",
-    )
+    assert _config(tmp_path, 'venue_school_phases = ["Secondary", "Primary", "Secondary"]\n').venue_school_phases == ("Secondary", "Primary")
     assert load_config(REPO / "configs" / "england.toml").venue_school_phases == ("all",)
     assert load_config(REPO / "config.toml").venue_school_phases == ("Nursery", "Primary", "All-through")
 
@@ -51,9 +48,7 @@ def test_all_25120_english_schools_are_candidate_venues(mirror):
     """Every open school of England lies in an English LSOA, so all 25,120 are candidates."""
     from geo.sources.mirror import _venues
 
-    lsoa = pyogrio.read_dataframe(
-        mirror / "boundaries" / "lsoa21_england_bgc.gpkg", columns=["LSOA21CD", "LAD25CD"], use_arrow=True
-    )
+    lsoa = pyogrio.read_dataframe(mirror / "boundaries" / "lsoa21_england_bgc.gpkg", columns=["LSOA21CD", "LAD25CD"], use_arrow=True)
     lsoa = lsoa.rename(columns={"LSOA21CD": "lsoa21cd", "LAD25CD": "lad_code"})
     venues = _venues(mirror, lsoa, ("all",))
     schools = venues[venues["type"] == "school"]
@@ -82,7 +77,7 @@ def test_inside_area_equals_contains_of_the_union(biborough_config):
     expected = shapely.contains_xy(shapely.union_all(geoms), xy[:, 0], xy[:, 1])
     got = inside_area(lsoa.geometry, xy[:, 0], xy[:, 1])
     assert got.dtype == bool and (got == expected).all()
-    assert 0 < got[: len(pts)].sum() < len(pts) and got[len(pts) :].any() and not got[len(pts) :].all()
+    assert 0 < got[: len(pts)].sum() < len(pts) and got[len(pts):].any() and not got[len(pts):].all()
     one = shapely.union_all(geoms)
     assert (inside_area(one, xy[:, 0], xy[:, 1]) == expected).all()
 
@@ -92,30 +87,20 @@ def test_inside_area_equals_contains_of_the_union(biborough_config):
 
 
 def test_dissolve_matches_geopandas_on_a_clean_coverage():
-    gdf = gpd.GeoDataFrame(
-        {"k": ["b", "a", "b", "a", None], "n": [1, 2, 3, 4, 5], "v": [1.5, np.nan, np.nan, np.nan, 2.0]},
-        geometry=[box(i, 0, i + 1, 1) for i in range(5)],
-        crs=27700,
-    )
+    gdf = gpd.GeoDataFrame({"k": ["b", "a", "b", "a", None], "n": [1, 2, 3, 4, 5], "v": [1.5, np.nan, np.nan, np.nan, 2.0]},
+                           geometry=[box(i, 0, i + 1, 1) for i in range(5)], crs=27700)
     agg = {"n": "sum", "v": sum_min_count_1}
     got = dissolve(gdf, "k", agg)
-    want = gdf.dissolve(
-        by="k", aggfunc={"n": "sum", "v": lambda s: s.sum(min_count=1)}, sort=True, method="coverage"
-    ).reset_index()
-    pd.testing.assert_frame_equal(
-        pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(want.drop(columns="geometry"))
-    )
+    want = gdf.dissolve(by="k", aggfunc={"n": "sum", "v": lambda s: s.sum(min_count=1)}, sort=True, method="coverage").reset_index()
+    pd.testing.assert_frame_equal(pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(want.drop(columns="geometry")))
     assert list(got.columns) == list(want.columns) and got.crs == want.crs
     assert shapely.equals_exact(got.geometry.values, want.geometry.values, tolerance=0).all()
 
 
-@pytest.mark.parametrize(
-    "left",
-    [
-        Polygon([(0, 0), (1, 0), (1.0000001, 0.5), (1, 1), (0, 1)]),  # GEOS refuses: incorrectly noded
-        Polygon([(0, 0), (1, 0), (1, 0.5), (1, 1), (0, 1)]),  # GEOS returns two parts sharing an edge
-    ],
-)
+@pytest.mark.parametrize("left", [
+    Polygon([(0, 0), (1, 0), (1.0000001, 0.5), (1, 1), (0, 1)]),  # GEOS refuses: incorrectly noded
+    Polygon([(0, 0), (1, 0), (1, 0.5), (1, 1), (0, 1)]),          # GEOS returns two parts sharing an edge
+])
 def test_dissolve_falls_back_to_a_full_union_on_mismatched_edges(left):
     right = box(1, 0, 2, 1)
     gdf = gpd.GeoDataFrame({"k": ["a", "a"]}, geometry=[left, right], crs=27700)
@@ -130,23 +115,16 @@ def test_dissolve_falls_back_to_a_full_union_on_mismatched_edges(left):
 
 
 def test_write_csv_is_byte_identical_to_pandas(tmp_path):
-    df = pd.DataFrame(
-        {
-            "a": [0.0, -0.0, np.nan, 1e-7, 123456789.0, -2.5, np.inf, -np.inf, 1 / 3],
-            "b": ["x,y", 'q"t', None, "", "a\nb", "z\r", "ü", " s ", "k"],
-            "d": [True, False] * 4 + [True],
-            "i": np.arange(9),
-            "o": np.array(["a", None, "b,c", "", "x", "y", "z", "w", "v"], dtype=object),
-        }
-    )
-    frames = [
-        df,
-        df.rename(columns={"a": "x,y"}),
-        df[["a"]],
-        df.iloc[:0],
-        df.assign(c=pd.array([1, None, 3, 4, 5, 6, 7, 8, 9], dtype="Int64")),
-        df.assign(o=[1, "a", None, 2.5, "b", "c", "d", "e", "f"]),
-    ]
+    df = pd.DataFrame({
+        "a": [0.0, -0.0, np.nan, 1e-7, 123456789.0, -2.5, np.inf, -np.inf, 1 / 3],
+        "b": ["x,y", 'q"t', None, "", "a\nb", "z\r", "ü", " s ", "k"],
+        "d": [True, False] * 4 + [True],
+        "i": np.arange(9),
+        "o": np.array(["a", None, "b,c", "", "x", "y", "z", "w", "v"], dtype=object),
+    })
+    frames = [df, df.rename(columns={"a": "x,y"}), df[["a"]], df.iloc[:0],
+              df.assign(c=pd.array([1, None, 3, 4, 5, 6, 7, 8, 9], dtype="Int64")),
+              df.assign(o=[1, "a", None, 2.5, "b", "c", "d", "e", "f"])]
     for i, frame in enumerate(frames):
         frame.to_csv(tmp_path / f"pandas{i}.csv", index=False, float_format="%.6g")
         write_csv(frame, tmp_path / f"ours{i}.csv")

@@ -26,19 +26,9 @@ def test_notebook_is_stored_clean():
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code and all(c.outputs == [] and c.execution_count is None for c in code), (
-        "store the notebook without outputs"
-    )
+    assert code and all(c.outputs == [] and c.execution_count is None for c in code), "store the notebook without outputs"
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    for topic in (
-        "Wilson",
-        "empirical-Bayes",
-        "Funnel plot",
-        "Priority map",
-        "Expected versus observed",
-        "Sensitivity",
-        "SYNTHETIC",
-    ):
+    for topic in ("Wilson", "empirical-Bayes", "Funnel plot", "Priority map", "Expected versus observed", "Sensitivity", "SYNTHETIC"):
         assert topic in text, topic
 
 
@@ -49,9 +39,7 @@ def executed(biborough_config, tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("RISK_MODEL_CONFIG", str(cfg))
     try:
-        client = NotebookClient(
-            nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-        )
+        client = NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}})
         t0 = time.perf_counter()
         client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
         seconds = time.perf_counter() - t0
@@ -69,9 +57,7 @@ def test_notebook_runs_on_the_demo_data(executed):
     assert seconds < 60, f"the notebook took {seconds:.1f} s"
     outputs = _outputs(nb)
     assert not [o for o in outputs if o.output_type == "error"]
-    figures = [
-        o for o in outputs if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})
-    ]
+    figures = [o for o in outputs if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
     assert len(figures) >= 8, f"{len(figures)} figures"
     tables = [o for o in outputs if "text/html" in o.get("data", {})]
     assert len(tables) >= 8

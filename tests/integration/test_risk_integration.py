@@ -33,18 +33,9 @@ DEMO = REPO / "data" / "extracts" / "demo" / "biborough"
 
 #: Columns issue 3 requires in both lsoa.csv and wards.csv.
 SCORE_COLUMNS = [
-    "need_score",
-    "engagement_score",
-    "priority_score",
-    "priority_rank",
-    "quadrant",
-    "review_rate_lo",
-    "review_rate_hi",
-    "review_rate_smoothed",
-    "review_funnel_flag",
-    "reach_rate_smoothed",
-    "expected_review_rate",
-    "children_not_reviewed",
+    "need_score", "engagement_score", "priority_score", "priority_rank", "quadrant",
+    "review_rate_lo", "review_rate_hi", "review_rate_smoothed", "review_funnel_flag",
+    "reach_rate_smoothed", "expected_review_rate", "children_not_reviewed",
 ]
 #: Columns issue 4 adds to lsoa.csv.
 CATCHMENT_COLUMNS = ["hub_id", "travel_minutes_to_hub", "gap_type"]
@@ -80,10 +71,7 @@ def test_changing_a_weight_in_the_config_changes_the_ranking(biborough_config, b
     }.items():
         path = write_study_config(tmp_path / name / "config.toml", REPO / "config.toml", biborough_config, model=model)
         cfg = load_config(path)
-        assert (
-            cfg.weights.need != biborough_config.weights.need
-            or cfg.weights.engagement != biborough_config.weights.engagement
-        )
+        assert cfg.weights.need != biborough_config.weights.need or cfg.weights.engagement != biborough_config.weights.engagement
         result = run(cfg, public=biborough_build.public)
         rank[name] = result.lsoa.set_index("lsoa21cd")["priority_rank"].loc[base.index]
         moved = int((rank[name] != base).sum())
@@ -106,13 +94,8 @@ def cli_build(biborough_config, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cli_build")
     cfg = write_study_config(tmp / "config.toml", REPO / "config.toml", biborough_config)
     out = tmp / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "geo", "build", "--config", str(cfg), "--out", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = subprocess.run([sys.executable, "-m", "geo", "build", "--config", str(cfg), "--out", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "224 LSOAs, 36 wards" in proc.stdout
     assert "cross-validated (5 folds)" in proc.stdout and "weights ±20%" in proc.stdout
@@ -129,11 +112,8 @@ def test_build_reports_model_fit_and_sensitivity(cli_build, biborough_build):
         for col in ("expected_review_rate", "review_obs_minus_exp", "expected_reach_rate", "reach_obs_minus_exp"):
             assert col in df.columns, col
         has = df["review_eligible"] > 0
-        np.testing.assert_allclose(
-            df.loc[has, "review_obs_minus_exp"],
-            df.loc[has, "review_rate"] - df.loc[has, "expected_review_rate"],
-            atol=1e-6,
-        )
+        np.testing.assert_allclose(df.loc[has, "review_obs_minus_exp"],
+                                   df.loc[has, "review_rate"] - df.loc[has, "expected_review_rate"], atol=1e-6)
     summary = json.loads(json.dumps(model_summary(biborough_build), default=float))
     for level in ("lsoa", "ward"):
         for target in ("review", "reach"):
@@ -187,9 +167,7 @@ def test_build_cli_writes_every_required_column(cli_build):
         assert set(df["quadrant"]) <= set(QUADRANTS)
         for col in ("need_score", "engagement_score", "priority_score"):
             assert df[col].between(0, 100).all(), col
-        np.testing.assert_allclose(
-            df["priority_score"], df["need_score"] * df["engagement_shortfall"].clip(0, 1), rtol=1e-4, atol=1e-3
-        )
+        np.testing.assert_allclose(df["priority_score"], df["need_score"] * df["engagement_shortfall"].clip(0, 1), rtol=1e-4, atol=1e-3)
         order = df.sort_values("priority_rank")["priority_score"].to_numpy()
         assert (np.diff(order) <= 1e-9).all(), "rank 1 must be the highest priority score"
         assert df["expected_review_rate"].between(0, 1).all()
@@ -199,22 +177,14 @@ def test_build_cli_writes_every_required_column(cli_build):
         assert df.loc[~has, "review_rate_lo"].isna().all()
         assert set(df["review_funnel_flag"]) <= {"significantly low", "within limits", "significantly high", "no data"}
     assert lsoa["hub_id"].notna().all() and (lsoa["travel_minutes_to_hub"] >= 0).all()
-    assert set(lsoa["gap_type"].fillna("")) <= {
-        "beyond reach",
-        "near but not engaged",
-        "",
-    }  # "" (no gap) reads back as NaN
+    assert set(lsoa["gap_type"].fillna("")) <= {"beyond reach", "near but not engaged", ""}  # "" (no gap) reads back as NaN
     assert (lsoa["gap_type"] == "beyond reach").any() and (lsoa["gap_type"] == "near but not engaged").any()
 
 
 def test_ward_values_are_recomputed_from_ward_counts(cli_build):
     lsoa, wards = cli_build
     wards = wards.set_index("ward_code").sort_index()
-    sums = (
-        lsoa.groupby("ward_code")[["review_eligible", "review_completed", "hub_children", "children_not_reviewed"]]
-        .sum()
-        .loc[wards.index]
-    )
+    sums = lsoa.groupby("ward_code")[["review_eligible", "review_completed", "hub_children", "children_not_reviewed"]].sum().loc[wards.index]
     np.testing.assert_array_equal(wards["review_eligible"], sums["review_eligible"])
     np.testing.assert_array_equal(wards["review_completed"], sums["review_completed"])
     np.testing.assert_array_equal(wards["hub_children"], sums["hub_children"])
@@ -240,20 +210,14 @@ def test_ward_values_are_recomputed_from_ward_counts(cli_build):
     u5 = lsoa.groupby("ward_code")["under5_est"].sum().loc[wards.index].to_numpy(float)
     n_reach = np.floor(wards["under5_est"].to_numpy(float) + 0.5)
     np.testing.assert_allclose(wards["under5_est"], u5, rtol=1e-5)
-    np.testing.assert_allclose(
-        wards["reach_rate_smoothed"], eb_smooth(np.minimum(sums["hub_children"], n_reach), n_reach), rtol=1e-4
-    )
+    np.testing.assert_allclose(wards["reach_rate_smoothed"], eb_smooth(np.minimum(sums["hub_children"], n_reach), n_reach), rtol=1e-4)
 
     # need and engagement are percentiles among the 36 wards, not LSOA figures carried up
     # (the CSV keeps 6 significant digits, which can merge near-ties: compare orderings)
     for score, index in (("need_score", "need_index"), ("engagement_score", "engagement_index")):
         assert wards[score].corr(wards[index], method="spearman") > 0.999
         assert wards[score].max() == 100 and wards[score].min() < 100 / 35
-    np.testing.assert_allclose(
-        wards["need_index"],
-        wards[["need_contrib_idaci", "need_contrib_imd", "need_contrib_under5"]].sum(axis=1),
-        atol=1e-3,
-    )
+    np.testing.assert_allclose(wards["need_index"], wards[["need_contrib_idaci", "need_contrib_imd", "need_contrib_under5"]].sum(axis=1), atol=1e-3)
 
 
 # --------------------------------------------------------------------------- own planted patterns
@@ -263,20 +227,9 @@ def _expit(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def synthetic_extract(
-    public,
-    out: Path,
-    *,
-    seed: int,
-    n_planted: int = 20,
-    need_band=(0.85, 1.0),
-    n_hubs: int = 4,
-    children_per_review: float = 20.0,
-    codes: str = "lsoa21",
-    plant_wards: int = 0,
-    review_only: bool = False,
-    fmt: str = "csv",
-) -> tuple[dict[str, Path], np.ndarray]:
+def synthetic_extract(public, out: Path, *, seed: int, n_planted: int = 20, need_band=(0.85, 1.0), n_hubs: int = 4,
+                      children_per_review: float = 20.0, codes: str = "lsoa21", plant_wards: int = 0,
+                      review_only: bool = False, fmt: str = "csv") -> tuple[dict[str, Path], np.ndarray]:
     """Write review take-up, hub attendance and hubs extracts with a planted pattern.
 
     Independent of ``geo/demo.py``: ``n_planted`` LSOAs drawn at random among those whose IDACI
@@ -296,14 +249,11 @@ def synthetic_extract(
     Returns the paths by extract name and the planted LSOA 2021 codes.
     """
     rng = np.random.default_rng(seed)
-    l = (
-        public.lsoa[["lsoa21cd", "lad_code", "geometry"]]
-        .merge(public.lookup_ward[["lsoa21cd", "ward_code"]], on="lsoa21cd")
-        .merge(public.imd[["lsoa21cd", "imd_score", "idaci_score", "income_score"]], on="lsoa21cd")
-        .merge(public.population[["lsoa21cd", "pop_0_15"]], on="lsoa21cd")
-        .sort_values("lsoa21cd")
-        .reset_index(drop=True)
-    )
+    l = (public.lsoa[["lsoa21cd", "lad_code", "geometry"]]
+         .merge(public.lookup_ward[["lsoa21cd", "ward_code"]], on="lsoa21cd")
+         .merge(public.imd[["lsoa21cd", "imd_score", "idaci_score", "income_score"]], on="lsoa21cd")
+         .merge(public.population[["lsoa21cd", "pop_0_15"]], on="lsoa21cd")
+         .sort_values("lsoa21cd").reset_index(drop=True))
     n = len(l)
     under5 = l["pop_0_15"].to_numpy(float) * 0.3
     need_pct = l["idaci_score"].fillna(l["income_score"]).rank(pct=True).to_numpy()
@@ -325,16 +275,9 @@ def synthetic_extract(
     at = rng.choice(n, n_hubs, replace=False)
     dist_km, nearest = cKDTree(xy[at]).query(xy)
     dist_km = dist_km / 1000.0
-    hubs = pd.DataFrame(
-        {
-            "hub_id": [f"TH{i + 1}" for i in range(n_hubs)],
-            "name": [f"Test hub {i + 1}" for i in range(n_hubs)],
-            "la_code": l["lad_code"].to_numpy()[at],
-            "site_type": "hub",
-            "easting": np.round(xy[at, 0]),
-            "northing": np.round(xy[at, 1]),
-        }
-    )
+    hubs = pd.DataFrame({"hub_id": [f"TH{i + 1}" for i in range(n_hubs)], "name": [f"Test hub {i + 1}" for i in range(n_hubs)],
+                         "la_code": l["lad_code"].to_numpy()[at], "site_type": "hub",
+                         "easting": np.round(xy[at, 0]), "northing": np.round(xy[at, 1])})
 
     z = (need_pct - 0.5) / 0.29
     p_review = _expit(np.log(0.72 / 0.28) + rng.normal(0, 0.35, n) - 0.25 * z)
@@ -345,36 +288,17 @@ def synthetic_extract(
     review, attendance = [], []
     for period in ("2025-Q3", "2025-Q4"):
         eligible = rng.poisson(under5 / children_per_review)
-        review.append(
-            pd.DataFrame(
-                {
-                    "area_code": l["lsoa21cd"],
-                    "period": period,
-                    "eligible": eligible,
-                    "completed": rng.binomial(eligible, p_review),
-                }
-            )
-        )
-        attendance.append(
-            pd.DataFrame(
-                {
-                    "area_code": l["lsoa21cd"],
-                    "hub_id": hubs["hub_id"].to_numpy()[nearest],
-                    "period": period,
-                    "children": rng.binomial(np.round(under5).astype(int), p_reach),
-                }
-            )
-        )
+        review.append(pd.DataFrame({"area_code": l["lsoa21cd"], "period": period, "eligible": eligible,
+                                    "completed": rng.binomial(eligible, p_review)}))
+        attendance.append(pd.DataFrame({"area_code": l["lsoa21cd"], "hub_id": hubs["hub_id"].to_numpy()[nearest],
+                                        "period": period, "children": rng.binomial(np.round(under5).astype(int), p_reach)}))
     review = pd.concat(review, ignore_index=True)
     attendance = pd.concat(attendance, ignore_index=True)
 
     if plant_wards:
         ward_of = l.set_index("lsoa21cd")["ward_code"]
-        review = (
-            review.assign(area_code=review["area_code"].map(ward_of))
-            .groupby(["area_code", "period"], as_index=False, sort=True)[["eligible", "completed"]]
-            .sum()
-        )
+        review = (review.assign(area_code=review["area_code"].map(ward_of))
+                  .groupby(["area_code", "period"], as_index=False, sort=True)[["eligible", "completed"]].sum())
     if codes == "lsoa11":
         parents = public.lookup_lsoa11.groupby("lsoa21cd")["lsoa11cd"].agg(sorted)
 
@@ -394,11 +318,7 @@ def synthetic_extract(
         attendance = to_2011(attendance, ["children"])
 
     out.mkdir(parents=True, exist_ok=True)
-    frames = (
-        {"review_takeup": review}
-        if review_only
-        else {"review_takeup": review, "hub_attendance": attendance, "hubs": hubs}
-    )
+    frames = {"review_takeup": review} if review_only else {"review_takeup": review, "hub_attendance": attendance, "hubs": hubs}
     paths = {}
     for name, df in frames.items():
         path = out / f"{name}.{fmt}"
@@ -414,15 +334,8 @@ def run_synthetic(build, tmp_path: Path, **kw):
     """Build the study area of ``build`` on a synthetic extract; return (result, planted)."""
     paths, planted = synthetic_extract(build.public, tmp_path / "extract", **kw)
     cfg = build.config
-    extracts = replace(
-        cfg.extracts,
-        review_takeup=paths["review_takeup"],
-        hub_attendance=paths.get("hub_attendance"),
-        hubs=paths.get("hubs"),
-        venues=None,
-        outreach_sessions=None,
-        synthetic=True,
-    )
+    extracts = replace(cfg.extracts, review_takeup=paths["review_takeup"], hub_attendance=paths.get("hub_attendance"),
+                       hubs=paths.get("hubs"), venues=None, outreach_sessions=None, synthetic=True)
     return run(cfg.with_(extracts=extracts), public=build.public), planted
 
 
@@ -431,9 +344,7 @@ def assert_planted_dominate(result, planted, *, min_in_top: int, max_rank: int):
     k = len(planted)
     ranks = planted_ranks(result, planted)
     in_top = int((ranks <= k).sum())
-    assert in_top >= min_in_top, (
-        f"{in_top} of the top {k} are planted (need {min_in_top}); planted ranks {ranks.tolist()}"
-    )
+    assert in_top >= min_in_top, f"{in_top} of the top {k} are planted (need {min_in_top}); planted ranks {ranks.tolist()}"
     assert ranks.max() <= max_rank, f"a planted LSOA ranks {ranks.max()} (> {max_rank}); planted ranks {ranks.tolist()}"
     lsoa = result.lsoa.set_index("lsoa21cd").loc[list(planted)]
     assert (lsoa["engagement_score"] < 25).mean() >= 0.9
@@ -450,14 +361,11 @@ def test_own_planted_pattern_dominates_the_top(biborough_build, tmp_path, seed):
 
 # Figures when written, over 10 seeds each (planted in the top k; lowest planted rank):
 # LSOA 2011 codes 16-17, 25-39; annual counts 15-19, 26-38; 15 planted in the top fifth 11-14, 16-65.
-@pytest.mark.parametrize(
-    "variant",
-    [
-        pytest.param({"codes": "lsoa11", "fmt": "xlsx", "seed": 4}, id="lsoa2011-codes-xlsx"),
-        pytest.param({"children_per_review": 5.0, "seed": 5}, id="annual-counts"),
-        pytest.param({"n_planted": 15, "need_band": (0.8, 1.0), "seed": 6}, id="15-planted-top-fifth"),
-    ],
-)
+@pytest.mark.parametrize("variant", [
+    pytest.param({"codes": "lsoa11", "fmt": "xlsx", "seed": 4}, id="lsoa2011-codes-xlsx"),
+    pytest.param({"children_per_review": 5.0, "seed": 5}, id="annual-counts"),
+    pytest.param({"n_planted": 15, "need_band": (0.8, 1.0), "seed": 6}, id="15-planted-top-fifth"),
+])
 def test_own_planted_pattern_variants(biborough_build, tmp_path, variant):
     variant = dict(variant)
     result, planted = run_synthetic(biborough_build, tmp_path, **variant)

@@ -5,7 +5,6 @@ escaping leaves the backquote and ``${`` alone, so a hub named
 ``${(new Image).src=String.fromCharCode(...)}`` ran code in ``map.html`` (and the app's map)
 and requested an image from another host (seen in Chromium on a bi-borough pack).
 """
-
 from __future__ import annotations
 
 import re
@@ -27,21 +26,12 @@ HOSTILE = {
 
 
 def _page() -> str:
-    areas = gpd.GeoDataFrame(
-        {"lsoa21cd": ["E01000001"], "lsoa21nm": ["`${1}` Road"], "priority_score": [1.0]},
-        geometry=[box(530000, 180000, 530500, 180500)],
-        crs=27700,
-    )
-    hubs = gpd.GeoDataFrame(
-        {"hub_id": ["H1", "H2", "H3"], "name": list(HOSTILE.values()), "site_type": ["hub"] * 3},
-        geometry=[Point(530100, 180100), Point(530200, 180200), Point(530300, 180300)],
-        crs=27700,
-    )
-    sites = gpd.GeoDataFrame(
-        {"rank": [1], "name": [HOSTILE["interpolation"]], "type": ["hall`${2}"]},
-        geometry=[Point(530250, 180250)],
-        crs=27700,
-    )
+    areas = gpd.GeoDataFrame({"lsoa21cd": ["E01000001"], "lsoa21nm": ["`${1}` Road"], "priority_score": [1.0]},
+                             geometry=[box(530000, 180000, 530500, 180500)], crs=27700)
+    hubs = gpd.GeoDataFrame({"hub_id": ["H1", "H2", "H3"], "name": list(HOSTILE.values()), "site_type": ["hub"] * 3},
+                            geometry=[Point(530100, 180100), Point(530200, 180200), Point(530300, 180300)], crs=27700)
+    sites = gpd.GeoDataFrame({"rank": [1], "name": [HOSTILE["interpolation"]], "type": ["hall`${2}"]},
+                             geometry=[Point(530250, 180250)], crs=27700)
     return standalone_html(area_map(areas, hubs=hubs, sites=sites, tiles=None))
 
 

@@ -35,17 +35,8 @@ def _write_rgb(path: Path, bounds, crs: str, colour=GREEN, size=(400, 300)) -> P
     for b, v in enumerate(colour):
         data[b] = v
     data[:, ::25, :] = 255  # white grid lines every 25 pixels ("streets")
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=w,
-        height=h,
-        count=3,
-        dtype="uint8",
-        crs=crs,
-        transform=from_bounds(x0, y0, x1, y1, w, h),
-    ) as dst:
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=3, dtype="uint8", crs=crs,
+                       transform=from_bounds(x0, y0, x1, y1, w, h)) as dst:
         dst.write(data)
     return path
 
@@ -83,17 +74,8 @@ def test_a_paletted_raster_in_degrees_is_warped_to_british_national_grid(tmp_pat
     x0, y0, x1, y1 = extent_27700
     lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform([x0, x1], [y0, y1])
     path = tmp_path / "palette.tif"
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=300,
-        height=200,
-        count=1,
-        dtype="uint8",
-        crs="EPSG:4326",
-        transform=from_bounds(lon[0], lat[0], lon[1], lat[1], 300, 200),
-    ) as dst:
+    with rasterio.open(path, "w", driver="GTiff", width=300, height=200, count=1, dtype="uint8", crs="EPSG:4326",
+                       transform=from_bounds(lon[0], lat[0], lon[1], lat[1], 300, 200)) as dst:
         dst.write(np.full((1, 200, 300), 7, dtype=np.uint8))
         dst.write_colormap(1, {7: (200, 30, 30, 255)})
     bm = Basemap.open(path, "x")
@@ -122,9 +104,7 @@ def _config_with(tmp_path: Path, cfg, export_table: str) -> Path:
 
 
 def test_config_export_table(tmp_path, biborough_config, rgb_tif):
-    ok = load_config(
-        _config_with(tmp_path, biborough_config, f'basemap = "{rgb_tif}"\nbasemap_attribution = "{BASEMAP_CREDIT}"\n')
-    )
+    ok = load_config(_config_with(tmp_path, biborough_config, f'basemap = "{rgb_tif}"\nbasemap_attribution = "{BASEMAP_CREDIT}"\n'))
     assert ok.export.basemap == rgb_tif and ok.export.basemap_attribution == BASEMAP_CREDIT
     assert load_config(copy_config(tmp_path, biborough_config)).export.basemap is None
     bad = {
@@ -144,9 +124,7 @@ def basemap_pack(biborough_config, rgb_tif, tmp_path_factory):
     from geo.export.pack import export_pack
 
     d = tmp_path_factory.mktemp("bm_cfg")
-    cfg = load_config(
-        _config_with(d, biborough_config, f'basemap = "{rgb_tif}"\nbasemap_attribution = "{BASEMAP_CREDIT}"\n')
-    )
+    cfg = load_config(_config_with(d, biborough_config, f'basemap = "{rgb_tif}"\nbasemap_attribution = "{BASEMAP_CREDIT}"\n'))
     out = tmp_path_factory.mktemp("bm_pack")
     res = export_pack(run(cfg), out, hub="WCC-BES", dpi=60, progress=False, parallel=False)
     return res, out
@@ -179,9 +157,8 @@ def test_hub_map_is_drawn_over_the_basemap(basemap_pack, plain_pack):
 
 def test_attribution_on_every_map(basemap_pack):
     res, out = basemap_pack
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(out / "pack.pdf"), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(out / "pack.pdf"), "-"], check=True, capture_output=True,
+                          text=True).stdout
     pages = text.split("\f")
     hub_page = next(p for p in pages if "WCC-BES" in p and "Key figures" in p)
     assert "Basemap: Test basemap © Example Mapping Ltd" in " ".join(hub_page.split())
@@ -194,9 +171,7 @@ def test_map_html_embeds_the_basemap_offline(basemap_pack, plain_pack):
     assert re.search(r"L\.imageOverlay\(\s*\"data:image/png;base64,", page)
     assert json.dumps(f"Basemap: {BASEMAP_CREDIT}") in page  # in the map's attribution control
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", page)  # loads nothing
-    assert not re.search(
-        r"L\.imageOverlay\(", (plain_pack / "map.html").read_text(encoding="utf-8")
-    )  # none unless configured
+    assert not re.search(r"L\.imageOverlay\(", (plain_pack / "map.html").read_text(encoding="utf-8"))  # none unless configured
 
 
 def test_cli_rejects_an_unreadable_basemap_before_building(tmp_path, biborough_config, capsys):

@@ -31,9 +31,7 @@ def make_areas(seed: int = 0, n: int = 300, travel_effect: float = -0.06, idaci_
             "under5_est": rng.uniform(40, 160, n),
         }
     )
-    areas["hub_children"] = rng.binomial(
-        np.round(areas["under5_est"]).astype(int), expit(-0.5 + travel_effect * travel)
-    )
+    areas["hub_children"] = rng.binomial(np.round(areas["under5_est"]).astype(int), expit(-0.5 + travel_effect * travel))
     return areas
 
 
@@ -74,8 +72,7 @@ def test_same_optimum_as_logistic_regression_on_stacked_rows(C):
     model = ExpectedRateModel(C=C).fit(X, y, sample_weight=n)
     Xs = (X - model.mean_) / model.scale_
     lr = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(
-        np.vstack([Xs, Xs]), np.r_[np.ones(len(y)), np.zeros(len(y))], sample_weight=np.r_[n * y, n * (1 - y)]
-    )
+        np.vstack([Xs, Xs]), np.r_[np.ones(len(y)), np.zeros(len(y))], sample_weight=np.r_[n * y, n * (1 - y)])
     assert model.intercept_ == pytest.approx(lr.intercept_[0], abs=1e-5)
     assert np.allclose(model.coef_, lr.coef_[0], atol=1e-5)
 
@@ -114,13 +111,8 @@ def test_predict_in_unit_interval_and_handles_nan():
     n = areas["review_eligible"].to_numpy(float)
     y = areas["review_completed"].to_numpy(float) / n
     m = ExpectedRateModel().fit(X, y, sample_weight=n)
-    extreme = pd.DataFrame(
-        {
-            "idaci_or_income": [np.nan, 50.0, -50.0],
-            "imd_score": [1e4, -1e4, np.nan],
-            "travel_minutes_to_hub": [1e5, -1e5, 0.0],
-        }
-    )
+    extreme = pd.DataFrame({"idaci_or_income": [np.nan, 50.0, -50.0], "imd_score": [1e4, -1e4, np.nan],
+                            "travel_minutes_to_hub": [1e5, -1e5, 0.0]})
     pred = np.concatenate([m.predict(X), m.predict(extreme)])
     assert np.all((pred >= 0) & (pred <= 1)) and np.isfinite(pred).all()
     assert list(m.feature_names_in_) == list(X.columns)
@@ -179,36 +171,16 @@ def test_without_travel_column_and_degenerate_targets():
 #: proportions and rejects them with "y must be proportions in [0, 1]").
 Y_RANGE = "fits y outside [0, 1]; the model takes proportions"
 Y_RANGE_CHECKS = [
-    "check_fit_score_takes_y",
-    "check_estimators_overwrite_params",
-    "check_dont_overwrite_parameters",
-    "check_estimators_fit_returns_self",
-    "check_readonly_memmap_input",
-    "check_n_features_in_after_fitting",
-    "check_positive_only_tag_during_fit",
-    "check_estimators_dtypes",
-    "check_sample_weights_pandas_series",
-    "check_sample_weights_not_an_array",
-    "check_sample_weights_list",
-    "check_sample_weights_shape",
-    "check_sample_weights_not_overwritten",
-    "check_sample_weight_equivalence_on_dense_data",
-    "check_dtype_object",
-    "check_f_contiguous_array_estimator",
-    "check_regressors_train",
-    "check_regressor_data_not_an_array",
-    "check_regressors_no_decision_function",
-    "check_supervised_y_2d",
-    "check_regressors_int",
-    "check_non_transformer_estimators_n_iter",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_fit2d_1feature",
-    "check_dict_unchanged",
-    "check_fit_idempotent",
-    "check_fit_check_is_fitted",
-    "check_n_features_in",
-    "check_fit2d_predict1d",
+    "check_fit_score_takes_y", "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self", "check_readonly_memmap_input", "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit", "check_estimators_dtypes", "check_sample_weights_pandas_series",
+    "check_sample_weights_not_an_array", "check_sample_weights_list", "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten", "check_sample_weight_equivalence_on_dense_data", "check_dtype_object",
+    "check_f_contiguous_array_estimator", "check_regressors_train", "check_regressor_data_not_an_array",
+    "check_regressors_no_decision_function", "check_supervised_y_2d", "check_regressors_int",
+    "check_non_transformer_estimators_n_iter", "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance", "check_fit2d_1feature", "check_dict_unchanged", "check_fit_idempotent",
+    "check_fit_check_is_fitted", "check_n_features_in", "check_fit2d_predict1d",
 ]
 
 
@@ -287,10 +259,7 @@ def test_grouped_folds_with_string_labels_match_sklearn():
     y = areas["review_completed"].to_numpy(dtype=float)[keep] / n
     model = ExpectedRateModel()
     for seed in (0, 7):
-        ref = [
-            clone(model)
-            .fit(X.to_numpy()[tr], y[tr], sample_weight=n[tr])
-            .score(X.to_numpy()[te], y[te], sample_weight=n[te])
-            for tr, te in GroupKFold(n_splits=5, shuffle=True, random_state=seed).split(X, groups=wards)
-        ]
+        ref = [clone(model).fit(X.to_numpy()[tr], y[tr], sample_weight=n[tr]).score(X.to_numpy()[te], y[te], sample_weight=n[te])
+               for tr, te in GroupKFold(n_splits=5, shuffle=True, random_state=seed).split(X, groups=wards)]
         assert cv_scores(model, X, y, n, wards, 5, seed) == pytest.approx(ref, rel=1e-12)
+

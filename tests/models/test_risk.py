@@ -47,11 +47,7 @@ def make_areas(seed: int = 0, n: int = 200, planted: int = 20, decoys: int = 20)
     p_reach = rng.uniform(0.25, 0.55, n)
 
     idx = rng.permutation(n)
-    hot, high_high, low_low = (
-        idx[:planted],
-        idx[planted : planted + decoys],
-        idx[planted + decoys : planted + 2 * decoys],
-    )
+    hot, high_high, low_low = idx[:planted], idx[planted:planted + decoys], idx[planted + decoys:planted + 2 * decoys]
     for sel in (hot, high_high):
         idaci[sel] = rng.uniform(0.45, 0.6, sel.size)
         imd[sel] = rng.uniform(50, 70, sel.size)
@@ -256,7 +252,9 @@ def test_rates_intervals_flags_and_children_columns():
     # planted low-engagement areas produce significantly low flags
     assert (s["reach_funnel_flag"] == "significantly low").sum() >= 10
     assert np.allclose(s["children_not_reviewed"], n - k)
-    assert np.allclose(s["children_not_reached"], np.maximum(areas["under5_est"] - areas["hub_children"], 0))
+    assert np.allclose(
+        s["children_not_reached"], np.maximum(areas["under5_est"] - areas["hub_children"], 0)
+    )
     assert np.allclose(s["need_weighted_not_reviewed"], (n - k) * s["need_score"] / 100)
     assert np.allclose(s["need_weighted_not_reached"], s["children_not_reached"] * s["need_score"] / 100)
     # reach denominator is the rounded under-5 estimate

@@ -20,16 +20,8 @@ from models.siting import (
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-def random_instance(
-    rng: np.random.Generator,
-    n_d: int,
-    n_c: int,
-    *,
-    p: float = 0.3,
-    p_locked: float = 0.2,
-    p_zero: float = 0.15,
-    dup: bool = True,
-) -> CoverageInstance:
+def random_instance(rng: np.random.Generator, n_d: int, n_c: int, *, p: float = 0.3,
+                    p_locked: float = 0.2, p_zero: float = 0.15, dup: bool = True) -> CoverageInstance:
     cov = rng.random((n_d, n_c)) < p
     if dup and n_c >= 2:  # duplicate candidates and demand rows
         cov[:, -1] = cov[:, 0]
@@ -40,8 +32,8 @@ def random_instance(
         w = np.round(w)
     covered = rng.random(n_d) < p_locked
     return CoverageInstance(
-        np.array([f"d{i}" for i in range(n_d)]), w, np.array([f"c{j}" for j in range(n_c)]), sp.csc_matrix(cov), covered
-    )
+        np.array([f"d{i}" for i in range(n_d)]), w,
+        np.array([f"c{j}" for j in range(n_c)]), sp.csc_matrix(cov), covered)
 
 
 def value(inst: CoverageInstance, cols) -> float:
@@ -107,7 +99,7 @@ def test_forced_candidates_match_brute_force(seed):
     ids = list(inst.candidate_ids)
     perm = rng.permutation(n_c)
     fin = [ids[j] for j in perm[: int(rng.integers(0, 3))]]
-    fout = [ids[j] for j in perm[3 : 3 + int(rng.integers(0, 4))]]
+    fout = [ids[j] for j in perm[3: 3 + int(rng.integers(0, 4))]]
     k = int(rng.integers(len(fin), n_c + 2))
     res = MaxCoverage(k, force_in=fin, force_out=fout).solve(inst)
     assert res.objective == pytest.approx(brute_max(inst, k, fin, fout), abs=1e-9)
@@ -121,14 +113,8 @@ def test_bound_and_fixing_path_matches_brute_force():
     reached = 0
     for seed in range(60):
         rng = np.random.default_rng(2000 + seed)
-        inst = random_instance(
-            rng,
-            int(rng.integers(20, 60)),
-            int(rng.integers(8, 14)),
-            p=float(rng.uniform(0.05, 0.3)),
-            p_locked=0.1,
-            p_zero=0.05,
-        )
+        inst = random_instance(rng, int(rng.integers(20, 60)), int(rng.integers(8, 14)),
+                               p=float(rng.uniform(0.05, 0.3)), p_locked=0.1, p_zero=0.05)
         k = int(rng.integers(2, 6))
         res = MaxCoverage(k).solve(inst)
         assert res.optimal
@@ -182,7 +168,8 @@ def test_variable_fixing_keeps_every_optimal_solution():
 
 def test_time_limit_falls_back_to_greedy():
     cost, w, r = geometric(300, 40, seed=4, radius=2.0)
-    inst = CoverageInstance.from_travel_times([f"d{i}" for i in range(300)], w, [f"c{j}" for j in range(40)], cost, r)
+    inst = CoverageInstance.from_travel_times(
+        [f"d{i}" for i in range(300)], w, [f"c{j}" for j in range(40)], cost, r)
     exact = MaxCoverage(6).solve(inst)
     res = MaxCoverage(6, time_limit=0.0).solve(inst)
     assert len(res.chosen) == 6
@@ -206,13 +193,11 @@ def test_greedy_mode_is_feasible_and_bounded():
 
 
 def test_locked_demand_never_recounted():
-    inst = CoverageInstance.from_json(
-        {
-            "demand": [{"id": "a", "weight": 100}, {"id": "b", "weight": 1}, {"id": "c", "weight": 2}],
-            "candidates": [{"id": "big", "covers": ["a", "b"]}, {"id": "small", "covers": ["c"]}],
-            "covered": ["a"],
-        }
-    )
+    inst = CoverageInstance.from_json({
+        "demand": [{"id": "a", "weight": 100}, {"id": "b", "weight": 1}, {"id": "c", "weight": 2}],
+        "candidates": [{"id": "big", "covers": ["a", "b"]}, {"id": "small", "covers": ["c"]}],
+        "covered": ["a"],
+    })
     res = MaxCoverage(1).solve(inst)
     assert res.chosen == ["small"] and res.objective == 2.0
     res2 = MaxCoverage(2).solve(inst)
@@ -225,12 +210,11 @@ def test_locked_demand_never_recounted():
 
 
 def test_force_in_changes_answer():
-    inst = CoverageInstance.from_json(
-        {
-            "demand": [{"id": "a", "weight": 5}, {"id": "b", "weight": 4}, {"id": "c", "weight": 1}],
-            "candidates": [{"id": "x", "covers": ["a"]}, {"id": "y", "covers": ["b"]}, {"id": "z", "covers": ["c"]}],
-        }
-    )
+    inst = CoverageInstance.from_json({
+        "demand": [{"id": "a", "weight": 5}, {"id": "b", "weight": 4}, {"id": "c", "weight": 1}],
+        "candidates": [{"id": "x", "covers": ["a"]}, {"id": "y", "covers": ["b"]},
+                       {"id": "z", "covers": ["c"]}],
+    })
     assert MaxCoverage(1).solve(inst).chosen == ["x"]
     r_in = MaxCoverage(1, force_in=["z"]).solve(inst)
     assert r_in.chosen == ["z"] and r_in.objective == 1.0
@@ -246,29 +230,22 @@ def test_force_in_changes_answer():
 
 def test_forced_in_dominated_candidate_is_kept():
     # "s" is dominated by "b" (subset) and identical to "t"; forcing it must keep it.
-    inst = CoverageInstance.from_json(
-        {
-            "demand": [{"id": str(i), "weight": 1} for i in range(4)],
-            "candidates": [
-                {"id": "b", "covers": ["0", "1", "2"]},
-                {"id": "s", "covers": ["0"]},
-                {"id": "t", "covers": ["0"]},
-                {"id": "u", "covers": ["3"]},
-            ],
-        }
-    )
+    inst = CoverageInstance.from_json({
+        "demand": [{"id": str(i), "weight": 1} for i in range(4)],
+        "candidates": [{"id": "b", "covers": ["0", "1", "2"]}, {"id": "s", "covers": ["0"]},
+                       {"id": "t", "covers": ["0"]}, {"id": "u", "covers": ["3"]}],
+    })
     res = MaxCoverage(2, force_in=["s"]).solve(inst)
     assert "s" in res.chosen and res.objective == 3.0  # s + b
     assert MaxCoverage(2).solve(inst).objective == 4.0
 
 
 def test_k_exceeding_useful_candidates_is_padded_deterministically():
-    inst = CoverageInstance.from_json(
-        {
-            "demand": [{"id": "a", "weight": 1}, {"id": "b", "weight": 0}],
-            "candidates": [{"id": "p", "covers": ["b"]}, {"id": "q", "covers": ["a"]}, {"id": "r", "covers": []}],
-        }
-    )
+    inst = CoverageInstance.from_json({
+        "demand": [{"id": "a", "weight": 1}, {"id": "b", "weight": 0}],
+        "candidates": [{"id": "p", "covers": ["b"]}, {"id": "q", "covers": ["a"]},
+                       {"id": "r", "covers": []}],
+    })
     res = MaxCoverage(3).solve(inst)
     assert res.chosen[0] == "q" and sorted(res.chosen) == ["p", "q", "r"]
     assert res.optimal and res.objective == 1.0
@@ -280,7 +257,8 @@ def test_k_exceeding_useful_candidates_is_padded_deterministically():
 
 def test_deterministic_and_reduction_stats():
     cost, w, r = geometric(600, 60, seed=3, radius=1.0)
-    inst = CoverageInstance.from_travel_times([f"d{i}" for i in range(600)], w, [f"c{j}" for j in range(60)], cost, r)
+    inst = CoverageInstance.from_travel_times(
+        [f"d{i}" for i in range(600)], w, [f"c{j}" for j in range(60)], cost, r)
     a = MaxCoverage(6).solve(inst)
     b = MaxCoverage(6).solve(inst)
     assert a.chosen == b.chosen and a.objective == b.objective
@@ -295,7 +273,8 @@ def test_deterministic_and_reduction_stats():
 @pytest.mark.parametrize("seed, radius", [(11, 1.2), (12, 1.6), (13, 2.0)])
 def test_matches_spopt_mclp(seed, radius):
     cost, w, r = geometric(300, 40, seed, radius)
-    inst = CoverageInstance.from_travel_times([f"d{i}" for i in range(300)], w, [f"c{j}" for j in range(40)], cost, r)
+    inst = CoverageInstance.from_travel_times(
+        [f"d{i}" for i in range(300)], w, [f"c{j}" for j in range(40)], cost, r)
     res = MaxCoverage(5).solve(inst)
     assert res.optimal
     assert res.objective == pytest.approx(spopt_mclp(cost, w, r, 5), rel=1e-7)
@@ -309,8 +288,7 @@ def test_matches_spopt_with_locked_and_forced():
     locked_cost = np.linalg.norm(d[:, None] - locked[None], axis=2)
     ids = [f"c{j}" for j in range(40)]
     inst = CoverageInstance.from_travel_times(
-        [f"d{i}" for i in range(300)], w, ids, cost, r, locked_minutes=locked_cost
-    )
+        [f"d{i}" for i in range(300)], w, ids, cost, r, locked_minutes=locked_cost)
     assert inst.covered.any()
     res = MaxCoverage(5, force_in=["c7"]).solve(inst)
     w0 = np.where(inst.covered, 0.0, w)  # spopt: zero weight on locked demand
@@ -320,7 +298,8 @@ def test_matches_spopt_with_locked_and_forced():
     assert res.objective == pytest.approx(ref, rel=1e-7)
     assert "c7" in res.chosen
     # and locked demand changes the answer relative to ignoring it
-    plain = CoverageInstance.from_travel_times([f"d{i}" for i in range(300)], w, ids, cost, r)
+    plain = CoverageInstance.from_travel_times(
+        [f"d{i}" for i in range(300)], w, ids, cost, r)
     assert MaxCoverage(5).solve(plain).objective > MaxCoverage(5).solve(inst).objective
 
 
@@ -367,18 +346,12 @@ def test_set_cover_minimal_vs_brute_force(seed):
 
 
 def test_set_cover_reports_uncoverable():
-    inst = CoverageInstance.from_json(
-        {
-            "demand": [{"id": d, "weight": 1} for d in "abcdef"],
-            "candidates": [
-                {"id": "x", "covers": ["a", "b"]},
-                {"id": "y", "covers": ["b", "c"]},
-                {"id": "z", "covers": ["c", "d"]},
-                {"id": "q", "covers": ["f"]},
-            ],
-            "covered": ["a"],
-        }
-    )
+    inst = CoverageInstance.from_json({
+        "demand": [{"id": d, "weight": 1} for d in "abcdef"],
+        "candidates": [{"id": "x", "covers": ["a", "b"]}, {"id": "y", "covers": ["b", "c"]},
+                       {"id": "z", "covers": ["c", "d"]}, {"id": "q", "covers": ["f"]}],
+        "covered": ["a"],
+    })
     res = SetCover().solve(inst)
     assert res.uncoverable == ["e"]
     assert sorted(res.chosen) == ["q", "y", "z"] or sorted(res.chosen) == ["q", "x", "z"]
@@ -391,7 +364,8 @@ def test_set_cover_reports_uncoverable():
 
 def test_set_cover_medium_is_exact_and_covers():
     cost, w, r = geometric(400, 60, seed=5, radius=1.5)
-    inst = CoverageInstance.from_travel_times([f"d{i}" for i in range(400)], w, [f"c{j}" for j in range(60)], cost, r)
+    inst = CoverageInstance.from_travel_times(
+        [f"d{i}" for i in range(400)], w, [f"c{j}" for j in range(60)], cost, r)
     res = SetCover().solve(inst)
     assert res.optimal
     cov = inst.coverage.toarray()
@@ -429,28 +403,21 @@ def test_json_round_trip(tmp_path):
     assert not CoverageInstance.from_json(raw).covered.any()
 
 
-@pytest.mark.parametrize(
-    "data, message",
-    [
-        (
-            {"demand": [{"id": "a", "weight": 1}], "candidates": [{"id": "x", "covers": ["b"]}]},
-            "candidate 'x' covers unknown demand id 'b'",
-        ),
-        ({"demand": [{"id": "a", "weight": 1}], "candidates": [], "covered": ["zz"]}, "unknown demand id 'zz'"),
-        ({"demand": [{"id": "a", "weight": 1}, {"id": "a", "weight": 2}], "candidates": []}, "duplicate demand id 'a'"),
-        (
-            {
-                "demand": [{"id": "a", "weight": 1}],
-                "candidates": [{"id": "x", "covers": []}, {"id": "x", "covers": []}],
-            },
-            "duplicate candidate id 'x'",
-        ),
-        ({"demand": [{"id": "a", "weight": -1}], "candidates": []}, "demand 'a' has invalid weight"),
-        ({"demand": [{"id": "n", "weight": float("nan")}], "candidates": []}, "demand 'n' has invalid weight"),
-        ({"demand": [{"id": "a", "weight": "heavy"}], "candidates": []}, "demand 'a' has non-numeric"),
-        ({"candidates": []}, "missing the 'demand'"),
-    ],
-)
+@pytest.mark.parametrize("data, message", [
+    ({"demand": [{"id": "a", "weight": 1}], "candidates": [{"id": "x", "covers": ["b"]}]},
+     "candidate 'x' covers unknown demand id 'b'"),
+    ({"demand": [{"id": "a", "weight": 1}], "candidates": [], "covered": ["zz"]},
+     "unknown demand id 'zz'"),
+    ({"demand": [{"id": "a", "weight": 1}, {"id": "a", "weight": 2}], "candidates": []},
+     "duplicate demand id 'a'"),
+    ({"demand": [{"id": "a", "weight": 1}],
+      "candidates": [{"id": "x", "covers": []}, {"id": "x", "covers": []}]},
+     "duplicate candidate id 'x'"),
+    ({"demand": [{"id": "a", "weight": -1}], "candidates": []}, "demand 'a' has invalid weight"),
+    ({"demand": [{"id": "n", "weight": float("nan")}], "candidates": []}, "demand 'n' has invalid weight"),
+    ({"demand": [{"id": "a", "weight": "heavy"}], "candidates": []}, "demand 'a' has non-numeric"),
+    ({"candidates": []}, "missing the 'demand'"),
+])
 def test_json_validation_errors(data, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         CoverageInstance.from_json(data)
@@ -458,9 +425,8 @@ def test_json_validation_errors(data, message):
 
 def test_from_travel_times_threshold_and_locked():
     m = np.array([[5.0, 15.0, np.nan], [16.0, 1.0, 30.0]])
-    inst = CoverageInstance.from_travel_times(
-        ["a", "b"], [1, 2], ["x", "y", "z"], m, 15, locked_minutes=np.array([[20.0], [15.0]])
-    )
+    inst = CoverageInstance.from_travel_times(["a", "b"], [1, 2], ["x", "y", "z"], m, 15,
+                                              locked_minutes=np.array([[20.0], [15.0]]))
     assert inst.coverage.toarray().tolist() == [[True, True, False], [False, True, False]]
     assert inst.covered.tolist() == [False, True]
     with pytest.raises(ValueError):
@@ -478,18 +444,8 @@ def test_solve_instance_file(tmp_path):
     out = solve_instance_file(p, 1, tmp_path / "out")
     written = json.loads((tmp_path / "out" / "sites.json").read_text())
     assert written == out
-    assert set(out) == {
-        "objective",
-        "optimal",
-        "k",
-        "minutes",
-        "solve_seconds",
-        "chosen",
-        "status",
-        "mip_gap",
-        "n_demand",
-        "n_candidates",
-    }
+    assert set(out) == {"objective", "optimal", "k", "minutes", "solve_seconds", "chosen",
+                        "status", "mip_gap", "n_demand", "n_candidates"}
     assert out["chosen"] == ["y"] and out["objective"] == 3.0 and out["optimal"] is True
     assert out["minutes"] is None and out["n_demand"] == 3 and out["n_candidates"] == 2
     out2 = solve_instance_file(p, 1, tmp_path / "out2", force_in=["x"])

@@ -239,9 +239,7 @@ def _independent_beta_binomial_fit(k, n):
     def nll(t):
         return -st.betabinom.logpmf(k, n, np.exp(t[0]), np.exp(t[1])).sum()
 
-    res = optimize.minimize(
-        nll, [0.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 5000}
-    )
+    res = optimize.minimize(nll, [0.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 5000})
     a, b = np.exp(res.x)
     return a / (a + b), a + b
 

@@ -30,13 +30,9 @@ def _expit(x):
 
 
 def _frame(public):
-    l = (
-        public.lsoa[["lsoa21cd", "lad_code", "geometry"]]
-        .merge(public.lookup_ward[["lsoa21cd", "ward_code"]], on="lsoa21cd")
-        .merge(public.population[["lsoa21cd", "pop_0_15"]], on="lsoa21cd")
-        .sort_values("lsoa21cd")
-        .reset_index(drop=True)
-    )
+    l = (public.lsoa[["lsoa21cd", "lad_code", "geometry"]]
+         .merge(public.lookup_ward[["lsoa21cd", "ward_code"]], on="lsoa21cd")
+         .merge(public.population[["lsoa21cd", "pop_0_15"]], on="lsoa21cd").sort_values("lsoa21cd").reset_index(drop=True))
     pts = l.geometry.representative_point()
     return l, np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
 
@@ -56,21 +52,9 @@ def _pick_venues(rng, xy, free, n, avoid=()):
 
 def _sessions(xy, venues, prefix):
     lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(xy[venues, 0], xy[venues, 1])
-    return pd.DataFrame(
-        [
-            {
-                "session_id": f"{prefix}{v}-{m}",
-                "date": f"{15:02d}/{4 + m:02d}/2025",
-                "hub_id": "TH1",
-                "type": "stay and play",
-                "venue_id": f"{prefix}{v}",
-                "lat": round(lat[v], 6),
-                "lon": round(lon[v], 6),
-            }
-            for v in range(len(venues))
-            for m in range(6)
-        ]
-    )
+    return pd.DataFrame([{"session_id": f"{prefix}{v}-{m}", "date": f"{15:02d}/{4 + m:02d}/2025", "hub_id": "TH1",
+                          "type": "stay and play", "venue_id": f"{prefix}{v}", "lat": round(lat[v], 6), "lon": round(lon[v], 6)}
+                         for v in range(len(venues)) for m in range(6)])
 
 
 def write_monitoring_extracts(public, out: Path, *, seed: int) -> dict:
@@ -95,82 +79,35 @@ def write_monitoring_extracts(public, out: Path, *, seed: int) -> dict:
         p = _expit(base + np.where(after & exposed, REVIEW_LIFT, 0) - np.where(after & worsening, WORSEN, 0))
         p_rev[period] = p
         eligible = rng.poisson(under5 / 12)
-        review.append(
-            pd.DataFrame(
-                {
-                    "area_code": l["lsoa21cd"],
-                    "period": period,
-                    "eligible": eligible,
-                    "completed": rng.binomial(eligible, p),
-                }
-            )
-        )
+        review.append(pd.DataFrame({"area_code": l["lsoa21cd"], "period": period, "eligible": eligible,
+                                    "completed": rng.binomial(eligible, p)}))
         r = reach0 * np.where(after & exposed, 1.5, 1.0)
-        attendance.append(
-            pd.DataFrame(
-                {
-                    "area_code": l["lsoa21cd"],
-                    "hub_id": "TH1",
-                    "period": period,
-                    "children": rng.binomial(np.round(under5).astype(int), r),
-                }
-            )
-        )
+        attendance.append(pd.DataFrame({"area_code": l["lsoa21cd"], "hub_id": "TH1", "period": period,
+                                        "children": rng.binomial(np.round(under5).astype(int), r)}))
     review, attendance = pd.concat(review, ignore_index=True), pd.concat(attendance, ignore_index=True)
-    hub = pd.DataFrame(
-        {
-            "hub_id": ["TH1"],
-            "name": ["Test hub"],
-            "la_code": [l["lad_code"].iloc[0]],
-            "site_type": ["hub"],
-            "easting": [round(xy[0, 0])],
-            "northing": [round(xy[0, 1])],
-        }
-    )
+    hub = pd.DataFrame({"hub_id": ["TH1"], "name": ["Test hub"], "la_code": [l["lad_code"].iloc[0]], "site_type": ["hub"],
+                        "easting": [round(xy[0, 0])], "northing": [round(xy[0, 1])]})
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for name, df in {
-        "review_takeup": review,
-        "hub_attendance": attendance,
-        "hubs": hub,
-        "sessions": _sessions(xy, venues, "V"),
-        "placebo": _sessions(xy, placebo, "P"),
-        "both": pd.concat([_sessions(xy, venues, "V"), _sessions(xy, placebo, "P")]),
-    }.items():
+    for name, df in {"review_takeup": review, "hub_attendance": attendance, "hubs": hub,
+                     "sessions": _sessions(xy, venues, "V"), "placebo": _sessions(xy, placebo, "P"),
+                     "both": pd.concat([_sessions(xy, venues, "V"), _sessions(xy, placebo, "P")])}.items():
         paths[name] = out / f"{name}.csv"
         df.to_csv(paths[name], index=False)
-    eligible_after = (
-        review[review["period"] >= "2025"].groupby("area_code")["eligible"].sum().reindex(l["lsoa21cd"]).to_numpy()
-    )
+    eligible_after = review[review["period"] >= "2025"].groupby("area_code")["eligible"].sum().reindex(l["lsoa21cd"]).to_numpy()
     lift = np.mean([p_rev[q] - _expit(np.log(p_rev[q] / (1 - p_rev[q])) - REVIEW_LIFT) for q in QUARTERS[4:]], axis=0)
     planted = float(np.average(lift[exposed], weights=np.maximum(eligible_after[exposed], 1e-9)))
-    return {
-        "paths": paths,
-        "worse": worse,
-        "exposed": l.loc[exposed, "lsoa21cd"].to_numpy(),
-        "review_lift": planted,
-        "review": review,
-        "attendance": attendance,
-    }
+    return {"paths": paths, "worse": worse, "exposed": l.loc[exposed, "lsoa21cd"].to_numpy(), "review_lift": planted,
+            "review": review, "attendance": attendance}
 
 
 def _config(tmp_path, fetched, data, sessions: str, **analysis):
     p = data["paths"]
-    return load_config(
-        write_study_config(
-            tmp_path / f"{sessions}.toml",
-            REPO / "config.toml",
-            fetched,
-            extracts={
-                "review_takeup": str(p["review_takeup"]),
-                "hub_attendance": str(p["hub_attendance"]),
-                "hubs": str(p["hubs"]),
-                "outreach_sessions": str(p[sessions]),
-            },
-            analysis=analysis or {"pool_quarters": 4},
-            targets={"review": {"value": 0.8, "label": "test target"}},
-        )
-    )
+    return load_config(write_study_config(
+        tmp_path / f"{sessions}.toml", REPO / "config.toml", fetched,
+        extracts={"review_takeup": str(p["review_takeup"]), "hub_attendance": str(p["hub_attendance"]),
+                  "hubs": str(p["hubs"]), "outreach_sessions": str(p[sessions])},
+        analysis=analysis or {"pool_quarters": 4}, targets={"review": {"value": 0.8, "label": "test target"}}))
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +137,7 @@ def test_trends_reproduce_the_counts_exactly(study):
     assert (lsoa["numerator"] == want.loc[lsoa.index, "completed"]).all()
     assert (lsoa["denominator"] == want.loc[lsoa.index, "eligible"]).all()
     ward = quarterly[quarterly["level"] == "ward"].set_index(["area_code", "period"])
-    wsum = (
-        review.assign(ward=review["area_code"].map(lookup)).groupby(["ward", "period"])[["completed", "eligible"]].sum()
-    )
+    wsum = review.assign(ward=review["area_code"].map(lookup)).groupby(["ward", "period"])[["completed", "eligible"]].sum()
     assert (ward["numerator"] == wsum.loc[ward.index, "completed"]).all() and len(ward) == len(wsum)
     total = quarterly[quarterly["level"] == "study_area"].set_index("period")
     assert (total["numerator"] == review.groupby("period")["completed"].sum()).all()
@@ -215,21 +150,13 @@ def test_trends_reproduce_the_counts_exactly(study):
     l = csv["lsoa"].set_index("lsoa21cd")
     assert (snap["numerator"] == l.loc[snap.index, "review_completed"]).all()
     w = csv["wards"].set_index("ward_code")
-    assert (
-        ward.xs("2025-Q4", level="period")["numerator"]
-        == w["review_completed"].reindex(ward.xs("2025-Q4", level="period").index)
-    ).all()
+    assert (ward.xs("2025-Q4", level="period")["numerator"] == w["review_completed"].reindex(ward.xs("2025-Q4", level="period").index)).all()
     # Wilson intervals bracket the rate; a pooled window is the sum of its quarters
     some = trends[trends["denominator"] > 0]
     assert ((some["rate_lo"] <= some["rate"]) & (some["rate"] <= some["rate_hi"])).all()
     assert trends.loc[trends["denominator"] == 0, ["rate", "rate_lo", "rate_hi"]].isna().all().all()
-    pooled = trends[
-        (trends["periods_pooled"] == 4) & (trends["level"] == "study_area") & (trends["measure"] == "review")
-    ]
-    assert (
-        pooled.set_index("period").loc["2025-Q1 to 2025-Q4", "numerator"]
-        == review[review["period"] >= "2025"]["completed"].sum()
-    )
+    pooled = trends[(trends["periods_pooled"] == 4) & (trends["level"] == "study_area") & (trends["measure"] == "review")]
+    assert pooled.set_index("period").loc["2025-Q1 to 2025-Q4", "numerator"] == review[review["period"] >= "2025"]["completed"].sum()
     # the target and the gap to it
     t = quarterly[quarterly["level"] == "study_area"].iloc[-1]
     assert t["target"] == 0.8 and t["target_label"] == "test target"
@@ -240,19 +167,8 @@ def test_trends_reproduce_the_counts_exactly(study):
 def test_changes_flag_the_planted_worsening_wards_and_not_the_stable_ones(study):
     data, out = study
     changes = out["sessions"][1]["changes"]
-    assert list(changes.columns[:11]) == [
-        "level",
-        "area_code",
-        "measure",
-        "period_from",
-        "period_to",
-        "rate_from",
-        "rate_to",
-        "difference",
-        "difference_lo",
-        "difference_hi",
-        "flag",
-    ]
+    assert list(changes.columns[:11]) == ["level", "area_code", "measure", "period_from", "period_to", "rate_from", "rate_to",
+                                          "difference", "difference_lo", "difference_hi", "flag"]
     year = changes[(changes["level"] == "ward") & (changes["measure"] == "review") & (changes["periods_pooled"] == 4)]
     assert set(year["period_from"]) == {"2024-Q1 to 2024-Q4"} and set(year["period_to"]) == {"2025-Q1 to 2025-Q4"}
     flags = year.set_index("area_code")["flag"]
@@ -272,17 +188,8 @@ def test_changes_flag_the_planted_worsening_wards_and_not_the_stable_ones(study)
 def test_impact_finds_the_planted_effect(study):
     data, out = study
     impact = out["sessions"][1]["impact"]
-    assert list(impact.columns[:9]) == [
-        "measure",
-        "group",
-        "n_areas",
-        "before_rate",
-        "after_rate",
-        "estimate",
-        "estimate_lo",
-        "estimate_hi",
-        "method",
-    ]
+    assert list(impact.columns[:9]) == ["measure", "group", "n_areas", "before_rate", "after_rate", "estimate", "estimate_lo",
+                                        "estimate_hi", "method"]
     review = impact[(impact["measure"] == "review") & (impact["group"] == "all")].iloc[0]
     assert review["n_areas"] == len(data["exposed"])
     assert review["estimate_lo"] > 0
@@ -313,13 +220,11 @@ def test_impact_finds_nothing_at_placebo_venues(study):
 
 
 def test_analysis_and_targets_config_errors(tmp_path, biborough_config):
-    for tables, text in [
-        ({"analysis": {"pool_quarters": 0}}, "pool_quarters"),
-        ({"analysis": {"pooled": 2}}, "unknown key"),
-        ({"targets": {"review": 75}}, "proportion"),
-        ({"targets": {"visits": 0.5}}, "unknown measure"),
-        ({"analysis": {"exposure_metres": -1}}, "exposure_metres"),
-    ]:
+    for tables, text in [({"analysis": {"pool_quarters": 0}}, "pool_quarters"),
+                         ({"analysis": {"pooled": 2}}, "unknown key"),
+                         ({"targets": {"review": 75}}, "proportion"),
+                         ({"targets": {"visits": 0.5}}, "unknown measure"),
+                         ({"analysis": {"exposure_metres": -1}}, "exposure_metres")]:
         path = write_study_config(tmp_path / "bad.toml", REPO / "config.toml", biborough_config, **tables)
         with pytest.raises(ConfigError, match=text):
             load_config(path)
@@ -327,36 +232,19 @@ def test_analysis_and_targets_config_errors(tmp_path, biborough_config):
 
 def test_bad_sessions_are_named_with_row_and_column(tmp_path, biborough_config):
     bad = tmp_path / "sessions.csv"
-    bad.write_text(
-        "session_id,date,hub_id,type,lat,lon\n"
-        "S1,2025-04-15,WCC-CHS,stay and play,51.52,-0.17\n"
-        "S2,31/02/2025,WCC-CHS,drop-in,51.52,-0.17\n"
-        "S3,2025-05-01,NOPE,drop-in,51.52,-0.17\n"
-        "S4,2025-05-02,WCC-CHS,drop-in,,\n"
-        "S1,2025-05-03,WCC-CHS,drop-in,51.52,-0.17\n"
-    )
-    cfg = write_study_config(
-        tmp_path / "c.toml", REPO / "config.toml", biborough_config, extracts={"outreach_sessions": str(bad)}
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "geo", "build", "--config", str(cfg), "--out", str(tmp_path / "out")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
+    bad.write_text("session_id,date,hub_id,type,lat,lon\n"
+                   "S1,2025-04-15,WCC-CHS,stay and play,51.52,-0.17\n"
+                   "S2,31/02/2025,WCC-CHS,drop-in,51.52,-0.17\n"
+                   "S3,2025-05-01,NOPE,drop-in,51.52,-0.17\n"
+                   "S4,2025-05-02,WCC-CHS,drop-in,,\n"
+                   "S1,2025-05-03,WCC-CHS,drop-in,51.52,-0.17\n")
+    cfg = write_study_config(tmp_path / "c.toml", REPO / "config.toml", biborough_config, extracts={"outreach_sessions": str(bad)})
+    proc = subprocess.run([sys.executable, "-m", "geo", "build", "--config", str(cfg), "--out", str(tmp_path / "out")],
+                          cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr
     err = proc.stderr
     assert "Traceback" not in err
-    for text in (
-        "is not a date",
-        "row 3",
-        "hub_id not in the hubs file",
-        "row 4",
-        "duplicate",
-        "no location",
-        "row 5",
-        "rows 2, 6",
-    ):
+    for text in ("is not a date", "row 3", "hub_id not in the hubs file", "row 4", "duplicate", "no location", "row 5", "rows 2, 6"):
         assert text in err, (text, err)
 
 

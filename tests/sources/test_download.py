@@ -25,73 +25,46 @@ import pytest
 
 from geo import sources as dl
 
-SHARED = Path(
-    os.environ.get("MIRROR", Path(__file__).resolve().parents[3] / "shared" / "data")
-).resolve()  # as conftest
+SHARED = Path(os.environ.get("MIRROR", Path(__file__).resolve().parents[3] / "shared" / "data")).resolve()  # as conftest
 WESTMINSTER, KC = "E09000033", "E09000020"
 MAX_RECORDS = 10  # the fake server's maxRecordCount
 
 # The File 7 header exactly as MHCLG published it (one header is truncated at "LSO").
 _R = "Rank (where 1 is most deprived)"
 _D = "Decile (where 1 is most deprived 10% of LSOAs)"
-FILE7_HEADER = [
-    "LSOA code (2021)",
-    "LSOA name (2021)",
-    "Local Authority District code (2024)",
-    "Local Authority District name (2024)",
-    "Index of Multiple Deprivation (IMD) Score",
-    f"Index of Multiple Deprivation (IMD) {_R}",
-    f"Index of Multiple Deprivation (IMD) {_D}",
-    "Income Score (rate)",
-    f"Income {_R}",
-    f"Income {_D}",
-    "Employment Score (rate)",
-    f"Employment {_R}",
-    f"Employment {_D}",
-    "Education, Skills and Training Score",
-    f"Education, Skills and Training {_R}",
-    f"Education, Skills and Training {_D}",
-    "Health Deprivation and Disability Score",
-    f"Health Deprivation and Disability {_R}",
-    f"Health Deprivation and Disability {_D}",
-    "Crime Score",
-    f"Crime {_R}",
-    f"Crime {_D}",
-    "Barriers to Housing and Services Score",
-    f"Barriers to Housing and Services {_R}",
-    f"Barriers to Housing and Services {_D}",
-    "Living Environment Score",
-    f"Living Environment {_R}",
-    f"Living Environment {_D}",
-    "Income Deprivation Affecting Children Index (IDACI) Score (rate)",
-    f"Income Deprivation Affecting Children Index (IDACI) {_R}",
-    f"Income Deprivation Affecting Children Index (IDACI) {_D}",
-    "Income Deprivation Affecting Older People (IDAOPI) Score (rate)",
-    f"Income Deprivation Affecting Older People (IDAOPI) {_R}",
-    f"Income Deprivation Affecting Older People (IDAOPI) {_D}",
-    "Children and Young People Sub-domain Score",
-    f"Children and Young People Sub-domain {_R}",
-    "Children and Young People Sub-domain Decile (where 1 is most deprived 10% of LSO",
-    "Adult Skills Sub-domain Score",
-    f"Adult Skills Sub-domain {_R}",
-    f"Adult Skills Sub-domain {_D}",
-    "Geographical Barriers Sub-domain Score",
-    f"Geographical Barriers Sub-domain {_R}",
-    f"Geographical Barriers Sub-domain {_D}",
-    "Wider Barriers Sub-domain Score",
-    f"Wider Barriers Sub-domain {_R}",
-    f"Wider Barriers Sub-domain {_D}",
-    "Indoors Sub-domain Score",
-    f"Indoors Sub-domain {_R}",
-    f"Indoors Sub-domain {_D}",
-    "Outdoors Sub-domain Score",
-    f"Outdoors Sub-domain {_R}",
-    f"Outdoors Sub-domain {_D}",
-    "Total population: mid 2022",
-    "Dependent Children aged 0-15: mid 2022",
-    "Older population aged 60 and over: mid 2022",
-    "Working age population 18-66 (for use with Employment Deprivation Domain): mid 2022",
-]
+FILE7_HEADER = (
+    ["LSOA code (2021)", "LSOA name (2021)", "Local Authority District code (2024)",
+     "Local Authority District name (2024)",
+     "Index of Multiple Deprivation (IMD) Score", f"Index of Multiple Deprivation (IMD) {_R}",
+     f"Index of Multiple Deprivation (IMD) {_D}",
+     "Income Score (rate)", f"Income {_R}", f"Income {_D}",
+     "Employment Score (rate)", f"Employment {_R}", f"Employment {_D}",
+     "Education, Skills and Training Score", f"Education, Skills and Training {_R}",
+     f"Education, Skills and Training {_D}",
+     "Health Deprivation and Disability Score", f"Health Deprivation and Disability {_R}",
+     f"Health Deprivation and Disability {_D}",
+     "Crime Score", f"Crime {_R}", f"Crime {_D}",
+     "Barriers to Housing and Services Score", f"Barriers to Housing and Services {_R}",
+     f"Barriers to Housing and Services {_D}",
+     "Living Environment Score", f"Living Environment {_R}", f"Living Environment {_D}",
+     "Income Deprivation Affecting Children Index (IDACI) Score (rate)",
+     f"Income Deprivation Affecting Children Index (IDACI) {_R}",
+     f"Income Deprivation Affecting Children Index (IDACI) {_D}",
+     "Income Deprivation Affecting Older People (IDAOPI) Score (rate)",
+     f"Income Deprivation Affecting Older People (IDAOPI) {_R}",
+     f"Income Deprivation Affecting Older People (IDAOPI) {_D}",
+     "Children and Young People Sub-domain Score", f"Children and Young People Sub-domain {_R}",
+     "Children and Young People Sub-domain Decile (where 1 is most deprived 10% of LSO",
+     "Adult Skills Sub-domain Score", f"Adult Skills Sub-domain {_R}", f"Adult Skills Sub-domain {_D}",
+     "Geographical Barriers Sub-domain Score", f"Geographical Barriers Sub-domain {_R}",
+     f"Geographical Barriers Sub-domain {_D}",
+     "Wider Barriers Sub-domain Score", f"Wider Barriers Sub-domain {_R}", f"Wider Barriers Sub-domain {_D}",
+     "Indoors Sub-domain Score", f"Indoors Sub-domain {_R}", f"Indoors Sub-domain {_D}",
+     "Outdoors Sub-domain Score", f"Outdoors Sub-domain {_R}", f"Outdoors Sub-domain {_D}",
+     "Total population: mid 2022", "Dependent Children aged 0-15: mid 2022",
+     "Older population aged 60 and over: mid 2022",
+     "Working age population 18-66 (for use with Employment Deprivation Domain): mid 2022"]
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -123,15 +96,8 @@ def src(shared: Path) -> dict:
     census = pd.read_csv(ref / "census2021_age6_usual_residents_lsoa21_ew.csv")
     census = census[census.LSOA21CD.isin(lsoa.LSOA21CD)].reset_index(drop=True)
     assert len(lsoa) == 25 and len(wards) == 23 and len(lk_ward) >= 100 and len(census) == 25
-    return {
-        "lsoa": lsoa,
-        "wards": wards,
-        "lk_ward": lk_ward,
-        "lk11": lk11,
-        "file7": file7,
-        "imd_eng": imd_eng,
-        "census": census,
-    }
+    return {"lsoa": lsoa, "wards": wards, "lk_ward": lk_ward, "lk11": lk11, "file7": file7,
+            "imd_eng": imd_eng, "census": census}
 
 
 def _geojson_features(gdf: gpd.GeoDataFrame) -> list[dict]:
@@ -148,33 +114,25 @@ def _file7_csv(file7: pd.DataFrame) -> bytes:
 def _ts007_zip(census: pd.DataFrame, *, five_year_only: bool = False) -> bytes:
     """A Nomis-bulk-style TS007 zip: single years that add up to the mirror's bands,
     plus the five-year aggregates and the total that Nomis also ships (to be ignored)."""
-    bands = [
-        ("age_0_15", 0, 15),
-        ("age_16_24", 16, 24),
-        ("age_25_34", 25, 34),
-        ("age_35_49", 35, 49),
-        ("age_50_64", 50, 64),
-        ("age_65_plus", 65, 100),
-    ]
+    bands = [("age_0_15", 0, 15), ("age_16_24", 16, 24), ("age_25_34", 25, 34),
+             ("age_35_49", 35, 49), ("age_50_64", 50, 64), ("age_65_plus", 65, 100)]
     years = np.zeros((len(census), 101), dtype=np.int64)
     for band, lo, hi in bands:
         n = hi - lo + 1
         v = census[band].to_numpy()
-        years[:, lo : hi + 1] = (v // n)[:, None]
+        years[:, lo:hi + 1] = (v // n)[:, None]
         years[:, lo] += v - (v // n) * n  # remainder on the first year of the band
-
     def lab(a: int) -> str:
         if a == 0:
             return "Age: Aged under 1 year; measures: Value"
         if a == 100:
             return "Age: Aged 100 years and over; measures: Value"
         return f"Age: Aged {a} year{'s' if a > 1 else ''}; measures: Value"
-
     wide = pd.DataFrame({"date": 2021, "geography": census.LSOA21NM, "geography code": census.LSOA21CD})
     wide["Age: Total; measures: Value"] = years.sum(axis=1)
     five = {"Age: Aged 4 years and under": years[:, 0:5].sum(axis=1)}
     for lo in range(5, 85, 5):
-        five[f"Age: Aged {lo} to {lo + 4} years"] = years[:, lo : lo + 5].sum(axis=1)
+        five[f"Age: Aged {lo} to {lo + 4} years"] = years[:, lo:lo + 5].sum(axis=1)
     five["Age: Aged 85 years and over"] = years[:, 85:].sum(axis=1)
     if five_year_only:
         wide = pd.concat([wide, pd.DataFrame(five)], axis=1)
@@ -243,19 +201,11 @@ class FakeServer:
             if state["n"] <= failures:
                 return 500, "text/plain", b"temporary failure"
             return 200, "text/csv", body
-
         self.routes[path] = route
         return self.base + path
 
-    def arcgis(
-        self,
-        name: str,
-        rows: list[dict],
-        *,
-        geojson: bool,
-        flag_in_properties: bool = False,
-        fail_once_at_offset: int | None = None,
-    ) -> str:
+    def arcgis(self, name: str, rows: list[dict], *, geojson: bool, flag_in_properties: bool = False,
+               fail_once_at_offset: int | None = None) -> str:
         """A FeatureServer layer (GeoJSON features) or table (attribute dicts), paged."""
         state = {"failed": False}
 
@@ -271,7 +221,7 @@ class FakeServer:
                 state["failed"] = True
                 return 503, "text/plain", b"busy"
             n = min(int(q.get("resultRecordCount", MAX_RECORDS)), MAX_RECORDS)
-            page, more = rows[off : off + n], off + n < len(rows)
+            page, more = rows[off:off + n], off + n < len(rows)
             if geojson:
                 body = {"type": "FeatureCollection", "features": page}
                 if flag_in_properties:
@@ -304,12 +254,8 @@ def mirror(tmp_path_factory, server: FakeServer, src: dict):
     welsh = json.loads(json.dumps(lsoa_feats[0]))  # one non-England row, to be filtered out
     welsh["properties"] = {"LSOA21CD": "W01000001", "LSOA21NM": "Wales test 001A"}
     lsoa_feats.insert(7, welsh)
-    lad_rows = (
-        src["lk_ward"][["LSOA21CD", "LAD24CD"]]
-        .rename(columns={"LAD24CD": "LAD25CD"})
-        .assign(ObjectId=lambda d: range(len(d)))
-        .to_dict("records")
-    )
+    lad_rows = (src["lk_ward"][["LSOA21CD", "LAD24CD"]].rename(columns={"LAD24CD": "LAD25CD"})
+                .assign(ObjectId=lambda d: range(len(d))).to_dict("records"))
     ward_feats = _geojson_features(wards[["WD25CD", "WD25NM", "BNG_E", "BNG_N", "LONG", "LAT", "geometry"]])
     ward_lad = wards[["WD25CD", "WD25NM", "LAD25CD", "LAD25NM"]].to_dict("records")
     lk_ward_rows = src["lk_ward"].rename(columns=str.lower).to_dict("records")  # lower-case fields
@@ -322,12 +268,10 @@ def mirror(tmp_path_factory, server: FakeServer, src: dict):
         "wards.lad_lookup": server.arcgis("WD_LAD_LU", ward_lad, geojson=False),
         "lookup_ward": server.arcgis("LSOA21_WD24_LAD24_EW_LU", lk_ward_rows, geojson=False),
         "lookup_lsoa11": server.arcgis("LSOA11_LSOA21_LAD22_EW_LU", lk11_rows, geojson=False),
-        "imd2025": server.static(
-            "/media/abc/File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv", _file7_csv(src["file7"])
-        ),
-        "census_age": server.static(
-            "/output/census/2021/census2021-ts007.zip", _ts007_zip(src["census"]), "application/zip"
-        ),
+        "imd2025": server.static("/media/abc/File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv",
+                                 _file7_csv(src["file7"])),
+        "census_age": server.static("/output/census/2021/census2021-ts007.zip", _ts007_zip(src["census"]),
+                                    "application/zip"),
     }
     dest = tmp_path_factory.mktemp("mirror")
     manifest = dl.download_to_mirror(dest, base_urls=urls, la_codes=[WESTMINSTER], backoff=0.01)
@@ -381,18 +325,8 @@ def test_wards_joined_to_lad_lookup(mirror, src: dict):
     dest, _, _ = mirror
     out = pyogrio.read_dataframe(dest / "boundaries/wards_wd25_london_bgc.gpkg", layer="wards_wd25_london")
     assert out.crs.to_epsg() == 27700
-    assert list(out.columns) == [
-        "WD25CD",
-        "WD25NM",
-        "LAD25CD",
-        "LAD25NM",
-        "BNG_E",
-        "BNG_N",
-        "LONG",
-        "LAT",
-        "study_borough",
-        "geometry",
-    ]
+    assert list(out.columns) == ["WD25CD", "WD25NM", "LAD25CD", "LAD25NM", "BNG_E", "BNG_N", "LONG",
+                                 "LAT", "study_borough", "geometry"]
     orig = src["wards"].set_index("WD25CD")
     out = out.set_index("WD25CD").loc[orig.index]
     assert len(out) == 23
@@ -456,12 +390,8 @@ def test_census_long_api_format_and_five_year_bands_rejected(src: dict):
     with zipfile.ZipFile(io.BytesIO(_ts007_zip(census))) as z:
         wide = pd.read_csv(z.open("census2021-ts007-lsoa.csv"))
     singles = [c for c in wide.columns if c.endswith("; measures: Value") and "Total" not in c]
-    long = wide.melt(
-        id_vars=["geography code", "geography"],
-        value_vars=singles,
-        var_name="C2021_AGE_102_NAME",
-        value_name="OBS_VALUE",
-    )
+    long = wide.melt(id_vars=["geography code", "geography"], value_vars=singles,
+                     var_name="C2021_AGE_102_NAME", value_name="OBS_VALUE")
     long["C2021_AGE_102_NAME"] = long["C2021_AGE_102_NAME"].str.replace(r"^Age: |; measures: Value$", "", regex=True)
     long = long.rename(columns={"geography code": "GEOGRAPHY_CODE", "geography": "GEOGRAPHY_NAME"})
     pd.testing.assert_frame_equal(dl.census_age6(long), census.reset_index(drop=True))
