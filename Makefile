@@ -52,7 +52,6 @@ test: setup-dev sysdeps jsdeps
 
 lint: setup-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 bench: setup-dev
 	$(BIN)/python benchmarks/run_all.py
