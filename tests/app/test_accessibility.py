@@ -11,9 +11,6 @@ import io
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +21,7 @@ import numpy as np
 import pytest
 
 from geo.app.folium_component import folium_map
+from tests.app.serve import serve_app
 from tests.app.test_app import write_app_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,12 +130,6 @@ def tile_server():
     httpd.server_close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, biborough_config, tile_server):
     """The app on 127.0.0.1 with the bi-borough demo and ``[map] tiles_url`` at the test's tile server."""
@@ -147,47 +139,7 @@ def app(tmp_path_factory, biborough_config, tile_server):
             f'\n[map]\ntiles_url = "http://{tile_server[0]}/{{z}}/{{x}}/{{y}}.png"\n'
             'tiles_attribution = "Test tiles from the local tile server"\n'
         )
-    port = _free_port()
-    env = {**os.environ, "FAMILYHUB_CONFIG": str(config), "PYTHONPATH": str(REPO)}
-    log = open(tmp_path_factory.mktemp("a11y_log") / "streamlit.log", "w+")  # noqa: SIM115 (open for the server's life)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "streamlit_app.py"),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"streamlit exited: {log.read()}")
-            time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.seek(0)
-    text = log.read()
-    assert "Traceback" not in text, text
+    yield from serve_app(tmp_path_factory, [config])
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,18 +15,13 @@ import pytest
 
 from geo.app import views
 from geo.app.folium_component import folium_map
+from tests.app.serve import serve_app
 from tests.app.test_app import XSS, write_app_config, xss_extracts
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -44,42 +36,10 @@ def browser():
         b.close()
 
 
-def _serve(tmp_path_factory, configs: list[Path]):
-    """``streamlit run streamlit_app.py`` on 127.0.0.1 with these study areas (the first opens); yields its URL."""
-    port = _free_port()
-    env = {**os.environ, "FAMILYHUB_CONFIG": os.pathsep.join(map(str, configs)), "PYTHONPATH": str(REPO)}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")  # noqa: SIM115 (the server writes it until the fixture ends)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"streamlit exited: {log.read()}")
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.seek(0)
-    text = log.read()
-    assert "Traceback" not in text, text
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, biborough_config):
     """The app with the bi-borough demo (fetched into a temp folder)."""
-    yield from _serve(tmp_path_factory, [write_app_config(tmp_path_factory.mktemp("browser"), biborough_config)])
+    yield from serve_app(tmp_path_factory, [write_app_config(tmp_path_factory.mktemp("browser"), biborough_config)])
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +52,7 @@ def two_area_server(tmp_path_factory, biborough_config, leicestershire_config):
     configs = [write_app_config(folder, biborough_config), lei]
     # the label the study-area box shows for it (the file is named if another config has the same name)
     label = views.available_configs(REPO, list(map(str, configs)))[str(lei.resolve())]
-    for url in _serve(tmp_path_factory, configs):
+    for url in serve_app(tmp_path_factory, configs):
         yield url, label
 
 

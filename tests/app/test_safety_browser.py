@@ -7,15 +7,13 @@ links and images, spreadsheet formulas and path-like ids (:mod:`tests.test_safet
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.app.test_app_browser import ARTIFACTS, MAP, REPO, _free_port, _map_frame, browser  # noqa: F401 (fixture)
+from tests.app.serve import serve_app
+from tests.app.test_app_browser import ARTIFACTS, MAP, REPO, _map_frame, browser  # noqa: F401 (fixture)
 from tests.test_safety import HOSTILE_NAMES, HUB_IDS, hostile  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
@@ -28,34 +26,7 @@ LOCAL = {"127.0.0.1", "localhost"}
 @pytest.fixture(scope="module")
 def hostile_server(hostile, tmp_path_factory):  # noqa: F811 (the fixture imported above)
     _, config = hostile
-    port = _free_port()
-    env = {**os.environ, "FAMILYHUB_CONFIG": str(config), "PYTHONPATH": str(REPO)}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")  # noqa: SIM115 (open while the server runs)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    import socket
-
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"streamlit exited: {log.read()}")
-            time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.seek(0)
-    text = log.read()
-    assert "Traceback" not in text, text
+    yield from serve_app(tmp_path_factory, [config])
 
 
 def _visible(text: str) -> str:
