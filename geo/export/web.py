@@ -168,18 +168,11 @@ def add_basemap(m, basemap: Basemap, bounds: tuple[float, float, float, float]) 
     ``bounds`` = ``(west, south, east, north)`` in degrees (padded by 10%). Returns False (and
     adds nothing) when the basemap does not cover them.
     """
-    import folium
+    from geo.maps.tiles import add_image_layer, image_layer  # one way to embed a raster, app and pack alike
 
-    w, s, e, n = bounds
-    pad_x, pad_y = 0.1 * (e - w), 0.1 * (n - s)
-    got = basemap.web_overlay((w - pad_x, s - pad_y, e + pad_x, n + pad_y))
-    if got is None:
-        return False
-    image, corners = got
-    folium.map.CustomPane("basemap", z_index=250).add_to(m)  # above tiles (200), under the areas (400)
-    folium.raster_layers.ImageOverlay(image, bounds=corners, name="Basemap", pane="basemap", interactive=False).add_to(m)
-    Attribution(f"Basemap: {basemap.attribution}").add_to(m)
-    return True
+    layer = image_layer(basemap, bounds)
+    add_image_layer(m, layer)
+    return layer is not None
 
 
 def _self_contained(m) -> str:
