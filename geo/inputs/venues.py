@@ -3,7 +3,6 @@ and check the hub and spoke rules."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +10,11 @@ import pandas as pd
 
 from geo.errors import InputProblem, ValidationError
 from geo.inputs.counts import FileReport, _duplicates, _require_text
+from geo.inputs.postcodes import POSTCODE, normalise_postcode
 from geo.inputs.read import examples, file_rows, read_table
 
 __all__ = ["validate_sites", "inside_area", "POSTCODE"]
 
-POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 
 def _locate(t: pd.DataFrame, path: Path, problems: list, postcodes: pd.DataFrame | None) -> pd.DataFrame:
@@ -48,8 +47,8 @@ def _locate(t: pd.DataFrame, path: Path, problems: list, postcodes: pd.DataFrame
             e[ok], n[ok], how[ok] = x, y, "lat/lon"
     if "postcode" in t.columns:
         need = how.isna() & t["postcode"].notna()
-        norm = t["postcode"].str.upper().str.replace(r"\s+", "", regex=True).str.replace(r"^(.+)(\d[A-Z]{2})$", r"\1 \2", regex=True)
-        valid = norm.str.fullmatch(POSTCODE.pattern).fillna(False)
+        norm = normalise_postcode(t["postcode"])
+        valid = norm.notna()
         bad = need & ~valid
         if bad.any():
             problems.append(InputProblem(path, f"postcode cannot be parsed ({examples(t.loc[bad, 'postcode'])})",
