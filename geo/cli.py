@@ -187,7 +187,12 @@ def _cmd_demo(args) -> int:
     from geo import write_demo
 
     config = load_config(args.config)
-    written = write_demo(config, out_dir=args.out)
+    if args.record_level:
+        from geo.demo_records import write_record_demo
+
+        written = write_record_demo(config, out_dir=args.out)
+    else:
+        written = write_demo(config, out_dir=args.out)
     for p in written.values():
         print(f"wrote {p}")
     return 0
@@ -335,6 +340,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--mirror", type=input_dir, help="read from a local folder laid out like shared/data instead of downloading")
     sp = add("demo", "write the SYNTHETIC demo extracts (seeded)", _cmd_demo)
     sp.add_argument("--out", type=output_dir, help="folder for the demo extracts (default: the config's extract folder)")
+    sp.add_argument("--record-level", action="store_true",
+                    help="write SYNTHETIC record-level files (one row per child / attendance) made from the demo extracts, "
+                    "in records/ beside them")
     sp = add("build", "validate extracts, join, score and write lsoa.csv, wards.csv, areas.gpkg", _cmd_build, period=True)
     out(sp, "out")
     sp = add("sites", "suggest outreach venues (maximal covering, exact MILP)", _cmd_sites, period=True)
