@@ -38,6 +38,7 @@ child id, postcode or date: they are personal data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def _read(path: Path, kind: str, groups: list[str], sheet) -> pd.DataFrame:
         for p in err.problems:
             msg = p.message
             if "'" in msg or '"' in msg:
-                msg = msg.split(" (")[0] + (f" (a record-level {kind} extract needs the columns "
+                msg = re.split(r" \(|;", msg)[0] + (f" (a record-level {kind} extract needs the columns "
                                              f"{', '.join(RECORD_COLUMNS[kind])}; values are not shown: they may be personal data)")
             safe.append(InputProblem(p.file, msg, column=p.column, rows=p.rows))
         raise ValidationError(safe) from None
