@@ -102,12 +102,14 @@ def add_months(dates: np.ndarray, n: int) -> np.ndarray:
 
 def quarter_labels(dates: np.ndarray, *, quarters: str) -> pd.Series:
     """Canonical ``YYYY-Qn`` labels (:mod:`geo.inputs.periods`) of the quarters containing ``dates``."""
-    years, month, _ = _ymd(dates)
+    months, where = np.unique(np.asarray(dates, dtype="datetime64[D]").astype("datetime64[M]"), return_inverse=True)
+    years, month, _ = _ymd(months)
     if quarters == "financial":
         year, q = np.where(month >= 4, years, years - 1), (month - 4) % 12 // 3 + 1
     else:
         year, q = years, (month - 1) // 3 + 1
-    return pd.Series([f"{y}-Q{k}" for y, k in zip(year, q)], dtype=object)
+    labels = np.array([f"{y}-Q{k}" for y, k in zip(year, q)], dtype=object)
+    return pd.Series(labels[where.reshape(-1)] if len(labels) else [], dtype=object)
 
 
 def quarter_end(date: np.datetime64) -> np.datetime64:

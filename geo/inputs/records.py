@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputProblem, ValidationError
-from geo.inputs.counts import FileReport
+from geo.inputs.counts import FileReport, per_unique
 from geo.inputs.postcodes import normalise_postcode
 from geo.inputs.read import file_rows, normalise_column, read_table
 from geo.inputs.record_dates import DATE_FORMS, add_months, parse_dates, quarter_end, quarter_labels
@@ -146,7 +146,7 @@ class _Reasons:
 
 
 def _place(t: pd.DataFrame, r: _Reasons, lookup: pd.Series) -> pd.Series:
-    pc = normalise_postcode(t["postcode"])
+    pc = per_unique(t["postcode"], normalise_postcode)
     r.flag(t["postcode"].isna(), "postcode missing")
     r.flag(pc.isna(), "postcode is not a UK postcode")
     lsoa = pc.map(lookup)
