@@ -6,6 +6,8 @@
 - :mod:`geo.inputs.codes`: area codes and apportionment onto LSOA 2021
 - :mod:`geo.inputs.extracts`: review take-up, hub attendance, under-5s, hub areas; the analysis period
 - :mod:`geo.inputs.venues`: hubs, spokes and candidate venues
+- :mod:`geo.inputs.records`: record-level extracts (one row per child) aggregated in memory
+  (dates: :mod:`geo.inputs.record_dates`; postcodes -> LSOA: :mod:`geo.inputs.record_places`)
 - :mod:`geo.inputs.public`: the public data ``fetch`` wrote
 """
 

@@ -198,3 +198,16 @@ def test_postcodes_placed_by_point_in_polygon_without_lsoa_column(biborough_conf
     with_lsoa = aggregate_records(path, kind="review_takeup", config=biborough_config, postcodes=table)
     by_point = aggregate_records(path, kind="review_takeup", config=biborough_config, postcodes=table.drop(columns="lsoa21cd"))
     pd.testing.assert_frame_equal(with_lsoa.frame, by_point.frame)
+
+
+def test_file_without_any_review_date_and_missing_postcode_file(biborough_config, pcs, tmp_path):
+    from geo.errors import DataError
+
+    path = _write(tmp_path, pd.DataFrame([_child("X1", pcs["postcode"].iloc[0], "2022-03-15")]))
+    with pytest.raises(ValidationError, match="no review_date at all") as err:
+        aggregate_records(path, kind="review_takeup", config=biborough_config)
+    assert err.value.problems[0].column == "review_date"
+    with pytest.raises(DataError, match="postcodes.csv is missing: run `python -m geo fetch"):
+        aggregate_records(path, kind="review_takeup", config=biborough_config.with_(public_dir=tmp_path / "nowhere"))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        aggregate_records(path, kind="outreach_sessions", config=biborough_config)
