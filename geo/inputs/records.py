@@ -75,7 +75,8 @@ class RecordAggregate:
     frame : DataFrame
         The aggregate extract: ``area_code, period, eligible, completed`` or ``area_code,
         hub_id, period, children`` (LSOA 2021 codes, canonical ``YYYY-Qn`` periods, only
-        non-zero rows), plus one column per group column of the file.
+        non-zero rows), plus one column per group column of the file (then one row per group:
+        :meth:`totals` is what the build reads as the extract).
     report : FileReport
         Rows in, used and excluded by reason (``rows_in == rows_used + excluded``).
     group_columns : tuple of str
