@@ -15,20 +15,23 @@ __all__ = ["add_commands"]
 
 def _cmd_ingest(args) -> int:
     from geo import load_config
-    from geo.store import open_store, preview, preview_lines, validate_upload
+    from geo.store import open_store, preview, preview_lines, store_url, validate_upload
+    from geo.store.db import describe
 
     config = load_config(args.config)
     up = validate_upload(config, args.kind, Path(args.file), record_level=args.record_level, uploaded_by=args.by)
-    store = open_store(config)
+    store = open_store(config, create=False)  # a preview creates no store
     for line in preview_lines(preview(store, up)):
         print(line)
+    where = store.description if store is not None else describe(store_url(config))
     if not args.yes:
         if not sys.stdin.isatty():
-            print(f"not written: confirm with --yes (no terminal to ask on); the store is {store.description}", file=sys.stderr)
+            print(f"not written: confirm with --yes (there is no terminal to ask on); the store is {where}", file=sys.stderr)
             return 1
-        if input(f"Write this to the store ({store.description})? [y/N] ").strip().lower() not in ("y", "yes"):
+        if input(f"Write this to the store ({where})? [y/N] ").strip().lower() not in ("y", "yes"):
             print("not written", file=sys.stderr)
             return 1
+    store = store if store is not None else open_store(config)
     uid = store.add(up)
     print(f"stored as upload {uid} in {store.description}")
     return 0

@@ -21,7 +21,8 @@ from geo.errors import DataError
 from geo.inputs.counts import FileReport
 from geo.store.schema import COUNT_COLUMNS, SESSION_COLUMNS, extract_rows, session_rows, upload_periods, uploads
 
-__all__ = ["ENV_URL", "KINDS", "Upload", "Store", "open_store", "store_url", "default_path", "migrate"]
+__all__ = ["ENV_URL", "KINDS", "Upload", "Store", "open_store", "store_url", "default_path", "migrate",
+           "describe"]
 
 #: The environment variable naming the database (wins over ``[store] url``).
 ENV_URL = "DATABASE_URL"
@@ -64,7 +65,20 @@ def store_url(config) -> str:
 
     ``postgresql://`` and ``postgres://`` URLs are driven by psycopg 3.
     """
-    url = os.environ.get(ENV_URL) or config.store.url or f"sqlite:///{default_path(config)}"
+    return _driver(os.environ.get(ENV_URL) or config.store.url or f"sqlite:///{default_path(config)}")
+
+
+def describe(url: str) -> str:
+    """``url`` as shown to people: without any password.
+
+    >>> describe("postgresql://geo:secret@db.example/geo")
+    'postgresql://geo:***@db.example/geo'
+    """
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def _driver(url: str) -> str:
+    """``url`` with PostgreSQL driven by psycopg 3 (``postgres://`` and ``postgresql://`` URLs)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
@@ -99,7 +113,7 @@ def open_store(config=None, *, url: str | None = None, create: bool = True) -> S
     DataError
         The database cannot be reached (the message names it, without any password).
     """
-    url = url or store_url(config)
+    url = _driver(url) if url else store_url(config)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         path = Path(url.removeprefix("sqlite:///"))
         if not path.exists():
