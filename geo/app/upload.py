@@ -89,7 +89,7 @@ def upload_panel(st, config, *, public=None, on_stored=None) -> int | None:
     try:
         up = validate_upload(config, kind, MemoryFile(file.name, file.getvalue()), record_level=record_level and
                              kind != "outreach_sessions", uploaded_by=user, public=public)
-        store = open_store(config)
+        store = open_store(config, create=False)  # a preview creates no store
     except ValidationError as err:
         st.error(f"{len(err.problems)} problem(s) in the file: nothing was written.")
         st.markdown("\n".join(f"- {plain_markdown(str(p))}" for p in err.problems))
@@ -100,10 +100,12 @@ def upload_panel(st, config, *, public=None, on_stored=None) -> int | None:
     st.markdown("\n".join(f"- {plain_markdown(line.strip())}" for line in preview_lines(preview(store, up))))
     if not st.button("Confirm: write to the store", key="upload_confirm", type="primary"):
         return None
-    uid = store.add(up)
-    st.session_state["upload_done"] = (f"Stored as upload {uid} ({up.kind}, periods {', '.join(up.periods)}) by {user}; "
-                                       "the app is rebuilt from the store.")
-    st.session_state["upload_round"] = round_ + 1
-    if on_stored is not None:
-        on_stored(uid)
+    uid = (store if store is not None else open_store(config)).add(up)
+    done = f"Stored as upload {uid} ({up.kind}, periods {', '.join(up.periods)}) by {user}; the app is rebuilt from the store."
+    st.session_state["upload_round"] = round_ + 1  # a fresh uploader: the same file is not offered twice
+    if on_stored is None:
+        st.success(plain_markdown(done))
+        return uid
+    st.session_state["upload_done"] = done  # shown after the rerun
+    on_stored(uid)
     return uid

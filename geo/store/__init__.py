@@ -12,9 +12,17 @@ one transaction and the replaced version stays retrievable (:meth:`Store.rows`).
 - :func:`extract_sources`: where the build reads each extract (the store, else the config's file)
 """
 
-from geo.store.db import ENV_URL, KINDS, Store, Upload, default_path, migrate, open_store, store_url
-from geo.store.ingest import preview, preview_lines, validate_upload, who
-from geo.store.sources import extract_sources
+from __future__ import annotations
 
-__all__ = ["ENV_URL", "KINDS", "Store", "Upload", "default_path", "extract_sources", "migrate", "open_store", "preview",
-           "preview_lines", "store_url", "validate_upload", "who"]
+from geo._lazy import lazy_exports
+
+#: public name -> the module that defines it (imported on first use: ``import geo.store`` loads no database driver)
+_HOMES = {
+    **dict.fromkeys(["ENV_URL", "KINDS", "Store", "Upload", "default_path", "describe", "migrate", "open_store", "store_url"], "db"),
+    **dict.fromkeys(["preview", "preview_lines", "validate_upload", "who"], "ingest"),
+    **dict.fromkeys(["extract_sources"], "sources"),
+}
+
+__all__ = sorted(_HOMES)
+
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -79,9 +79,12 @@ def _cmd_show(args) -> int:
     return 0
 
 
-def add_commands(sub, add, *, debug_help: str) -> None:
-    """Add ``ingest`` and ``store`` to the subparsers ``sub`` (``add`` makes a command with ``--config``)."""
-    from geo.cli import extract_period, whole_number
+def add_commands(sub, add, *, debug_help: str, upload_id, period) -> None:
+    """Add ``ingest`` and ``store`` to the subparsers ``sub`` of :func:`geo.cli.parser`.
+
+    ``add`` makes a command with ``--config`` and ``--debug``; ``upload_id`` and ``period`` are the
+    argparse types of ``--upload`` and ``--period`` (from :mod:`geo.cli`, which imports this module).
+    """
     from geo.store.db import KINDS
 
     sp = add("ingest", "validate an extract and load it into the store (preview, then confirm)", _cmd_ingest)
@@ -101,6 +104,6 @@ def add_commands(sub, add, *, debug_help: str) -> None:
         if name == "history":
             sp.add_argument("--kind", choices=KINDS, help="only this kind")
         else:
-            sp.add_argument("--upload", required=True, type=whole_number(1, 2**31 - 1), help="the upload id (see history)")
-            sp.add_argument("--period", type=extract_period, help="only this period (canonical label, e.g. 2025-Q4)")
+            sp.add_argument("--upload", required=True, type=upload_id, help="the upload id (see history)")
+            sp.add_argument("--period", type=period, help="only this period (canonical label, e.g. 2025-Q4)")
             sp.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
