@@ -36,7 +36,7 @@ def pg_url():
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as err:
-        pytest.fail(f"{PG_ENV} is set but the server cannot be reached: {err.orig}")
+        pytest.fail(f"{PG_ENV} is set but the server cannot be reached: {err.orig}", pytrace=False)
     url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
     yield url
     with admin.connect() as conn:
