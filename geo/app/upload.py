@@ -10,11 +10,13 @@ by ``[store] user_header`` (default ``X-Forwarded-User``), else a name typed in.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from geo.errors import DataError, ValidationError
 from geo.inputs.read import escape
-from geo.safety import plain_markdown
+from geo.safety import neutralise_frame, plain_markdown
 
-__all__ = ["KIND_LABELS", "signed_in_user", "upload_panel"]
+__all__ = ["KIND_LABELS", "signed_in_user", "upload_history", "upload_panel"]
 
 #: The kinds of extract offered, as the panel names them.
 KIND_LABELS = {"review_takeup": "2-2½ year review take-up", "hub_attendance": "Family Hub attendance",
@@ -54,6 +56,34 @@ def _who(st, config) -> str | None:
     return typed.strip() or None
 
 
+def upload_history(config):
+    """The store's uploads for the panel (newest first; ``None`` when there is no store yet)."""
+    from geo.store import open_store
+
+    store = open_store(config, create=False)
+    if store is None:
+        return None
+    h = store.history()
+    if h.empty:
+        return None
+    table = pd.DataFrame({"upload": h["id"], "extract": h["kind"].map(KIND_LABELS).fillna(h["kind"]),
+                          "periods": h["periods"].map(", ".join), "file": h["file_name"], "by": h["uploaded_by"],
+                          "when (UTC)": h["uploaded_utc"].dt.strftime("%Y-%m-%d %H:%M"), "rows in": h["rows_in"],
+                          "rows used": h["rows_used"], "status": h["status"], "replaced": h["replaced"]})
+    return table.iloc[::-1].reset_index(drop=True)
+
+
+def _history(st, config) -> None:
+    try:
+        table = upload_history(config)
+    except DataError as err:
+        st.error(plain_markdown(str(err)))
+        return
+    if table is not None:
+        st.markdown("**Uploads so far** (a replaced period stays retrievable: `python -m geo store show`)")
+        st.dataframe(neutralise_frame(table), hide_index=True, width="stretch")
+
+
 def upload_panel(st, config, *, public=None, on_stored=None) -> int | None:
     """Draw the panel; return the new upload's id once confirmed and written (else ``None``).
 
@@ -82,6 +112,7 @@ def upload_panel(st, config, *, public=None, on_stored=None) -> int | None:
     user = _who(st, config)
     if file is None:
         st.caption("Choose a file to check it. Nothing is written until you confirm.")
+        _history(st, config)
         return None
     if not user:
         st.warning("Type your name: it is recorded with the upload.")

@@ -61,6 +61,8 @@ def test_the_panel_lists_problems_previews_and_writes_only_on_confirm(config_pat
         [1, "review_takeup", "Ann Analyst", "review_takeup.csv", "current"]]
     at.run()
     assert at.file_uploader[0].value is None and not at.button  # a fresh uploader: the same file is not offered twice
+    shown = at.dataframe[0].value
+    assert shown[["upload", "by", "status"]].values.tolist() == [[1, "Ann Analyst", "current"]]
 
 
 def test_the_app_rebuilds_from_the_store_after_an_upload(config_path, monkeypatch):

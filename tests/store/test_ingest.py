@@ -104,3 +104,18 @@ def test_the_same_build_from_sqlite_and_from_postgresql(config_file, tmp_path, p
                 pd.testing.assert_frame_equal(gpd.read_file(lite / name, layer=layer), gpd.read_file(pg / name, layer=layer))
         else:
             assert (lite / name).read_bytes() == (pg / name).read_bytes(), name
+
+
+def test_an_xlsx_upload_in_memory_gives_the_same_rows_as_the_csv(biborough_config, tmp_path, monkeypatch):
+    from geo.inputs.memory import MemoryFile
+    from geo.store import validate_upload
+
+    monkeypatch.setattr("tempfile.mkstemp", lambda *a, **k: pytest.fail("an upload must not make a temporary file"))
+    csv = validate_upload(biborough_config, "hub_attendance", DEMO / "hub_attendance.csv", uploaded_by="Ann")
+    frame = pd.read_csv(DEMO / "hub_attendance.csv", dtype=str)
+    book = io.BytesIO()
+    frame.to_excel(book, index=False, sheet_name="Data")
+    xlsx = validate_upload(biborough_config, "hub_attendance", MemoryFile("hubs q4.xlsx", book.getvalue()), uploaded_by="Ann")
+    pd.testing.assert_frame_equal(xlsx.frame, csv.frame)
+    assert xlsx.file_name == "hubs q4.xlsx" and xlsx.report.rows_in == csv.report.rows_in == len(frame)
+    assert xlsx.sha256 != csv.sha256 and len(xlsx.sha256) == 64

@@ -121,3 +121,19 @@ def test_a_missing_upload_and_an_unreachable_server_are_clear_errors(tmp_path):
         store.rows(7)
     with pytest.raises(DataError, match=r"postgresql\+psycopg://geo:\*\*\*@127.0.0.1:1/nothing cannot be opened"):
         open_store(url="postgresql://geo:secret@127.0.0.1:1/nothing")
+
+
+def test_the_alembic_command_line_upgrades_an_empty_database_to_head_and_back(store_url):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ini = Path(__file__).resolve().parents[2] / "geo" / "store" / "alembic.ini"
+    alembic = [sys.executable, "-m", "alembic", "-c", str(ini), "-x", f"url={store_url}"]
+    for step in (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"]):
+        done = subprocess.run([*alembic, *step], capture_output=True, text=True, cwd=ini.parents[2])
+        assert done.returncode == 0, done.stderr
+    engine = sa.create_engine(store_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    engine.dispose()
