@@ -137,3 +137,23 @@ def test_the_alembic_command_line_upgrades_an_empty_database_to_head_and_back(st
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     engine.dispose()
+
+
+def test_the_store_is_chosen_by_database_url_then_the_config_then_the_sqlite_default(tmp_path, monkeypatch):
+    from geo.config import ConfigError, load_config
+    from geo.store import store_url
+
+    base = "[study_area]\nname = 'x'\nslug = 'area-1'\nla_codes = ['E09000033']\n"
+    (tmp_path / "a.toml").write_text(base)
+    (tmp_path / "b.toml").write_text(base + "[store]\nurl = 'postgresql://geo@db.example/geo'\nuser_header = 'X-Remote-User'\n")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    a, b = load_config(tmp_path / "a.toml"), load_config(tmp_path / "b.toml")
+    assert store_url(a) == f"sqlite:///{tmp_path / 'data' / 'store' / 'area-1.sqlite'}"
+    assert store_url(b) == "postgresql+psycopg://geo@db.example/geo" and b.store.user_header == "X-Remote-User"
+    monkeypatch.setenv("DATABASE_URL", "postgres://other@db2.example/geo")
+    assert store_url(a) == store_url(b) == "postgresql+psycopg://other@db2.example/geo"  # the environment wins
+    for table, message in (("[store]\nuri = 'x'\n", r"unknown key\(s\) \['uri'\]"), ("[store]\nurl = 'db.example'\n", "database URL"),
+                           ("[store]\nuser_header = 'X User: 1'\n", "HTTP header name")):
+        (tmp_path / "c.toml").write_text(base + table)
+        with pytest.raises(ConfigError, match=message):
+            load_config(tmp_path / "c.toml")
