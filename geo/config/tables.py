@@ -19,7 +19,16 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geo.config.settings import Config, ConfigError, ExportSettings, Extracts, ModelWeights, StoreSettings, Travel, TravelMode
+from geo.config.settings import (
+    Config,
+    ConfigError,
+    ExportSettings,
+    Extracts,
+    ModelWeights,
+    StoreSettings,
+    Travel,
+    TravelMode,
+)
 
 if TYPE_CHECKING:
     from geo.maps.tiles import TileSettings

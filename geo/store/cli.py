@@ -39,9 +39,14 @@ def _cmd_ingest(args) -> int:
 
 def _cmd_history(args) -> int:
     from geo import load_config
-    from geo.store import open_store
+    from geo.store import open_store, store_url
+    from geo.store.db import describe
 
-    store = open_store(load_config(args.config))
+    config = load_config(args.config)
+    store = open_store(config, create=False)
+    if store is None:
+        print(f"no uploads yet: there is no store at {describe(store_url(config))}")
+        return 0
     h = store.history(args.kind)
     print(f"{len(h)} upload(s) in {store.description}")
     for r in h.itertuples():
@@ -56,7 +61,8 @@ def _cmd_history(args) -> int:
 def _cmd_show(args) -> int:
     from geo import load_config
     from geo.safety import neutralise_frame
-    from geo.store import open_store
+    from geo.store import open_store, store_url
+    from geo.store.db import describe
 
     config = load_config(args.config)
     period = args.period
@@ -69,7 +75,12 @@ def _cmd_show(args) -> int:
             from geo import ConfigError
 
             raise ConfigError(f"--period: {err}") from None
-    rows = open_store(config).rows(args.upload, period=period)
+    store = open_store(config, create=False)
+    if store is None:
+        from geo import DataError
+
+        raise DataError(f"there is no store at {describe(store_url(config))}: nothing has been uploaded")
+    rows = store.rows(args.upload, period=period)
     if args.out is None:
         rows.to_csv(sys.stdout, index=False)
         return 0
