@@ -89,3 +89,20 @@ def test_the_user_comes_from_the_sign_in_proxy_header():
     assert signed_in_user({"x-remote-user": "bob"}, "X-Remote-User") == "bob"
     assert signed_in_user({"X-Forwarded-User": "  "}, "X-Forwarded-User") is None
     assert signed_in_user({"X-Forwarded-User": "eve\x00\n"}, "X-Forwarded-User") == "eve\\x00"
+
+
+def test_an_ingest_from_the_command_line_changes_the_apps_cache_key(config_path, monkeypatch):
+    import io
+    import sys
+
+    from geo.app.scenario import DataKey, input_paths
+    from geo.cli import main
+
+    cfg = load_config(config_path)
+    before = DataKey.of(config_path, input_paths(cfg))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["ingest", "--config", str(config_path), "--kind", "outreach_sessions", str(DEMO / "outreach_sessions.csv"),
+                 "--yes"]) == 0
+    assert DataKey.of(config_path, input_paths(cfg)) != before
+    monkeypatch.setenv("DATABASE_URL", "postgresql://geo@db.example/geo")  # a server store is not a file to stamp
+    assert input_paths(cfg)[-1] == cfg.public_dir
