@@ -47,11 +47,16 @@ class Upload:
     frame: pd.DataFrame
     report: FileReport
     record_level: bool = False
-    uploaded_utc: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0))
+    uploaded_utc: dt.datetime = field(default_factory=lambda: _now())
 
     @property
     def periods(self) -> list[str]:
         return sorted(self.frame["period"].unique())
+
+
+def _now() -> dt.datetime:
+    """Now, in UTC to the second (stored without a time zone: every time in the store is UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def default_path(config) -> Path:
@@ -174,6 +179,7 @@ class Store:
 
     def add(self, up: Upload) -> int:
         """Write ``up`` in ONE transaction: its periods replace the kind's current ones; return its id."""
+        up.uploaded_utc = _now()  # when it was confirmed
         with self.engine.begin() as conn:
             uid = conn.execute(sa.insert(uploads).values(
                 kind=up.kind, file_name=up.file_name[:255], sha256=up.sha256, uploaded_utc=up.uploaded_utc,
