@@ -47,8 +47,13 @@ sysdeps:
 jsdeps:
 	@sh tools/jsdeps.sh
 
+# A throwaway PostgreSQL server (tools/postgres.sh) for the store's tests, stopped afterwards; if it cannot
+# start, GEO_TEST_POSTGRES_URL says so and the PostgreSQL tests fail (they never skip under make test).
 test: setup-dev sysdeps jsdeps
-	$(BIN)/python -m pytest
+	@pg=$$(sh tools/postgres.sh start) || pg="GEO_TEST_POSTGRES_URL=unavailable:tools/postgres.sh-could-not-start-a-server"; \
+	eval "$$pg"; export GEO_TEST_POSTGRES_URL; \
+	trap 'if [ -n "$${GEO_TEST_POSTGRES_DIR:-}" ]; then sh tools/postgres.sh stop "$$GEO_TEST_POSTGRES_DIR"; fi' EXIT INT TERM; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(BIN)/ruff check .

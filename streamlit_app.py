@@ -38,6 +38,7 @@ from geo.app import (
     input_paths,
     problem_lines,
     sidebar_controls,
+    upload,
     views,
 )
 from geo.disclosure import DisclosureRule
@@ -257,6 +258,13 @@ def show_problems(err: BaseException) -> None:
 TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Data and sources"]
 
 
+def _rebuild(upload_id: int) -> None:
+    """After an upload is written: forget every cached build so the app is rebuilt from the store."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    st.rerun()
+
+
 def main() -> None:
     st.set_page_config(page_title="Family Hub outreach", page_icon="🗺️", layout="wide")
     access.page_style(st)
@@ -322,6 +330,7 @@ def main() -> None:
     if tab_data.open:
         with tab_data:
             views.data_page(st, result)
+            upload.upload_panel(st, result.config, public=result.public, on_stored=_rebuild)
     # cached parts: the map for the HTML download is built only if asked for
     download.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
 

@@ -236,11 +236,13 @@ def prepare(config: Config, *, public: PublicData | None = None) -> Prepared:
     ValidationError
         If any extract has problems (the CLI exits 2).
     """
+    from geo.store.sources import extract_sources
+
     public = public if public is not None else load_public(config)
     base = under5_estimate(public, config)
-    inputs = validate_inputs(config, public, base.set_index("lsoa21cd")["under5_est"])
+    sourced, notes = extract_sources(config)  # the store's rows for each kind it holds, else the config's file
+    inputs = validate_inputs(sourced, public, base.set_index("lsoa21cd")["under5_est"])
     under5 = under5_estimate(public, config, inputs.under5) if inputs.under5 is not None else base
-    notes = []
     if inputs.under5 is not None:
         missing = int((under5["under5_source"] != "supplied under-5 file").sum())
         if missing:
@@ -251,7 +253,7 @@ def prepare(config: Config, *, public: PublicData | None = None) -> Prepared:
     if derived:
         notes.append(f"{derived} of {len(public.wards)} ward polygons are derived by dissolving LSOAs on the ONS best-fit lookup")
     notes += inputs.period.get("mismatches", [])
-    notes += absent_extracts(config.extracts)
+    notes += absent_extracts(sourced.extracts)
     lsoa = lsoa_table(public, under5, inputs.review, inputs.attendance)
     notes += reach_capped_notes(lsoa)
     demand = demand_points(lsoa[["lsoa21cd", "ward_code", "geometry"]], public.postcodes)

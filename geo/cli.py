@@ -364,6 +364,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--k", type=k_export, default=5, help=f"suggested venues per hub, {EXPORT_K[0]}-{EXPORT_K[1]} (default 5)")
     sp.add_argument("--dpi", type=whole_number(*DPI), default=300, help=f"resolution of maps/<hub_id>.png, {DPI[0]}-{DPI[1]} (default 300)")
     sp.add_argument("--date", type=iso_date, help="generation date printed on the pack, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)")
+    from geo.store import cli as store_cli  # ingest, store history|show
+
+    store_cli.add_commands(sub, add, debug_help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)",
+                 upload_id=whole_number(1, 2**31 - 1), period=extract_period)
     return p
 
 

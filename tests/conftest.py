@@ -15,6 +15,8 @@ import pytest
 from geo.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
+# The store (geo.store) is named by DATABASE_URL when set: tests choose their own store explicitly.
+os.environ.pop("DATABASE_URL", None)
 MIRROR = Path(os.environ.get("MIRROR", REPO.parent / "shared" / "data")).resolve()
 
 
@@ -31,6 +33,9 @@ def fetched_config(tmp_root: Path, config_path: Path):
     mirror = require_mirror()
     cfg = load_config(config_path)
     cfg = cfg.with_(boundaries_dir=tmp_root / "boundaries" / cfg.slug, public_dir=tmp_root / "public" / cfg.slug)
+    from dataclasses import replace as _replace
+
+    cfg = cfg.with_(store=_replace(cfg.store, dir=tmp_root / "store"))  # never the repository's own store
     if cfg.extracts.venues and "extracts/public" in str(cfg.extracts.venues):
         from dataclasses import replace
 

@@ -131,7 +131,7 @@ def test_no_import_loops():
 
 
 FACES = ("geo", "geo.app", "geo.maps", "geo.export", "geo.disclosure", "geo.sources", "geo.inputs", "geo.catchments",
-         "models", "models.siting")
+         "models", "models.siting", "geo.store")
 
 
 @pytest.mark.parametrize("path", ["streamlit_app.py", "geo/cli.py"])

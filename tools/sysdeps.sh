@@ -2,6 +2,7 @@
 # System packages the tests need that pip cannot provide (called by `make sysdeps`, hence `make test`):
 #   chromium       the browser tests drive the app in headless Chromium (tests/app/test_app_browser.py)
 #   poppler-utils  pdftotext/pdftoppm/pdfinfo read the exported PDF pack back (tests/export/test_export.py, tests/maps/test_basemap.py)
+#   postgresql     the server tools/postgres.sh starts for the store's tests (tests/store: the PostgreSQL cases)
 # Installs the missing ones with apt-get when it can (as root, or through sudo without a password);
 # otherwise prints one message saying what to install and which tests will fail, and carries on.
 set -u
@@ -15,6 +16,10 @@ fi
 if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
   missing="${missing:+$missing }poppler-utils"
   tests="${tests:+$tests, }tests/export/test_export.py, tests/maps/test_basemap.py"
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  missing="${missing:+$missing }postgresql"
+  tests="${tests:+$tests, }tests/store (PostgreSQL cases)"
 fi
 [ -z "$missing" ] && exit 0
 
@@ -37,5 +42,5 @@ else
   why="no apt-get on this machine"
 fi
 echo "sysdeps: missing $missing ($why): install them (Debian/Ubuntu: sudo apt-get install $missing;" \
-  "elsewhere your system's Chromium and poppler); until then $tests will fail." >&2
+  "elsewhere your system's Chromium, poppler and PostgreSQL server); until then $tests will fail." >&2
 exit 0

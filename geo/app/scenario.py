@@ -73,14 +73,18 @@ class FileStamp:
 
 
 def input_paths(config: Config) -> tuple[Path, ...]:
-    """Every input of a study area: the config file, the files it names and its public data folders.
+    """Every input of a study area: the config file, the files it names, its public data folders and
+    its embedded store file (SQLite; a PostgreSQL store is seen after an upload through the app).
 
     Folders (the fetched boundaries and public data) stand for every file in them.
     """
+    from geo.store import ENV_URL, default_path
+
     ex = config.extracts
     named = [ex.review_takeup, ex.hub_attendance, ex.hubs, ex.venues, ex.under5, ex.hub_areas,
              getattr(ex, "outreach_sessions", None), config.travel.network, config.export.basemap]
-    return (config.path, *(Path(p) for p in named if p is not None), config.boundaries_dir, config.public_dir)
+    store = [] if os.environ.get(ENV_URL) or config.store.url else [default_path(config)]
+    return (config.path, *(Path(p) for p in named if p is not None), config.boundaries_dir, config.public_dir, *store)
 
 
 def _digest(*parts) -> str:

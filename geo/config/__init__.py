@@ -30,6 +30,7 @@ from geo.config.tables import (
     read_model,
     read_period,
     read_seed,
+    read_store,
     read_study_area,
     read_tiles,
     read_toml,
@@ -103,4 +104,5 @@ def load_config(path: str | Path) -> Config:
         export=read_export(raw.get("export", {}), root, path),
         tiles=read_tiles(raw.get("map", {}), path),
         analysis=read_analysis(raw, path),
+        store=read_store(raw.get("store", {}), root, path),
     )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from geo.maps.tiles import TileSettings
 
-__all__ = ["Config", "ConfigError", "TravelMode", "Travel", "ModelWeights", "Extracts", "ExportSettings"]
+__all__ = ["Config", "ConfigError", "TravelMode", "Travel", "ModelWeights", "Extracts", "ExportSettings", "StoreSettings"]
 
 
 class ConfigError(ValueError):
@@ -116,6 +116,21 @@ class ExportSettings:
 
 
 @dataclass(frozen=True)
+class StoreSettings:
+    """The ``[store]`` table: where uploaded extracts are kept (see :mod:`geo.store`).
+
+    ``url`` is a SQLAlchemy database URL (``postgresql://...``; the environment variable
+    ``DATABASE_URL`` wins over it); without either, an SQLite file ``<dir>/<slug>.sqlite``
+    (``dir`` default ``data/store`` beside the config). ``user_header`` is the HTTP header in
+    which the council's sign-in proxy passes the signed-in user's name to the app.
+    """
+
+    url: str | None = None
+    dir: Path | None = None
+    user_header: str = "X-Forwarded-User"
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the pipeline needs to know about one study area.
 
@@ -179,6 +194,8 @@ class Config:
     demo: dict = field(default_factory=dict)
     export: ExportSettings = field(default_factory=ExportSettings)
     tiles: TileSettings | None = None
+    #: ``[store]``: the database of uploaded extracts (see :mod:`geo.store`).
+    store: StoreSettings = field(default_factory=StoreSettings)
 
     #: ``[analysis]`` and ``[targets]`` (see :mod:`geo.monitoring.settings`).
     analysis: Any = None

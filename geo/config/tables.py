@@ -19,19 +19,29 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geo.config.settings import Config, ConfigError, ExportSettings, Extracts, ModelWeights, Travel, TravelMode
+from geo.config.settings import (
+    Config,
+    ConfigError,
+    ExportSettings,
+    Extracts,
+    ModelWeights,
+    StoreSettings,
+    Travel,
+    TravelMode,
+)
 
 if TYPE_CHECKING:
     from geo.maps.tiles import TileSettings
 
 __all__ = ["KNOWN_TABLES", "EXTRACT_RULES", "read_toml", "read_study_area", "read_data", "read_extracts", "read_travel",
            "read_model", "read_under5_ratio", "read_disclosure", "read_period", "read_seed", "read_demo", "read_export", "read_tiles",
-           "read_analysis"]
+           "read_analysis", "read_store"]
 
 LA_CODE = re.compile(r"^E0[6789]\d{6}$")
 
 KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export", "map"}
 KNOWN_TABLES |= {"analysis", "targets"}  # monitoring: see geo.monitoring.settings
+KNOWN_TABLES |= {"store"}  # uploaded extracts: see geo.store
 
 
 def read_toml(path: Path) -> dict:
@@ -333,3 +343,20 @@ def read_period(value: Any, quarters: str, path: Path) -> str | None:
     except ValueError as err:
         raise ConfigError(f"{path}: [study_area] period: {err}") from None
     return value
+
+
+def read_store(table: Any, root: Path, path: Path) -> StoreSettings:
+    """The ``[store]`` table: ``url`` (a database URL), ``dir`` (of the SQLite default) and ``user_header``."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [store] must be a table")
+    known = {"url", "dir", "user_header"}
+    unknown = set(table) - known
+    if unknown:
+        raise ConfigError(f"{path}: [store] unknown key(s) {sorted(unknown)}; expected {sorted(known)}")
+    url = table.get("url")
+    if url is not None and (not isinstance(url, str) or "://" not in url):
+        raise ConfigError(f"{path}: [store] url must be a database URL such as \"postgresql://user@host/db\"")
+    header = table.get("user_header", StoreSettings.user_header)
+    if not isinstance(header, str) or not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise ConfigError(f"{path}: [store] user_header must be an HTTP header name such as \"X-Forwarded-User\", got {header!r}")
+    return StoreSettings(url=url or None, dir=_resolve(root, table.get("dir", "data/store"), "store.dir", path), user_header=header)

@@ -68,7 +68,7 @@ def _plausible(t: pd.DataFrame, kind: pd.Series, counts: dict[str, pd.Series], r
 def _periodic(kind_name: str, path: Path, register: CodeRegister, count_cols: list[str], keys: list[str],
               rules: Extracts, extra_checks=None) -> PeriodRows:
     """Read and check a periodic extract (every period); the period is chosen later."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     sheet = rules.sheets.get(kind_name)
     t = read_table(path, ["area_code", *keys, "period", *count_cols], sheet=sheet)
     report = FileReport(kind_name, str(path), rows_in=len(t))

@@ -87,7 +87,7 @@ def _pandas_csv(text: str) -> pd.DataFrame | None:
 
 def _read_xlsx(path: Path, *, sheet: str | None) -> tuple[pd.DataFrame, str]:
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
+        book = pd.ExcelFile(io.BytesIO(path.read_bytes()), engine="openpyxl")  # also a MemoryFile
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise ValidationError([InputProblem(path, f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {escape(exc)})")]) from None
     with book:
@@ -170,7 +170,7 @@ def read_table(path: Path, required: list[str], optional: list[str] = (), *, alt
         Missing file, empty file, non-UTF-8 text, title rows above the header ("the header
         is on row N"), rows with more values than the header, missing or misspelt columns.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)  # a MemoryFile (an upload in memory) stays one
     if not path.is_file():
         raise ValidationError([InputProblem(path, "file not found (check the path in the config; relative paths resolve against the config file's folder)")])
     raw, sheet_read = _read_raw(path, sheet=sheet)

@@ -77,7 +77,7 @@ def validate_sessions(path: Path, *, hub_ids: pd.Index | None, venues: pd.DataFr
         ``session_id, date (datetime.date), hub_id, type, venue, easting, northing, located_by``;
         ``venue`` is the ``venue_id`` or, without one, ``"E N"`` of the location to 10 m.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     t = read_table(path, ["session_id", "date", "hub_id", "type"], LOCATION,
                    alternatives=[["venue_id"], ["lat", "lon"], ["easting", "northing"], ["postcode"]], sheet=sheet)
     report = FileReport("outreach_sessions", str(path), rows_in=len(t))
