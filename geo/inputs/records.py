@@ -289,7 +289,7 @@ def aggregate_records(path, *, kind: str, config, postcodes=None, group_columns=
     """
     if kind not in RECORD_COLUMNS:
         raise ValueError(f"kind must be one of {sorted(RECORD_COLUMNS)}, got {kind!r}")
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)  # a MemoryFile (app upload) keeps its bytes
     names = _group_names(config, group_columns)
     lookup = postcode_lsoa(config, postcodes)
     t = _read(path, kind, names, config.extracts.sheets.get(kind))
