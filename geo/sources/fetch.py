@@ -43,6 +43,7 @@ from geo.sources.mirror import (
     _ward_lookup,
     _wards,
 )
+from geo.sources.national import mirror_file
 
 __all__ = ["fetch", "MIRROR_FILES", "public_paths"]
 
@@ -142,8 +143,8 @@ def _read_mirror(mirror: Path, config: Config, log) -> dict:
         "lookup_ward": lookup,
         "lookup_lsoa11": l11,
         "code_register": register,
-        "postcodes": _postcodes(mirror, lsoa),
-        "venues": _venues(mirror, lsoa, config.venue_school_phases),
+        "postcodes": (pcs := _postcodes(mirror, lsoa)),
+        "venues": _venues(mirror, lsoa, config.venue_school_phases, postcodes=pcs),
     }
 
 
@@ -174,14 +175,14 @@ def _write_outputs(frames: dict, paths: dict[str, Path], mirror: Path, config: C
     pcs, venues = frames["postcodes"], frames["venues"]
     if pcs is not None:
         neutralise_frame(pcs).to_csv(paths["postcodes"], index=False)
-        outputs["postcodes"] = [src(OPTIONAL_FILES["postcodes"])]
+        outputs["postcodes"] = [src(mirror_file(mirror, "postcodes"))]
         log(f"      {len(pcs):,} postcodes inside the study area")
     else:
         paths["postcodes"].unlink(missing_ok=True)
     if venues is not None:
         neutralise_frame(venues).to_csv(paths["venues"], index=False)
-        keys = [k for k in ("schools", "gp_practices", "libraries") if (mirror / OPTIONAL_FILES[k][0]).exists()]
-        outputs["venues"] = [src(OPTIONAL_FILES[k]) for k in keys]
+        metas = [mirror_file(mirror, k) for k in ("schools", "gp_practices", "libraries")]
+        outputs["venues"] = [src(meta) for meta in metas if meta is not None]
         log(
             f"      {len(venues):,} candidate venues: "
             + ", ".join(f"{t} {n}" for t, n in venues["type"].value_counts().sort_index().items())
