@@ -249,7 +249,8 @@ def _venues(mirror: Path, lsoa: gpd.GeoDataFrame, phases: tuple[str, ...] = tupl
         uprn = pd.to_numeric(lib["unique_property_reference_number"], errors="coerce")
         ids = "LIB" + uprn.map(lambda u: "" if pd.isna(u) else str(int(u)))
         ids = ids.where(uprn.notna(), "LIB-" + lib["name"].str.upper().str.replace(r"[^A-Z0-9]+", "-", regex=True))
-        frames.append(_venue_frame(lib, ids, lib["name"], "library", lib["type"].fillna("library"),
+        names = lib["name"].where(lib["name"].str.contains("library", case=False), lib["name"] + " Library")
+        frames.append(_venue_frame(lib, ids, names, "library", lib["type"].fillna("library"),
                                    _join_address(lib, ["address_1", "address_2"]), lib["postcode"]))
     if not frames:
         return None
