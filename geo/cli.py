@@ -194,7 +194,7 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_init(args) -> int:
-    from geo.setup import init_command
+    from geo import init_command
 
     return init_command(args)
 

@@ -192,8 +192,8 @@ def _hub_rows(hubs: pd.DataFrame, found: pd.DataFrame, lsoas: pd.DataFrame) -> p
     lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(e, n)
     lsoa = hubs["postcode"].map(found["lsoa21cd"])
     by_code = lsoas.set_index("lsoa21cd")
-    taken: set[str] = set()
     given = hubs["hub_id"] if "hub_id" in hubs else pd.Series(pd.NA, index=hubs.index)
+    taken = {str(g).lower() for g in given if isinstance(g, str) and g.strip()}  # generated ids never repeat a given one
     ids = [str(g) if isinstance(g, str) and g.strip() else safe_slug(slug_for(nm).upper(), taken=taken)
            for g, nm in zip(given, hubs["name"])]
     return pd.DataFrame({
