@@ -12,6 +12,7 @@ data is read from the current study area's mirror (else ``$MIRROR``, else ``../s
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -60,7 +61,9 @@ def created_configs(st) -> list[str]:
     return list(st.session_state.get(CREATED, []))
 
 
+@functools.lru_cache(maxsize=4)
 def _las(mirror: Path) -> pd.DataFrame:
+    """The national list of LAs, read once per mirror (not on every rerun of the app)."""
     from geo.setup import local_authorities
 
     return local_authorities(mirror)
