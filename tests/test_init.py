@@ -151,3 +151,14 @@ def test_an_existing_config_is_not_replaced_without_force(leeds, mirror):
     root, _ = leeds
     proc = geo_cli("init", "--la", LEEDS, "--name", "Leeds", "--out", root / "configs" / "leeds.toml", "--mirror", mirror)
     assert proc.returncode == 2 and "exists: choose another name or pass --force" in proc.stderr
+
+
+def test_a_bad_hubs_file_names_its_rows_and_columns(tmp_path, mirror):
+    hubs = tmp_path / "hubs.csv"
+    hubs.write_text("name,postcode,site_type\nA Hub,LS7 4EN,centre\n,LS12 2RR,hub\n")
+    proc = geo_cli("init", "--la", LEEDS, "--name", "X", "--out", tmp_path / "x.toml", "--hubs", hubs, "--mirror", mirror,
+                   "--data", tmp_path / "data")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{hubs}: row 2: column 'site_type': site_type must be 'hub' or 'spoke'" in proc.stderr, proc.stderr
+    assert f"{hubs}: row 3: column 'name': name is empty" in proc.stderr
+    assert not (tmp_path / "x.toml").exists()

@@ -11,6 +11,11 @@ Outputs (git-ignored), for a config whose slug is ``<slug>``:
   ``lookup_lsoa11.csv``, ``postcodes.csv``, ``venues.csv``
 - ``data/extracts/public/<slug>/manifest.json`` (source, licence, sha256, date per file)
 
+``postcodes.csv`` holds every postcode of the study area's LSOAs with its ``lsoa21cd``, and
+``venues.csv`` the candidate venues with ``address``, ``postcode`` and ``postcode_note``, both from
+the England-wide files of the mirror (:mod:`geo.sources.national`; the study-area files only where
+those are absent).
+
 Ward polygons come from the ONS ward boundaries where every ward of an LA is present there,
 otherwise they are derived by dissolving LSOAs on the ONS best-fit lookup; the column
 ``ward_source`` says which.
