@@ -268,10 +268,15 @@ def _rebuild(upload_id: int) -> None:
 def main() -> None:
     st.set_page_config(page_title="Family Hub outreach", page_icon="🗺️", layout="wide")
     access.page_style(st)
-    configs = views.available_configs(REPO, _cli_configs())
+    from geo.app import setup as study_setup
+
+    study_setup.apply_pending(st)  # a study area created on the last run is chosen now
+    configs = views.available_configs(REPO, _cli_configs() + study_setup.created_configs(st))
     with st.sidebar:
         st.header("Study area")
         config_path = st.selectbox("Study area", list(configs), format_func=lambda p: configs[p], key="config")
+        if study_setup.new_study_area_panel(st, repo=REPO, config_path=config_path) is not None:
+            st.rerun()
     try:
         data = data_key(config_path)
         cfg = load_prepared(data).config

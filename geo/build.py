@@ -320,7 +320,7 @@ def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
         wards = wards.merge(minutes.rename("travel_minutes_to_hub"), left_on="ward_code", right_index=True, how="left")
     wards, ward_report = _score(wards.drop(columns=["children_not_reviewed"]), config)
     report["wards"] = ward_report
-    for component in missing if len(missing) == 1 else []:
+    for component in missing:  # one or both extracts absent: their measures are not available
         lsoa, wards = _not_available(lsoa, component), _not_available(wards, component)
         for rep in (report, ward_report):  # no expected-rate fit of a component without data
             _fit_not_available(rep, component)

@@ -198,6 +198,12 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_init(args) -> int:
+    from geo import init_command
+
+    return init_command(args)
+
+
 def _cmd_build(args) -> int:
     from geo import run, write
 
@@ -338,6 +344,19 @@ def parser() -> argparse.ArgumentParser:
     k_sites, k_export = whole_number(*SITES_K), whole_number(*EXPORT_K)
     sp = add("fetch", "get the public data for the study area", _cmd_fetch)
     sp.add_argument("--mirror", type=input_dir, help="read from a local folder laid out like shared/data instead of downloading")
+    sp = sub.add_parser("init", help="set up a study area for any English council: config, hubs by postcode, public data")
+    sp.add_argument("--la", action="append", help="ONS code of a local authority (repeat for several), e.g. E06000017")
+    sp.add_argument("--name", help="the study area's name, e.g. \"Rutland\"")
+    sp.add_argument("--out", type=Path, help="the config file to write, e.g. configs/rutland.toml")
+    sp.add_argument("--hubs", type=Path, help="CSV of hubs and spokes: name, postcode [, hub_id, site_type, parent_hub_id]")
+    sp.add_argument("--hub", action="append", help='a hub as "Name=POSTCODE" (repeat; "Name=POSTCODE" lines of a spoke: use --hubs)')
+    sp.add_argument("--mode", choices=["walk", "bus", "drive"], help="travel mode (default: walk for London boroughs, else drive)")
+    sp.add_argument("--mirror", type=input_dir, help="a local folder laid out like shared/data (default: download)")
+    sp.add_argument("--data", type=output_dir, help="folder for the fetched data and the hubs file (default: the repository's data/)")
+    sp.add_argument("--force", action="store_true", help="replace an existing config file")
+    sp.add_argument("--list-las", action="store_true", help="list the English LA codes and names (needs --mirror)")
+    sp.add_argument("--debug", action="store_true", help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)")
+    sp.set_defaults(func=_cmd_init)
     sp = add("demo", "write the SYNTHETIC demo extracts (seeded)", _cmd_demo)
     sp.add_argument("--out", type=output_dir, help="folder for the demo extracts (default: the config's extract folder)")
     sp.add_argument("--record-level", action="store_true",

@@ -86,6 +86,8 @@ class _Context:
         self.lsoa_ids = lsoa["lsoa21cd"].to_numpy(dtype=str)
         self.children = lsoa["children_not_reached"].to_numpy(dtype=float)
         self.priority = lsoa["priority_score"].to_numpy(dtype=float)
+        if np.isnan(self.priority).all() and "need_score" in lsoa:  # no service extract yet (a new study area): need alone
+            self.priority = lsoa["need_score"].to_numpy(dtype=float)
         if venues is None:
             venues = result.venues if result.venues is not None else gpd.GeoDataFrame({"venue_id": [], "name": [], "type": []}, geometry=[], crs=27700)
         self.venues = venues

@@ -238,7 +238,7 @@ def headline(st, result, view: View, sites, rule: DisclosureRule) -> None:
     cols[3].metric("Priority LSOAs", f"{float(round_to(pd.Series([len(pri)])).iat[0]):,.0f}",
                    help="Published as high need and low engagement (rounded to the nearest 10)")
     cols[4].metric("Children not reached in high-need areas",
-                   f"{float(round_to(pd.Series([lsoa.loc[lsoa['quadrant'].str.startswith('high need'), 'children_not_reached'].sum()])).iat[0]):,.0f}",
+                   f"{float(round_to(pd.Series([lsoa.loc[lsoa['quadrant'].str.startswith('high need', na=False), 'children_not_reached'].sum()])).iat[0]):,.0f}",
                    help="Estimate, rounded to the nearest 10")
     st.caption(rule.statement())
     for note in result.notes:

@@ -193,7 +193,8 @@ def validate_sites(path: Path, kind: str, *, postcodes: pd.DataFrame | None = No
     path = Path(path)
     idc = "hub_id" if kind == "hubs" else "venue_id"
     required = ["hub_id", "name", "la_code", "site_type"] if kind == "hubs" else ["venue_id", "name", "type"]
-    optional = ["lat", "lon", "easting", "northing", "postcode", "available", "address", "subtype", "lsoa21cd", "parent_hub_id", "note"]
+    optional = ["lat", "lon", "easting", "northing", "postcode", "available", "address", "subtype", "lsoa21cd", "parent_hub_id", "note",
+                "postcode_note"]
     t = read_table(path, required, optional, alternatives=[["lat", "lon"], ["easting", "northing"], ["postcode"]], sheet=sheet)
     report = FileReport(kind, str(path), rows_in=len(t))
     problems: list[InputProblem] = []

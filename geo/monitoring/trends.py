@@ -174,6 +174,8 @@ def trend_table(result, *, pool: int | None = None) -> pd.DataFrame:
             continue
         for pooled, rows in per.groupby("periods_pooled"):
             parts.append(aggregate(rows, areas, level=level, code=code, name=name).assign(periods_pooled=pooled))
+    if not parts:  # no periodic extract (a new study area before its first upload): no trend, a header only
+        return pd.DataFrame(columns=COLUMNS + EXTRA)
     table = pd.concat(parts, ignore_index=True)
     table = with_rates(table, config.analysis.targets)
     order = {lab: i for i, lab in enumerate(sorted(index, key=index.get))}

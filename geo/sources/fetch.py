@@ -11,6 +11,11 @@ Outputs (git-ignored), for a config whose slug is ``<slug>``:
   ``lookup_lsoa11.csv``, ``postcodes.csv``, ``venues.csv``
 - ``data/extracts/public/<slug>/manifest.json`` (source, licence, sha256, date per file)
 
+``postcodes.csv`` holds every postcode of the study area's LSOAs with its ``lsoa21cd``, and
+``venues.csv`` the candidate venues with ``address``, ``postcode`` and ``postcode_note``, both from
+the England-wide files of the mirror (:mod:`geo.sources.national`; the study-area files only where
+those are absent).
+
 Ward polygons come from the ONS ward boundaries where every ward of an LA is present there,
 otherwise they are derived by dissolving LSOAs on the ONS best-fit lookup; the column
 ``ward_source`` says which.
@@ -43,6 +48,7 @@ from geo.sources.mirror import (
     _ward_lookup,
     _wards,
 )
+from geo.sources.national import mirror_file
 
 __all__ = ["fetch", "MIRROR_FILES", "public_paths"]
 
@@ -142,8 +148,8 @@ def _read_mirror(mirror: Path, config: Config, log) -> dict:
         "lookup_ward": lookup,
         "lookup_lsoa11": l11,
         "code_register": register,
-        "postcodes": _postcodes(mirror, lsoa),
-        "venues": _venues(mirror, lsoa, config.venue_school_phases),
+        "postcodes": (pcs := _postcodes(mirror, lsoa)),
+        "venues": _venues(mirror, lsoa, config.venue_school_phases, postcodes=pcs),
     }
 
 
@@ -174,14 +180,14 @@ def _write_outputs(frames: dict, paths: dict[str, Path], mirror: Path, config: C
     pcs, venues = frames["postcodes"], frames["venues"]
     if pcs is not None:
         neutralise_frame(pcs).to_csv(paths["postcodes"], index=False)
-        outputs["postcodes"] = [src(OPTIONAL_FILES["postcodes"])]
+        outputs["postcodes"] = [src(mirror_file(mirror, "postcodes"))]
         log(f"      {len(pcs):,} postcodes inside the study area")
     else:
         paths["postcodes"].unlink(missing_ok=True)
     if venues is not None:
         neutralise_frame(venues).to_csv(paths["venues"], index=False)
-        keys = [k for k in ("schools", "gp_practices", "libraries") if (mirror / OPTIONAL_FILES[k][0]).exists()]
-        outputs["venues"] = [src(OPTIONAL_FILES[k]) for k in keys]
+        metas = [mirror_file(mirror, k) for k in ("schools", "gp_practices", "libraries")]
+        outputs["venues"] = [src(meta) for meta in metas if meta is not None]
         log(
             f"      {len(venues):,} candidate venues: "
             + ", ".join(f"{t} {n}" for t, n in venues["type"].value_counts().sort_index().items())

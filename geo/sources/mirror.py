@@ -17,6 +17,7 @@ import pyogrio
 from geo.config import Config
 from geo.errors import DataError
 from geo.sources.attribution import OGL
+from geo.sources.national import LIBRARY_TYPES, NATIONAL_FILES, mirror_file, nearest_postcodes, study_postcodes
 from geo.spatial import dissolve
 
 __all__ = ["MIRROR_FILES", "OPTIONAL_FILES", "SCHOOL_PHASES"]
@@ -30,13 +31,9 @@ MIRROR_FILES: dict[str, tuple[str, str | None, str, str]] = {
     "lookup_lsoa11": ("reference/lookup_lsoa11_lsoa21_lad22_ew.csv", None, "ONS LSOA 2011 to LSOA 2021 lookup", OGL),
     "census_age": ("reference/census2021_age6_usual_residents_lsoa21_ew.csv", None, "ONS Census 2021 usual residents by age", OGL),
 }
-# Optional files: used where present.
-OPTIONAL_FILES: dict[str, tuple[str, str | None, str, str]] = {
-    "postcodes": ("venues/postcodes_codepoint_2025q4_study_area.csv", None, "OS Code-Point Open 2025.4", OGL),
-    "schools": ("venues/schools_gias_open_2025-05_england.gpkg", "schools", "DfE Get Information About Schools (open)", OGL),
-    "gp_practices": ("venues/gp_practices_epraccur_2023-12_study_area.gpkg", "gp_practices", "NHS ODS epraccur", OGL),
-    "libraries": ("venues/libraries_ace_basic_dataset_2023_study_area.gpkg", "libraries", "Arts Council England basic dataset for libraries 2023", "OGL v3.0 (believed)"),
-}
+# Optional files: used where present. Postcodes and venues: the England-wide files, else the
+# study-area files (geo.sources.national.mirror_file chooses; these are the England-wide ones).
+OPTIONAL_FILES: dict[str, tuple[str, str | None, str, str]] = dict(NATIONAL_FILES)
 OPTIONAL_FILES["imd2025_indicators"] = ("reference/imd2025_indicators_lsoa21_england.csv", None, "MHCLG IoD2025 File 8 underlying indicators", OGL)
 IDACI_NUMERATOR = "income_deprivation_affecting_children_index_idaci_numerator"
 FILE7_GLOB = "reference/imd2025_file7_full_lsoa21_*.csv"
@@ -182,15 +179,9 @@ def _code_register(mirror: Path) -> pd.DataFrame:
 
 
 def _postcodes(mirror: Path, lsoa: gpd.GeoDataFrame) -> pd.DataFrame | None:
-    rel = OPTIONAL_FILES["postcodes"][0]
-    if not (mirror / rel).exists():
-        return None
-    pc = pd.read_csv(mirror / rel, usecols=["postcode", "easting", "northing", "longitude", "latitude", "admin_district_code"])
-    pts = gpd.GeoDataFrame(pc, geometry=gpd.points_from_xy(pc["easting"], pc["northing"]), crs=27700)
-    joined = gpd.sjoin(pts, lsoa[["lsoa21cd", "geometry"]], how="inner", predicate="within")
-    joined = joined.drop_duplicates("postcode")
-    out = pd.DataFrame(joined.drop(columns=["geometry", "index_right"]))
-    return out.sort_values("postcode").reset_index(drop=True)
+    """The study area's postcodes with their LSOA 2021 (see :func:`geo.sources.national.study_postcodes`)."""
+    found = study_postcodes(mirror, lsoa)
+    return None if found is None else found[0]
 
 
 def _points_in(gdf: gpd.GeoDataFrame, lsoa: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -201,9 +192,10 @@ def _points_in(gdf: gpd.GeoDataFrame, lsoa: gpd.GeoDataFrame) -> gpd.GeoDataFram
 
 def _read_points(mirror: Path, key: str, lsoa: gpd.GeoDataFrame, keep=None) -> gpd.GeoDataFrame | None:
     """Points of an optional mirror layer inside the study-area LSOAs (None if absent or empty)."""
-    rel, layer, *_ = OPTIONAL_FILES[key]
-    if not (mirror / rel).exists():
+    meta = mirror_file(mirror, key)
+    if meta is None:
         return None
+    rel, layer, *_ = meta
     gdf = pyogrio.read_dataframe(mirror / rel, layer=layer, bbox=tuple(lsoa.total_bounds), use_arrow=True)
     if keep is not None:
         gdf = gdf[keep(gdf)]
@@ -211,37 +203,54 @@ def _read_points(mirror: Path, key: str, lsoa: gpd.GeoDataFrame, keep=None) -> g
     return gdf if len(gdf) else None
 
 
-def _venue_frame(g: gpd.GeoDataFrame, ids, names, vtype: str, subtype, address, postcode) -> pd.DataFrame:
+def _venue_frame(g: gpd.GeoDataFrame, ids, names, vtype: str, subtype, address, postcode, note="") -> pd.DataFrame:
+    from geo.inputs.postcodes import normalise_postcode
+
+    postcode = normalise_postcode(pd.Series(postcode, index=g.index, dtype=object)).fillna("")
     return pd.DataFrame({
         "venue_id": ids, "name": names, "type": vtype, "subtype": subtype, "address": address, "postcode": postcode,
-        "easting": g.geometry.x, "northing": g.geometry.y, "lsoa21cd": g["lsoa21cd"], "la_code": g["lad_code"],
+        "postcode_note": note, "easting": g.geometry.x, "northing": g.geometry.y, "lsoa21cd": g["lsoa21cd"],
+        "la_code": g["lad_code"],
     })
 
 
 def _join_address(df: pd.DataFrame, cols: list[str]) -> pd.Series:
-    parts = df[cols].fillna("").astype(str)
+    parts = df[[c for c in cols if c in df.columns]].fillna("").astype(str)
     return parts.apply(lambda r: ", ".join(p.strip() for p in r if p.strip()), axis=1)
 
 
-def _venues(mirror: Path, lsoa: gpd.GeoDataFrame, phases: tuple[str, ...] = tuple(sorted(SCHOOL_PHASES))) -> pd.DataFrame | None:
+#: ``postcode_note`` of a school: GIAS has no address, so the nearest Code-Point postcode stands in.
+SCHOOL_POSTCODE_NOTE = "nearest postcode (GIAS gives no address)"
+
+
+def _venues(mirror: Path, lsoa: gpd.GeoDataFrame, phases: tuple[str, ...] = tuple(sorted(SCHOOL_PHASES)),
+            postcodes: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """Candidate outreach venues from the public data: schools of ``phases`` (``("all",)``: every
-    open school; default nursery, primary and all-through), GP practices, libraries."""
+    open school; default nursery, primary and all-through), GP practices, and open static libraries
+    (``year_closed`` empty, operating in 2023, type in :data:`~geo.sources.national.LIBRARY_TYPES`).
+
+    GP practices and libraries carry their address and postcode from their files; schools
+    (no address in GIAS) the nearest of ``postcodes``, said so in ``postcode_note``.
+    """
     frames = []
     keep = None if tuple(phases) == ("all",) else (lambda d: d["education_phase"].isin(list(phases)))
     s = _read_points(mirror, "schools", lsoa, keep=keep)
     if s is not None:
+        near = nearest_postcodes(s.geometry.x.to_numpy(), s.geometry.y.to_numpy(), postcodes)["postcode"].to_numpy()
         frames.append(_venue_frame(s, "URN" + s["urn"].astype("int64").astype(str), s["establishment_name"], "school",
-                                   s["education_phase"] + " (" + s["establishment_type"] + ")", "", ""))
+                                   s["education_phase"] + " (" + s["establishment_type"] + ")", "", near,
+                                   np.where(near != "", SCHOOL_POSTCODE_NOTE, "")))
     g = _read_points(mirror, "gp_practices", lsoa)
     if g is not None:
         frames.append(_venue_frame(g, "ODS" + g["org_code"].astype(str), g["name"].str.title(), "gp_practice", "GP practice",
                                    _join_address(g, ["address_1", "address_2", "address_3", "address_4"]).str.title(), g["postcode"]))
-    lib = _read_points(mirror, "libraries", lsoa, keep=lambda d: d["year_closed"].isna())
+    lib = _read_points(mirror, "libraries", lsoa, keep=_open_library)
     if lib is not None:
         uprn = pd.to_numeric(lib["unique_property_reference_number"], errors="coerce")
         ids = "LIB" + uprn.map(lambda u: "" if pd.isna(u) else str(int(u)))
         ids = ids.where(uprn.notna(), "LIB-" + lib["name"].str.upper().str.replace(r"[^A-Z0-9]+", "-", regex=True))
-        frames.append(_venue_frame(lib, ids, lib["name"], "library", lib["type"].fillna("library"),
+        names = lib["name"].where(lib["name"].str.contains("library", case=False), lib["name"] + " Library")
+        frames.append(_venue_frame(lib, ids, names, "library", lib["type"].fillna("library"),
                                    _join_address(lib, ["address_1", "address_2"]), lib["postcode"]))
     if not frames:
         return None
@@ -250,3 +259,8 @@ def _venues(mirror: Path, lsoa: gpd.GeoDataFrame, phases: tuple[str, ...] = tupl
     v = v.drop_duplicates("venue_id").sort_values(["type", "venue_id"]).reset_index(drop=True)
     v[["easting", "northing"]] = v[["easting", "northing"]].round(1)
     return v
+
+
+def _open_library(d: pd.DataFrame) -> pd.Series:
+    """Open static libraries: not closed, operating in 2023, of a kept type."""
+    return d["year_closed"].isna() & d["operation_in_2023"].notna() & d["type"].isin(LIBRARY_TYPES)

@@ -109,13 +109,26 @@ def test_build_outputs_say_the_wards_are_derived(leicestershire_build, tmp_path)
     assert {"lsoa", "wards", "hubs", "venues", "catchments"} <= layers
 
 
-def test_county_schools_are_the_candidate_venues(leicestershire_build, mirror):
+def test_county_schools_gp_practices_and_libraries_are_the_candidate_venues(leicestershire_build, mirror):
+    """Issue 20: the national files give every county the schools, GP practices and open libraries."""
     venues = leicestershire_build.venues
     gias = pyogrio.read_dataframe(mirror / "venues" / "schools_gias_open_2025-05_england.gpkg", read_geometry=False)
     county = gias[(gias["la_name"] == "Leicestershire") & gias["education_phase"].isin(["Nursery", "Primary", "All-through"])]
     expected = set("URN" + county["urn"].astype("int64").astype(str))
-    assert set(venues["venue_id"]) == expected and len(expected) == 232
-    assert (venues["type"] == "school").all()
+    schools = venues[venues["type"] == "school"]
+    assert set(schools["venue_id"]) == expected and len(expected) == 232
+    libs = pyogrio.read_dataframe(mirror / "venues" / "libraries_ace_basic_dataset_2023_england.gpkg", read_geometry=False)
+    open_static = libs[(libs["reporting_service"] == "Leicestershire County Council") & libs["year_closed"].isna()
+                       & libs["operation_in_2023"].notna() & (libs["type"] == "Static Library")]
+    assert (venues["type"] == "library").sum() == len(open_static) == 51
+    assert (venues["type"] == "gp_practice").sum() == 75
+    assert set(venues["type"]) == {"school", "gp_practice", "library"}
+
+
+def test_county_postcodes_carry_their_lsoa(leicestershire_config):
+    pcs = pd.read_csv(public_paths(leicestershire_config)["postcodes"], dtype=str)
+    lsoas = set(pyogrio.read_dataframe(public_paths(leicestershire_config)["lsoa"], read_geometry=False)["lsoa21cd"])
+    assert len(pcs) > 15_000 and pcs["postcode"].is_unique and set(pcs["lsoa21cd"]) == lsoas
 
 
 def test_demo_planted_lsoas_lead_the_ranking(leicestershire_build):
@@ -146,8 +159,8 @@ def test_sites_cli_with_the_county_config(leicestershire_config, tmp_path):
         assert f"({mode})" in proc.stdout
         t = pd.read_csv(out / "sites.csv", dtype={"venue_id": str})
         s = json.loads((out / "sites.json").read_text())
-        assert len(t) == 5 and (t["type"] == "school").all() and t["venue_id"].str.startswith("URN").all()
+        assert len(t) == 5 and t["type"].isin(["school", "gp_practice", "library"]).all()
         assert s["optimal"] is True and s["minutes"] == 15 and s["k"] == 5
         inst = json.loads((out / "sites_instance.json").read_text())
-        assert len(inst["demand"]) == 408 and len(inst["candidates"]) == 232
+        assert len(inst["demand"]) == 408 and len(inst["candidates"]) == 232 + 75 + 51
         assert t["hub_id"].str.startswith("LEI-").all()
