@@ -34,7 +34,8 @@ def equity_tab(st, published, *, las=None, hubs=None) -> None:
         return
     d = published.display
     choices = area_choices(d, las=las, hubs=hubs)
-    key = st.selectbox("Area", list(choices), format_func=lambda k: choices[k], key="equity_area")
+    by_label = {label: key for key, label in choices.items()}
+    key = by_label[st.selectbox("Area", list(by_label), key="equity_area")]
     rows = d[(d["level"] == key[0]) & (d["area_code"] == key[1])]
     columns = sorted(rows["group_column"].unique())
     column = st.radio("Group", columns, horizontal=True, key="equity_column") if len(columns) > 1 else columns[0]
