@@ -244,10 +244,9 @@ def load_table(scenario: Scenario, selection: Selection, table: str) -> pd.DataF
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Equity by group…", max_entries=4)
 def load_equity(scenario: Scenario):
     """The published equity table (:func:`geo.equity.publish.published_equity`), or None without group columns."""
-    from geo.equity.publish import published_equity
+    from geo.app import equity
 
-    result = load_result(scenario)
-    return published_equity(result) if result.inputs.groups else None
+    return equity.published(load_result(scenario))
 
 
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Drawing charts…", max_entries=32)
@@ -330,9 +329,9 @@ def main() -> None:
             views.charts(st, load_charts(scenario, selection), access.chart_alts(result, view, level))
     if tab_equity.open:
         with tab_equity:
-            from geo.app.equity import equity_tab
+            from geo.app import equity
 
-            equity_tab(st, load_equity(scenario), las=las, hubs=hubs)
+            equity.equity_tab(st, load_equity(scenario), las=las, hubs=hubs)
     if tab_data.open:
         with tab_data:
             views.data_page(st, result)

@@ -7,10 +7,16 @@ complementary suppression); LSOAs and wards are not shown by group.
 from __future__ import annotations
 
 from geo.equity.display import chart_alt, equity_chart, people_table
+from geo.equity.publish import published_equity
 from geo.equity.sections import NOTES
 from geo.safety import neutralise_frame, plain_markdown
 
-__all__ = ["equity_tab", "area_choices"]
+__all__ = ["equity_tab", "area_choices", "published"]
+
+
+def published(result):
+    """The published equity table of ``result`` (the config's disclosure rule), or ``None`` without group columns."""
+    return published_equity(result) if result.inputs.groups else None
 
 
 def area_choices(display, *, las=None, hubs=None) -> dict[tuple[str, str], str]:
