@@ -157,6 +157,7 @@ def _rounded_stats(table: pd.DataFrame, rule: DisclosureRule, fdr: float, target
         for col in DERIVED:
             if col in s:
                 out.loc[idx, col] = s[col].to_numpy()
+    out["area_rate"] = tot["numerator"] / tot["denominator"].where(tot["denominator"] > 0)
     return out
 
 
@@ -200,5 +201,6 @@ def published_equity(result, rule: DisclosureRule | None = None, *, table: pd.Da
     display.loc[row_withheld, derived] = CONFIDENTIAL
     audit = pd.DataFrame([{"level": c[0], "area_code": c[1], "measure": c[2], "group_column": c[3], "group": c[4], "column": c[5],
                            "reason": "primary" if c in primary else "secondary"} for c in values if c in sup])
-    drop = ["p_value", "q_value"]  # exact p-values would give the counts back
+    # exact p-values would give the counts back; the area totals are published (rounded, suppressed) by the gate
+    drop = ["p_value", "q_value", "area_numerator", "area_denominator"]
     return PublishedEquity(display.drop(columns=drop), numeric.drop(columns=drop), audit, totals, rule)
