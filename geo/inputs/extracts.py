@@ -11,6 +11,9 @@ under5           area_code, under5
 hub_areas        ward_code, hub_id
 ===============  =====================================================================
 
+``review_takeup`` and ``hub_attendance`` may also carry ``ethnic_group`` and the other group columns
+of ``[extracts] group_columns`` (:mod:`geo.inputs.groups`): one row per area x period x group.
+
 Each ``validate_*`` function collects every problem in a file before raising
 :class:`~geo.errors.ValidationError`, and returns the usable rows with a
 :class:`FileReport` whose counts balance: rows in = rows used + rows excluded.
