@@ -128,3 +128,19 @@ def test_demo_files_carry_the_group_column(kind):
     t = pd.read_csv(DEMO / f"{kind}.csv", keep_default_na=False)
     assert "ethnic_group" in t.columns
     assert set(t["ethnic_group"]) == {"Asian", "Black", "Mixed", "White", "Other", ""}
+
+
+def test_leicestershire_planted_group_is_lower_and_published_safely(leicestershire_build):
+    """The rural county (seven districts): the planted gap is found for the county, and its many small
+    district and hub cells are withheld with no small count left recoverable by the gate's own attack."""
+    from geo.disclosure import DisclosureRule
+    from geo.equity.publish import published_equity
+
+    table = equity_table(leicestershire_build)
+    county = table[(table["level"] == "study_area")].set_index("group")
+    assert county.loc[GAP_GROUP, "flag"] == "lower" and county.loc[GAP_GROUP, "difference_hi"] < 0
+    assert (table.loc[table["level"].isin(["la", "study_area"]) & (table["flag"] == "lower"), "group"] == GAP_GROUP).all()
+    published = published_equity(leicestershire_build, DisclosureRule(5), table=table)
+    reasons = published.audit["reason"].value_counts()
+    assert reasons["primary"] > 20 and reasons["secondary"] > 0
+    assert set(published.display["level"]) == {"hub", "la", "study_area"}
