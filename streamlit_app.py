@@ -242,6 +242,14 @@ def load_table(scenario: Scenario, selection: Selection, table: str) -> pd.DataF
     return views.hub_frame(result, rule)
 
 
+@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Equity by group…", max_entries=4)
+def load_equity(scenario: Scenario):
+    """The published equity table (:func:`geo.equity.publish.published_equity`), or None without group columns."""
+    from geo.app import equity
+
+    return equity.published(load_result(scenario))
+
+
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Drawing charts…", max_entries=32)
 def load_charts(scenario: Scenario, selection: Selection) -> list[bytes]:
     return views.chart_images(load_result(scenario), load_view(scenario, selection), selection.level)
@@ -255,7 +263,7 @@ def show_problems(err: BaseException) -> None:
         st.error(plain_markdown(problem))
 
 
-TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Data and sources"]
+TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Equity", "Data and sources"]
 
 
 def _rebuild(upload_id: int) -> None:
@@ -311,7 +319,7 @@ def main() -> None:
     views.headline(st, result, view, sites, rule)
 
     # only the open tab is computed (on_change="rerun" tracks which one it is)
-    tab_map, tab_priority, tab_wards, tab_hubs, tab_charts, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
+    tab_map, tab_priority, tab_wards, tab_hubs, tab_charts, tab_equity, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
     map_key = (scenario, venues, selection, layer, st.get_option("server.baseUrlPath"))
     if tab_map.open:
         with tab_map:
@@ -332,6 +340,11 @@ def main() -> None:
     if tab_charts.open:
         with tab_charts:
             views.charts(st, load_charts(scenario, selection), access.chart_alts(result, view, level))
+    if tab_equity.open:
+        with tab_equity:
+            from geo.app import equity
+
+            equity.equity_tab(st, load_equity(scenario), las=las, hubs=hubs)
     if tab_data.open:
         with tab_data:
             views.data_page(st, result)

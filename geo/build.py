@@ -48,6 +48,8 @@ class Inputs:
     period_index: dict = field(default_factory=dict)
     #: Validated outreach sessions (see :mod:`geo.monitoring.sessions`).
     sessions: pd.DataFrame | None = None
+    #: Every period per group on LSOA 2021, by ``(extract kind, group column)`` (see :mod:`geo.equity`).
+    groups: dict = field(default_factory=dict)
 
     @property
     def periods(self) -> dict[str, str]:
@@ -210,6 +212,7 @@ def _select_period(inputs: Inputs, periodic: dict, config: Config, register) -> 
     for name, x in periodic.items():
         setattr(inputs, name, x.select(chosen, register))
         inputs.series[x.kind] = x.every_period(register)
+        inputs.groups.update({(x.kind, col): x.by_group(register, col) for col in x.group_columns})
         inputs.period_index.update(x.periods)
         inputs.reports.append(x.report)
     order = ["under5", "hubs", "venues", "review_takeup", "hub_attendance", "hub_areas", "outreach_sessions"]

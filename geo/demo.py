@@ -24,6 +24,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from geo.config import Config
+from geo.demo_groups import split_by_group
 from geo.demo_history import history
 from geo.errors import DataError
 from geo.inputs.public import PublicData, load_public
@@ -119,7 +120,8 @@ def simulate(config: Config, public: PublicData, *, seed: int | None = None) -> 
     -------
     dict
         ``hubs``, ``review_takeup``, ``hub_attendance``, ``planted``, ``outreach_sessions`` and
-        ``planted_changes`` DataFrames (eight quarters, 2024-Q1 to 2025-Q4: see :mod:`geo.demo_history`).
+        ``planted_changes`` DataFrames (eight quarters, 2024-Q1 to 2025-Q4: see :mod:`geo.demo_history`),
+        and ``planted_groups`` (the extracts carry an ``ethnic_group`` column: :mod:`geo.demo_groups`).
     """
     seed = config.seed if seed is None else seed
     rng = np.random.default_rng(seed)
@@ -189,8 +191,11 @@ def simulate(config: Config, public: PublicData, *, seed: int | None = None) -> 
                                "review_prob": p_review[planted].round(3), "reach_prob": reach[planted].round(3),
                                "reason": "planted high need, low engagement"}).sort_values("lsoa21cd")
     hubs_out = hubs.drop(columns=["takeup"]).assign(data_status=label)
+    review, attendance, planted_groups = split_by_group(review, attendance, codes=codes, idaci_rank=idaci.rank(pct=True).to_numpy(),
+                                                        la_codes=lsoa["lad_code"].to_numpy(), seed=seed, latest=PERIODS)
     return {"hubs": hubs_out, "review_takeup": review, "hub_attendance": attendance, "planted": planted_df,
-            "outreach_sessions": past["outreach_sessions"], "planted_changes": past["planted_changes"]}
+            "outreach_sessions": past["outreach_sessions"], "planted_changes": past["planted_changes"],
+            "planted_groups": planted_groups}
 
 
 def write_demo(config: Config, out_dir: Path | None = None) -> dict[str, Path]:
@@ -229,6 +234,7 @@ def write_demo(config: Config, out_dir: Path | None = None) -> dict[str, Path]:
         "planted": "planted.csv",
         "outreach_sessions": e.outreach_sessions.name if e.outreach_sessions else "outreach_sessions.csv",
         "planted_changes": "planted_changes.csv",
+        "planted_groups": "planted_groups.csv",
     }
     written = {}
     for key, name in names.items():

@@ -105,7 +105,8 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
         Output name -> path: ``lsoa``, ``wards``, ``areas``, ``reconciliation``, ``model``
         (``model.json``: weights, the expected-rate models' cross-validated fit, and the
         ±20% weight sensitivity of the LSOA ranking), ``trends``, ``changes`` and, with an
-        ``outreach_sessions`` extract, ``impact`` (see :mod:`geo.monitoring`).
+        ``outreach_sessions`` extract, ``impact`` (see :mod:`geo.monitoring`), and with a group
+        column in the extracts ``equity`` (``equity.csv``, see :mod:`geo.equity`).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,6 +142,11 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     paths["reconciliation"].write_text(json.dumps(result.reconciliation(), indent=2, default=str))
     paths["model"].write_text(json.dumps(model_summary(result), indent=2, default=float))
     paths.update(_write_monitoring(result, out_dir, paths))
+    if result.inputs.groups:  # extracts with a group column (ethnic_group ...): see geo.equity
+        from geo.equity import equity_table
+
+        paths["equity"] = out_dir / "equity.csv"
+        write_csv(neutralise_frame(equity_table(result)), paths["equity"])
     return paths
 
 

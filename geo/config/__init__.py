@@ -49,6 +49,18 @@ __all__ = [
     "load_config",
 ]
 
+def _with_groups(extracts: Extracts, table, path: Path) -> Extracts:
+    """``extracts`` with every group column's vocabulary (``[groups]``, :mod:`geo.config.groups`)."""
+    from dataclasses import replace
+
+    from geo.config.groups import read_groups
+
+    try:
+        return replace(extracts, groups=read_groups(table, extracts.group_columns, path))
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate a study-area TOML file.
 
@@ -79,6 +91,7 @@ def load_config(path: str | Path) -> Config:
     name, slug, la_codes = read_study_area(sa, path)
     data = read_data(raw.get("data", {}), slug, root, path)
     extracts = read_extracts(raw.get("extracts", {}), root, path)
+    extracts = _with_groups(extracts, raw.get("groups", {}), path)
     under5_ratio = read_under5_ratio(raw.get("population", {}), path)
     travel = read_travel(raw.get("travel", {}), root, path)
     weights = read_model(raw.get("model", {}), path)

@@ -101,6 +101,10 @@ class Extracts:
     max_per_under5: float = 2.0
     #: XLSX sheet to read per extract (``<extract>_sheet`` keys); the first sheet otherwise.
     sheets: dict = field(default_factory=dict)
+    #: Group columns besides ``ethnic_group`` (``[extracts] group_columns``) and every group column's
+    #: vocabulary (``[groups.<column>]``): see :mod:`geo.config.groups`.
+    group_columns: tuple = ()
+    groups: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

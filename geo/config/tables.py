@@ -42,6 +42,7 @@ LA_CODE = re.compile(r"^E0[6789]\d{6}$")
 KNOWN_TABLES = {"study_area", "data", "extracts", "population", "travel", "model", "disclosure", "demo", "export", "map"}
 KNOWN_TABLES |= {"analysis", "targets"}  # monitoring: see geo.monitoring.settings
 KNOWN_TABLES |= {"store"}  # uploaded extracts: see geo.store
+KNOWN_TABLES |= {"groups"}  # group vocabularies: see geo.config.groups
 
 
 def read_toml(path: Path) -> dict:
@@ -309,6 +310,8 @@ EXTRACT_RULES = {
                   "a whole number from 1 to 10,000,000"),
     "max_per_under5": (2.0, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0.5 <= v <= 100,  # NaN fails
                        "a number from 0.5 to 100"),
+    "group_columns": ((), lambda v: isinstance(v, (list, tuple)) and all(isinstance(c, str) and re.fullmatch(r"[a-z][a-z0-9_]*", c)
+                                                                      for c in v), 'a list of column names such as ["language"]'),
 }
 
 
@@ -319,7 +322,7 @@ def _extract_rules(table: dict, path: Path) -> dict:
         value = table.get(key, default)
         if not ok(value):
             raise ConfigError(f"{path}: [extracts] {key} must be {what}, got {value!r}")
-        out[key] = float(value) if key == "max_per_under5" else value
+        out[key] = float(value) if key == "max_per_under5" else tuple(value) if key == "group_columns" else value
     sheets = {}
     for key, value in table.items():
         if key.endswith("_sheet"):

@@ -11,6 +11,9 @@ under5           area_code, under5
 hub_areas        ward_code, hub_id
 ===============  =====================================================================
 
+``review_takeup`` and ``hub_attendance`` may also carry ``ethnic_group`` and the other group columns
+of ``[extracts] group_columns`` (:mod:`geo.inputs.groups`): one row per area x period x group.
+
 Each ``validate_*`` function collects every problem in a file before raising
 :class:`~geo.errors.ValidationError`, and returns the usable rows with a
 :class:`FileReport` whose counts balance: rows in = rows used + rows excluded.
@@ -27,6 +30,7 @@ from geo.config import Extracts
 from geo.errors import InputProblem, ValidationError
 from geo.inputs.codes import CodeRegister, _area_codes, _in_study
 from geo.inputs.counts import FileReport, _counts, _duplicates, _require_text
+from geo.inputs.groups import group_columns_for, read_group_columns
 from geo.inputs.period_choice import PeriodRows, choose_period, period_labels
 from geo.inputs.read import escape, examples, file_rows, read_table
 
@@ -70,7 +74,7 @@ def _periodic(kind_name: str, path: Path, register: CodeRegister, count_cols: li
     """Read and check a periodic extract (every period); the period is chosen later."""
     path = path if isinstance(path, Path) else Path(path)
     sheet = rules.sheets.get(kind_name)
-    t = read_table(path, ["area_code", *keys, "period", *count_cols], sheet=sheet)
+    t = read_table(path, ["area_code", *keys, "period", *count_cols], optional=group_columns_for(rules), sheet=sheet)
     report = FileReport(kind_name, str(path), rows_in=len(t))
     if t.attrs.get("sheet") is not None:
         report.notes.append(f"sheet read: {escape(t.attrs['sheet'])!r}")
@@ -83,17 +87,20 @@ def _periodic(kind_name: str, path: Path, register: CodeRegister, count_cols: li
     kind = _area_codes(t, path, register, report, problems)
     _plausible(t, kind, counts, register, path, problems, multiple=rules.max_per_under5)
     labels, periods = period_labels(t, path, problems, quarters=rules.quarters)
-    _duplicates(t.assign(area_code=t["area_code"].str.upper(), period=labels.fillna(t["period"])),
-                ["area_code", *keys, "period"], path, problems, "/".join(["area", *[k.removesuffix("_id") for k in keys], "period"]))
+    groups = read_group_columns(t, group_columns_for(rules), rules.groups, path, problems, report.notes)
+    _duplicates(t.assign(area_code=t["area_code"].str.upper(), period=labels.fillna(t["period"]), **groups),
+                ["area_code", *keys, "period", *groups], path, problems,
+                "/".join(["area", *[k.removesuffix("_id") for k in keys], "period", *groups]))
     if problems:
         raise ValidationError(problems)
-    t = t.assign(area_code=t["area_code"].str.upper(), period=labels, **{c: counts[c].astype("int64") for c in count_cols})
+    t = t.assign(area_code=t["area_code"].str.upper(), period=labels, **groups, **{c: counts[c].astype("int64") for c in count_cols})
     inside = _in_study(t["area_code"], kind, register)
     report.exclude("area outside the study area", int((~inside).sum()))
     t = t[inside].assign(_kind=kind[inside])
     if t.empty:
         raise ValidationError([InputProblem(path, "no row has an area code inside the study area: is this the right file for the configured LAs?", column="area_code")])
-    return PeriodRows(kind_name, path, t, {k: periods[k] for k in t["period"].unique()}, report, count_cols, keys)
+    return PeriodRows(kind_name, path, t, {k: periods[k] for k in t["period"].unique()}, report, count_cols, keys,
+                      group_columns=list(groups))
 
 
 def review_rows(path: Path, register: CodeRegister, *, rules: Extracts | None = None) -> PeriodRows:

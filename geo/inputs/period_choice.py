@@ -11,7 +11,7 @@ extract has; periods one extract has and another lacks are reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +68,8 @@ class PeriodRows:
     report: FileReport
     count_cols: list[str]
     keys: list[str]
+    #: Group columns the file has (``ethnic_group`` ...: :mod:`geo.inputs.groups`); totals sum over them.
+    group_columns: list[str] = field(default_factory=list)
 
     def select(self, chosen: Period, register) -> pd.DataFrame:
         """Rows of ``chosen`` on LSOA 2021 (other periods excluded and counted)."""
@@ -90,6 +92,14 @@ class PeriodRows:
 
         scratch = FileReport(self.kind, str(self.path))
         return _to_lsoa21(self.rows, self.rows["_kind"], self.count_cols, ["period", *self.keys], register, scratch)
+
+    def by_group(self, register, column: str) -> pd.DataFrame:
+        """Rows of every period on LSOA 2021 per group of ``column`` (``period``, keys, ``column``,
+        ``lsoa21cd``, counts), for :mod:`geo.equity`; the file's row accounting is not touched."""
+        from geo.inputs.codes import _to_lsoa21
+
+        scratch = FileReport(self.kind, str(self.path))
+        return _to_lsoa21(self.rows, self.rows["_kind"], self.count_cols, ["period", *self.keys, column], register, scratch)
 
 
 def _span(labels) -> str:

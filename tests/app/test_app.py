@@ -538,7 +538,7 @@ def test_the_cache_key_follows_every_input_file(tmp_path, biborough_config):
     target = extracts["hub_attendance"]
     stat = target.stat()
     text = target.read_text()
-    swapped = text.replace("RBKC-S,2025-Q1,4,", "RBKC-S,2025-Q1,5,", 1)
+    swapped = text.replace("RBKC-S,2025-Q1,White,4,", "RBKC-S,2025-Q1,White,5,", 1)  # the demo has an ethnic_group column
     assert swapped != text and len(swapped) == len(text)
     target.write_text(swapped)
     os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))

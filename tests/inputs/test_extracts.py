@@ -110,9 +110,9 @@ def test_valid_excel_is_read(biborough_config, tmp_path, capsys):
     demo = pd.read_csv(REPO / "data/extracts/demo/biborough/review_takeup.csv")
     wb = Workbook()
     ws = wb.active
-    ws.append(["area_code", "period", "eligible", "completed"])
-    for r in demo[["area_code", "period", "eligible", "completed"]].itertuples(index=False):
-        ws.append([r.area_code, r.period, int(r.eligible), int(r.completed)])
+    ws.append(["area_code", "period", "ethnic_group", "eligible", "completed"])  # the demo has a group column
+    for r in demo[["area_code", "period", "ethnic_group", "eligible", "completed"]].itertuples(index=False):
+        ws.append([r.area_code, r.period, None if pd.isna(r.ethnic_group) else r.ethnic_group, int(r.eligible), int(r.completed)])
     p = tmp_path / "review.xlsx"
     wb.save(p)
     code, err, out = _build(copy_config(tmp_path, biborough_config, review_takeup=p), tmp_path / "o", capsys)
@@ -166,7 +166,8 @@ def test_reconciliation_balances_to_the_row(biborough_config, copy_demo, tmp_pat
     r = files["review_takeup"]
     assert r["rows_in"] == len(review)
     assert r["excluded_by_reason"]["area outside the study area"] == 2
-    assert r["excluded_by_reason"]["other period (not 2025-Q4)"] == 7 * 224  # the demo has eight quarters
+    # the demo has eight quarters (several rows per LSOA and quarter: one per ethnic group)
+    assert r["excluded_by_reason"]["other period (not 2025-Q4)"] == int((review["period"] != "2025-Q4").sum()) > 7 * 224
     assert r["rows_in"] == r["rows_used"] + r["rows_excluded"] and r["balanced"]
     assert rec["all_balanced"]
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")

@@ -158,8 +158,9 @@ def test_two_spellings_of_the_latest_quarter_are_one_period(biborough_config, tm
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
     files = {f["kind"]: f for f in rec["files"]}
-    assert files["review_takeup"]["rows_used"] == len(q4) == 224
-    assert files["review_takeup"]["excluded_by_reason"] == {"other period (not 2025-Q4)": 7 * 224}  # eight quarters
+    # one row per LSOA and ethnic group in each of eight quarters
+    assert files["review_takeup"]["rows_used"] == len(q4) > 224
+    assert files["review_takeup"]["excluded_by_reason"] == {"other period (not 2025-Q4)": len(review) - len(q4)}
     assert rec["all_balanced"] and rec["periods"] == {"review_takeup": "2025-Q4", "hub_attendance": "2025-Q4"}
     assert rec["period"]["start"] == "2026-01-01" and rec["period"]["mismatches"] == []
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
@@ -180,11 +181,12 @@ def test_one_stray_annual_row_among_quarters_is_named(biborough_config, tmp_path
 
 def test_a_file_mixing_quarter_spellings_and_a_financial_year_is_rejected(biborough_config, tmp_path, capsys):
     review = _demo("review_takeup")
+    years = int((review["period"] == "2025-Q3").sum())  # one row per LSOA and ethnic group
     review["period"] = review["period"].map({"2025-Q1": "2025-Q1", "2025-Q2": "Jan-Mar 2025", "2025-Q3": "2025-26", "2025-Q4": "Q4 2025/26"})
     p = _save(review, tmp_path / "review.csv")
     code, err, _ = _build(_config(tmp_path, biborough_config, review_takeup=p), tmp_path / "o", capsys)
     assert code == 2
-    _problem_line(err, p, "period", None, ["periods of different lengths", "224 row(s) give a year"])
+    _problem_line(err, p, "period", None, ["periods of different lengths", f"{years} row(s) give a year"])
 
 
 def test_an_implausible_year_is_named(biborough_config, tmp_path, capsys):
@@ -380,9 +382,9 @@ def _workbook(path, first_sheet_notes=True):
         ws = wb.create_sheet("Data")
     else:
         ws.title = "Data"
-    ws.append(["area_code", "period", "eligible", "completed"])
+    ws.append(["area_code", "period", "ethnic_group", "eligible", "completed"])  # the demo has a group column
     for r in demo.itertuples(index=False):
-        ws.append([r.area_code, r.period, int(r.eligible), int(r.completed)])
+        ws.append([r.area_code, r.period, r.ethnic_group or None, int(r.eligible), int(r.completed)])
     wb.save(path)
     return demo
 

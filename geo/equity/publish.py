@@ -1,0 +1,206 @@
+"""Equity by group as published: the disclosure rule, complementary suppression and an attack.
+
+Only the levels in :data:`PUBLISHED_LEVELS` (hub catchment, LA, study area) are published by group:
+an LSOA or ward split by group is a handful of children. Every group cell has three counts,
+``numerator`` (reviews completed), ``not_completed`` and ``denominator`` (eligible), and a
+reader knows, besides the cells shown:
+
+* the row identity ``denominator = numerator + not_completed``;
+* each area's totals over its groups (``lsoa.csv``'s counts summed, published in the hub and
+  area tables): ``total = sum over groups`` for each of the three counts; these are treated as
+  **shown**, whatever the other tables withhold, which can only make the reader stronger;
+* the links between levels: a study area's group cell is the sum of its LAs' (and, when every
+  LSOA has a hub, of its hubs').
+
+Counts from 0 to threshold-1 are withheld (``"<5"``: zeros too, as in the LSOA table, so that
+"no child of this group" is not shown); then cells are added (``"c"``) until no relation has
+exactly one withheld cell and the integer attack of :func:`geo.disclosure.linked.pinned_cells`
+pins no withheld small count. A row with any withheld count has its rate, interval, difference,
+flag and children-missing-out withheld too (each recomputes its counts from the area's totals).
+With a rounding rule (``nhs-england``) shown counts are rounded and every statistic is computed
+from the rounded counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo.config.groups import NOT_STATED
+from geo.disclosure.linked import pinned_cells
+from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule
+from geo.equity.table import equity_table
+from models.equity import compare_groups
+
+__all__ = ["PUBLISHED_LEVELS", "COUNTS", "PublishedEquity", "equity_relations", "published_equity"]
+
+PUBLISHED_LEVELS = ("hub", "la", "study_area")
+COUNTS = ("numerator", "not_completed", "denominator")
+DERIVED = ("rate", "rate_lo", "rate_hi", "difference", "difference_lo", "difference_hi", "flag", "children_to_area_rate",
+           "children_to_target")
+_ROUNDS = 30
+
+
+@dataclass(frozen=True)
+class PublishedEquity:
+    """The equity table as published.
+
+    Attributes
+    ----------
+    display : DataFrame
+        What is shown: withheld small counts ``"<5"``, other withheld cells ``"c"``.
+    numeric : DataFrame
+        The same with withheld cells NaN (charts).
+    audit : DataFrame
+        ``level, area_code, group_column, group, column, reason`` of every withheld count.
+    totals : DataFrame
+        The area totals the reader is assumed to know (``level, area_code, group_column`` and the counts).
+    rule : DisclosureRule
+    """
+
+    display: pd.DataFrame
+    numeric: pd.DataFrame
+    audit: pd.DataFrame
+    totals: pd.DataFrame
+    rule: DisclosureRule
+
+
+def _cell(row, col: str) -> tuple:
+    return (row.level, row.area_code, row.measure, row.group_column, row.group, col)
+
+
+def equity_relations(table: pd.DataFrame, *, hubs_cover: bool) -> tuple[dict, list]:
+    """Every count cell's true value and the relations a reader knows (see the module docstring).
+
+    Returns
+    -------
+    (dict, list)
+        ``{cell: value}`` (group cells, then area totals ``(level, area, measure, column, None, count)``)
+        and ``[(total cell, (part cells))]``.
+    """
+    values: dict = {}
+    relations: list = []
+    t = table.assign(not_completed=table["denominator"] - table["numerator"])
+    for row in t.itertuples(index=False):
+        for col in COUNTS:
+            values[_cell(row, col)] = float(getattr(row, col))
+        relations.append((_cell(row, "denominator"), (_cell(row, "numerator"), _cell(row, "not_completed"))))
+    for (level, area, measure, column), rows in t.groupby(["level", "area_code", "measure", "group_column"], sort=False):
+        for col in COUNTS:
+            total = (level, area, measure, column, None, col)
+            values[total] = float(rows[col].sum())
+            relations.append((total, tuple(_cell(r, col) for r in rows.itertuples(index=False))))
+    study = t[t["level"] == "study_area"]
+    for lower in ("la", "hub") if hubs_cover else ("la",):
+        parts = t[t["level"] == lower]
+        for row in study.itertuples(index=False):
+            same = parts[(parts["measure"] == row.measure) & (parts["group_column"] == row.group_column) & (parts["group"] == row.group)]
+            if len(same):
+                for col in COUNTS:
+                    relations.append((_cell(row, col), tuple(_cell(r, col) for r in same.itertuples(index=False))))
+    return values, relations
+
+
+def _close(values: dict, sup: set, relations: list, fixed: set) -> None:
+    """Withhold cells until no relation has exactly one withheld cell (never a ``fixed`` total):
+    the smallest positive shown group cell of the relation, zeros last."""
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            cells = (total, *parts)
+            if sum(c in sup for c in cells) != 1:
+                continue
+            cands = [c for c in cells if c not in sup and c not in fixed]
+            if cands:
+                sup.add(min(cands, key=lambda c: (values[c] <= 0, values[c], str(c))))
+                changed = True
+
+
+def _suppress(values: dict, relations: list, rule: DisclosureRule) -> tuple[set, set]:
+    """Primary and secondary withheld cells (see the module docstring)."""
+    fixed = {c for c in values if c[4] is None}
+    groups = [c for c in values if c not in fixed]
+    primary = {c for c in groups if values[c] < rule.threshold} if rule.threshold > 1 else set()
+    sup = set(primary)
+    by_cell: dict = {}
+    for k, (t, ps) in enumerate(relations):
+        for c in (t, *ps):
+            by_cell.setdefault(c, []).append(k)
+    proven: set = set()
+    for _ in range(_ROUNDS):
+        _close(values, sup, relations, fixed)
+        pinned = pinned_cells(values, primary, sup, relations, rule.threshold, zero_small=set(groups), proven=proven)
+        if not pinned:
+            return primary, sup
+        for c in pinned:  # withhold one more shown cell next to each pinned one
+            near = [x for k in by_cell.get(c, []) for x in (relations[k][0], *relations[k][1]) if x not in sup and x not in fixed]
+            if near:
+                sup.add(min(near, key=lambda x: (values[x] <= 0, values[x], str(x))))
+    raise RuntimeError("equity disclosure control did not converge: a withheld small count stays recoverable")
+
+
+def _rounded_stats(table: pd.DataFrame, rule: DisclosureRule, fdr: float, target) -> pd.DataFrame:
+    """Counts rounded to the rule's step and every statistic recomputed from them."""
+    out = table.copy()
+    for col in ("numerator", "denominator"):
+        out[col] = (out[col] / rule.rounding).round() * rule.rounding
+    out["numerator"] = np.minimum(out["numerator"], out["denominator"])
+    keys = ["level", "area_code", "measure", "group_column"]
+    tot = out.groupby(keys)[["numerator", "denominator"]].transform("sum")
+    for _, idx in out.groupby(["level", "measure", "group_column"]).groups.items():
+        s = compare_groups(out.loc[idx, "numerator"], out.loc[idx, "denominator"], tot.loc[idx, "numerator"],
+                           tot.loc[idx, "denominator"], fdr=fdr, compared=out.loc[idx, "group"].ne(NOT_STATED).to_numpy(),
+                           target=target)
+        for col in DERIVED:
+            if col in s:
+                out.loc[idx, col] = s[col].to_numpy()
+    out["area_rate"] = tot["numerator"] / tot["denominator"].where(tot["denominator"] > 0)
+    return out
+
+
+def published_equity(result, rule: DisclosureRule | None = None, *, table: pd.DataFrame | None = None,
+                     levels=PUBLISHED_LEVELS) -> PublishedEquity:
+    """The equity table at the published ``levels`` through the disclosure rule (module docstring).
+
+    Parameters
+    ----------
+    result : BuildResult
+    rule : DisclosureRule, optional
+        Default: the config's rule.
+    table : DataFrame, optional
+        :func:`geo.equity.table.equity_table` of ``result`` (computed when not given).
+    levels : tuple of str
+    """
+    rule = DisclosureRule.from_config(result.config) if rule is None else rule
+    table = equity_table(result) if table is None else table
+    t = table[table["level"].isin(levels)].reset_index(drop=True)
+    hubs_cover = "hub_id" in result.lsoa.columns and bool(result.lsoa["hub_id"].notna().all())
+    values, relations = equity_relations(t, hubs_cover=hubs_cover)
+    primary, sup = _suppress(values, relations, rule)
+    t = t.assign(not_completed=t["denominator"] - t["numerator"])
+    totals = pd.DataFrame([{"level": c[0], "area_code": c[1], "measure": c[2], "group_column": c[3], "count": c[5], "value": v}
+                           for c, v in values.items() if c[4] is None])
+    if rule.rounding > 1:
+        target = result.config.analysis.targets.get("review")
+        t = _rounded_stats(t, rule, result.config.analysis.fdr, None if target is None else target.value)
+        t["not_completed"] = t["denominator"] - t["numerator"]
+    mask = pd.DataFrame({col: [_cell(r, col) in sup for r in t.itertuples(index=False)] for col in COUNTS})
+    small = pd.DataFrame({col: [_cell(r, col) in primary for r in t.itertuples(index=False)] for col in COUNTS})
+    row_withheld = mask.any(axis=1).to_numpy()
+    numeric, display = t.copy(), t.astype({c: object for c in (*COUNTS, *DERIVED) if c in t}).copy()
+    for col in COUNTS:
+        numeric.loc[mask[col].to_numpy(), col] = np.nan
+        display.loc[mask[col].to_numpy(), col] = CONFIDENTIAL
+        display.loc[small[col].to_numpy(), col] = rule.label
+    derived = [c for c in DERIVED if c in t]
+    numeric.loc[row_withheld, [c for c in derived if c != "flag"]] = np.nan
+    numeric.loc[row_withheld, "flag"] = None
+    display.loc[row_withheld, derived] = CONFIDENTIAL
+    audit = pd.DataFrame([{"level": c[0], "area_code": c[1], "measure": c[2], "group_column": c[3], "group": c[4], "column": c[5],
+                           "reason": "primary" if c in primary else "secondary"} for c in values if c in sup])
+    # exact p-values would give the counts back; the area totals are published (rounded, suppressed) by the gate
+    drop = ["p_value", "q_value", "area_numerator", "area_denominator"]
+    return PublishedEquity(display.drop(columns=drop), numeric.drop(columns=drop), audit, totals, rule)

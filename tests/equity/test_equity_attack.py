@@ -1,0 +1,126 @@
+"""Attack on the published equity table: can a reader recover a withheld group cell?
+
+The reader knows every shown cell, what the labels mean (``"<T"``: 0 to T-1; ``"c"``: T or more,
+zeros being withheld as small), the row identity ``eligible = completed + not completed``, every
+area's totals over its groups (taken here from the unsuppressed table: the strongest reader) and
+the links between levels (study area = sum of LAs = sum of hubs). For every withheld cell an
+integer program (scipy's HiGHS, independent of :mod:`geo.disclosure`) finds its smallest and
+largest feasible value: no withheld small count may be pinned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from geo.disclosure import DisclosureRule
+from geo.equity import equity_table
+from geo.equity.publish import COUNTS, published_equity
+
+KEYS = ["level", "area_code", "measure", "group_column", "group"]
+
+
+def _attack(display: pd.DataFrame, truth: pd.DataFrame, rule: DisclosureRule, hubs_cover: bool) -> dict:
+    """``{cell: (lo, hi, true)}`` for every withheld count cell."""
+    truth = truth.assign(not_completed=truth["denominator"] - truth["numerator"]).set_index(KEYS)
+    cells, var = [], {}
+    for r in display.itertuples(index=False):
+        for col in COUNTS:
+            key = (*(getattr(r, k) for k in KEYS), col)
+            if isinstance(getattr(r, col), str):
+                var[key] = len(cells)
+                cells.append(key)
+    big = float(truth["denominator"].sum()) + 1
+    lb = np.array([0.0 if display_label == rule.label else rule.threshold for display_label in
+                   (display.set_index(KEYS).loc[c[:5], c[5]] for c in cells)])
+    ub = np.array([rule.threshold - 1.0 if lo == 0 else big for lo in lb])
+
+    def term(key):
+        """(variable, None) for a withheld cell, (None, value) for a shown one."""
+        if key in var:
+            return var[key], 0.0
+        return None, float(truth.loc[key[:5], key[5]])
+
+    rows, rhs = [], []
+
+    def relation(total_value_or_key, parts):
+        coef = np.zeros(len(cells))
+        b = 0.0
+        if isinstance(total_value_or_key, float):
+            b += total_value_or_key
+        else:
+            v, c = term(total_value_or_key)
+            if v is None:
+                b += c
+            else:
+                coef[v] -= 1
+        for p in parts:
+            v, c = term(p)
+            if v is None:
+                b -= c
+            else:
+                coef[v] += 1
+        if coef.any():
+            rows.append(coef)
+            rhs.append(b)
+
+    shown = display.set_index(KEYS)
+    for idx in shown.index:
+        relation((*idx, "denominator"), [(*idx, "numerator"), (*idx, "not_completed")])
+    for (level, area, measure, column), part in truth.reset_index().groupby(["level", "area_code", "measure", "group_column"]):
+        for col in COUNTS:
+            relation(float(part[col].sum()), [(level, area, measure, column, g, col) for g in part["group"]])
+    study = [i for i in shown.index if i[0] == "study_area"]
+    for lower in ("la", "hub") if hubs_cover else ("la",):
+        for s in study:
+            parts = [i for i in shown.index if i[0] == lower and i[2:] == s[2:]]
+            for col in COUNTS:
+                relation((*s, col), [(*p, col) for p in parts])
+    a = np.array(rows)
+    cons = LinearConstraint(a, np.array(rhs), np.array(rhs))
+    out = {}
+    for c, k in var.items():
+        ends = []
+        for sign in (1.0, -1.0):
+            obj = np.zeros(len(cells))
+            obj[k] = sign
+            res = milp(obj, constraints=cons, integrality=np.ones(len(cells)), bounds=Bounds(lb, ub))
+            assert res.status == 0, (c, res.message)  # the true table is always feasible
+            ends.append(sign * res.fun)
+        out[c] = (ends[0], ends[1], float(truth.loc[c[:5], c[5]]))
+    return out
+
+
+@pytest.mark.parametrize("threshold", [5, 10])
+def test_no_withheld_group_cell_is_recoverable_from_published_totals(biborough_build, threshold):
+    rule = DisclosureRule(threshold=threshold)
+    table = equity_table(biborough_build)
+    published = published_equity(biborough_build, rule, table=table)
+    display = published.display
+    truth = table[table["level"].isin(["hub", "la", "study_area"])]
+    # nothing small is shown, and a row with a withheld count shows no statistic
+    for col in COUNTS:
+        shown = display[col][~display[col].map(lambda v: isinstance(v, str))].astype(float)
+        assert (shown >= threshold).all(), col
+    withheld_row = display[list(COUNTS)].map(lambda v: isinstance(v, str)).any(axis=1)
+    assert withheld_row.any()
+    assert display.loc[withheld_row, ["rate", "rate_lo", "difference", "flag", "children_to_area_rate"]].eq("c").all().all()
+    assert not {"p_value", "q_value", "area_numerator", "area_denominator"} & set(display.columns)
+    hubs_cover = bool(biborough_build.lsoa["hub_id"].notna().all())
+    ranges = _attack(display, truth, rule, hubs_cover)
+    small = {c: r for c, r in ranges.items() if r[2] < threshold}
+    assert small, "the attack must have small cells to try"
+    pinned = {c: r for c, r in small.items() if r[0] == r[1]}
+    assert not pinned, pinned
+    for c, (lo, hi, true) in ranges.items():
+        assert lo <= true <= hi, c
+
+
+def test_rounding_rule_shows_rounded_counts_and_statistics_from_them(biborough_build):
+    rule = DisclosureRule.preset("nhs-england")
+    published = published_equity(biborough_build, rule)
+    shown = published.numeric.dropna(subset=["numerator", "denominator"])
+    assert ((shown["numerator"] % 5) == 0).all() and ((shown["denominator"] % 5) == 0).all()
+    np.testing.assert_allclose(shown["rate"], shown["numerator"] / shown["denominator"])
