@@ -60,8 +60,9 @@ def _uniform_dates(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> 
 
 
 def _review_children(review: pd.DataFrame, config: Config, rng, pick) -> pd.DataFrame:
-    rows = review.loc[review.index.repeat(review["eligible"])].reset_index(drop=True)
-    rank = rows.groupby(["area_code", "period"]).cumcount().to_numpy()
+    rows = review.loc[review.index.repeat(review["eligible"])]
+    rank = rows.groupby(level=0).cumcount().to_numpy()  # per extract row (rows may be split by group)
+    rows = rows.reset_index(drop=True)
     reviewed = rank < rows["completed"].to_numpy()
     start, end = _quarter_bounds(rows["period"], config.extracts.quarters)
     # born in the three months that put the 2½ birthday in the quarter
@@ -72,8 +73,14 @@ def _review_children(review: pd.DataFrame, config: Config, rng, pick) -> pd.Data
     late = _uniform_dates(rng, turned + np.timedelta64(1, "D"), np.minimum(turned + np.timedelta64(120, "D"), latest_end))
     late_ok = (turned < latest_end) & (rng.random(len(rows)) < 0.4)
     review_date = np.where(reviewed, on_time, np.where(late_ok, late, np.datetime64("NaT")))
-    return pd.DataFrame({"postcode": pick(rows["area_code"].to_numpy()), "date_of_birth": dob,
-                         "review_date": review_date.astype("datetime64[D]")})
+    out = pd.DataFrame({"postcode": pick(rows["area_code"].to_numpy()), "date_of_birth": dob,
+                        "review_date": review_date.astype("datetime64[D]")})
+    return out.assign(**{g: rows[g].to_numpy() for g in _groups(rows)})
+
+
+def _groups(frame: pd.DataFrame) -> list[str]:
+    """The group columns the demo extracts carry (``ethnic_group``), kept on every child's row."""
+    return [c for c in ("ethnic_group",) if c in frame.columns]
 
 
 def _attendances(attendance: pd.DataFrame, config: Config, rng, pick) -> pd.DataFrame:
@@ -95,8 +102,10 @@ def record_demo(config: Config, *, seed: int | None = None) -> dict[str, pd.Data
     seed = config.seed if seed is None else seed
     rng = np.random.default_rng(seed)
     pick = _postcode_picker(config, rng)
-    review = pd.read_csv(e.review_takeup, usecols=["area_code", "period", "eligible", "completed"], dtype={"period": str})
-    attendance = pd.read_csv(e.hub_attendance, usecols=["area_code", "hub_id", "period", "children"], dtype={"period": str})
+    review = pd.read_csv(e.review_takeup, usecols=lambda c: c in {"area_code", "period", "eligible", "completed", "ethnic_group"},
+                         dtype={"period": str, "ethnic_group": str}, keep_default_na=False, na_values={"eligible": [""]})
+    attendance = pd.read_csv(e.hub_attendance, usecols=lambda c: c in {"area_code", "hub_id", "period", "children", "ethnic_group"},
+                             dtype={"period": str, "ethnic_group": str}, keep_default_na=False, na_values={"children": [""]})
     kids = _review_children(review, config, rng, pick)
     kids.insert(0, "child_id", [f"SYN-R{i:06d}" for i in range(1, len(kids) + 1)])
     att = _attendances(attendance, config, rng, pick)
@@ -105,7 +114,7 @@ def record_demo(config: Config, *, seed: int | None = None) -> dict[str, pd.Data
     label = LABEL.format(seed=seed)
     return {
         "review_children": kids.assign(data_status=label),
-        "attendances": att[["child_id", "postcode", "date_of_birth", "hub_id", "attendance_date"]].assign(data_status=label),
+        "attendances": att[["child_id", "postcode", "date_of_birth", "hub_id", "attendance_date", *_groups(att)]].assign(data_status=label),
     }
 
 

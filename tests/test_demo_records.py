@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from geo.demo_records import write_record_demo
-from geo.inputs.records import aggregate_records
+from geo.inputs.records import NOT_RECORDED, aggregate_records
 from tests.conftest import REPO
 
 DEMO = REPO / "data" / "extracts" / "demo" / "biborough"
@@ -38,11 +38,18 @@ def test_record_demo_is_seeded_and_labelled(biborough_config, records, tmp_path)
 def test_record_demo_aggregates_to_the_demo_extracts(biborough_config, records, kind, name, aggregate, keys):
     agg = aggregate_records(records[name], kind=kind, config=biborough_config)
     assert agg.report.balanced and agg.report.excluded == {}
-    demo = pd.read_csv(DEMO / aggregate, dtype={"period": str}).drop(columns="data_status")
-    count = [c for c in demo.columns if c not in keys][0]
-    demo = demo[demo[count] > 0].sort_values(keys).reset_index(drop=True)   # rows of zero are absent: the build reads them as 0
+    demo = pd.read_csv(DEMO / aggregate, dtype={"period": str, "ethnic_group": str}, keep_default_na=False,
+                       na_values={"eligible": [""], "children": [""]}).drop(columns="data_status")
+    count = [c for c in demo.columns if c not in keys and c != "ethnic_group"][0]
+    # the demo's rows are split by ethnic group (blank = not recorded); the children carry their group
+    by_group = demo.assign(ethnic_group=demo["ethnic_group"].replace("", NOT_RECORDED))
+    by_group = by_group[by_group[count] > 0].sort_values([*keys, "ethnic_group"]).reset_index(drop=True)
+    got = agg.frame.sort_values([*keys, "ethnic_group"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, by_group[got.columns], check_dtype=False)
+    totals = demo.groupby(keys, as_index=False)[[c for c in demo.columns if c not in keys and c != "ethnic_group"]].sum()
+    totals = totals[totals[count] > 0].sort_values(keys).reset_index(drop=True)   # rows of zero are absent: read as 0
     got = agg.totals().sort_values(keys).reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, demo[got.columns], check_dtype=False)
+    pd.testing.assert_frame_equal(got, totals[got.columns], check_dtype=False)
 
 
 def test_record_demo_uses_real_postcodes_of_each_lsoa(biborough_config, records):
