@@ -34,6 +34,7 @@ _HOMES = {
                      "write_sites"], "sites"),
     **dict.fromkeys(["export_pack", "pack_zip"], "export"),
     **dict.fromkeys(["write_demo"], "demo"),
+    **dict.fromkeys(["write_record_demo"], "demo_records"),
     **dict.fromkeys(["init_command", "init_study_area"], "setup"),
     **dict.fromkeys(["neutralise_frame", "plain_markdown", "printable", "safe_slug"], "safety"),
 }

@@ -188,7 +188,7 @@ def _cmd_demo(args) -> int:
 
     config = load_config(args.config)
     if args.record_level:
-        from geo.demo_records import write_record_demo
+        from geo import write_record_demo
 
         written = write_record_demo(config, out_dir=args.out)
     else:

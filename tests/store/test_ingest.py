@@ -16,6 +16,8 @@ from geo.config import load_config
 from tests.conftest import REPO, copy_config
 
 DEMO = REPO / "data" / "extracts" / "demo" / "biborough"
+#: rows of the demo review extract in its latest quarter (one per LSOA and ethnic group)
+Q4_ROWS = int((pd.read_csv(DEMO / "review_takeup.csv", usecols=["period"])["period"] == "2025-Q4").sum())
 KINDS = ("review_takeup", "hub_attendance", "outreach_sessions")
 
 
@@ -40,7 +42,7 @@ def test_ingest_previews_asks_and_keeps_the_history(config_file, tmp_path, monke
     demo = DEMO / "review_takeup.csv"
     assert _ingest(config_file, "review_takeup", demo, monkeypatch=monkeypatch) == 1  # no terminal, no --yes
     out, err = capsys.readouterr()
-    assert "period 2025-Q4: 224 row(s), added" in out and "not written: confirm with --yes" in err
+    assert f"period 2025-Q4: {Q4_ROWS} row(s), added" in out and "not written: confirm with --yes" in err
     assert not store_file.exists()
     assert _ingest(config_file, "review_takeup", demo, stdin=_Terminal("n\n"), monkeypatch=monkeypatch) == 1
     assert not store_file.exists()
@@ -52,16 +54,18 @@ def test_ingest_previews_asks_and_keeps_the_history(config_file, tmp_path, monke
     fixed = q4.assign(eligible=q4["eligible"] + 1)
     fixed.to_csv(tmp_path / "q4_fixed.csv", index=False)
     assert _ingest(config_file, "review_takeup", tmp_path / "q4_fixed.csv", "--yes", "--by", "Bob", monkeypatch=monkeypatch) == 0
-    assert "period 2025-Q4: 224 row(s), replaces upload 1" in capsys.readouterr().out
+    assert f"period 2025-Q4: {Q4_ROWS} row(s), replaces upload 1" in capsys.readouterr().out
 
     assert main(["store", "history", "--config", str(config_file)]) == 0
     history = capsys.readouterr().out
     assert "partly superseded" in history and "by Ann Analyst" in history and "replaced: 2025-Q4 by 2" in history
     assert main(["store", "show", "--config", str(config_file), "--upload", "1", "--period", "Q4 2025/26",
                  "--out", str(tmp_path / "old_q4.csv")]) == 0
-    old = pd.read_csv(tmp_path / "old_q4.csv", dtype={"area_code": str})
-    want = q4.sort_values("area_code").reset_index(drop=True)
-    pd.testing.assert_frame_equal(old, want[["area_code", "period", "eligible", "completed"]])  # the replaced version
+    old = pd.read_csv(tmp_path / "old_q4.csv", dtype={"area_code": str, "ethnic_group": str}, keep_default_na=False)
+    key = ["area_code", "ethnic_group"]   # the demo's rows are split by ethnic group; a blank one is 'Not stated'
+    want = q4.assign(ethnic_group=q4["ethnic_group"].fillna("Not stated")).sort_values(key).reset_index(drop=True)
+    cols = ["area_code", "period", "ethnic_group", "eligible", "completed"]
+    pd.testing.assert_frame_equal(old[cols].sort_values(key).reset_index(drop=True), want[cols])  # the replaced version
 
     from geo.build import prepare
 
