@@ -201,20 +201,37 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
     primary = {c for c, v in values.items() if rule.is_small(v)}
     forced = {c for c in (forced or set()) if c in values}
     known = {c for c in (known or {}) if c in values and c not in forced}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        added, pinned = protect(values, primary, forced, rels, rule.threshold)
-    suppressed = set(primary) | forced | set(added)
-    if not pinned and known & suppressed:  # shown by the main gate: the reader knows them whatever we withhold here
-        pinned = pinned_cells(values, primary, suppressed - known, rels, rule.threshold)
+    dropped: set = set()
+    for attempt in range(4):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            added, pinned = protect(values, primary, forced, rels, rule.threshold)
+        suppressed = set(primary) | forced | set(added)
+        if not pinned and known & suppressed:  # shown by the main gate: the reader knows them whatever we withhold here
+            pinned = pinned_cells(values, primary, suppressed - known, rels, rule.threshold)
+        pinned = [c for c in pinned if c[:3] not in dropped]
+        if not pinned:
+            break
+        # an area whose small counts stay pinned (e.g. through a window the main gate shows): first withhold its
+        # whole series; if even that is not enough, leave the series out. Left out, its cells tell a reader less
+        # than the labels modelled here, so what the attack proves for the other cells still holds.
+        series = {c[:3] for c in pinned}
+        if attempt:
+            dropped |= series
+        forced |= {c for c in values if c[:3] in series and c not in known}
     if pinned:
         raise DataError(f"disclosure control: {len(pinned)} small count(s) in the trends would stay recoverable across "
                         f"periods and areas (e.g. {pinned[:3]}); no trend was published")
-    return _tables(rows, values, primary, suppressed, rule, rels)
+    keep = ~pd.Series(list(zip(rows["level"], rows["area_code"], rows["measure"]))).isin(dropped).to_numpy()
+    out = _tables(rows[keep].reset_index(drop=True), values, primary, suppressed, rule, rels)
+    if dropped:  # their changes are withheld too
+        left_out = rows.loc[~keep, _KEYS].assign(column="all", reason="series left out")
+        out = PublishedTrends(out.numeric, out.display, pd.concat([out.withheld, left_out], ignore_index=True), rels)
+    return out
 
 
 def _tables(rows: pd.DataFrame, values: dict, primary: set, suppressed: set, rule: DisclosureRule, rels: list) -> PublishedTrends:
-    numeric, display = rows.copy(), rows.copy().astype({c: object for c in ("numerator", "denominator", "not_reviewed", *_DERIVED)})
+    numeric, display = rows.copy(), rows.copy().astype(dict.fromkeys(("numerator", "denominator", "not_reviewed", *_DERIVED), object))
     audit = []
     for i, r in enumerate(rows.itertuples(index=False)):
         key = (r.level, r.area_code, r.measure, r.period)
