@@ -317,6 +317,8 @@ def main() -> None:
         st.stop()
 
     st.markdown(f"### Family Hub outreach · {plain_markdown(result.config.name)}")
+    if result.analysis_window:
+        st.caption(plain_markdown(f"Figures for {result.analysis_window} (choose the period in the sidebar)."))
     views.headline(st, result, view, sites, rule)
 
     # only the open tab is computed (on_change="rerun" tracks which one it is)

@@ -12,6 +12,7 @@ from geo.config import load_config
 from geo.disclosure import DisclosureRule
 from geo.maps.webmap import layer_map, map_base
 from geo.monitoring.publish import published_monitoring
+from geo.safety import plain_markdown
 from tests.app.test_app import REPO, control, open_tab, rerun, write_app_config
 
 
@@ -49,10 +50,13 @@ def test_period_selector_changes_the_analysis(app, app_config):
     metric = lambda: {m.label: m.value for m in app.metric}["Reviewed (2-2½ yr)"]  # noqa: E731
     window = review[review["period"] >= "2025-Q1"]
     assert metric() == f"{window['completed'].sum() / window['eligible'].sum():.0%}"
+    captions = " ".join(c.value for c in app.caption)
+    assert plain_markdown("Figures for 2025-Q1 to 2025-Q4 pooled") in captions  # stated on the page
     app.selectbox(key=control(app, "period")).select("2025-Q4|1")
     rerun(app)
     q4 = review[review["period"] == "2025-Q4"]
     assert metric() == f"{q4['completed'].sum() / q4['eligible'].sum():.0%}"
+    assert plain_markdown("Figures for 2025-Q4 (") in " ".join(c.value for c in app.caption)
 
 
 def test_trends_tab_shows_charts_changes_and_impact_with_caveats(app):
