@@ -53,7 +53,6 @@ from geo.maps import (
     site_markers,
     static_url,
 )
-from geo.monitoring.publish import published_monitoring
 
 REPO = Path(__file__).resolve().parent
 
@@ -112,7 +111,7 @@ def load_monitoring(scenario: Scenario):
     result = load_result(scenario)
     rule = DisclosureRule.from_config(result.config)
     try:
-        return published_monitoring(result, rule, tables=views.gated_tables(result, rule))
+        return trends.published_monitoring(result, rule, tables=views.gated_tables(result, rule))
     except DataError as err:
         return str(err)
 

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from geo.monitoring.charts import MEASURE_NAMES, trend_chart
-from geo.monitoring.publish import IMPACT_CAVEATS, Monitoring
+from geo.monitoring.publish import IMPACT_CAVEATS, Monitoring, published_monitoring
 from geo.safety import plain_markdown
 
-__all__ = ["change_columns", "change_table", "impact_display", "period_options", "trends_tab", "PANELS"]
+__all__ = ["change_columns", "change_table", "impact_display", "period_options", "published_monitoring", "trends_tab", "PANELS"]
 
 #: at most this many panels per chart (wards: the first ones of the selection, in name order)
 PANELS = 12
