@@ -38,6 +38,7 @@ from geo.app import (
     input_paths,
     problem_lines,
     sidebar_controls,
+    trends,
     upload,
     views,
 )
@@ -78,16 +79,18 @@ def data_key(config_path: str) -> DataKey:
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Loading and validating the study area's data…", max_entries=4)
-def load_prepared(data: DataKey) -> Prepared:
-    """Load → validate → join, once per state of the inputs (again when any input file changes)."""
-    return prepare(load_config(data.config_path))
+def load_prepared(data: DataKey, period: str | None = None, pool: int | None = None) -> Prepared:
+    """Load → validate → join, once per state of the inputs and period window (again when any input file changes)."""
+    config = load_config(data.config_path)
+    return prepare(Scenario.of(data, need={}, engagement={}, mode="", minutes=0, period=period, pool=pool).window(config))
 
 
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=16)
 def load_choices(data: DataKey) -> dict:
     """The options of the study area's controls: local authorities, hubs, venue types."""
     prepared = load_prepared(data)
-    return {"las": views.la_names(prepared), "hubs": views.hub_names(prepared), "venue_types": views.venue_types(prepared)}
+    return {"las": views.la_names(prepared), "hubs": views.hub_names(prepared), "venue_types": views.venue_types(prepared),
+            "periods": trends.period_options(prepared)}
 
 
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
@@ -98,8 +101,20 @@ def load_venue_names(data: DataKey, types: tuple) -> dict:
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Scoring areas and drawing catchments…", max_entries=16)
 def load_result(scenario: Scenario):
-    prepared = load_prepared(scenario.data)
+    prepared = load_prepared(scenario.data, scenario.period, scenario.pool)
     return analyse(prepared, scenario.apply(prepared.config))
+
+
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Checking trends for small numbers…", max_entries=8)
+def load_monitoring(scenario: Scenario):
+    """Trends, changes and impact as published (the disclosure gate across periods); None if the gate
+    cannot publish them (it then names the cells in the exception, which the Trends tab shows)."""
+    result = load_result(scenario)
+    rule = DisclosureRule.from_config(result.config)
+    try:
+        return trends.published_monitoring(result, rule, tables=views.gated_tables(result, rule))
+    except DataError as err:
+        return str(err)
 
 
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Choosing outreach venues…", max_entries=64)
@@ -115,11 +130,16 @@ def load_view(scenario: Scenario, selection: Selection) -> views.View:
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=16)
-def load_map_base(scenario: Scenario, level: str) -> MapBase:
-    """Every area of the study area ready for the web map (simplified, reprojected, tooltips), once per build and level."""
+def load_map_base(scenario: Scenario, level: str, change: bool = False) -> MapBase:
+    """Every area of the study area ready for the web map (simplified, reprojected, tooltips), once per build and level
+    (``change``: with the published change flags, for the change layers)."""
     result = load_result(scenario)
     rule = DisclosureRule.from_config(result.config)
-    return map_base(views.published_areas(result, level, rule), level=level, hubs=result.hubs,
+    areas = views.published_areas(result, level, rule)
+    monitoring = load_monitoring(scenario) if change else None
+    if monitoring is not None and not isinstance(monitoring, str):
+        areas = trends.change_columns(areas, monitoring)
+    return map_base(areas, level=level, hubs=result.hubs,
                     catchments=result.catchments(), gaps=result.gaps(), rule=rule)
 
 
@@ -147,7 +167,8 @@ def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, lay
     the markers.
     """
     view = load_view(scenario, selection)
-    return {"base": views.view_map_base(load_map_base(scenario, selection.level), view), "layer": layer,
+    change = bool(LAYERS[layer].categories)  # the change layers need the published monitoring
+    return {"base": views.view_map_base(load_map_base(scenario, selection.level, change), view), "layer": layer,
             "sites": load_site_markers(scenario, venues), "leaflet_prefix": static_url(base_url),
             "tiles": load_result(scenario).config.tiles}
 
@@ -263,7 +284,7 @@ def show_problems(err: BaseException) -> None:
         st.error(plain_markdown(problem))
 
 
-TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Equity", "Data and sources"]
+TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Trends", "Equity", "Data and sources"]
 
 
 def _rebuild(upload_id: int) -> None:
@@ -303,7 +324,7 @@ def main() -> None:
         st.stop()
     las, hubs, level, layer, k, types = c.las, c.hubs, c.level, c.layer, c.k, c.types
 
-    scenario = Scenario.of(data, need=c.need, engagement=c.engagement, mode=c.mode, minutes=c.minutes)
+    scenario = Scenario.of(data, need=c.need, engagement=c.engagement, mode=c.mode, minutes=c.minutes, period=c.period, pool=c.pool)
     selection = Selection.of(level=level, las=las, hubs=hubs)
     venues = VenueChoice.of(k=k, types=types, force_in=c.force_in, force_out=c.force_out)
     result = load_result(scenario)
@@ -316,10 +337,12 @@ def main() -> None:
         st.stop()
 
     st.markdown(f"### Family Hub outreach · {plain_markdown(result.config.name)}")
+    if result.analysis_window:
+        st.caption(plain_markdown(f"Figures for {result.analysis_window} (choose the period in the sidebar)."))
     views.headline(st, result, view, sites, rule)
 
     # only the open tab is computed (on_change="rerun" tracks which one it is)
-    tab_map, tab_priority, tab_wards, tab_hubs, tab_charts, tab_equity, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
+    tab_map, tab_priority, tab_wards, tab_hubs, tab_charts, tab_trends, tab_equity, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
     map_key = (scenario, venues, selection, layer, st.get_option("server.baseUrlPath"))
     if tab_map.open:
         with tab_map:
@@ -340,6 +363,10 @@ def main() -> None:
     if tab_charts.open:
         with tab_charts:
             views.charts(st, load_charts(scenario, selection), access.chart_alts(result, view, level))
+    if tab_trends.open:
+        with tab_trends:
+            trends.trends_tab(st, load_monitoring(scenario), targets=result.config.analysis.targets,
+                              hubs=hubs or None, wards=list(view.lsoa["ward_code"].unique()) if las or hubs else None)
     if tab_equity.open:
         with tab_equity:
             from geo.app import equity

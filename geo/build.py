@@ -19,14 +19,14 @@ from geo.errors import InputProblem, ValidationError
 from geo.inputs import extracts as ex
 from geo.inputs import venues
 from geo.inputs.counts import FileReport
-from geo.inputs.period_choice import choose_period
+from geo.inputs.period_choice import choose_period, choose_window, window_label
 from geo.inputs.public import PublicData, load_public
 from geo.join import absent_extracts, code_register, lsoa_table, under5_estimate, ward_table
 from models.expected import add_expected
 from models.risk import score_areas
 from models.uncertainty import rank_intervals, rank_settings
 
-__all__ = ["BuildResult", "Inputs", "Prepared", "validate_inputs", "prepare", "analyse", "run"]
+__all__ = ["BuildResult", "Inputs", "Prepared", "analysis_window", "validate_inputs", "prepare", "analyse", "run"]
 
 
 @dataclass
@@ -53,11 +53,12 @@ class Inputs:
 
     @property
     def periods(self) -> dict[str, str]:
+        """The period (or pooled window, ``"2025-Q1 to 2025-Q4 pooled"``) each extract is analysed for."""
         out = {}
-        if self.review is not None:
-            out["review_takeup"] = self.review.attrs.get("period")
-        if self.attendance is not None:
-            out["hub_attendance"] = self.attendance.attrs.get("period")
+        for kind, frame in (("review_takeup", self.review), ("hub_attendance", self.attendance)):
+            if frame is not None:
+                window = frame.attrs.get("window", [])
+                out[kind] = f"{window[0]} to {window[-1]} pooled" if len(window) > 1 else frame.attrs.get("period")
         return out
 
 
@@ -133,7 +134,26 @@ class BuildResult:
         return {"periods": sorted(index, key=index.get), "pool_quarters": a.pool_quarters, "fdr": a.fdr,
                 "targets": {m: {"value": t.value, "label": t.label} for m, t in a.targets.items()},
                 "outreach_sessions": 0 if self.inputs.sessions is None else len(self.inputs.sessions),
-                "model_and_maps_use": self.inputs.period.get("analysis")}
+                "model_and_maps_use": self.analysis_window}
+
+    @property
+    def analysis_window(self) -> str | None:
+        """What the model, the map and every table use, in words: ``"2025-Q1 to 2025-Q4 pooled"``
+        or the one period (``None`` without periodic extracts)."""
+        return analysis_window(self.inputs.period)
+
+
+def analysis_window(period: dict) -> str | None:
+    """``"2025-Q1 to 2025-Q4 pooled"`` (several quarters), the one period's label, or None.
+
+    >>> analysis_window({"analysis": "2025-Q4", "window": ["2025-Q3", "2025-Q4"], "window_label": "2025-Q3 to 2025-Q4"})
+    '2025-Q3 to 2025-Q4 pooled'
+    >>> analysis_window({"analysis": "2025-Q4"}), analysis_window({})
+    ('2025-Q4', None)
+    """
+    if len(period.get("window", [])) > 1:
+        return f"{period['window_label']} pooled"
+    return period.get("analysis")
 
 
 def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -209,8 +229,12 @@ def _select_period(inputs: Inputs, periodic: dict, config: Config, register) -> 
     every period's series for monitoring, and the file reports in the extracts' order."""
     chosen, inputs.period = choose_period(list(periodic.values()), config.period, quarters=config.extracts.quarters,
                                           config_path=config.path)
+    window, notes = choose_window(list(periodic.values()), chosen, config.analysis.pool_quarters)
+    labels = [p.label for p in window]
+    inputs.period.update(window=labels, window_label=window_label(labels), periods_pooled=len(labels),
+                         window_start=window[0].start.isoformat(), mismatches=inputs.period["mismatches"] + notes)
     for name, x in periodic.items():
-        setattr(inputs, name, x.select(chosen, register))
+        setattr(inputs, name, x.select(chosen, register, window=window, average=name == "attendance"))
         inputs.series[x.kind] = x.every_period(register)
         inputs.groups.update({(x.kind, col): x.by_group(register, col) for col in x.group_columns})
         inputs.period_index.update(x.periods)
@@ -255,6 +279,9 @@ def prepare(config: Config, *, public: PublicData | None = None) -> Prepared:
     derived = int(public.wards["ward_source"].str.startswith("derived").sum())
     if derived:
         notes.append(f"{derived} of {len(public.wards)} ward polygons are derived by dissolving LSOAs on the ONS best-fit lookup")
+    if inputs.period.get("periods_pooled", 1) > 1:
+        notes.append(f"the model, maps and tables use {analysis_window(inputs.period)} ([analysis] pool_quarters): review "
+                     "counts summed over the quarters, hub children averaged per quarter (whole children)")
     notes += inputs.period.get("mismatches", [])
     notes += absent_extracts(sourced.extracts)
     lsoa = lsoa_table(public, under5, inputs.review, inputs.attendance)

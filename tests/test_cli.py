@@ -173,7 +173,7 @@ def test_unwritable_output_is_exit_2_with_the_file_named(tmp_path, capsys, monke
 def test_period_reaches_the_build_and_an_unknown_period_is_exit_2(biborough_config, tmp_path, capsys):
     cfg = write_study_config(tmp_path / "config.toml", CONFIG, biborough_config)
     assert main(["build", "--config", str(cfg), "--out", str(tmp_path / "q3"), "--period", "2025-Q3"]) == 0
-    assert "period used: 2025-Q3" in capsys.readouterr().out
+    assert "periods used: 2024-Q4 to 2025-Q3 pooled" in capsys.readouterr().out  # the four quarters to 2025-Q3
     assert main(["build", "--config", str(cfg), "--out", str(tmp_path / "q9"), "--period", "2025-Q9"]) == 2
     err = capsys.readouterr().err
     assert "2025-Q9" in err and "Traceback" not in err

@@ -142,6 +142,10 @@ class Scenario:
         Travel mode.
     minutes : float
         Travel threshold in minutes.
+    period : str or None
+        The period analysed (``None``: the study area's default, ``[study_area] period`` or the latest).
+    pool : int or None
+        Quarters pooled up to it (``None``: ``[analysis] pool_quarters``).
     """
 
     data: DataKey
@@ -149,14 +153,17 @@ class Scenario:
     engagement: tuple[tuple[str, float], ...]
     mode: str
     minutes: float
+    period: str | None = None
+    pool: int | None = None
     digest: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "digest", _digest(self.data.digest, self.need, self.engagement, self.mode, self.minutes))
+        object.__setattr__(self, "digest", _digest(self.data.digest, self.need, self.engagement, self.mode, self.minutes,
+                                                   self.period, self.pool))
 
     @classmethod
     def of(cls, data: DataKey, *, need: Mapping[str, float], engagement: Mapping[str, float],
-           mode: str, minutes: float) -> Scenario:
+           mode: str, minutes: float, period: str | None = None, pool: int | None = None) -> Scenario:
         """A scenario from the sidebar's values (weights in any order).
 
         >>> a = Scenario.of(DataKey("c.toml", ()), need={"imd": 0.3, "idaci": 0.5}, engagement={"review": 1.0},
@@ -167,14 +174,31 @@ class Scenario:
         True
         """
         return cls(data, tuple(sorted((k, float(v)) for k, v in need.items())),
-                   tuple(sorted((k, float(v)) for k, v in engagement.items())), str(mode), float(minutes))
+                   tuple(sorted((k, float(v)) for k, v in engagement.items())), str(mode), float(minutes),
+                   None if period is None else str(period), None if pool is None else int(pool))
 
     @property
     def config_path(self) -> str:
         return self.data.config_path
 
+    def window(self, config: Config) -> Config:
+        """``config`` analysing this scenario's period and pool (what :func:`geo.build.prepare` reads).
+
+        >>> from geo.config import load_config
+        >>> cfg = load_config("config.toml")
+        >>> s = Scenario.of(DataKey("c.toml", ()), need={}, engagement={}, mode="walk", minutes=15, period="2025-Q2", pool=1)
+        >>> w = s.window(cfg)
+        >>> w.period, w.analysis.pool_quarters, s.window(cfg) == w
+        ('2025-Q2', 1, True)
+        """
+        if self.period is None and self.pool is None:
+            return config
+        analysis = config.analysis if self.pool is None else replace(config.analysis, pool_quarters=self.pool)
+        return config.with_(period=self.period if self.period is not None else config.period, analysis=analysis)
+
     def apply(self, config: Config) -> Config:
-        """``config`` with this scenario's weights, travel mode and minutes."""
+        """``config`` with this scenario's weights, travel mode and minutes (and its period and pool)."""
+        config = self.window(config)
         return config.with_(
             weights=replace(config.weights, need=dict(self.need), engagement=dict(self.engagement)),
             travel=replace(config.travel, mode=self.mode, threshold_minutes=self.minutes),

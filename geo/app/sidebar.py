@@ -34,13 +34,17 @@ class Controls:
     types: list
     force_in: list
     force_out: list
+    #: the period analysed (``None``: the study area's default) and the quarters pooled up to it
+    period: str | None = None
+    pool: int | None = None
 
 
 def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_names: Callable[[tuple], dict]) -> Controls | None:
     """Draw the controls (call inside ``with st.sidebar``); ``None`` (after an error box) if a
     group of weights is all zero.
 
-    ``choices`` is ``{"las": {code: name}, "hubs": {id: label}, "venue_types": [...]}``;
+    ``choices`` is ``{"las": {code: name}, "hubs": {id: label}, "venue_types": [...], "periods": {option: label}}``
+    (``periods``: :func:`geo.app.trends.period_options`, ``"2025-Q4|4"`` = four quarters to 2025-Q4);
     ``venue_names(types)`` gives ``{venue_id: label}`` of the venues of those types.
     """
     def key(name: str) -> str:
@@ -50,6 +54,11 @@ def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_
     las = st.multiselect("Local authorities", list(la_names), default=list(la_names), format_func=la_names.get, key=key("las"))
     hubs = st.multiselect("Hubs (catchments)", list(hub_ids), default=[], format_func=hub_ids.get, key=key("hubs"),
                           help="Leave empty for all hubs")
+    periods = choices.get("periods") or {}
+    choice = st.selectbox("Period", list(periods), format_func=periods.get, key=key("period"),
+                          help="One quarter, or several quarters pooled (counts summed): pooling gives small areas "
+                               "enough children to see a rate") if periods else ""
+    period, pool = (choice.split("|")[0], int(choice.split("|")[1])) if choice else (None, None)
     level = st.radio("Geography", ["lsoa", "ward"], format_func=text, horizontal=True, key="level")
     layer = st.selectbox("Map layer", list(layers), format_func=text, key="layer")
     st.header("Model weights")
@@ -73,4 +82,4 @@ def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_
     force_in = st.multiselect("Always include these venues", list(names), format_func=names.get, key=key("force_in"))
     force_out = st.multiselect("Never suggest these venues", [v for v in names if v not in force_in],
                                format_func=names.get, key=key("force_out"))
-    return Controls(las, hubs, level, layer, need, engagement, mode, minutes, k, types, force_in, force_out)
+    return Controls(las, hubs, level, layer, need, engagement, mode, minutes, k, types, force_in, force_out, period, pool)

@@ -228,7 +228,7 @@ def headline(st, result, view: View, sites, rule: DisclosureRule) -> None:
     if row is not None and not isinstance(row["review_completed"], str) and not isinstance(row["review_eligible"], str) \
             and float(row["review_eligible"]) > 0:
         cols[1].metric("Reviewed (2-2½ yr)", _pct(float(row["review_completed"]) / float(row["review_eligible"])),
-                       help=f"{_shown(row['review_completed'])} of {_shown(row['review_eligible'])} eligible, latest period")
+                       help=f"{_shown(row['review_completed'])} of {_shown(row['review_eligible'])} eligible, {result.analysis_window or 'latest period'}")
     else:
         cols[1].metric("Reviewed (2-2½ yr)", "see tables",
                        help="Shown for the study area, one local authority or one hub (the rows the tables publish)")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from geo.disclosure.audit import audit_frame
-from geo.disclosure.derived import EngagementModel, cell_domain, row_candidates, row_feasible
+from geo.disclosure.derived import EngagementModel, _band_array, cell_domain, row_candidates, row_feasible
 from geo.disclosure.linked import pinned_cells
 from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule
 from geo.disclosure.tables import linked_cells
@@ -240,9 +240,14 @@ def _apply_policy(st: SuppressedTable, key: str, model: EngagementModel, tiers: 
     leaf = display[key].isin(model.true.index).to_numpy()
     tier = display[key].map(lambda k: tiers.get(k, 0)).to_numpy()
     bands = {"priority_score": "priority_band", "engagement_score": "engagement_band"}
+    off: dict[str, np.ndarray] = {}
     for c in _BANDED:
         if c in display:  # the bands the reader's model gives (total rows carry no score)
             banded = display[key].map(model.true[bands[c]]).astype(float).where(leaf)
+            # the model reads the published (rounded) under-5s: where its band is not the score's own band
+            # (a score at a band edge), the band would contradict the quadrant and misreport: withheld
+            own = pd.Series(_band_array(pd.to_numeric(numeric[c], errors="coerce").to_numpy(float)), index=banded.index)
+            off[c] = np.flatnonzero((leaf & own.notna() & banded.notna() & (own != banded)).to_numpy(bool))
             display[c] = banded.astype(object)
             numeric[c] = banded
     if "priority_rank" in display:
@@ -256,6 +261,8 @@ def _apply_policy(st: SuppressedTable, key: str, model: EngagementModel, tiers: 
         display["priority_rank"] = rank.astype("Int64").astype(object).where(rank.notna(), None)
     withhold = {1: [*_BANDED, "priority_rank"], 2: [*_BANDED, "priority_rank", *_BITS]}
     frames = (display, mask, reason, numeric)
+    for c, rows in off.items():
+        _withhold(frames, rows, [c, "priority_rank"] if c == "priority_score" else [c])
     for t, cols in withhold.items():
         _withhold(frames, np.flatnonzero(leaf & (tier >= t)), cols)
     for g, cols in _COARSE_GROUPS.items():

@@ -7,13 +7,20 @@ Every period column is parsed with :func:`~geo.inputs.periods.parse_period` (the
 another granularity are named. The analysis period is then chosen **once** (:func:`choose_period`):
 the one named by ``--period`` or ``[study_area] period``, else the latest period every periodic
 extract has; periods one extract has and another lacks are reported.
+
+With ``[analysis] pool_quarters = N > 1`` the analysis pools a **window** (:func:`choose_window`):
+the ``N`` consecutive quarters ending with the analysis period that every extract has (fewer,
+said in the notes, when the extracts do not go back that far); :meth:`PeriodRows.select` sums
+the counts of the window.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geo.errors import InputProblem, ValidationError
@@ -21,7 +28,7 @@ from geo.inputs.counts import FileReport
 from geo.inputs.periods import Period, parse_period
 from geo.inputs.read import examples, file_rows
 
-__all__ = ["PeriodRows", "period_labels", "choose_period"]
+__all__ = ["PeriodRows", "period_labels", "choose_period", "choose_window", "window_label"]
 
 
 def period_labels(t: pd.DataFrame, path: Path, problems: list, *, quarters: str) -> tuple[pd.Series, dict[str, Period]]:
@@ -71,17 +78,33 @@ class PeriodRows:
     #: Group columns the file has (``ethnic_group`` ...: :mod:`geo.inputs.groups`); totals sum over them.
     group_columns: list[str] = field(default_factory=list)
 
-    def select(self, chosen: Period, register) -> pd.DataFrame:
-        """Rows of ``chosen`` on LSOA 2021 (other periods excluded and counted)."""
+    def select(self, chosen: Period, register, *, window: Sequence[Period] = (), average: bool = False) -> pd.DataFrame:
+        """Rows of ``chosen`` (or of the ``window`` of periods ending with it, counts summed) on
+        LSOA 2021; other periods excluded and counted.
+
+        ``average``: divide the window's summed counts by its length, rounded to whole children
+        (hub reach: children attending in a quarter, averaged over the window's quarters).
+        """
         from geo.inputs.codes import _to_lsoa21
 
-        other = self.rows["period"] != chosen.label
-        self.report.exclude(f"other period (not {chosen.label})", int(other.sum()))
+        window = list(window) or [chosen]
+        labels = [p.label for p in window]
+        other = ~self.rows["period"].isin(labels)
+        name = window_label(labels)
+        self.report.exclude(f"other period (not {chosen.label})" if len(labels) == 1 else f"other period (not in {name})",
+                            int(other.sum()))
         used = self.rows[~other]
         self.report.rows_used = len(used)
-        self.report.notes.insert(0, f"period used: {chosen.description}")
+        if len(labels) == 1:
+            self.report.notes.insert(0, f"period used: {chosen.description}")
+        else:
+            how = ", then averaged per quarter (whole children)" if average else ""
+            self.report.notes.insert(0, f"periods used: {name} pooled ({len(labels)} quarters, counts summed{how})")
         out = _to_lsoa21(used, used["_kind"], self.count_cols, self.keys, register, self.report)
+        if average and len(labels) > 1:
+            out[self.count_cols] = np.floor(out[self.count_cols] / len(labels) + 0.5)
         out.attrs["period"] = chosen.label
+        out.attrs["window"] = labels
         return out
 
 
@@ -171,3 +194,46 @@ def choose_period(extracts: list[PeriodRows], requested: str | None, *, quarters
         "extracts": {x.kind: sorted(x.periods) for x in extracts}, "mismatches": mismatches,
     }
     return chosen, account
+
+
+def window_label(labels: Sequence[str]) -> str:
+    """The label of a window of periods: ``"2025-Q1 to 2025-Q4"`` (one period: its own label).
+
+    >>> window_label(["2025-Q1", "2025-Q2"]), window_label(["2025-Q4"])
+    ('2025-Q1 to 2025-Q2', '2025-Q4')
+    """
+    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
+
+
+def choose_window(extracts: list[PeriodRows], chosen: Period, pool: int) -> tuple[list[Period], list[str]]:
+    """The periods the analysis pools: up to ``pool`` consecutive quarters ending with ``chosen``
+    that every extract has, oldest first, and notes when fewer are pooled than asked for.
+
+    Months and years are not pooled (``pool_quarters`` counts quarters): ``[chosen]`` and a note.
+
+    Examples
+    --------
+    >>> from geo.inputs.periods import parse_period
+    >>> rows = PeriodRows("review_takeup", Path("r.csv"), pd.DataFrame(), {q: parse_period(q) for q in
+    ...                   ["2024-Q4", "2025-Q2", "2025-Q3", "2025-Q4"]}, FileReport("review_takeup", "r.csv"), [], [])
+    >>> window, notes = choose_window([rows], parse_period("2025-Q4"), 4)
+    >>> [p.label for p in window], notes[0][:44]
+    (['2025-Q2', '2025-Q3', '2025-Q4'], '[analysis] pool_quarters = 4, but only 3 con')
+    """
+    if pool <= 1:
+        return [chosen], []
+    if chosen.granularity != "quarter":
+        return [chosen], [f"[analysis] pool_quarters = {pool} pools quarters, but the extracts give {chosen.granularity}s: "
+                          f"{chosen.label} alone is analysed"]
+    have = set.intersection(*(set(x.periods.values()) for x in extracts))
+    window: list[Period] = []
+    for p in reversed(chosen.pool(pool)):
+        if p not in have:
+            break
+        window.insert(0, p)
+    notes = []
+    if len(window) < pool:
+        notes.append(f"[analysis] pool_quarters = {pool}, but only {len(window)} consecutive quarter(s) ending "
+                     f"{chosen.label} are in every extract: the analysis uses "
+                     f"{window_label([p.label for p in window])}" + (" pooled" if len(window) > 1 else ""))
+    return window, notes

@@ -13,7 +13,7 @@ import pandas as pd
 
 from geo.sources.attribution import MAP_ATTRIBUTION as ATTRIBUTION  # one home for the wording
 
-__all__ = ["ATTRIBUTION", "TILES_ATTRIBUTION", "Layer", "LAYERS", "classify"]
+__all__ = ["ATTRIBUTION", "TILES_ATTRIBUTION", "Layer", "LAYERS", "CHANGE_CLASSES", "classify", "classify_layer"]
 
 TILES_ATTRIBUTION = "© OpenStreetMap contributors"
 
@@ -27,6 +27,9 @@ class Layer:
     fmt: str
     colors: tuple[str, ...]
     higher_is_worse: bool = True
+    #: a categorical layer: ``(value, legend label)`` per class, in the order of ``colors`` (the
+    #: labels carry a symbol, so the legend, tooltips and accessible names do not rely on colour)
+    categories: tuple[tuple[str, str], ...] = ()
 
 
 # ColorBrewer sequential palettes (5 classes)
@@ -43,6 +46,17 @@ LAYERS: dict[str, Layer] = {
     "hub reach": Layer("reach_rate_smoothed", "Hub reach: under-5s attending (smoothed)", "{:.0%}", _GREENS_R, higher_is_worse=False),
     "travel time": Layer("travel_minutes_to_hub", "Travel time to nearest hub (minutes)", "{:.0f}", _ORANGES),
 }
+
+#: Change between the analysis window and the same window a year earlier (ward level, false
+#: discovery rate controlled; :mod:`geo.monitoring.changes`), as published by the gate.
+CHANGE_CLASSES = (("improving", "▲ improving"), ("no clear change", "● no clear change"), ("worsening", "▼ worsening"))
+_CHANGE_COLOURS = ("#08519c", "#f2f0f7", "#e6550d")  # dark / light / mid: apart in greyscale too
+LAYERS.update({
+    "review take-up change": Layer("review_change", "Change in review take-up on a year earlier (ward)", "{}",
+                                   _CHANGE_COLOURS, categories=CHANGE_CLASSES),
+    "hub reach change": Layer("reach_change", "Change in hub reach on a year earlier (ward)", "{}",
+                              _CHANGE_COLOURS, categories=CHANGE_CLASSES),
+})
 
 
 def classify(values: pd.Series, k: int = 5, scheme: str = "Quantiles") -> tuple[np.ndarray, list[str], list[float]]:
@@ -83,3 +97,23 @@ def classify(values: pd.Series, k: int = 5, scheme: str = "Quantiles") -> tuple[
     cls[ok] = c.yb
     lo = [float(x.min())] + list(c.bins[:-1])
     return cls, [f"{a:.3g} – {b:.3g}" for a, b in zip(lo, c.bins)], list(c.bins)
+
+
+def classify_layer(layer: Layer, values: pd.Series) -> tuple[np.ndarray, list[str], list[str]]:
+    """Class index (-1: no data), legend labels and colours of one layer's values.
+
+    Numeric layers are classed by :func:`classify`; a categorical layer by its categories.
+
+    Examples
+    --------
+    >>> cls, labels, colours = classify_layer(LAYERS["review take-up change"], pd.Series(["worsening", None, "improving"]))
+    >>> cls.tolist(), labels[0]
+    ([2, -1, 0], '▲ improving')
+    """
+    if layer.categories:
+        order = {v: i for i, (v, _) in enumerate(layer.categories)}
+        cls = np.array([order.get(v, -1) for v in values.astype(object).tolist()], dtype=int)
+        return cls, [label for _, label in layer.categories], list(layer.colors)
+    cls, labels, _ = classify(values)
+    colours = list(layer.colors[: len(labels)]) if len(labels) < 5 else list(layer.colors)
+    return cls, labels, colours

@@ -34,7 +34,7 @@ from geo.maps.elements import (
 )
 from geo.maps.overlays import add_hub_markers, add_outlines, add_venue_markers, feature_list, legend_symbols
 from geo.maps.reproject import to_crs
-from geo.maps.style import ATTRIBUTION, LAYERS, TILES_ATTRIBUTION, classify
+from geo.maps.style import ATTRIBUTION, LAYERS, TILES_ATTRIBUTION, classify_layer
 from geo.maps.tiles import TileSettings, add_tiles
 
 __all__ = ["to_web", "tooltip_html", "area_map", "MapBase", "map_base", "layer_map", "site_markers"]
@@ -329,6 +329,10 @@ def area_map(
     return layer_map(base, layer, sites=site_markers(sites), tiles=tiles, leaflet_prefix=leaflet_prefix)
 
 
+#: outlines of the change classes: told apart on the map without colour (legend and tooltips name them too)
+_CLASS_OUTLINE = {"▲ improving": {"weight": 2.0, "color": "#000"}, "▼ worsening": {"weight": 2.0, "color": "#000", "dashArray": "5 4"}}
+
+
 def layer_map(
     base: MapBase,
     layer: str = "priority",
@@ -356,13 +360,16 @@ def layer_map(
     """
     spec = LAYERS[layer]
     areas = base.areas
-    cls, labels, _ = classify(areas[spec.column])
-    colors = list(spec.colors[: len(labels)]) if len(labels) < 5 else list(spec.colors)
+    cls, labels, colors = classify_layer(spec, areas[spec.column]) if spec.column in areas.columns else \
+        (np.full(len(areas), -1), [], [])
     fill = np.array([colors[c] if c >= 0 else "#cccccc" for c in cls])
     class_of = np.array([labels[c] if c >= 0 else "no data" for c in cls], dtype=object)
     names = [f"{a}, {spec.title}: {c}" for a, c in zip(areas["label"], class_of)]
+    tips = areas["tip"].tolist()
+    if spec.categories:  # the class in words in every tooltip too
+        tips = [f"{t}<br>{html.escape(spec.title)}: {html.escape(c)}" for t, c in zip(tips, class_of)]
     features = feature_list(areas["geometry"].tolist(), {"code": areas["code"].tolist(), "fill": fill.tolist(),
-                                                         "tip": areas["tip"].tolist(), "label": names})
+                                                         "tip": tips, "label": names})
     catchments, gaps = base.catchments, base.gaps
 
     minx, miny, maxx, maxy = base.total_bounds()
@@ -379,7 +386,8 @@ def layer_map(
         features,
         bounds=overall_extent(areas["extent"]),
         name=spec.title,
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.4, "fillOpacity": 0.75},
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.4, "fillOpacity": 0.75,
+                                  **_CLASS_OUTLINE.get(f["properties"]["label"].rsplit(": ", 1)[-1], {})},
         highlight_function=lambda f: {"weight": 2, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
         on_each_feature=AREA_KEYBOARD,

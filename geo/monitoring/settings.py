@@ -5,12 +5,13 @@
 ====================  =========  ==========================================================
 key                   default    meaning
 ====================  =========  ==========================================================
-``pool_quarters``     4          periods pooled into one window: ``trends.csv`` adds a row per
-                                 window and ``changes.csv`` compares the latest window with the
-                                 one before (besides the single quarters). 4 (a year) because
-                                 one quarter of one LSOA or ward is a handful of children, too
-                                 few to tell a real change; 1 = single periods only. The risk
-                                 model and the map still use the one analysis period
+``pool_quarters``     4          quarters pooled into the analysis window: the model, the maps
+                                 and every table use the last N quarters up to the analysis
+                                 period (review counts summed, hub children averaged per
+                                 quarter); ``trends.csv`` adds a row per window and
+                                 ``changes.csv`` compares the latest window with the one a year
+                                 before. 4 (a year) because one quarter of one LSOA or ward is a
+                                 handful of children; 1 = the single quarter
 ``exposure_metres``   (travel)   an LSOA is exposed to an outreach session when its
                                  representative point lies within this straight-line distance
                                  of the session's location; by default the travel threshold's

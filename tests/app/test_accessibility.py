@@ -30,7 +30,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 MAP = f"iframe[title='{folium_map.name}']"  # streamlit-folium's frontend, declared by geo.app.folium_component
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-TABS = ["Priority areas", "Wards", "Hubs", "Charts", "Data and sources"]
+TABS = ["Priority areas", "Wards", "Hubs", "Charts", "Trends", "Data and sources"]
 
 
 # --------------------------------------------------------------------------- no browser

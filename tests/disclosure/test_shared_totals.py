@@ -1,8 +1,11 @@
 """Totals published in two tables are the same cell: never a value in one and "c" in the other (issue 13)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
+from geo.build import run
 from geo.disclosure import DisclosureRule
 from geo.disclosure.gate import export_tables
 from geo.disclosure.shared import SHARED_TOTALS
@@ -14,7 +17,10 @@ def _total(display: pd.DataFrame, key: str, col: str):
 
 def test_leicestershire_hub_total_matches_the_ward_total(leicestershire_build):
     """Every LSOA is in a hub, so the hub Total and the ward Total are the same sums (e.g. reviews completed)."""
-    result = leicestershire_build
+    # the case was found in one quarter (every hub's review_completed withheld); pooled over four quarters
+    # ([analysis] pool_quarters default) few hub counts are small, so the case is rebuilt on the single quarter
+    config = leicestershire_build.config
+    result = run(config.with_(analysis=replace(config.analysis, pool_quarters=1)), public=leicestershire_build.public)
     assert result.lsoa["hub_id"].notna().all()
     tables = export_tables(result, DisclosureRule.from_config(result.config))
     hubs, wards = tables.hubs.display, tables.wards.display

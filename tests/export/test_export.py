@@ -208,7 +208,7 @@ def _pdf_tables(text: str) -> list[pd.DataFrame]:
     """Tables of a page read back from ``pdftotext -layout`` (cells are 2+ spaces apart)."""
     tables, header, rows = [], None, []
     for line in text.splitlines():
-        cells = [c for c in re.split(r"\s{2,}", line.strip()) if c]
+        cells = [c for c in re.split(r"\s{2,}|(?<=…)\s", line.strip()) if c]  # a truncated cell (…) may sit one space from the next
         if {"Eligible", "Reviewed"} <= set(cells) or {"Eligible", "Attending"} <= set(cells):
             if header:
                 tables.append(pd.DataFrame(rows, columns=header))

@@ -118,7 +118,7 @@ def test_valid_excel_is_read(biborough_config, tmp_path, capsys):
     code, err, out = _build(copy_config(tmp_path, biborough_config, review_takeup=p), tmp_path / "o", capsys)
     assert code == 0, err
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
-    latest = demo[demo["period"] == "2025-Q4"]
+    latest = demo[demo["period"].isin(["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"])]  # pooled: [analysis] pool_quarters
     assert lsoa["review_eligible"].sum() == latest["eligible"].sum()
 
 
@@ -166,12 +166,14 @@ def test_reconciliation_balances_to_the_row(biborough_config, copy_demo, tmp_pat
     r = files["review_takeup"]
     assert r["rows_in"] == len(review)
     assert r["excluded_by_reason"]["area outside the study area"] == 2
-    # the demo has eight quarters (several rows per LSOA and quarter: one per ethnic group)
-    assert r["excluded_by_reason"]["other period (not 2025-Q4)"] == int((review["period"] != "2025-Q4").sum()) > 7 * 224
+    # eight quarters, one row per LSOA and ethnic group; the analysis pools the last four ([analysis] pool_quarters)
+    outside = ~review["period"].isin(["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"])
+    assert r["excluded_by_reason"]["other period (not in 2025-Q1 to 2025-Q4)"] == int(outside.sum()) > 3 * 224
     assert r["rows_in"] == r["rows_used"] + r["rows_excluded"] and r["balanced"]
     assert rec["all_balanced"]
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
-    latest = review[(review["period"] == "2025-Q4") & review["area_code"].str.startswith("E01") & ~review["area_code"].isin(["E01000001", "E01000002"])]
+    window = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    latest = review[review["period"].isin(window) & review["area_code"].str.startswith("E01") & ~review["area_code"].isin(["E01000001", "E01000002"])]
     assert lsoa["review_eligible"].sum() == latest["eligible"].astype(int).sum()
     assert "rows in" in out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -158,16 +159,21 @@ def test_two_spellings_of_the_latest_quarter_are_one_period(biborough_config, tm
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
     files = {f["kind"]: f for f in rec["files"]}
-    # one row per LSOA and ethnic group in each of eight quarters
-    assert files["review_takeup"]["rows_used"] == len(q4) > 224
-    assert files["review_takeup"]["excluded_by_reason"] == {"other period (not 2025-Q4)": len(review) - len(q4)}
-    assert rec["all_balanced"] and rec["periods"] == {"review_takeup": "2025-Q4", "hub_attendance": "2025-Q4"}
+    # one row per LSOA and ethnic group in each of eight quarters; the last four are pooled
+    window = _demo("review_takeup")["period"].isin(["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"])
+    assert len(q4) > 224 and files["review_takeup"]["rows_used"] == int(window.sum())
+    assert files["review_takeup"]["excluded_by_reason"] == {"other period (not in 2025-Q1 to 2025-Q4)": int((~window).sum())}
+    pooled = "2025-Q1 to 2025-Q4 pooled"
+    assert rec["all_balanced"] and rec["periods"] == {"review_takeup": pooled, "hub_attendance": pooled}
     assert rec["period"]["start"] == "2026-01-01" and rec["period"]["mismatches"] == []
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
     demo = _demo("review_takeup")
-    assert lsoa["review_eligible"].sum() == demo.loc[demo["period"] == "2025-Q4", "eligible"].astype(int).sum()
+    window = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    assert lsoa["review_eligible"].sum() == demo.loc[demo["period"].isin(window), "eligible"].astype(int).sum()
     att = _demo("hub_attendance")
-    assert lsoa["hub_children"].sum() == att.loc[att["period"] == "2025-Q4", "children"].astype(int).sum()
+    att = att[att["period"].isin(window)].astype({"children": int})
+    per_hub = att.groupby(["area_code", "hub_id"])["children"].sum()  # children per quarter, averaged over the window
+    assert lsoa["hub_children"].sum() == int(np.floor(per_hub / 4 + 0.5).sum())
 
 
 def test_one_stray_annual_row_among_quarters_is_named(biborough_config, tmp_path, capsys):
@@ -216,14 +222,16 @@ def test_latest_common_period_is_chosen_and_the_mismatch_reported(biborough_conf
     code, err, out = _build(_config(tmp_path, biborough_config, hub_attendance=a), tmp_path / "o", capsys)
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
-    assert rec["periods"] == {"review_takeup": "2025-Q3", "hub_attendance": "2025-Q3"}
+    # the analysis period is 2025-Q3; the model pools the four quarters ending there ([analysis] pool_quarters)
+    assert rec["period"]["analysis"] == "2025-Q3" and rec["period"]["window"] == ["2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3"]
+    assert rec["periods"] == {"review_takeup": "2024-Q4 to 2025-Q3 pooled", "hub_attendance": "2024-Q4 to 2025-Q3 pooled"}
     assert rec["period"]["chosen_by"] == "the latest period every extract has"
     (mismatch,) = rec["period"]["mismatches"]
     assert "review_takeup has later period(s) 2025-Q4" in mismatch and "hub_attendance" in mismatch
     assert mismatch in rec["notes"] and mismatch in out  # on screen and in every output that shows the notes
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
     demo = _demo("review_takeup")
-    assert lsoa["review_eligible"].sum() == demo.loc[demo["period"] == "2025-Q3", "eligible"].astype(int).sum()
+    assert lsoa["review_eligible"].sum() == demo.loc[demo["period"].isin(rec["period"]["window"]), "eligible"].astype(int).sum()
     assert rec["all_balanced"]
 
 
@@ -233,7 +241,8 @@ def test_period_named_in_the_config_in_another_spelling(biborough_config, tmp_pa
     code, err, _out = _build(p, tmp_path / "o", capsys)
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
-    assert rec["periods"] == {"review_takeup": "2025-Q2", "hub_attendance": "2025-Q2"}
+    assert rec["period"]["analysis"] == "2025-Q2"
+    assert rec["periods"] == {"review_takeup": "2024-Q3 to 2025-Q2 pooled", "hub_attendance": "2024-Q3 to 2025-Q2 pooled"}
     assert rec["period"]["start"] == "2025-07-01" and "later period(s) 2025-Q3, 2025-Q4" in rec["period"]["mismatches"][0]
 
 
@@ -252,16 +261,17 @@ def test_financial_year_labels_order_across_the_year_boundary(biborough_config, 
     review = _demo("review_takeup")
     review = review[review["period"].isin(["2025-Q1", "2025-Q2"])]
     review["period"] = review["period"].map({"2025-Q1": "Q4 2024/25", "2025-Q2": "Q1 2025/26"})
-    latest = review[review["period"] == "Q1 2025/26"]
+    both = review  # Q4 2024/25 then Q1 2025/26: consecutive, pooled ([analysis] pool_quarters = 4, two available)
     p = _save(review, tmp_path / "review.csv")
     cfg = _config(tmp_path, biborough_config, review_takeup=p)
     cfg.write_text(cfg.read_text().replace(f'hub_attendance = "{biborough_config.extracts.hub_attendance}"\n', ""))
     code, err, out = _build(cfg, tmp_path / "o", capsys)
     assert code == 0, err
     rec = json.loads((tmp_path / "o" / "reconciliation.json").read_text())
-    assert rec["periods"] == {"review_takeup": "2025-Q1"}
+    assert rec["period"]["analysis"] == "2025-Q1" and rec["period"]["window"] == ["2024-Q4", "2025-Q1"]
+    assert rec["periods"] == {"review_takeup": "2024-Q4 to 2025-Q1 pooled"}
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
-    assert lsoa["review_eligible"].sum() == latest["eligible"].astype(int).sum()
+    assert lsoa["review_eligible"].sum() == both["eligible"].astype(int).sum()
     # no hub attendance extract: reach is "not available", not zero
     assert any("reach not available" in n for n in rec["notes"]) and "reach not available" in out
     assert lsoa["hub_children"].isna().all() and lsoa["reach_rate"].isna().all()
@@ -406,7 +416,8 @@ def test_xlsx_sheet_named_in_the_config_is_read(biborough_config, tmp_path, caps
     assert code == 0, err
     assert "sheet read: 'Data'" in out
     lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
-    assert lsoa["review_eligible"].sum() == demo.loc[demo["period"] == "2025-Q4", "eligible"].astype(int).sum()
+    window = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]  # pooled ([analysis] pool_quarters)
+    assert lsoa["review_eligible"].sum() == demo.loc[demo["period"].isin(window), "eligible"].astype(int).sum()
     code, err, _ = _build(_config(tmp_path, biborough_config, review_takeup=p, extracts_lines=['review_takeup_sheet = "Dat"']),
                           tmp_path / "o2", capsys)
     assert code == 2 and "has no sheet named 'Dat'" in err and "'Notes', 'Data'" in err

@@ -145,12 +145,15 @@ def test_trends_reproduce_the_counts_exactly(study):
     children = data["attendance"].set_index(["area_code", "period"])["children"]
     r = reach.set_index(["area_code", "period"])
     assert (r["numerator"] == np.minimum(children.loc[r.index], r["denominator"])).all()
-    # the analysis period is the snapshot of lsoa.csv and wards.csv
-    snap = lsoa.xs("2025-Q4", level="period")
+    # the analysis window (the four quarters to 2025-Q4, pooled) is the snapshot of lsoa.csv and wards.csv
+    window = trends[(trends["period"] == "2025-Q1 to 2025-Q4") & (trends["measure"] == "review")]
+    snap = window[window["level"] == "lsoa"].set_index("area_code")
     l = csv["lsoa"].set_index("lsoa21cd")
     assert (snap["numerator"] == l.loc[snap.index, "review_completed"]).all()
+    assert (snap["denominator"] == l.loc[snap.index, "review_eligible"]).all()
+    wsnap = window[window["level"] == "ward"].set_index("area_code")
     w = csv["wards"].set_index("ward_code")
-    assert (ward.xs("2025-Q4", level="period")["numerator"] == w["review_completed"].reindex(ward.xs("2025-Q4", level="period").index)).all()
+    assert (wsnap["numerator"] == w["review_completed"].reindex(wsnap.index)).all()
     # Wilson intervals bracket the rate; a pooled window is the sum of its quarters
     some = trends[trends["denominator"] > 0]
     assert ((some["rate_lo"] <= some["rate"]) & (some["rate"] <= some["rate_hi"])).all()
