@@ -22,7 +22,6 @@ from geo import (
     load_config,
     plain_markdown,
     prepare,
-    suggest_sites,
 )
 from geo.app import (
     CACHE_HASH_FUNCS,
@@ -40,6 +39,9 @@ from geo.app import (
     sidebar_controls,
     views,
 )
+from geo.app import options as app_options
+from geo.app import venues as app_venues
+from geo.app import visits as app_visits
 from geo.disclosure import DisclosureRule
 from geo.maps import (
     LAYERS,
@@ -101,10 +103,31 @@ def load_result(scenario: Scenario):
     return analyse(prepared, scenario.apply(prepared.config))
 
 
-@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Choosing outreach venues…", max_entries=64)
-def load_sites(scenario: Scenario, venues: VenueChoice):
-    return suggest_sites(load_result(scenario), k=venues.k, venue_types=venues.types,
-                         force_in=venues.force_in, force_out=venues.force_out)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Choosing outreach venues…", max_entries=64)
+def load_sites(scenario: Scenario, venues: VenueChoice, selection: Selection) -> app_venues.VenuePlan:
+    """The suggested venues of the areas in view: k per hub (the pack's function) or k in total."""
+    result = load_result(scenario)
+    view = load_view(scenario, Selection.of(level="lsoa", las=selection.las, hubs=selection.hubs))
+    in_view = set(view.lsoa["hub_id"]) if "hub_id" in view.lsoa.columns else set()
+    hubs = [] if result.hubs is None else [h for h in result.hubs.loc[result.hubs["site_type"] == "hub", "hub_id"] if h in in_view]
+    return app_venues.plan_venues(result, scope=venues.scope, k=venues.k, hubs=hubs, venue_types=venues.types,
+                                  lsoa_mask=app_venues.lsoa_mask(result, view.lsoa.index),
+                                  force_in=venues.force_in, force_out=venues.force_out)
+
+
+def hub_names(result) -> dict[str, str]:
+    """Hub id -> hub name (ids where the hubs file names none)."""
+    return {} if result.hubs is None else dict(zip(result.hubs["hub_id"], result.hubs["name"].fillna(result.hubs["hub_id"])))
+
+
+def venue_warnings(scenario: Scenario, venues: VenueChoice, selection: Selection, result, rule) -> list[str]:
+    """Warnings about venues forced in that bring no child within reach, with what they displaced."""
+    from dataclasses import replace
+
+    def without(venue_id: str):
+        return load_sites(scenario, replace(venues, force_in=tuple(v for v in venues.force_in if v != venue_id)), selection)
+
+    return app_venues.forced_warnings(load_sites(scenario, venues, selection), without, result, rule, hub_names(result))
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)
@@ -133,9 +156,9 @@ def load_area_options(scenario: Scenario, selection: Selection) -> dict[str, str
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
-def load_site_markers(scenario: Scenario, venues: VenueChoice):
-    """The suggested venues as map markers (cached per choice of venues)."""
-    return site_markers(views.sites_frame(load_sites(scenario, venues)))
+def load_site_markers(scenario: Scenario, venues: VenueChoice, selection: Selection):
+    """The suggested venues as map markers (cached per choice of venues and areas)."""
+    return site_markers(views.sites_frame(load_sites(scenario, venues, selection)))
 
 
 def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, layer: str, base_url: str) -> dict:
@@ -147,7 +170,7 @@ def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, lay
     """
     view = load_view(scenario, selection)
     return {"base": views.view_map_base(load_map_base(scenario, selection.level), view), "layer": layer,
-            "sites": load_site_markers(scenario, venues), "leaflet_prefix": static_url(base_url),
+            "sites": load_site_markers(scenario, venues, selection), "leaflet_prefix": static_url(base_url),
             "tiles": load_result(scenario).config.tiles}
 
 
@@ -246,6 +269,41 @@ def load_charts(scenario: Scenario, selection: Selection) -> list[bytes]:
     return views.chart_images(load_result(scenario), load_view(scenario, selection), selection.level)
 
 
+def hub_tab(scenario: Scenario, venues: VenueChoice, areas: Selection, result, view, rule, selection: Selection) -> None:
+    """Hub cards with each hub's own venues (k per hub, the pack's) and its visit list (CSV, printable page)."""
+    from dataclasses import replace
+
+    from geo.export import generation_date
+
+    per_hub = load_sites(scenario, replace(venues, scope="hub"), areas)
+    shown = app_venues.published_plan(per_hub, result, rule)
+    names = hub_names(result)
+
+    def visit_downloads(hub: str) -> None:
+        frame = lambda: app_visits.hub_visit_list(result, hub, shown, rule)  # noqa: E731 (made when clicked)
+        page = lambda: app_visits.visit_page(frame(), hub_name=names.get(hub, hub), study_area=result.config.name,  # noqa: E731
+                                             generated=generation_date().isoformat()).encode("utf-8")
+        label = plain_markdown(names.get(hub, hub))  # a name is data, not Markdown
+        cols = st.columns(2)
+        cols[0].download_button(f"Visit list, {label} (CSV)", lambda: download.csv_bytes(frame()),
+                                app_visits.visit_file_name(result.config.slug, hub, "csv"), "text/csv",
+                                key=f"dl_visits_csv_{hub}", on_click="ignore")
+        cols[1].download_button(f"Visit list, {label} (printable page)", page, app_visits.visit_file_name(result.config.slug, hub, "html"),
+                                "text/html", key=f"dl_visits_html_{hub}", on_click="ignore")
+
+    views.hub_cards(st, result, view, shown, load_table(scenario, selection, "hubs"), notes=per_hub.notes, extra=visit_downloads)
+
+
+def option_tab(config_path: str, controls, scenario: Scenario, venues: VenueChoice, areas: Selection, result, rule) -> None:
+    """Keep, compare and download options (scenarios) of this study area."""
+    plan = load_sites(scenario, venues, areas)
+    reach = app_venues.reach_summary(plan, result, rule)
+    names = load_venue_names(scenario.data, tuple(controls.types))
+    current = app_options.option_row("Current settings", controls, reach, names=names,
+                                     venue_names=list(dict.fromkeys(plan.table["name"].astype(str))))
+    app_options.options_panel(st, config_path, current, download.csv_bytes)
+
+
 def show_problems(err: BaseException) -> None:
     """The study area could not be loaded: one error box per problem, shown as plain text."""
     problems = problem_lines(err)
@@ -254,7 +312,7 @@ def show_problems(err: BaseException) -> None:
         st.error(plain_markdown(problem))
 
 
-TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Data and sources"]
+TABS = ["Map", "Priority areas", "Wards", "Hubs", "Options", "Charts", "Data and sources"]
 
 
 def main() -> None:
@@ -284,9 +342,10 @@ def main() -> None:
 
     scenario = Scenario.of(data, need=c.need, engagement=c.engagement, mode=c.mode, minutes=c.minutes)
     selection = Selection.of(level=level, las=las, hubs=hubs)
-    venues = VenueChoice.of(k=k, types=types, force_in=c.force_in, force_out=c.force_out)
+    venues = VenueChoice.of(k=k, types=types, force_in=c.force_in, force_out=c.force_out, scope=c.scope)
     result = load_result(scenario)
-    sites = load_sites(scenario, venues)
+    areas = Selection.of(level="lsoa", las=las, hubs=hubs)  # the venues do not depend on the geography level
+    sites = load_sites(scenario, venues, areas)
     view = load_view(scenario, selection)
     rule = DisclosureRule.from_config(result.config)
     if view.areas.empty:
@@ -298,7 +357,7 @@ def main() -> None:
     views.headline(st, result, view, sites, rule)
 
     # only the open tab is computed (on_change="rerun" tracks which one it is)
-    tab_map, tab_priority, tab_wards, tab_hubs, tab_charts, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
+    tab_map, tab_priority, tab_wards, tab_hubs, tab_options, tab_charts, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
     map_key = (scenario, venues, selection, layer, st.get_option("server.baseUrlPath"))
     if tab_map.open:
         with tab_map:
@@ -306,7 +365,8 @@ def main() -> None:
             clicked = show_map(map_key)
             picked = access.area_choice(st, load_area_options(scenario, selection), clicked)
             views.area_profile(st, result, view, picked, level, rule)
-            views.sites_panel(st, sites, rule, result=result)
+            app_venues.venue_panel(st, sites, result, rule, names=hub_names(result),
+                                   warnings=venue_warnings(scenario, venues, areas, result, rule))
     if tab_priority.open:
         with tab_priority:
             views.priority_table(st, load_table(scenario, selection, "priority"))
@@ -315,7 +375,10 @@ def main() -> None:
             views.ward_table(st, load_table(scenario, selection, "wards"))
     if tab_hubs.open:
         with tab_hubs:
-            views.hub_cards(st, result, view, sites, load_table(scenario, selection, "hubs"))
+            hub_tab(scenario, venues, areas, result, view, rule, selection)
+    if tab_options.open:
+        with tab_options:
+            option_tab(config_path, c, scenario, venues, areas, result, rule)
     if tab_charts.open:
         with tab_charts:
             views.charts(st, load_charts(scenario, selection), access.chart_alts(result, view, level))
