@@ -283,13 +283,11 @@ def hub_tab(scenario: Scenario, venues: VenueChoice, areas: Selection, result, v
         frame = lambda: app_visits.hub_visit_list(result, hub, shown, rule)  # noqa: E731 (made when clicked)
         page = lambda: app_visits.visit_page(frame(), hub_name=names.get(hub, hub), study_area=result.config.name,  # noqa: E731
                                              generated=generation_date().isoformat()).encode("utf-8")
-        label = plain_markdown(names.get(hub, hub))  # a name is data, not Markdown
-        cols = st.columns(2)
-        cols[0].download_button(f"Visit list, {label} (CSV)", lambda: download.csv_bytes(frame()),
-                                app_visits.visit_file_name(result.config.slug, hub, "csv"), "text/csv",
-                                key=f"dl_visits_csv_{hub}", on_click="ignore")
-        cols[1].download_button(f"Visit list, {label} (printable page)", page, app_visits.visit_file_name(result.config.slug, hub, "html"),
-                                "text/html", key=f"dl_visits_html_{hub}", on_click="ignore")
+        st.download_button("Visit list (CSV)", lambda: download.csv_bytes(frame()),
+                           app_visits.visit_file_name(result.config.slug, hub, "csv"), "text/csv",
+                           key=f"dl_visits_csv_{hub}", on_click="ignore", icon=":material/table_view:")
+        st.download_button("Visit list (printable page)", page, app_visits.visit_file_name(result.config.slug, hub, "html"),
+                           "text/html", key=f"dl_visits_html_{hub}", on_click="ignore", icon=":material/print:")
 
     views.hub_cards(st, result, view, shown, load_table(scenario, selection, "hubs"), notes=per_hub.notes, extra=visit_downloads)
 
