@@ -157,8 +157,13 @@ def load_area_options(scenario: Scenario, selection: Selection) -> dict[str, str
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
 def load_site_markers(scenario: Scenario, venues: VenueChoice, selection: Selection):
-    """The suggested venues as map markers (cached per choice of venues and areas)."""
-    return site_markers(views.sites_frame(load_sites(scenario, venues, selection)))
+    """The suggested venues as map markers (cached per choice of venues and areas); per hub, named with their hub."""
+    plan = load_sites(scenario, venues, selection)
+    frame = views.sites_frame(plan)
+    if plan.scope == "hub":
+        names = hub_names(load_result(scenario))
+        frame = frame.assign(name=frame["name"].astype(str) + ", for " + frame["hub_id"].map(lambda h: names.get(h, h)))
+    return site_markers(frame)
 
 
 def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, layer: str, base_url: str) -> dict:

@@ -129,7 +129,11 @@ def options_panel(st, config_path: str, current: dict, csv_bytes) -> None:
     kept = kept_options(st.session_state, config_path)
     names = [o["name"] for o in kept]
     listed = hashlib.sha256(repr(names).encode()).hexdigest()[:8]  # keyed by the kept names: never a stale value
-    chosen = st.multiselect("Options to compare", names, default=names, key=f"compare@{sid}@{listed}")
+    if kept:
+        chosen = st.multiselect("Options to compare", names, default=names, key=f"compare@{sid}@{listed}")
+    else:
+        chosen = []
+        st.caption("No option kept yet: the table shows the current settings.")
     shown = [o for o in kept if o["name"] in chosen]
     def settings(o: dict) -> dict:
         return {k: v for k, v in o.items() if k != "name"}
