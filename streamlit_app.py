@@ -307,6 +307,33 @@ def option_tab(config_path: str, controls, scenario: Scenario, venues: VenueChoi
     app_options.options_panel(st, config_path, current, download.csv_bytes)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def warm_study_areas(paths: tuple[str, ...]):
+    """Once per server and list: load, score and gate the study areas not shown, in a background thread.
+
+    A study-area switch then finds them in the caches (Leicestershire's disclosure gate alone takes
+    20-60 s on a 2-core machine). A study area that cannot be loaded is skipped here and reported
+    when it is chosen.
+    """
+    import contextlib
+    import threading
+
+    def work() -> None:
+        for path in paths:
+            with contextlib.suppress(Exception):
+                data = data_key(path)
+                cfg = load_prepared(data).config
+                scenario = Scenario.of(data, need=cfg.weights.need, engagement=cfg.weights.engagement,  # the sidebar's defaults
+                                       mode=cfg.travel.mode, minutes=float(int(cfg.travel.threshold_minutes)))
+                result = load_result(scenario)
+                views.gated_tables(result, DisclosureRule.from_config(result.config))
+                load_map_base(scenario, "lsoa")
+
+    thread = threading.Thread(target=work, name="warm-study-areas", daemon=True)
+    thread.start()
+    return thread
+
+
 def show_problems(err: BaseException) -> None:
     """The study area could not be loaded: one error box per problem, shown as plain text."""
     problems = problem_lines(err)
@@ -390,6 +417,7 @@ def main() -> None:
             views.data_page(st, result)
     # cached parts: the map for the HTML download is built only if asked for
     download.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
+    warm_study_areas(tuple(p for p in configs if p != config_path))  # after the page: other study areas ready for a switch
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Nothing here computes analysis: it selects, suppresses and formats what ``geo.bu
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,6 +144,8 @@ def view_map_base(base: MapBase, view: View) -> MapBase:
 
 
 _GATED: dict = {}
+_GATING: dict = {}  # one lock per build and rule: a second caller (the app's warm-up thread) waits, never recomputes
+_GATING_LOCK = threading.Lock()
 
 
 def gated_tables(result, rule: DisclosureRule) -> ExportTables:
@@ -150,13 +153,17 @@ def gated_tables(result, rule: DisclosureRule) -> ExportTables:
 
     Every table, download, profile and headline of the app shows cells of these tables (rows
     of the selection), so the app and the pack show the same cells for the same inputs.
+    Thread-safe: the app computes them ahead for the study areas not yet shown.
     """
     memo = (id(result), rule)
-    if memo not in _GATED or _GATED[memo][0] is not result:
-        if len(_GATED) >= 4:
-            _GATED.pop(next(iter(_GATED)))
-        _GATED[memo] = (result, export_tables(result, rule))
-    return _GATED[memo][1]
+    with _GATING_LOCK:
+        lock = _GATING.setdefault(memo, threading.Lock())
+    with lock:
+        if memo not in _GATED or _GATED[memo][0] is not result:
+            if len(_GATED) >= 4:
+                _GATED.pop(next(iter(_GATED)))
+            _GATED[memo] = (result, export_tables(result, rule))
+        return _GATED[memo][1]
 
 
 def published_areas(result, level: str, rule: DisclosureRule) -> pd.DataFrame:
