@@ -127,7 +127,9 @@ def venue_warnings(scenario: Scenario, venues: VenueChoice, selection: Selection
     def without(venue_id: str):
         return load_sites(scenario, replace(venues, force_in=tuple(v for v in venues.force_in if v != venue_id)), selection)
 
-    return app_venues.forced_warnings(load_sites(scenario, venues, selection), without, result, rule, hub_names(result))
+    plan = load_sites(scenario, venues, selection)
+    cost = app_venues.forced_cost(plan, load_sites(scenario, replace(venues, force_in=()), selection), result, rule)
+    return app_venues.forced_warnings(plan, without, result, rule, hub_names(result)) + ([cost] if cost else [])
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)

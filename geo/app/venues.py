@@ -29,7 +29,7 @@ from geo.disclosure.venues import published_not_reached, published_venue_figures
 from geo.safety import plain_markdown
 from models.risk import PRIORITY_QUADRANT
 
-__all__ = ["SCOPES", "VenuePlan", "plan_venues", "published_plan", "reach_summary", "forced_warnings",
+__all__ = ["SCOPES", "VenuePlan", "plan_venues", "published_plan", "reach_summary", "forced_warnings", "forced_cost",
            "venue_panel", "hub_venue_lines", "RANKING_TEXT"]
 
 #: how ``k`` is read: per hub (as the ILT pack) or in total over the areas in view
@@ -169,6 +169,20 @@ def forced_warnings(plan: VenuePlan, without, result, rule: DisclosureRule, name
                    f"{plan.k} places and adds 0 children. "
                    + (f"Without it the option would include {lost}." if lost else "Without it no other venue would be chosen."))
     return out
+
+
+def forced_cost(plan: VenuePlan, unforced: VenuePlan, result, rule: DisclosureRule) -> str | None:
+    """What forcing venues in costs: the children reached with and without them, if fewer with them.
+
+    ``unforced`` is the same plan with no venue forced in.
+    """
+    if not plan.force_in:
+        return None
+    with_, without = reach_summary(plan, result, rule)["children"], reach_summary(unforced, result, rule)["children"]
+    if with_ >= without:
+        return None
+    return (f"With the venues forced in, this option reaches about {with_:,} children; without forcing them in, "
+            f"the best choice would reach about {without:,}.")
 
 
 def hub_venue_lines(shown: pd.DataFrame, hub: str) -> list[str]:

@@ -99,7 +99,7 @@ def venue_names(prepared, types) -> dict[str, str]:
     if v is None:
         return {}
     v = v[v["type"].isin(types)].sort_values("name")
-    return dict(zip(v["venue_id"], v["name"] + " (" + v["type"] + ")"))
+    return dict(zip(v["venue_id"], v["name"] + " (" + v["type"].map(labels.text) + ")"))  # "GP practice", not the code
 
 
 def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = ()) -> View:

@@ -107,6 +107,13 @@ def test_forcing_in_a_venue_that_adds_nothing_warns_and_names_what_it_displaced(
     warnings = [w.value for w in app.warning if "adds 0 children" in w.value]
     assert len(warnings) == 1 and name in warnings[0].replace("\\", "")
     assert displaced and all(d in warnings[0].replace("\\", "") for d in displaced)
+    rule = DisclosureRule.from_config(app_result.config)
+    hubs = list(app_result.hubs.loc[app_result.hubs["site_type"] == "hub", "hub_id"])
+    with_ = venues.reach_summary(venues.plan_venues(app_result, scope="hub", k=5, hubs=hubs, force_in=[venue_id]), app_result, rule)
+    without = venues.reach_summary(venues.plan_venues(app_result, scope="hub", k=5, hubs=hubs), app_result, rule)
+    assert with_["children"] < without["children"]  # it cost children, and the panel says how many
+    assert any(f"reaches about {with_['children']:,} children" in w.value.replace("\\", "") and f"about {without['children']:,}" in w.value.replace("\\", "")
+               for w in app.warning)
     assert name in set(sites_table(app)["name"])  # it is kept in the list, with 0 children
     row = sites_table(app).set_index("name").loc[name]
     assert int(row["covered_lsoas"]) == 0 and int(row["covered_children_nearest_10"]) == 0
