@@ -280,23 +280,10 @@ def hub_tab(scenario: Scenario, venues: VenueChoice, areas: Selection, result, v
     """Hub cards with each hub's own venues (k per hub, the pack's) and its visit list (CSV, printable page)."""
     from dataclasses import replace
 
-    from geo.export import generation_date
-
     per_hub = load_sites(scenario, replace(venues, scope="hub"), areas)
     shown = app_venues.published_plan(per_hub, result, rule)
-    names = hub_names(result)
-
-    def visit_downloads(hub: str) -> None:
-        frame = lambda: app_visits.hub_visit_list(result, hub, shown, rule)  # noqa: E731 (made when clicked)
-        page = lambda: app_visits.visit_page(frame(), hub_name=names.get(hub, hub), study_area=result.config.name,  # noqa: E731
-                                             generated=generation_date().isoformat()).encode("utf-8")
-        st.download_button("Visit list (CSV)", lambda: download.csv_bytes(frame()),
-                           app_visits.visit_file_name(result.config.slug, hub, "csv"), "text/csv",
-                           key=f"dl_visits_csv_{hub}", on_click="ignore", icon=":material/table_view:")
-        st.download_button("Visit list (printable page)", page, app_visits.visit_file_name(result.config.slug, hub, "html"),
-                           "text/html", key=f"dl_visits_html_{hub}", on_click="ignore", icon=":material/print:")
-
-    views.hub_cards(st, result, view, shown, load_table(scenario, selection, "hubs"), notes=per_hub.notes, extra=visit_downloads)
+    views.hub_cards(st, result, view, shown, load_table(scenario, selection, "hubs"), notes=per_hub.notes,
+                    extra=app_visits.visit_buttons(st, result, shown, rule, hub_names(result), download.csv_bytes))
 
 
 def option_tab(config_path: str, controls, scenario: Scenario, venues: VenueChoice, areas: Selection, result, rule) -> None:
@@ -311,29 +298,19 @@ def option_tab(config_path: str, controls, scenario: Scenario, venues: VenueChoi
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def warm_study_areas(paths: tuple[str, ...]):
-    """Once per server and list: load, score and gate the study areas not shown, in a background thread.
+    """Once per server and list: load, score and gate the study areas not shown (``geo.app.warm``)."""
+    from geo.app.warm import start_warm
 
-    A study-area switch then finds them in the caches (Leicestershire's disclosure gate alone takes
-    20-60 s on a 2-core machine). A study area that cannot be loaded is skipped here and reported
-    when it is chosen.
-    """
-    import contextlib
-    import threading
+    def warm_one(path: str) -> None:
+        data = data_key(path)
+        cfg = load_prepared(data).config
+        scenario = Scenario.of(data, need=cfg.weights.need, engagement=cfg.weights.engagement,  # the sidebar's defaults
+                               mode=cfg.travel.mode, minutes=float(int(cfg.travel.threshold_minutes)))
+        result = load_result(scenario)
+        views.gated_tables(result, DisclosureRule.from_config(result.config))
+        load_map_base(scenario, "lsoa")
 
-    def work() -> None:
-        for path in paths:
-            with contextlib.suppress(Exception):
-                data = data_key(path)
-                cfg = load_prepared(data).config
-                scenario = Scenario.of(data, need=cfg.weights.need, engagement=cfg.weights.engagement,  # the sidebar's defaults
-                                       mode=cfg.travel.mode, minutes=float(int(cfg.travel.threshold_minutes)))
-                result = load_result(scenario)
-                views.gated_tables(result, DisclosureRule.from_config(result.config))
-                load_map_base(scenario, "lsoa")
-
-    thread = threading.Thread(target=work, name="warm-study-areas", daemon=True)
-    thread.start()
-    return thread
+    return start_warm(paths, warm_one)
 
 
 def show_problems(err: BaseException) -> None:

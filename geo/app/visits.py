@@ -25,7 +25,7 @@ from geo.app.views import gated_tables
 from geo.disclosure import DisclosureRule
 from geo.export.visits import VISIT_LSOAS, postcode_sectors, visit_list
 
-__all__ = ["hub_visit_list", "visit_page", "visit_file_name", "PRINT_CSS"]
+__all__ = ["hub_visit_list", "visit_page", "visit_file_name", "visit_buttons", "PRINT_CSS"]
 
 PRINT_CSS = """
 body { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; color: #000; background: #fff; margin: 1.5em; }
@@ -101,3 +101,22 @@ def visit_page(frame: pd.DataFrame, *, hub_name: str, study_area: str, generated
         + "\n".join(venues or ["<tr><td colspan='6'>No venue suggested for this hub.</td></tr>"])
         + "</tbody></table>\n</main>\n</body>\n</html>\n"
     )
+
+
+def visit_buttons(st, result, shown_venues: pd.DataFrame, rule: DisclosureRule, names: dict, csv_bytes):
+    """``draw(hub)``: the two visit-list download buttons of a hub card (files made only when clicked).
+
+    ``csv_bytes`` is the app's CSV writer (:func:`geo.app.download.csv_bytes`, text cells neutralised).
+    """
+    from geo.export import generation_date
+
+    def draw(hub: str) -> None:
+        frame = lambda: hub_visit_list(result, hub, shown_venues, rule)  # noqa: E731 (made when clicked)
+        page = lambda: visit_page(frame(), hub_name=names.get(hub, hub), study_area=result.config.name,  # noqa: E731
+                                  generated=generation_date().isoformat()).encode("utf-8")
+        st.download_button("Visit list (CSV)", lambda: csv_bytes(frame()), visit_file_name(result.config.slug, hub, "csv"),
+                           "text/csv", key=f"dl_visits_csv_{hub}", on_click="ignore", icon=":material/table_view:")
+        st.download_button("Visit list (printable page)", page, visit_file_name(result.config.slug, hub, "html"),
+                           "text/html", key=f"dl_visits_html_{hub}", on_click="ignore", icon=":material/print:")
+
+    return draw
