@@ -374,7 +374,7 @@ def hub_cards(st, result, view: View, venues: pd.DataFrame, shown: pd.DataFrame 
             st.write(f"Children not reached in high-need areas (est., nearest 10): {_shown(r['children_not_reached_high_need_nearest_10'])}")
             lines = hub_venue_lines(venues, hub)
             st.markdown("Suggested venues (children newly within reach):\n\n" + "\n".join(lines) if lines else  # an ordered list
-                        plain_markdown(f"No venue suggested: {notes.get(hub, 'no venue brings another area within reach')}."))
+                        plain_markdown(f"No venue suggested for this hub ({notes.get(hub, 'no venue brings another area within reach')})."))
             if extra is not None:
                 extra(hub)
     st.subheader("All hubs")
