@@ -22,7 +22,6 @@ from geo import (
     load_config,
     plain_markdown,
     prepare,
-    suggest_sites,
 )
 from geo.app import (
     CACHE_HASH_FUNCS,
@@ -42,6 +41,9 @@ from geo.app import (
     upload,
     views,
 )
+from geo.app import options as app_options
+from geo.app import venues as app_venues
+from geo.app import visits as app_visits
 from geo.disclosure import DisclosureRule
 from geo.maps import (
     LAYERS,
@@ -117,10 +119,33 @@ def load_monitoring(scenario: Scenario):
         return str(err)
 
 
-@st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Choosing outreach venues…", max_entries=64)
-def load_sites(scenario: Scenario, venues: VenueChoice):
-    return suggest_sites(load_result(scenario), k=venues.k, venue_types=venues.types,
-                         force_in=venues.force_in, force_out=venues.force_out)
+@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Choosing outreach venues…", max_entries=64)
+def load_sites(scenario: Scenario, venues: VenueChoice, selection: Selection) -> app_venues.VenuePlan:
+    """The suggested venues of the areas in view: k per hub (the pack's function) or k in total."""
+    result = load_result(scenario)
+    view = load_view(scenario, Selection.of(level="lsoa", las=selection.las, hubs=selection.hubs))
+    in_view = set(view.lsoa["hub_id"]) if "hub_id" in view.lsoa.columns else set()
+    hubs = [] if result.hubs is None else [h for h in result.hubs.loc[result.hubs["site_type"] == "hub", "hub_id"] if h in in_view]
+    return app_venues.plan_venues(result, scope=venues.scope, k=venues.k, hubs=hubs, venue_types=venues.types,
+                                  lsoa_mask=app_venues.lsoa_mask(result, view.lsoa.index),
+                                  force_in=venues.force_in, force_out=venues.force_out)
+
+
+def hub_names(result) -> dict[str, str]:
+    """Hub id -> hub name (ids where the hubs file names none)."""
+    return {} if result.hubs is None else dict(zip(result.hubs["hub_id"], result.hubs["name"].fillna(result.hubs["hub_id"])))
+
+
+def venue_warnings(scenario: Scenario, venues: VenueChoice, selection: Selection, result, rule) -> list[str]:
+    """Warnings about venues forced in that bring no child within reach, with what they displaced."""
+    from dataclasses import replace
+
+    def without(venue_id: str):
+        return load_sites(scenario, replace(venues, force_in=tuple(v for v in venues.force_in if v != venue_id)), selection)
+
+    plan = load_sites(scenario, venues, selection)
+    cost = app_venues.forced_cost(plan, load_sites(scenario, replace(venues, force_in=()), selection), result, rule)
+    return app_venues.forced_warnings(plan, without, result, rule, hub_names(result)) + ([cost] if cost else [])
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)
@@ -154,9 +179,14 @@ def load_area_options(scenario: Scenario, selection: Selection) -> dict[str, str
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
-def load_site_markers(scenario: Scenario, venues: VenueChoice):
-    """The suggested venues as map markers (cached per choice of venues)."""
-    return site_markers(views.sites_frame(load_sites(scenario, venues)))
+def load_site_markers(scenario: Scenario, venues: VenueChoice, selection: Selection):
+    """The suggested venues as map markers (cached per choice of venues and areas); per hub, named with their hub."""
+    plan = load_sites(scenario, venues, selection)
+    frame = views.sites_frame(plan)
+    if plan.scope == "hub":
+        names = hub_names(load_result(scenario))
+        frame = frame.assign(name=frame["name"].astype(str) + ", for " + frame["hub_id"].map(lambda h: names.get(h, h)))
+    return site_markers(frame)
 
 
 def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, layer: str, base_url: str) -> dict:
@@ -169,7 +199,7 @@ def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, lay
     view = load_view(scenario, selection)
     change = bool(LAYERS[layer].categories)  # the change layers need the published monitoring
     return {"base": views.view_map_base(load_map_base(scenario, selection.level, change), view), "layer": layer,
-            "sites": load_site_markers(scenario, venues), "leaflet_prefix": static_url(base_url),
+            "sites": load_site_markers(scenario, venues, selection), "leaflet_prefix": static_url(base_url),
             "tiles": load_result(scenario).config.tiles}
 
 
@@ -276,6 +306,43 @@ def load_charts(scenario: Scenario, selection: Selection) -> list[bytes]:
     return views.chart_images(load_result(scenario), load_view(scenario, selection), selection.level)
 
 
+def hub_tab(scenario: Scenario, venues: VenueChoice, areas: Selection, result, view, rule, selection: Selection) -> None:
+    """Hub cards with each hub's own venues (k per hub, the pack's) and its visit list (CSV, printable page)."""
+    from dataclasses import replace
+
+    per_hub = load_sites(scenario, replace(venues, scope="hub"), areas)
+    shown = app_venues.published_plan(per_hub, result, rule)
+    views.hub_cards(st, result, view, shown, load_table(scenario, selection, "hubs"), notes=per_hub.notes,
+                    extra=app_visits.visit_buttons(st, result, shown, rule, hub_names(result), download.csv_bytes))
+
+
+def option_tab(config_path: str, controls, scenario: Scenario, venues: VenueChoice, areas: Selection, result, rule) -> None:
+    """Keep, compare and download options (scenarios) of this study area."""
+    plan = load_sites(scenario, venues, areas)
+    reach = app_venues.reach_summary(plan, result, rule)
+    names = load_venue_names(scenario.data, tuple(controls.types))
+    current = app_options.option_row("Current settings", controls, reach, names=names,
+                                     venue_names=list(dict.fromkeys(plan.table["name"].astype(str))))
+    app_options.options_panel(st, config_path, current, download.csv_bytes)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def warm_study_areas(paths: tuple[str, ...]):
+    """Once per server and list: load, score and gate the study areas not shown (``geo.app.warm``)."""
+    from geo.app.warm import start_warm
+
+    def warm_one(path: str) -> None:
+        data = data_key(path)
+        cfg = load_prepared(data).config
+        scenario = Scenario.of(data, need=cfg.weights.need, engagement=cfg.weights.engagement,  # the sidebar's defaults
+                               mode=cfg.travel.mode, minutes=float(int(cfg.travel.threshold_minutes)))
+        result = load_result(scenario)
+        views.gated_tables(result, DisclosureRule.from_config(result.config))
+        load_map_base(scenario, "lsoa")
+
+    return start_warm(paths, warm_one)
+
+
 def show_problems(err: BaseException) -> None:
     """The study area could not be loaded: one error box per problem, shown as plain text."""
     problems = problem_lines(err)
@@ -284,7 +351,7 @@ def show_problems(err: BaseException) -> None:
         st.error(plain_markdown(problem))
 
 
-TABS = ["Map", "Priority areas", "Wards", "Hubs", "Charts", "Trends", "Equity", "Data and sources"]
+TABS = ["Map", "Priority areas", "Wards", "Hubs", "Options", "Charts", "Trends", "Equity", "Data and sources"]
 
 
 def _rebuild(upload_id: int) -> None:
@@ -326,9 +393,10 @@ def main() -> None:
 
     scenario = Scenario.of(data, need=c.need, engagement=c.engagement, mode=c.mode, minutes=c.minutes, period=c.period, pool=c.pool)
     selection = Selection.of(level=level, las=las, hubs=hubs)
-    venues = VenueChoice.of(k=k, types=types, force_in=c.force_in, force_out=c.force_out)
+    venues = VenueChoice.of(k=k, types=types, force_in=c.force_in, force_out=c.force_out, scope=c.scope)
     result = load_result(scenario)
-    sites = load_sites(scenario, venues)
+    areas = Selection.of(level="lsoa", las=las, hubs=hubs)  # the venues do not depend on the geography level
+    sites = load_sites(scenario, venues, areas)
     view = load_view(scenario, selection)
     rule = DisclosureRule.from_config(result.config)
     if view.areas.empty:
@@ -342,7 +410,7 @@ def main() -> None:
     views.headline(st, result, view, sites, rule)
 
     # only the open tab is computed (on_change="rerun" tracks which one it is)
-    tab_map, tab_priority, tab_wards, tab_hubs, tab_charts, tab_trends, tab_equity, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
+    tab_map, tab_priority, tab_wards, tab_hubs, tab_options, tab_charts, tab_trends, tab_equity, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
     map_key = (scenario, venues, selection, layer, st.get_option("server.baseUrlPath"))
     if tab_map.open:
         with tab_map:
@@ -350,7 +418,8 @@ def main() -> None:
             clicked = show_map(map_key)
             picked = access.area_choice(st, load_area_options(scenario, selection), clicked)
             views.area_profile(st, result, view, picked, level, rule)
-            views.sites_panel(st, sites, rule, result=result)
+            app_venues.venue_panel(st, sites, result, rule, names=hub_names(result),
+                                   warnings=venue_warnings(scenario, venues, areas, result, rule))
     if tab_priority.open:
         with tab_priority:
             views.priority_table(st, load_table(scenario, selection, "priority"))
@@ -359,7 +428,10 @@ def main() -> None:
             views.ward_table(st, load_table(scenario, selection, "wards"))
     if tab_hubs.open:
         with tab_hubs:
-            views.hub_cards(st, result, view, sites, load_table(scenario, selection, "hubs"))
+            hub_tab(scenario, venues, areas, result, view, rule, selection)
+    if tab_options.open:
+        with tab_options:
+            option_tab(config_path, c, scenario, venues, areas, result, rule)
     if tab_charts.open:
         with tab_charts:
             views.charts(st, load_charts(scenario, selection), access.chart_alts(result, view, level))
@@ -378,6 +450,7 @@ def main() -> None:
             upload.upload_panel(st, result.config, public=result.public, on_stored=_rebuild)
     # cached parts: the map for the HTML download is built only if asked for
     download.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
+    warm_study_areas(tuple(p for p in configs if p != config_path))  # after the page: other study areas ready for a switch
 
 
 if __name__ == "__main__":

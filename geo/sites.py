@@ -292,7 +292,8 @@ def suggest_sites_per_la(result, *, k: int = 5, venue_types=None, minutes: float
     return table[["la_code"] + [c for c in table.columns if c != "la_code"]], summaries
 
 
-def suggest_sites_per_hub(result, hub_ids, *, k: int = 5, time_limit: float = 60.0) -> tuple[pd.DataFrame, dict[str, str]]:
+def suggest_sites_per_hub(result, hub_ids, *, k: int = 5, time_limit: float = 60.0, venue_types=None,
+                          force_in=(), force_out=()) -> tuple[pd.DataFrame, dict[str, str]]:
     """:func:`suggest_sites` for each hub's catchment separately (up to ``k`` venues per hub).
 
     For each hub, :func:`suggest_sites` restricted to the hub's catchment LSOAs chooses
@@ -308,6 +309,12 @@ def suggest_sites_per_hub(result, hub_ids, *, k: int = 5, time_limit: float = 60
         Venues per hub.
     time_limit : float
         Seconds allowed to each MILP.
+    venue_types : sequence of str, optional
+        Keep only venues of these types (default: every venue, as the ILT pack).
+    force_in, force_out : sequence of str
+        Venue ids forced in or out (the app's what-if). A venue forced in is forced into the
+        venues of the hub whose catchment it stands in, and kept there even if it brings no
+        LSOA within reach (``covered_lsoas`` 0: it takes one of the ``k`` places for nothing).
 
     Returns
     -------
@@ -325,6 +332,7 @@ def suggest_sites_per_hub(result, hub_ids, *, k: int = 5, time_limit: float = 60
     subtypes = {}
     if result.venues is not None and "subtype" in result.venues.columns:
         subtypes = dict(zip(result.venues["venue_id"], result.venues["subtype"].fillna("")))
+    forced_hub = _venue_hubs(result, force_in)
     for hub in hub_ids:
         mask = (result.lsoa["hub_id"] == hub).to_numpy() if "hub_id" in result.lsoa.columns else np.zeros(len(result.lsoa), bool)
         if not mask.any():
@@ -333,9 +341,11 @@ def suggest_sites_per_hub(result, hub_ids, *, k: int = 5, time_limit: float = 60
         if result.venues is None or not len(result.venues):
             notes[hub] = "no candidate venues (the config names no venues file)"
             continue
-        s = suggest_sites(result, k=k, lsoa_mask=mask, time_limit=time_limit)
+        forced = [v for v in force_in if forced_hub.get(v) == hub]
+        s = suggest_sites(result, k=k, lsoa_mask=mask, time_limit=time_limit, venue_types=venue_types,
+                          force_in=forced, force_out=force_out)
         t = s.table
-        useful = t[t["covered_lsoas"] > 0].copy()
+        useful = t[(t["covered_lsoas"] > 0) | t["venue_id"].isin(forced)].copy()
         status = "optimal" if s.result.optimal else f"{s.result.status} (gap {s.result.mip_gap:.1%})"
         if len(useful) < k:
             notes[hub] = (f"{len(useful)} of {k} venue(s) suggested: no further venue brings another LSOA of this catchment "
@@ -348,6 +358,15 @@ def suggest_sites_per_hub(result, hub_ids, *, k: int = 5, time_limit: float = 60
     if not tables:
         return pd.DataFrame(columns=[*SITES_COLUMNS, "address", "postcode", "lsoa_codes", "solver_status", "subtype"]), notes
     return pd.concat(tables, ignore_index=True), notes
+
+
+def _venue_hubs(result, venue_ids) -> dict[str, str]:
+    """The hub whose catchment each venue stands in (the catchment of the LSOA nearest to it)."""
+    if not len(venue_ids) or result.venues is None:
+        return {}
+    ctx = _Context(result)
+    pos = np.flatnonzero(np.isin(ctx.venue_ids, list(venue_ids)))
+    return dict(zip(ctx.venue_ids[pos], _hub_of(ctx, ctx.vxy[pos])))
 
 
 def _near(vxy: np.ndarray, dxy: np.ndarray, minutes: float, travel, mode: str | None, slack_m: float = 0.0) -> np.ndarray:

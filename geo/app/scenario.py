@@ -207,16 +207,18 @@ class Scenario:
 
 @dataclass(frozen=True)
 class VenueChoice:
-    """The venue controls: how many, of which types, forced in or out (sorted tuples)."""
+    """The venue controls: how many, per hub or in total (``scope``), of which types, forced in or out (sorted tuples)."""
 
     k: int
     types: tuple[str, ...] = ()
     force_in: tuple[str, ...] = ()
     force_out: tuple[str, ...] = ()
+    scope: str = "hub"
 
     @classmethod
-    def of(cls, *, k: int, types: Iterable[str], force_in: Iterable[str] = (), force_out: Iterable[str] = ()) -> VenueChoice:
-        return cls(int(k), tuple(sorted(types)), tuple(sorted(force_in)), tuple(sorted(force_out)))
+    def of(cls, *, k: int, types: Iterable[str], force_in: Iterable[str] = (), force_out: Iterable[str] = (),
+           scope: str = "hub") -> VenueChoice:
+        return cls(int(k), tuple(sorted(types)), tuple(sorted(force_in)), tuple(sorted(force_out)), str(scope))
 
 
 @dataclass(frozen=True)

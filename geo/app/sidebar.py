@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from geo.app.controls import control_key
 from geo.app.labels import text, weight_label
+from geo.app.venues import SCOPES
 
 __all__ = ["Controls", "sidebar_controls"]
 
@@ -37,6 +38,7 @@ class Controls:
     #: the period analysed (``None``: the study area's default) and the quarters pooled up to it
     period: str | None = None
     pool: int | None = None
+    scope: str = "hub"
 
 
 def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_names: Callable[[tuple], dict]) -> Controls | None:
@@ -75,11 +77,14 @@ def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_
     mode = st.selectbox("Travel mode", modes, index=modes.index(cfg.travel.mode), format_func=text, key=key("mode"))
     minutes = float(st.slider("Travel time to a hub or venue (minutes)", 5, 60, int(cfg.travel.threshold_minutes), 5,
                               key=key("minutes")))
-    k = int(st.slider("Number of venues to suggest", 1, 15, 5, key="k"))
+    k = int(st.slider("Number of venues to suggest (k)", 1, 15, 5, key="k"))
+    scope = st.radio("k venues", list(SCOPES), format_func=SCOPES.get, key="venue_scope",
+                     help="Per hub: each hub's catchment gets its own k venues, as in the ILT pack. "
+                          "In total: k venues for all the areas shown, chosen together.")
     venue_types = choices["venue_types"]
     types = st.multiselect("Venue types", venue_types, default=venue_types, format_func=text, key=key("types"))
     names = venue_names(tuple(types))
     force_in = st.multiselect("Always include these venues", list(names), format_func=names.get, key=key("force_in"))
     force_out = st.multiselect("Never suggest these venues", [v for v in names if v not in force_in],
                                format_func=names.get, key=key("force_out"))
-    return Controls(las, hubs, level, layer, need, engagement, mode, minutes, k, types, force_in, force_out, period, pool)
+    return Controls(las, hubs, level, layer, need, engagement, mode, minutes, k, types, force_in, force_out, period, pool, scope)

@@ -8,6 +8,7 @@ Nothing here computes analysis: it selects, suppresses and formats what ``geo.bu
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def venue_names(prepared, types) -> dict[str, str]:
     if v is None:
         return {}
     v = v[v["type"].isin(types)].sort_values("name")
-    return dict(zip(v["venue_id"], v["name"] + " (" + v["type"] + ")"))
+    return dict(zip(v["venue_id"], v["name"] + " (" + v["type"].map(labels.text) + ")"))  # "GP practice", not the code
 
 
 def filter_view(result, *, level: str, las: tuple = (), hubs: tuple = ()) -> View:
@@ -143,6 +144,8 @@ def view_map_base(base: MapBase, view: View) -> MapBase:
 
 
 _GATED: dict = {}
+_GATING: dict = {}  # one lock per build and rule: a second caller (the app's warm-up thread) waits, never recomputes
+_GATING_LOCK = threading.Lock()
 
 
 def gated_tables(result, rule: DisclosureRule) -> ExportTables:
@@ -150,13 +153,17 @@ def gated_tables(result, rule: DisclosureRule) -> ExportTables:
 
     Every table, download, profile and headline of the app shows cells of these tables (rows
     of the selection), so the app and the pack show the same cells for the same inputs.
+    Thread-safe: the app computes them ahead for the study areas not yet shown.
     """
     memo = (id(result), rule)
-    if memo not in _GATED or _GATED[memo][0] is not result:
-        if len(_GATED) >= 4:
-            _GATED.pop(next(iter(_GATED)))
-        _GATED[memo] = (result, export_tables(result, rule))
-    return _GATED[memo][1]
+    with _GATING_LOCK:
+        lock = _GATING.setdefault(memo, threading.Lock())
+    with lock:
+        if memo not in _GATED or _GATED[memo][0] is not result:
+            if len(_GATED) >= 4:
+                _GATED.pop(next(iter(_GATED)))
+            _GATED[memo] = (result, export_tables(result, rule))
+        return _GATED[memo][1]
 
 
 def published_areas(result, level: str, rule: DisclosureRule) -> pd.DataFrame:
@@ -310,17 +317,6 @@ def venue_table(result, sites, rule: DisclosureRule) -> pd.DataFrame:
     return published_venue_figures(sites.table, gated_tables(result, rule).lsoa.display).drop(columns=["lsoa_codes"])
 
 
-def sites_panel(st, sites, rule: DisclosureRule, *, result) -> None:
-    st.subheader("Suggested outreach venues")
-    r = sites.result
-    st.caption(f"{len(sites.table)} venue(s) chosen to reach the most priority-weighted children not yet within "
-               f"{sites.minutes:.0f} minutes of a hub or spoke: {labels.solver_text(r)}. Children newly within reach: "
-               "under-5 estimate minus published children attending, summed over the LSOAs, nearest 10.")
-    t = venue_table(result, sites, rule)[["rank", "name", "type", "hub_id", "covered_children_nearest_10", "covered_lsoas"]]
-    t = t.assign(type=lambda d: d["type"].map(labels.text))
-    labels.show_table(st, t)
-
-
 def priority_frame(view: View, level: str, rule: DisclosureRule, *, result) -> pd.DataFrame:
     """The priority table as shown: the published LSOA or ward rows of the view, in priority order, formatted."""
     gated = gated_tables(result, rule)
@@ -356,25 +352,31 @@ def ward_table(st, frame: pd.DataFrame) -> None:
     labels.show_table(st, frame, height=520)
 
 
-def hub_cards(st, result, view: View, sites, shown: pd.DataFrame | None) -> None:
-    """One card per hub in view, then the hub table."""
+def hub_cards(st, result, view: View, venues: pd.DataFrame, shown: pd.DataFrame | None, *, notes=None, extra=None) -> None:
+    """One card per hub in view with its own suggested venues (``venues``: per hub, as the ILT pack,
+    children from published cells), then the hub table. ``notes`` says why a hub has fewer
+    venues; ``extra(hub)`` draws more in the card (the visit-list downloads)."""
+    from geo.app.venues import hub_venue_lines
+
     if shown is None:
         st.info("No hubs file configured.")
         return
+    notes = notes or {}
     hubs = [h for h in shown["hub_id"] if h in set(view.lsoa["hub_id"])]
+    minutes = result.config.travel.threshold_minutes
     cols = st.columns(3)
     for i, hub in enumerate(hubs):
         r = shown[shown["hub_id"] == hub].iloc[0]
-        venues = sites.table[sites.table["hub_id"] == hub]
         with cols[i % 3].container(border=True):
             st.markdown(f"**{plain_markdown(str(r['name']))}** ({plain_markdown(hub)})")
-            st.write(f"Under-5s (est.): {r['under5']:,.0f} · within {sites.minutes:.0f} min: {_pct(r['share_under5_within_threshold'])}")
+            st.write(f"Under-5s (est.): {r['under5']:,.0f} · within {minutes:.0f} min: {_pct(r['share_under5_within_threshold'])}")
             st.write(f"Reviewed: {_pct(r['reviewed_pct'])} · reached: {_pct(r['reached_pct'])}")
             st.write(f"Children not reached in high-need areas (est., nearest 10): {_shown(r['children_not_reached_high_need_nearest_10'])}")
-            if len(venues):
-                st.write("Suggested venues: " + "; ".join(f"{int(v.rank)}. {plain_markdown(str(v.name))}" for v in venues.itertuples()))
-            else:
-                st.write("No suggested venue in this catchment.")
+            lines = hub_venue_lines(venues, hub)
+            st.markdown("Suggested venues (children newly within reach):\n\n" + "\n".join(lines) if lines else  # an ordered list
+                        plain_markdown(f"No venue suggested for this hub ({notes.get(hub, 'no venue brings another area within reach')})."))
+            if extra is not None:
+                extra(hub)
     st.subheader("All hubs")
     labels.show_table(st, for_display(shown))
 

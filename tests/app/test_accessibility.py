@@ -30,7 +30,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 MAP = f"iframe[title='{folium_map.name}']"  # streamlit-folium's frontend, declared by geo.app.folium_component
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-TABS = ["Priority areas", "Wards", "Hubs", "Charts", "Trends", "Data and sources"]
+TABS = ["Priority areas", "Wards", "Hubs", "Options", "Charts", "Trends", "Equity", "Data and sources"]
 
 
 # --------------------------------------------------------------------------- no browser
@@ -256,10 +256,14 @@ def test_areas_and_markers_by_keyboard_and_screen_reader(app, browser, biborough
     assert all(lbl and "(E01" in lbl and "Priority" in lbl for lbl in labels)
     markers = frame.locator(".leaflet-marker-icon").evaluate_all("els => els.map(e => e.innerText || e.textContent)")
     names = frame.locator(".leaflet-marker-icon .sr-only").all_text_contents()
-    assert len(names) == len(markers) == 11  # 5 hubs, 1 spoke, 5 venues
+    from geo.sites import suggest_sites_per_hub
+
+    hubs = biborough_build.hubs
+    per_hub, _ = suggest_sites_per_hub(biborough_build, list(hubs.loc[hubs["site_type"] == "hub", "hub_id"]), k=5)
+    assert len(names) == len(markers) == 6 + len(per_hub)  # 5 hubs, 1 spoke, 5 venues per hub (as the pack)
     assert (
         sum(n.startswith("Family Hub: ") for n in names) == 5
-        and sum(n.startswith("Suggested venue ") for n in names) == 5
+        and sum(n.startswith("Suggested venue ") for n in names) == len(per_hub)
     )
 
     # Enter on a focused area opens its profile in the page (published rank 1, by band: the gate's order)

@@ -1,0 +1,232 @@
+"""Benchmark: the app in a real browser (Playwright + Chromium), as council staff feel it.
+
+Usage::
+
+    python benchmarks/bench_browser.py                    # bi-borough, then Leicestershire; 3 repeats
+    python benchmarks/bench_browser.py --runs 5 --cold-runs 2
+
+Serves ``streamlit_app.py`` on 127.0.0.1 (like ``tests/app/serve.py``) with the repository's
+``config.toml`` (opens first) and ``configs/leicestershire.toml`` (both fetched), and times:
+
+- *cold first map*: a fresh server, a new page, until the map's legend is drawn (once per
+  server start, ``--cold-runs`` starts);
+- *control change*: from the click on a new map layer (the list already open) until the redrawn
+  map's legend is shown;
+- *tab switch*: a tab clicked, until its content is shown (Priority areas, Hubs, Wards, Map);
+- *study-area switch*: from the click on Leicestershire until its map is drawn (the
+  first switch after start, then the median of later ones, switching back untimed).
+
+Medians over ``--runs`` repeats; targets (issue 16) printed beside the figures. Writes
+``benchmarks/results/browser.json``. The machine's load is recorded (``os.getloadavg``): other
+work on a 2-core machine slows every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.harness import write_result  # noqa: E402
+
+TARGETS = {"control_change_s": 0.7, "tab_switch_s": 0.5, "study_area_switch_s": 1.5, "cold_first_map_s": 3.0}
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+MAP = "iframe[title='geo.app.folium_component.st_folium']"  # the map component (geo.app.folium_component.folium_map.name)
+LAYER_LABELS = ["Need", "Review take-up", "Hub reach", "Travel time", "Priority"]
+TAB_CONTENT = {"Priority areas": "Sortable.", "Hubs": "All hubs", "Wards": "Ward figures are recomputed", "Map": None}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(configs: list[Path], log: Path) -> tuple[subprocess.Popen, str]:
+    """``streamlit run`` on a free port; returns the process and its URL once it listens."""
+    port = _free_port()
+    env = {**os.environ, "FAMILYHUB_CONFIG": os.pathsep.join(map(str, configs)), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {log.read_text()}") from None
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("streamlit did not start in 120 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _mark_maps(page) -> None:
+    """Mark every legend drawn so far: the next fresh legend is a redrawn map."""
+    for i in range(page.locator(MAP).count()):
+        with contextlib.suppress(Exception):  # a frame going away
+            page.locator(MAP).nth(i).content_frame.locator(".hub-legend").evaluate_all(
+                "els => els.forEach(e => e.setAttribute('data-bench-old', '1'))")
+
+
+def wait_fresh_map(page, legend: str = "", timeout: float = 120) -> None:
+    """Until a visible map iframe shows a legend not marked by :func:`_mark_maps` (containing ``legend``)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        frames = page.locator(MAP)
+        for i in range(frames.count()):
+            try:
+                fresh = frames.nth(i).content_frame.locator(".hub-legend:not([data-bench-old])")
+                if fresh.count() and fresh.first.is_visible() and legend in fresh.first.inner_text() and frames.nth(i).is_visible():
+                    return
+            except Exception:
+                pass
+        time.sleep(0.02)
+    raise TimeoutError(f"no fresh map with legend {legend!r} after {timeout} s")
+
+
+def wait_idle(page) -> None:
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(0.3)
+
+
+def open_select(page, label: str, option: str):
+    """Open the select box ``label`` and return its ``option``, ready to click (the change itself)."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    choice.wait_for()
+    return choice
+
+
+def select(page, label: str, option: str) -> None:
+    open_select(page, label, option).click()
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def cold_first_map(browser, configs: list[Path], log: Path) -> float:
+    proc, url = start_server(configs, log)
+    try:
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        t = _timed(lambda: (page.goto(url), wait_fresh_map(page)))
+        page.close()
+        return t
+    finally:
+        stop_server(proc)
+
+
+def warm_figures(browser, url: str, runs: int, leicestershire: str, biborough: str) -> dict:
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(url)
+    wait_fresh_map(page)
+    wait_idle(page)
+    control, tabs, switch_first, switch = [], [], None, []
+    for i in range(runs):  # a new layer each time, until the redrawn map's legend shows
+        label = LAYER_LABELS[i % len(LAYER_LABELS)]
+        _mark_maps(page)
+        choice = open_select(page, "Map layer", label)  # timed from the click on the new layer
+        control.append(_timed(lambda label=label, choice=choice: (choice.click(), wait_fresh_map(page, label.split()[0]))))
+        wait_idle(page)
+    for _ in range(runs):
+        for tab, text in TAB_CONTENT.items():
+            _mark_maps(page)
+            tab_el = page.get_by_role("tab", name=tab, exact=True)
+            if text is None:
+                tabs.append(_timed(lambda tab_el=tab_el: (tab_el.click(), wait_fresh_map(page))))
+            else:
+                tabs.append(_timed(lambda tab_el=tab_el, text=text: (
+                    tab_el.click(), page.get_by_text(text).first.wait_for(state="visible", timeout=120_000))))
+            wait_idle(page)
+    for i in range(runs + 1):
+        _mark_maps(page)
+        choice = open_select(page, "Study area", leicestershire)  # timed from the click on the study area
+        t = _timed(lambda choice=choice: (choice.click(), wait_fresh_map(page)))
+        if i == 0:
+            switch_first = t
+        else:
+            switch.append(t)
+        wait_idle(page)
+        _mark_maps(page)
+        select(page, "Study area", biborough)
+        wait_fresh_map(page)
+        wait_idle(page)
+    page.close()
+    return {"control_change": control, "tab_switch": tabs, "study_area_switch_first": switch_first, "study_area_switch": switch}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from geo.app.views import available_configs
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--cold-runs", type=int, default=1)
+    args = p.parse_args(argv)
+    configs = [ROOT / "config.toml", ROOT / "configs" / "leicestershire.toml"]
+    labels = available_configs(ROOT, list(map(str, configs)))
+    biborough, leicestershire = labels[str(configs[0].resolve())], labels[str(configs[1].resolve())]
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        cold = [cold_first_map(browser, configs, Path(tmp) / f"cold{i}.log") for i in range(args.cold_runs)]
+        proc, url = start_server(configs, Path(tmp) / "warm.log")
+        try:
+            page = browser.new_page()
+            t0 = time.perf_counter()
+            page.goto(url)
+            wait_fresh_map(page)
+            warm_first = time.perf_counter() - t0  # the caches' first fill, not timed below
+            page.close()
+            figures = warm_figures(browser, url, args.runs, leicestershire, biborough)
+        finally:
+            stop_server(proc)
+        browser.close()
+    med = {
+        "cold_first_map_s": statistics.median(cold),
+        "control_change_s": statistics.median(figures["control_change"]),
+        "tab_switch_s": statistics.median(figures["tab_switch"]),
+        "study_area_switch_s": statistics.median(figures["study_area_switch"]) if figures["study_area_switch"] else None,
+    }
+    result = {"medians": med, "times": figures, "cold_times": cold, "first_page_after_start_s": warm_first,
+              "study_area_switch_first_s": figures["study_area_switch_first"], "runs": args.runs,
+              "load_average_before": load_before, "load_average_after": os.getloadavg(), "targets": TARGETS}
+    path = write_result("browser", result)
+    print(f"# App in Chromium (load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}; 2-core machine)")
+    print("| measure | median | target |")
+    print("|---|---|---|")
+    for key, target in TARGETS.items():
+        print(f"| {key.removesuffix('_s').replace('_', ' ')} | {med[key]:.2f} s | <= {target} s |")
+    print(f"| study-area switch, first after start | {figures['study_area_switch_first']:.2f} s | - |")
+    print(f"wrote {path}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
