@@ -2,6 +2,8 @@
 # System packages the tests need that pip cannot provide (called by `make sysdeps`, hence `make test`):
 #   chromium       the browser tests drive the app in headless Chromium (tests/app/test_app_browser.py)
 #   poppler-utils  pdftotext/pdftoppm/pdfinfo read the exported PDF pack back (tests/export/test_export.py, tests/maps/test_basemap.py)
+#   libpango-1.0-0, libpangoft2-1.0-0, fonts-dejavu-core
+#                  WeasyPrint lays out the ILT pack's PDF with Pango, in DejaVu Sans (geo/export/document.py; every export)
 # Installs the missing ones with apt-get when it can (as root, or through sudo without a password);
 # otherwise prints one message saying what to install and which tests will fail, and carries on.
 set -u
@@ -15,6 +17,10 @@ fi
 if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
   missing="${missing:+$missing }poppler-utils"
   tests="${tests:+$tests, }tests/export/test_export.py, tests/maps/test_basemap.py"
+fi
+if ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  missing="${missing:+$missing }libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"
+  tests="${tests:+$tests, }tests/export (the PDF pack)"
 fi
 [ -z "$missing" ] && exit 0
 

@@ -1,0 +1,51 @@
+"""Where the pack gets sections from other features (equity, trends, ...): one tuple of providers.
+
+A provider is a function ``(result, tables, hub_id) -> list[PackSection]``: ``result`` is the
+:class:`geo.build.BuildResult`, ``tables`` the gate's output (:func:`geo.disclosure.gate.export_tables`,
+the only source of published figures), and ``hub_id`` a hub (its sections go on the hub's pages)
+or ``None`` (sections for the whole study area, after the ward summary). The pack renders every
+:class:`~geo.export.sections.PackSection` the same way (heading, figure with its alt text, table
+with header cells, notes), so a feature adds its function to :data:`SECTION_PROVIDERS` and
+draws nothing itself.
+
+Examples
+--------
+>>> from geo.export.sections import PackSection
+>>> def one(result, tables, hub_id):
+...     return [PackSection(title=f"Trends for {hub_id or 'the study area'}")]
+>>> [s.title for s in pack_sections(None, None, "H1", providers=(one,))]
+['Trends for H1']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from geo.export.sections import PackSection
+
+__all__ = ["SectionProvider", "SECTION_PROVIDERS", "pack_sections"]
+
+SectionProvider = Callable[[object, object, "str | None"], list[PackSection]]
+
+#: the features that contribute pack sections, in page order (add yours here)
+SECTION_PROVIDERS: tuple[SectionProvider, ...] = ()
+
+
+def pack_sections(result, tables, hub_id: str | None, *,
+                  providers: Sequence[SectionProvider] | None = None) -> list[PackSection]:
+    """Every provider's sections for a hub (or the whole area, ``hub_id=None``), in provider order.
+
+    Raises
+    ------
+    TypeError
+        If a provider returns something other than PackSection objects.
+    """
+    out: list[PackSection] = []
+    for provider in SECTION_PROVIDERS if providers is None else providers:
+        sections = list(provider(result, tables, hub_id) or [])
+        bad = [s for s in sections if not isinstance(s, PackSection)]
+        if bad:
+            raise TypeError(f"pack section provider {getattr(provider, '__name__', provider)!r} returned "
+                            f"{type(bad[0]).__name__}, not PackSection")
+        out += sections
+    return out
