@@ -8,8 +8,11 @@ gate's output (:mod:`geo.export.pack_content`).
 
 Examples
 --------
->>> map_alt("Abbey Hub", "H1", n_lsoas=30, n_priority=4, venues=["Library", "School"], wards=3)[:60]
-'Map of the catchment of Abbey Hub (H1): 30 LSOAs coloured by p'
+>>> alt = map_alt("Abbey Hub", "H1", n_lsoas=30, n_priority=4, venues=["Library", "School"], wards=3)
+>>> alt[:60]
+'Map of the catchment of Abbey Hub (H1): 30 LSOAs coloured by'
+>>> alt[-60:]
+' 2 suggested venues numbered by rank: 1. Library; 2. School.'
 """
 
 from __future__ import annotations
