@@ -291,24 +291,23 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         step("pages of the pack (cover, hubs, ward summary, visit lists)")
         html = render_html(pack_content(ctx))
         paths: dict = {"pack": out_dir / "pack.pdf", "map": out_dir / "map.html", "maps": [], "visits": []}
+        # the helper lays out and writes pack.pdf after the maps it places; meanwhile the files here
+        anchors = section_anchors(ctx)
+        pdf = helper.submit(write_pdf, html, paths["pack"], base_url=out_dir, anchors=list(anchors.values()),
+                            footer=f"{result.config.name} · generated {generated.isoformat()}", generated=generated)
         lap("pages")
         paths["visits"] = _write_visits(visits, out_dir, files)
         step("tables (tables.xlsx, tables/*.csv) and interactive map (map.html)")
-        web_inputs = map_inputs(result, tables, sites, hub_ids, whole_area=hub is None)
-        # if the helper has drawn the PNG maps it writes the web map beside the tables; else both here
-        web = helper.submit(write_map_html, web_inputs, paths["map"]) if pngs.done() else None
         paths.update(write_tables(sheets, out_dir, generated))
-        if web is None:
-            write_map_html(web_inputs, paths["map"])
-        else:
-            web.result()
+        write_map_html(map_inputs(result, tables, sites, hub_ids, whole_area=hub is None), paths["map"])
         lap("tables and map.html")
         step(f"hub maps {', '.join(hub_ids)} (maps/*.png, {dpi} dpi)")
         paths["maps"] = [Path(p) for p in pngs.result()]
         lap("maps (waiting for the helper)")
         step("pack.pdf (tagged PDF)")
-        pages = _write_pdf(paths["pack"], html, ctx, out_dir)
-        lap("pack.pdf")
+        kinds = {a: kind for kind, a in anchors.items()}
+        pages = [kinds[i] for i in pdf.result()]
+        lap("pack.pdf (waiting for the helper)")
         paths["manifest"] = _write_manifest(out_dir, result, generated, hub_ids, pages, k=k, dpi=dpi, tables=tables, rule=rule,
                                             site_notes=site_notes, files=files)
     finally:
@@ -359,15 +358,6 @@ def _with_zeros_note(notes: pd.DataFrame, tables: ExportTables, rule: Disclosure
     note = (f"{zeros} LSOA cell(s) shown as {rule.label} are 0 by the published ward or hub totals (e.g. a ward of one "
             f"LSOA with a count of 0); no count of 1 to {rule.threshold - 1} can be worked out")
     return pd.concat([notes, pd.DataFrame([{"item": "withheld zeros", "value": note}])], ignore_index=True)
-
-
-def _write_pdf(path: Path, html: str, ctx: PackContext, out_dir: Path) -> list[str]:
-    """Write ``pack.pdf`` from the pack's HTML (maps read from ``out_dir``); return what each page is."""
-    anchors = section_anchors(ctx)
-    kinds = {a: kind for kind, a in anchors.items()}
-    footer = f"{ctx.config.name} · generated {ctx.generated.isoformat()}"
-    ids = write_pdf(html, path, base_url=out_dir, footer=footer, anchors=list(anchors.values()), generated=ctx.generated)
-    return [kinds[i] for i in ids]
 
 
 def _postcodes(result) -> pd.DataFrame | None:

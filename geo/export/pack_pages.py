@@ -34,7 +34,7 @@ from geo.export.pack_content import (
     venue_table,
     ward_table,
 )
-from geo.export.plan import hub_name
+from geo.export.plan import hub_name, page_plan
 from geo.export.sections import PackSection
 from geo.export.tables import ExportTables
 from geo.export.visits import sector_columns
@@ -87,12 +87,11 @@ class PackContext:
 
 
 def section_anchors(ctx: PackContext) -> dict[str, str]:
-    """Page kind (``cover``, ``hub:<id>``, ``wards``, ``area``, ``visits:<id>``) -> the HTML id of its section."""
-    out = {"cover": "cover"}
-    out |= {f"hub:{h}": f"hub-{_slug(ctx, h)}" for h in ctx.hub_ids}
-    out["wards"] = "wards"
-    out["area"] = "area"
-    out |= {f"visits:{h}": f"visits-{_slug(ctx, h)}" for h in ctx.hub_ids}
+    """Section (:func:`geo.export.plan.page_plan`) -> the HTML id of its first element, in page order."""
+    out = {}
+    for kind in page_plan(ctx.hub_ids, area=True):
+        what, _, hub = kind.partition(":")
+        out[kind] = f"{what}-{_slug(ctx, hub)}" if hub else what
     return out
 
 

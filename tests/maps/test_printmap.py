@@ -15,7 +15,16 @@ from shapely.geometry import Point, box
 
 from geo.config import load_config
 from geo.maps.furniture import scale_bar
-from geo.maps.printmap import COLOURS, GAP_HATCH, MapLayers, draw_hub_map, hub_map_figure, hub_view, legend_handles, map_layers
+from geo.maps.printmap import (
+    COLOURS,
+    GAP_HATCH,
+    MapLayers,
+    draw_hub_map,
+    hub_map_figure,
+    hub_view,
+    legend_handles,
+    map_layers,
+)
 from geo.maps.style import ATTRIBUTION, LAYERS
 
 REPO = Path(__file__).resolve().parents[2]
