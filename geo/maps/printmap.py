@@ -31,17 +31,16 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection, PatchCollection, PathCollection
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
-from matplotlib.transforms import Bbox
 
 from geo.maps.basemap import Basemap
 from geo.maps.furniture import north_arrow, scale_bar
+from geo.maps.labels import label_wards_in_view
 from geo.maps.style import ATTRIBUTION, LAYERS, classify
 
 __all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles",
@@ -309,7 +308,7 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
     scale_bar(ax, extent, fontsize=fontsize)
     north_arrow(ax, fontsize=fontsize + 1.5)
     if label_wards and wards is not None and len(wards):
-        _label_wards(ax, wards, areas[inside].geometry.union_all() if inside.any() else None, extent, fontsize=fontsize)
+        label_wards_in_view(ax, wards, areas[inside].geometry.union_all() if inside.any() else None, extent, fontsize=fontsize)
     return extent
 
 
@@ -335,51 +334,6 @@ def _draw_areas(ax, layers: MapLayers, hub_id: str, extent, tol: float) -> tuple
                 _fill(ax, shapes, "none", edgecolor=[HATCH_RGBA], linewidth=0.0, zorder=3, hatch=GAP_HATCH[gap])
                 _outline(ax, shapes, color=COLOURS[gap], linewidth=1.3, linestyle=GAP_LINE[gap], zorder=3.5)
     return areas, inside
-
-
-def _renderer(fig):
-    """A renderer to measure text with (an Agg canvas is attached to a bare Figure)."""
-    if not hasattr(fig.canvas, "get_renderer"):
-        FigureCanvasAgg(fig)
-    return fig.canvas.get_renderer()
-
-
-def _label_wards(ax, wards: gpd.GeoDataFrame, catchment, extent, *, fontsize: float) -> int:
-    """Ward names at their representative points, for wards in view and inside ``catchment`` (if any).
-
-    Larger wards are labelled first; a name whose box would overlap a label or marker already on
-    the map, or cross the map's edge, is dropped (never shrunk). Returns the number dropped.
-    """
-    x0, x1, y0, y1 = extent
-    renderer = _renderer(ax.figure)
-    frame = ax.get_window_extent(renderer)
-    taken = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible()]
-    for c in ax.collections:
-        if isinstance(c, PathCollection):
-            taken += _marker_boxes(ax, c, renderer)
-    order = wards.assign(_area=wards.geometry.area).sort_values("_area", ascending=False, kind="stable")
-    dropped = 0
-    for name, geom in zip(order["ward_name"], order.geometry):
-        p = geom.representative_point()
-        if not (x0 < p.x < x1 and y0 < p.y < y1 and (catchment is None or catchment.contains(p))):
-            continue
-        t = ax.text(p.x, p.y, plain(name), fontsize=fontsize, color="#222222", ha="center", va="center", zorder=6,
-                    clip_on=True, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.65, "pad": 0.3})
-        box = t.get_window_extent(renderer)
-        inside_frame = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-        if not inside_frame or any(box.overlaps(b) for b in taken):
-            t.remove()
-            dropped += 1
-            continue
-        taken.append(box)
-    return dropped
-
-
-def _marker_boxes(ax, coll, renderer) -> list:
-    """Screen boxes of each marker of a scatter collection (about the marker's size)."""
-    pts = ax.transData.transform(coll.get_offsets())
-    r = np.sqrt(np.max(coll.get_sizes())) / 72 * ax.figure.dpi / 2 + 1
-    return [Bbox.from_extents(x - r, y - r, x + r, y + r) for x, y in pts]
 
 
 def _draw_sites(ax, hubs: gpd.GeoDataFrame | None, hub_id: str, *, fontsize: float) -> None:
