@@ -19,12 +19,6 @@ from matplotlib.transforms import Bbox
 __all__ = ["label_wards_in_view"]
 
 
-def _plain(text) -> str:
-    from geo.maps.printmap import plain  # the one escaping of text for matplotlib
-
-    return plain(text)
-
-
 def _renderer(fig):
     """A renderer to measure text with (an Agg canvas is attached to a bare Figure)."""
     if not hasattr(fig.canvas, "get_renderer"):
@@ -35,7 +29,7 @@ def _renderer(fig):
 def label_wards_in_view(ax, wards: gpd.GeoDataFrame, catchment, extent, *, fontsize: float) -> int:
     """Ward names at their representative points, for wards in view and inside ``catchment`` (if any).
 
-    Larger wards are labelled first; a name whose box would overlap a label or marker already on
+    ``wards["ward_name"]`` is printed as it is (escape it for matplotlib first). Larger wards are labelled first; a name whose box would overlap a label or marker already on
     the map, or cross the map's edge, is dropped (never shrunk). Returns the number dropped.
     """
     x0, x1, y0, y1 = extent
@@ -51,7 +45,7 @@ def label_wards_in_view(ax, wards: gpd.GeoDataFrame, catchment, extent, *, fonts
         p = geom.representative_point()
         if not (x0 < p.x < x1 and y0 < p.y < y1 and (catchment is None or catchment.contains(p))):
             continue
-        t = ax.text(p.x, p.y, _plain(name), fontsize=fontsize, color="#222222", ha="center", va="center", zorder=6,
+        t = ax.text(p.x, p.y, name, fontsize=fontsize, color="#222222", ha="center", va="center", zorder=6,
                     clip_on=True, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.65, "pad": 0.3})
         box = t.get_window_extent(renderer)
         inside_frame = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1

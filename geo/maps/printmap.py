@@ -308,7 +308,8 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
     scale_bar(ax, extent, fontsize=fontsize)
     north_arrow(ax, fontsize=fontsize + 1.5)
     if label_wards and wards is not None and len(wards):
-        label_wards_in_view(ax, wards, areas[inside].geometry.union_all() if inside.any() else None, extent, fontsize=fontsize)
+        catchment = areas[inside].geometry.union_all() if inside.any() else None
+        label_wards_in_view(ax, wards.assign(ward_name=wards["ward_name"].map(plain)), catchment, extent, fontsize=fontsize)
     return extent
 
 
