@@ -38,8 +38,8 @@ import pandas as pd
 
 from geo.errors import DataError
 
-__all__ = ["FORMULA_TRIGGERS", "MAX_SLUG", "file_slugs", "formula_cells", "inside", "neutralise_cell", "neutralise_frame",
-           "plain_markdown", "printable", "safe_slug"]
+__all__ = ["FORMULA_TRIGGERS", "MAX_SLUG", "file_slugs", "for_screen", "formula_cells", "inside", "neutralise_cell",
+           "neutralise_frame", "plain_markdown", "printable", "safe_slug"]
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -82,6 +82,33 @@ def neutralise_cell(value, *, xlsx: bool = False):
     if "\r" in value:
         value = ("'" if value.startswith("\r") else "") + value.replace("\r\n", "\n").replace("\r", "\n")
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+#: a hyphen-minus that is a number's sign: "-16.0", "-32.5 to -1.5", "(-3)"
+_SIGN = re.compile(r"(?<![\w.])-(?=\d)")
+
+
+def for_screen(df: pd.DataFrame) -> pd.DataFrame:
+    """A display table for a screen or a page: numbers' signs as the minus sign (U+2212), then
+    :func:`neutralise_frame`.
+
+    People read "−16.0" (and screen readers say "minus"), not "'-16.0": with the minus sign a
+    negative figure shown as text no longer starts with a formula trigger, so only names that do
+    (``=cmd``) keep the leading ``'`` of :func:`neutralise_cell` (the table's own download, if the
+    viewer offers one, is then safe too).
+
+    Examples
+    --------
+    >>> out = for_screen(pd.DataFrame({"gap": ["-16.0", "-32.5 to -1.5", "3.5"], "name": ["=1+1", "A-1", "x"]}))
+    >>> out["gap"].tolist(), out["name"].tolist()
+    (['−16.0', '−32.5 to −1.5', '3.5'], ["'=1+1", 'A-1', 'x'])
+    """
+    out = df.copy()
+    for i, (_, col) in enumerate(df.items()):
+        if col.dtype.kind in "biufcmM" or isinstance(col.dtype, pd.CategoricalDtype):
+            continue
+        out.isetitem(i, col.map(lambda v: _SIGN.sub("\u2212", v) if isinstance(v, str) else v))
+    return neutralise_frame(out)
 
 
 def _unsafe(value, xlsx: bool = False) -> bool:

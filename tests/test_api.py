@@ -47,7 +47,7 @@ def test_drawing_leaves_the_callers_matplotlib_backend_and_pyplot_alone():
         "import matplotlib\n"
         "matplotlib.use('pdf')\n"
         "import geo, geo.maps, geo.export\n"
-        "import geo.maps.printmap, geo.maps.charts, geo.export.pack, geo.export.pdf_pages, geo.app.views\n"
+        "import geo.maps.printmap, geo.maps.charts, geo.export.pack, geo.export.document, geo.app.views\n"
         "import pandas as pd\n"
         "areas = pd.DataFrame({'review_eligible': [40, 60, 80, 120], 'review_completed': [30, 20, 70, 90]})\n"
         "fig = geo.maps.funnel_plot(areas, level='ward')\n"

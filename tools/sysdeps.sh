@@ -3,6 +3,8 @@
 #   chromium       the browser tests drive the app in headless Chromium (tests/app/test_app_browser.py)
 #   poppler-utils  pdftotext/pdftoppm/pdfinfo read the exported PDF pack back (tests/export/test_export.py, tests/maps/test_basemap.py)
 #   postgresql     the server tools/postgres.sh starts for the store's tests (tests/store: the PostgreSQL cases)
+#   libpango-1.0-0, libpangoft2-1.0-0, fonts-dejavu-core
+#                  WeasyPrint lays out the ILT pack's PDF with Pango, in DejaVu Sans (geo/export/document.py; every export)
 # Installs the missing ones with apt-get when it can (as root, or through sudo without a password);
 # otherwise prints one message saying what to install and which tests will fail, and carries on.
 set -u
@@ -20,6 +22,10 @@ fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   missing="${missing:+$missing }postgresql"
   tests="${tests:+$tests, }tests/store (PostgreSQL cases)"
+fi
+if ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  missing="${missing:+$missing }libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"
+  tests="${tests:+$tests, }tests/export (the PDF pack)"
 fi
 [ -z "$missing" ] && exit 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from geo.equity.display import chart_alt, equity_chart, people_table
 from geo.equity.publish import published_equity
 from geo.equity.sections import NOTES
-from geo.safety import neutralise_frame, plain_markdown
+from geo.safety import for_screen, plain_markdown
 
 __all__ = ["equity_tab", "area_choices", "published"]
 
@@ -52,7 +52,7 @@ def equity_tab(st, published, *, las=None, hubs=None) -> None:
     st.caption(plain_markdown(f"Periods: {part['periods'].iloc[0]}. {published.rule.statement()}"))
     alt = chart_alt(part, name)
     st.image(equity_chart(part, name, area_rate=area_rate), alt=alt)
-    st.dataframe(neutralise_frame(people_table(part)), hide_index=True, width="stretch")
+    st.dataframe(for_screen(people_table(part)), hide_index=True, width="stretch")
     lower = part[part["flag"] == "lower"]
     if len(lower):
         st.markdown(plain_markdown(f"Lower take-up than the rest of {name}: {', '.join(map(str, lower['group']))}."))

@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from geo.safety import neutralise_frame
+from geo.safety import for_screen
 
 __all__ = [
     "COLUMN_LABELS",
@@ -215,7 +215,7 @@ def column_config(frame: pd.DataFrame) -> dict:
 def show_table(st, frame: pd.DataFrame, **kwargs) -> None:
     """``st.dataframe`` of an app table as people read it: plain-English headers, rates in percent,
     whole numbers without decimals (the frame's machine names stay underneath)."""
-    st.dataframe(neutralise_frame(for_people(frame)), hide_index=True, width="stretch", column_config=column_config(frame), **kwargs)
+    st.dataframe(for_screen(for_people(frame)), hide_index=True, width="stretch", column_config=column_config(frame), **kwargs)
 
 
 def solver_text(result) -> str:

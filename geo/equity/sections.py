@@ -7,7 +7,7 @@ from __future__ import annotations
 from geo.equity.display import chart_alt, equity_chart, people_table
 from geo.equity.publish import PublishedEquity, published_equity
 from geo.export.sections import PackSection
-from geo.safety import neutralise_frame
+from geo.safety import for_screen
 
 __all__ = ["equity_sections", "area_sections"]
 
@@ -39,7 +39,7 @@ def area_sections(published: PublishedEquity, level: str, area_code: str) -> lis
         area_rate = float(area_rate) if isinstance(area_rate, (int, float)) else None
         title = f"Review take-up by {column.replace('_', ' ')}: {name}"
         notes = [f"Periods: {part['periods'].iloc[0]}. {published.rule.statement()}", *NOTES]
-        out.append(PackSection(title=title, table=neutralise_frame(people_table(part)),
+        out.append(PackSection(title=title, table=for_screen(people_table(part)),
                                figure=equity_chart(part, name, area_rate=area_rate), alt=chart_alt(part, name), notes=notes))
     return out
 

@@ -2,7 +2,9 @@
 
 Modules: :mod:`~geo.export.pack` (:func:`export_pack`, the orchestrator), :mod:`~geo.export.plan`
 (hubs, pages, contents, progress), :mod:`~geo.export.tables` (the suppressed LSOA, ward and hub
-tables), :mod:`~geo.export.pdf_pages` (the PDF's pages) and :mod:`~geo.export.pdf_layout` (text and tables on a page),
+tables), :mod:`~geo.export.pack_pages` and :mod:`~geo.export.pack_content` (what the pages say),
+:mod:`~geo.export.document` (the tagged PDF from HTML, WeasyPrint), :mod:`~geo.export.providers` (sections
+from other features),
 :mod:`~geo.export.web` (``map.html``), :mod:`~geo.export.visits` (visit lists),
 :mod:`~geo.export.helper` (the helper process) and :mod:`~geo.export.bundle` (the pack as one zip).
 

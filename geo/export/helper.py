@@ -19,8 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 __all__ = ["Helper", "PACK_JOB_MODULES"]
 
-#: where the pack's helper jobs live (the PNG hub maps, the web map): imported while the helper waits
-PACK_JOB_MODULES = ("geo.maps.printmap", "geo.export.web")
+#: where the pack's helper jobs live (the PNG hub maps, the PDF): imported while the helper waits
+PACK_JOB_MODULES = ("geo.maps.printmap", "geo.export.document", "weasyprint")
 
 
 def _warm_up(modules: Sequence[str]) -> bool:
@@ -67,9 +67,8 @@ class _Done:
 class Helper:
     """One spawned helper process for export work that can run beside the main process.
 
-    The PNG maps are drawn there while the main process suppresses the tables, draws the PDF
-    and writes the tables' files; the web map too if the helper is free by then (on two free
-    cores a pack finishes about a third sooner). The helper needs a few seconds to start (imports), so it gets the jobs
+    The PNG maps are drawn there, then the PDF laid out and written, while the main process
+    writes the tables' files and the web map. The helper needs a few seconds to start (imports), so it gets the jobs
     that are submitted early and wanted late. Spawned, not forked: the helper shares no solver threads or state with its parent.
     A job that cannot run in the helper (no process could be started, or it died) runs inline.
 

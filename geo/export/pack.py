@@ -2,7 +2,8 @@
 
 :func:`export_pack` writes into one folder::
 
-    pack.pdf              A4 landscape: cover, one page per hub, ward summary, one visit list per hub
+    pack.pdf              A4 landscape, tagged (PDF/UA-1): cover, per hub its map page and top-10 table,
+                          ward summary, one visit list per hub (HTML laid out by WeasyPrint)
     maps/<hub>.png        each hub's map (300 dpi by default)
     map.html              interactive map (geo.maps.webmap.area_map), self-contained: Leaflet inlined, no tiles
     tables.xlsx           sheets LSOAs, wards, hubs, sites, reconciliation, disclosure, notes
@@ -16,7 +17,8 @@ would read as a formula gets a leading ``'`` (:func:`geo.safety.neutralise_frame
 
 All counts come from :func:`geo.export.tables.export_tables` (primary, derived and secondary
 suppression within each table and across the linked LSOA, ward and hub tables). Nothing is
-downloaded: maps have no tiles and the web map carries its own copy of Leaflet.
+downloaded: maps have no tiles and the web map carries its own copy of Leaflet. Other features
+add sections to the hub pages and the study area's pages through :mod:`geo.export.providers`.
 
 Output is deterministic for the same inputs and generation date: PDF dates come from
 ``generated`` (or ``SOURCE_DATE_EPOCH``), web-map element ids are renumbered, and the XLSX
@@ -24,9 +26,10 @@ zip entries and document dates are fixed.
 
 :func:`export_pack` runs the steps in order; the work is elsewhere: the hubs, page plan and
 contents in :mod:`geo.export.plan`, the web map in :mod:`geo.export.web`, the helper process in
-:mod:`geo.export.helper`, the tables in :mod:`geo.export.tables`, the PDF pages in
-:mod:`geo.export.pdf_pages`, the static maps in :mod:`geo.maps.printmap` and the visit lists in
-:mod:`geo.export.visits`.
+:mod:`geo.export.helper`, the tables in :mod:`geo.export.tables`, the pages' content in
+:mod:`geo.export.pack_pages` and :mod:`geo.export.pack_content`, the PDF in :mod:`geo.export.document`,
+the maps in :mod:`geo.maps.printmap` (drawn once: ``maps/<hub>.png`` is also the map in the PDF) and the
+visit lists in :mod:`geo.export.visits`.
 
 Examples
 --------
@@ -43,7 +46,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import logging
 import re
 import time
 import warnings
@@ -53,19 +55,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import matplotlib
 import pandas as pd
-from matplotlib.backends.backend_pdf import PdfPages
 
 from geo.disclosure import DisclosureRule
 from geo.disclosure.tables import xlsx_bytes
 from geo.disclosure.venues import published_venue_figures
 from geo.errors import DataError
+from geo.export.document import render_html, write_pdf
 from geo.export.helper import Helper
-from geo.export.pdf_pages import PackContext, cover_page, hub_page, visit_page, ward_pages
+from geo.export.pack_pages import PackContext, pack_content, section_anchors
 from geo.export.plan import (
     Progress,
-    contents,
     generation_date,
     hub_name,
     listed_hub_ids,
@@ -73,8 +73,9 @@ from geo.export.plan import (
     page_plan,
     steps,
 )
+from geo.export.providers import pack_sections
 from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table
-from geo.export.visits import VISIT_LSOAS, visit_list
+from geo.export.visits import VISIT_LSOAS, postcode_lsoas, visit_list
 from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
 from geo.maps.printmap import map_layers, write_hub_pngs
 from geo.maps.style import ATTRIBUTION
@@ -100,7 +101,8 @@ class ExportResult:
     paths : dict
         ``pack``, ``map``, ``xlsx`` -> path; ``maps``, ``visits``, ``tables`` -> list of paths.
     pages : list of str
-        The page plan (``cover``, ``hub:<id>``, ``wards``, ``visits:<id>``).
+        What each page of ``pack.pdf`` is (``cover``, ``hub:<id>``, ``wards``, ``area``, ``visits:<id>``;
+        a section over several pages repeats).
     hub_ids : list of str
     tables : ExportTables
     sites : DataFrame
@@ -279,32 +281,35 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         pngs = helper.submit(write_hub_pngs, layers, _png_jobs(result, hub_ids, venue_points, out_dir, files), dpi)
         sheets = _sheets(result, tables, sites, _with_zeros_note(notes_table(result, generated, rule, k, site_notes), tables, rule))
         lap("tables")
-        pages = page_plan(hub_ids, len(tables.wards.display))
         ctx = PackContext(
             config=result.config, generated=generated, periods=result.inputs.periods, rule=rule, tables=tables,
-            hubs=result.hubs, hub_ids=hub_ids, sites=sites, site_notes=site_notes, visits=visits, layers=layers,
-            la_names=_la_names(result), notes=list(result.notes), reconciliation=result.reconciliation(),
-            venue_points=venue_points, total_pages=len(pages), files={h: f["visits"] for h, f in files.items()},
+            hubs=result.hubs, hub_ids=hub_ids, sites=sites, site_notes=site_notes, visits=visits,
+            attribution=layers.attribution, la_names=_la_names(result), notes=list(result.notes),
+            reconciliation=result.reconciliation(), postcodes=_postcodes(result), files=files,
+            sections=lambda h: pack_sections(result, tables, h),
         )
-        ctx.contents = contents(pages, ctx.hub_name)
+        step("pages of the pack (cover, hubs, ward summary, visit lists)")
+        html = render_html(pack_content(ctx))
         paths: dict = {"pack": out_dir / "pack.pdf", "map": out_dir / "map.html", "maps": [], "visits": []}
-        _write_pdf(paths["pack"], ctx, pages, step=step, lap=lap)
+        # the helper lays out and writes pack.pdf after the maps it places; meanwhile the files here
+        anchors = section_anchors(ctx)
+        pdf = helper.submit(write_pdf, html, paths["pack"], base_url=out_dir, anchors=list(anchors.values()),
+                            footer=f"{result.config.name} · generated {generated.isoformat()}", generated=generated)
+        lap("pages")
         paths["visits"] = _write_visits(visits, out_dir, files)
-        paths["manifest"] = _write_manifest(out_dir, result, generated, hub_ids, pages, k=k, dpi=dpi, tables=tables, rule=rule,
-                                            site_notes=site_notes, files=files)
         step("tables (tables.xlsx, tables/*.csv) and interactive map (map.html)")
-        web_inputs = map_inputs(result, tables, sites, hub_ids, whole_area=hub is None)
-        # if the helper has drawn the PNG maps it writes the web map beside the tables; else both here
-        web = helper.submit(write_map_html, web_inputs, paths["map"]) if pngs.done() else None
         paths.update(write_tables(sheets, out_dir, generated))
-        if web is None:
-            write_map_html(web_inputs, paths["map"])
-        else:
-            web.result()
+        write_map_html(map_inputs(result, tables, sites, hub_ids, whole_area=hub is None), paths["map"])
         lap("tables and map.html")
-        step(f"hub maps (maps/*.png, {dpi} dpi)")
+        step(f"hub maps {', '.join(hub_ids)} (maps/*.png, {dpi} dpi)")
         paths["maps"] = [Path(p) for p in pngs.result()]
         lap("maps (waiting for the helper)")
+        step("pack.pdf (tagged PDF)")
+        kinds = {a: kind for kind, a in anchors.items()}
+        pages = [kinds[i] for i in pdf.result()]
+        lap("pack.pdf (waiting for the helper)")
+        paths["manifest"] = _write_manifest(out_dir, result, generated, hub_ids, pages, k=k, dpi=dpi, tables=tables, rule=rule,
+                                            site_notes=site_notes, files=files)
     finally:
         if own_helper:
             helper.close()
@@ -355,28 +360,12 @@ def _with_zeros_note(notes: pd.DataFrame, tables: ExportTables, rule: Disclosure
     return pd.concat([notes, pd.DataFrame([{"item": "withheld zeros", "value": note}])], ignore_index=True)
 
 
-def _write_pdf(path: Path, ctx: PackContext, pages: list[str], *, step: Progress, lap: _Laps) -> None:
-    """Write ``pack.pdf``: cover, hub pages, ward summary, visit lists (dates fixed by ``ctx.generated``)."""
-    generated = ctx.generated
-    stamp = dt.datetime(generated.year, generated.month, generated.day, tzinfo=dt.UTC)
-    metadata = {"Title": f"Family Hub outreach pack: {ctx.config.name}", "Author": "geo export",
-                "Subject": "SYNTHETIC DATA" if ctx.synthetic else "Family Hub outreach",
-                "CreationDate": stamp, "ModDate": stamp}
-    hub_ids = ctx.hub_ids
-    # the PDF's text in the standard PDF fonts (Helvetica, Courier): no font embedding, fast, small
-    with matplotlib.rc_context({"pdf.use14corefonts": True}), _quiet_fonts(), PdfPages(path, metadata=metadata) as pdf:
-        pdf.savefig(cover_page(ctx))
-        for i, h in enumerate(hub_ids):
-            step(f"hub {h} map and page")
-            pdf.savefig(hub_page(ctx, h, 2 + i))
-        lap("hub pages")
-        step("ward summary and visit lists")
-        for fig in ward_pages(ctx, 2 + len(hub_ids)):
-            pdf.savefig(fig)
-        first_visit = pages.index(f"visits:{hub_ids[0]}") + 1
-        for i, h in enumerate(hub_ids):
-            pdf.savefig(visit_page(ctx, h, first_visit + i))
-        lap("ward and visit pages")
+def _postcodes(result) -> pd.DataFrame | None:
+    """The study area's postcodes with the LSOA of each (its own column, else by grid reference)."""
+    pcs = result.public.postcodes
+    if pcs is None or pcs.empty:
+        return pcs
+    return pcs.assign(lsoa21cd=postcode_lsoas(pcs, result.lsoa))
 
 
 def _write_visits(visits: dict[str, pd.DataFrame], out_dir: Path, files: dict[str, dict[str, str]]) -> list[Path]:
@@ -401,18 +390,6 @@ def _write_manifest(out_dir: Path, result, generated: dt.date, hub_ids: list[str
         "venue_notes": site_notes, "files": files,
     }, indent=2) + "\n")
     return path
-
-
-class _quiet_fonts:
-    """Silence matplotlib's notice that the core fonts' weight is "medium" rather than "normal"."""
-
-    def __enter__(self):
-        self.logger = logging.getLogger("matplotlib.font_manager")
-        self.level = self.logger.level
-        self.logger.setLevel(logging.ERROR)
-
-    def __exit__(self, *exc):
-        self.logger.setLevel(self.level)
 
 
 def _layers(result, priority: pd.Series | None = None):

@@ -1,31 +1,23 @@
-"""What a pack covers and in what order: its hubs, its pages, its contents and its progress steps.
+"""What a pack covers and in what order: its hubs, its sections and its progress steps.
 
 Examples
 --------
->>> page_plan(["A", "B"], 39)
+>>> page_plan(["A", "B"])
 ['cover', 'hub:A', 'hub:B', 'wards', 'visits:A', 'visits:B']
->>> contents(page_plan(["A"], 50), {"A": "Abbey"}.get)
-[('A Abbey', 2), ('Ward summary', 3), ('Visit list A', 5)]
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import sys
-from collections.abc import Callable
 
 import pandas as pd
 
 from geo.errors import DataError
 from geo.safety import printable
 
-__all__ = ["Progress", "generation_date", "pack_hub_ids", "listed_hub_ids", "hub_name", "steps", "page_plan", "contents",
-           "ward_page_count", "WARD_ROWS_PER_PAGE"]
-
-#: rows of the ward summary on one page (wards, local-authority subtotals, the total)
-WARD_ROWS_PER_PAGE = 42
+__all__ = ["Progress", "generation_date", "pack_hub_ids", "listed_hub_ids", "hub_name", "steps", "page_plan"]
 
 
 class Progress:
@@ -107,40 +99,18 @@ def hub_name(hubs: pd.DataFrame, hub_id: str) -> str:
 
 
 def steps(n_hubs: int) -> int:
-    """Progress steps of :func:`export_pack` for ``n_hubs`` hubs."""
-    return 2 + n_hubs + 3
+    """Progress steps of :func:`export_pack` for ``n_hubs`` hubs (the hubs' maps are one step, in the helper)."""
+    return 6
 
 
-def page_plan(hub_ids: list[str], ward_rows: int) -> list[str]:
-    """Pages in order: cover, one per hub, the ward summary, one visit list per hub.
-
-    Examples
-    --------
-    >>> page_plan(["A", "B"], 39)
-    ['cover', 'hub:A', 'hub:B', 'wards', 'visits:A', 'visits:B']
-    """
-    return ["cover"] + [f"hub:{h}" for h in hub_ids] + ["wards"] * ward_page_count(ward_rows) + [f"visits:{h}" for h in hub_ids]
-
-
-def ward_page_count(n_rows: int) -> int:
-    """Pages the ward summary takes for ``n_rows`` rows (wards, subtotals and total).
+def page_plan(hub_ids: list[str], *, area: bool = False) -> list[str]:
+    """The pack's sections in order: cover, each hub, the ward summary, the study area's sections
+    from other features (``area``), each hub's visit list. A section may run over several pages
+    (:attr:`geo.export.pack.ExportResult.pages` says what each page is).
 
     Examples
     --------
-    >>> ward_page_count(39), ward_page_count(146)
-    (1, 4)
+    >>> page_plan(["A", "B"], area=True)
+    ['cover', 'hub:A', 'hub:B', 'wards', 'area', 'visits:A', 'visits:B']
     """
-    return max(1, math.ceil(n_rows / WARD_ROWS_PER_PAGE))
-
-
-def contents(pages: list[str], hub_name: Callable[[str], str]) -> list[tuple[str, int]]:
-    """The contents: (label, first page) of each hub page, the ward summary and each visit list."""
-    out, seen = [], set()
-    for i, p in enumerate(pages, start=1):
-        if p == "cover" or p in seen:
-            continue
-        seen.add(p)
-        kind, _, hub = p.partition(":")
-        label = {"hub": f"{hub} {hub_name(hub)}", "wards": "Ward summary", "visits": f"Visit list {hub}"}[kind]
-        out.append((label, i))
-    return out
+    return ["cover"] + [f"hub:{h}" for h in hub_ids] + ["wards"] + (["area"] if area else []) + [f"visits:{h}" for h in hub_ids]

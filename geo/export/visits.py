@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["VISIT_COLUMNS", "VISIT_LSOAS", "top_lsoas", "visit_list", "postcode_sectors"]
+__all__ = ["VISIT_COLUMNS", "VISIT_LSOAS", "top_lsoas", "visit_list", "postcode_sectors", "sector_columns",
+           "postcode_lsoas"]
 
 #: top priority LSOAs of a hub whose postcodes are listed
 VISIT_LSOAS = 5
@@ -46,21 +47,68 @@ def top_lsoas(lsoa: pd.DataFrame, hub_id: str, n: int = VISIT_LSOAS) -> pd.DataF
 
 
 def postcode_sectors(postcodes) -> list[tuple[str, list[str]]]:
-    """Group postcodes by sector for print: ``[("W10 6", ["AA", "AB"]), ...]``.
+    """Full postcodes grouped by sector for print: ``[("W10 6", ["W10 6AA", "W10 6AB"]), ...]``.
+
+    A value that is not a postcode (no inward code of 3 characters) is its own group.
 
     Examples
     --------
-    >>> postcode_sectors(["W10 6AB", "W10 6AA", "W9 1NZ", "BAD"])
-    [('BAD', ['']), ('W10 6', ['AA', 'AB']), ('W9 1', ['NZ'])]
+    >>> postcode_sectors(["W10 6AB", "w10 6aa", "W9 1NZ", "BAD"])
+    [('BAD', ['BAD']), ('W10 6', ['W10 6AA', 'W10 6AB']), ('W9 1', ['W9 1NZ'])]
     """
     groups: dict[str, list[str]] = {}
-    for pc in sorted(str(p).strip().upper() for p in postcodes):
+    for pc in sorted({str(p).strip().upper() for p in postcodes}):
         parts = pc.split()
-        if len(parts) == 2 and len(parts[1]) == 3:
-            groups.setdefault(f"{parts[0]} {parts[1][0]}", []).append(parts[1][1:])
-        else:
-            groups.setdefault(pc, []).append("")
+        key = f"{parts[0]} {parts[1][0]}" if len(parts) == 2 and len(parts[1]) == 3 else pc
+        groups.setdefault(key, []).append(pc)
     return sorted(groups.items())
+
+
+def sector_columns(postcodes, *, columns: int = 7, max_lines: int = 28) -> list[list[list[tuple[str, str]]]]:
+    """Postcodes by sector laid out in columns for print: blocks (rows of up to ``columns`` columns,
+    each at most ``max_lines`` lines) of columns of ``(kind, text)`` lines, ``kind`` ``"sector"``
+    (a heading; ``"W10 6 (cont.)"`` when a sector goes on in the next column) or ``"postcode"``.
+    Columns read top to bottom, then left to right; a heading never ends a column.
+
+    Examples
+    --------
+    >>> blocks = sector_columns(["W10 6AA", "W10 6AB", "W9 1NZ"], columns=2, max_lines=3)
+    >>> [[[t for _, t in col] for col in block] for block in blocks]
+    [[['W10 6', 'W10 6AA', 'W10 6AB'], ['W9 1', 'W9 1NZ']]]
+    """
+    lines: list[tuple[str, str]] = []
+    for sector, pcs in postcode_sectors(postcodes):
+        lines += [("sector", sector)] + [("postcode", pc) for pc in pcs]
+    height = max(4, min(max_lines, -(-len(lines) // columns)))
+    cols: list[list[tuple[str, str]]] = []
+    sector = ""
+    for kind, text in lines:
+        if kind == "sector":
+            sector = text
+        if not cols or len(cols[-1]) >= height or (kind == "sector" and len(cols[-1]) >= height - 1):
+            cols.append([] if kind == "sector" else [("sector", f"{sector} (cont.)")])
+        cols[-1].append((kind, text))
+    return [cols[i:i + columns] for i in range(0, len(cols), columns)]
+
+
+def postcode_lsoas(postcodes: pd.DataFrame, lsoa) -> pd.Series:
+    """The LSOA of each postcode: its ``lsoa21cd`` column when the file has one, else the LSOA its
+    grid reference (``easting, northing``, EPSG:27700) falls in (NaN outside every LSOA).
+
+    Examples
+    --------
+    >>> postcode_lsoas(pd.DataFrame({"postcode": ["A1 1AA"], "lsoa21cd": ["E01"]}), None).tolist()
+    ['E01']
+    """
+    if "lsoa21cd" in postcodes.columns:
+        return postcodes["lsoa21cd"]
+    import geopandas as gpd
+
+    pts = gpd.GeoDataFrame(index=postcodes.index, geometry=gpd.points_from_xy(postcodes["easting"], postcodes["northing"]),
+                           crs=27700)
+    areas = gpd.GeoDataFrame(lsoa[["lsoa21cd"]], geometry=lsoa.geometry.to_numpy(), crs=27700)
+    hit = gpd.sjoin(pts, areas, how="left", predicate="within")
+    return hit[~hit.index.duplicated()]["lsoa21cd"].reindex(postcodes.index)
 
 
 def visit_list(result, hub_id: str, venues: pd.DataFrame, *, n_lsoas: int = VISIT_LSOAS,
@@ -97,6 +145,7 @@ def visit_list(result, hub_id: str, venues: pd.DataFrame, *, n_lsoas: int = VISI
         lsoa = lsoa.sort_values(["priority_rank", "need_score"], ascending=[True, False], na_position="last")
     top = top_lsoas(lsoa, hub_id, n_lsoas)
     pcs = result.public.postcodes
+    pcs_lsoa = postcode_lsoas(pcs, result.lsoa) if pcs is not None and len(pcs) else None
     rows = []
     for i, area in enumerate(top.itertuples(), start=1):
         base = {"hub_id": hub_id, "item": "leaflet postcode", "rank": i, "lsoa21cd": area.lsoa21cd,
@@ -104,7 +153,7 @@ def visit_list(result, hub_id: str, venues: pd.DataFrame, *, n_lsoas: int = VISI
         if pcs is None:
             rows.append(base | {"note": NO_POSTCODE_FILE})
             continue
-        inside = pcs[pcs["lsoa21cd"] == area.lsoa21cd].sort_values("postcode")
+        inside = (pcs[pcs_lsoa == area.lsoa21cd] if pcs_lsoa is not None else pcs.iloc[:0]).sort_values("postcode")
         if inside.empty:
             rows.append(base | {"note": EMPTY_POSTCODE_FILE if pcs.empty else NO_POSTCODES})
             continue

@@ -3,8 +3,14 @@
 A hub map shows the priority score of every LSOA in view as a classed choropleth (the same
 quantile classes and colours as the web map, over the whole study area so that every page
 of a pack shares one legend), LSOAs outside the hub's catchment in grey, the catchment
-outline, catchment gaps hatched, ward boundaries, hubs and spokes as distinct markers, the
-suggested venues numbered by rank, a scale bar, a north arrow and the attribution.
+outline, catchment gaps as light patterns with their own outlines, ward boundaries, hubs and spokes
+as distinct markers, the suggested venues numbered by rank, a scale bar, a north arrow and the
+attribution.
+
+Maps are made to be printed at :data:`MAP_FIGSIZE` (the ILT pack places them at that size), so
+every label is at least :data:`MIN_LABEL_PT` points on paper; ward labels that would collide with
+another label are dropped, never shrunk. The catchment (solid), ward (dashed) and gap (dotted,
+dash-dot) boundaries differ in line style, not only colour, so the maps read in greyscale.
 
 Everything is drawn in EPSG:27700 (British National Grid, metres), so the scale bar is exact
 and grid north is within a degree of true north across England.
@@ -19,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -33,20 +40,26 @@ from matplotlib.path import Path as MplPath
 
 from geo.maps.basemap import Basemap
 from geo.maps.furniture import north_arrow, scale_bar
+from geo.maps.labels import label_wards_in_view
 from geo.maps.style import ATTRIBUTION, LAYERS, classify
 
 __all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles",
-           "hub_map_figure", "write_hub_pngs", "plain", "COLOURS", "MAP_FIGSIZE"]
+           "hub_map_figure", "write_hub_pngs", "plain", "COLOURS", "MAP_FIGSIZE", "MIN_LABEL_PT"]
 
 #: colours shared with the web map (geo.maps.webmap; its layers' colours are in geo.maps.style)
 COLOURS = {
     "hub": "#1b4f9c", "spoke": "#6aa0e8", "catchment": "#1b4f9c", "outside": "#e6e6e6", "no data": "#cccccc",
-    "beyond reach": "#d4007a", "near but not engaged": "#ff8c00", "venue": "#111111", "venue edge": "#ffd400",
+    "beyond reach": "#1a1a1a", "near but not engaged": "#1a1a1a", "venue": "#111111", "venue edge": "#ffd400",
     "ward": "#4d4d4d",
 }
-#: size in inches of a stand-alone hub map (maps/<hub_id>.png): 2550 x 1860 pixels at 300 dpi
-MAP_FIGSIZE = (8.5, 6.2)
-GAP_HATCH = {"beyond reach": "////", "near but not engaged": "\\\\\\\\"}
+#: size in inches of a hub map (maps/<hub_id>.png: 1920 x 1590 pixels at 300 dpi), and its printed size in the pack
+MAP_FIGSIZE = (6.4, 5.3)
+#: smallest text on a map, in points at its printed size
+MIN_LABEL_PT = 8.0
+#: light patterns over the fill (sparse, thin, half-transparent) and distinct outlines per gap type
+GAP_HATCH = {"beyond reach": "//", "near but not engaged": ".."}
+GAP_LINE = {"beyond reach": (0, (1, 1.6)), "near but not engaged": (0, (6, 2, 1.2, 2))}
+HATCH_RGBA = (0.1, 0.1, 0.1, 0.55)
 GAP_LABEL = {"beyond reach": "Gap: beyond reach", "near but not engaged": "Gap: near but not engaged"}
 
 
@@ -187,7 +200,8 @@ def legend_handles(layers: MapLayers, *, venues: bool = True, gaps: bool = True)
     h.append(Line2D([], [], color=COLOURS["ward"], linewidth=0.7, linestyle=(0, (4, 2)), label="Ward boundary"))
     if gaps:
         for gap in ("beyond reach", "near but not engaged"):
-            h.append(Patch(facecolor="none", edgecolor=COLOURS[gap], hatch=GAP_HATCH[gap], linewidth=1.0, label=GAP_LABEL[gap]))
+            h.append(Patch(facecolor="white", edgecolor=COLOURS[gap], hatch=GAP_HATCH[gap], linewidth=1.3,
+                           linestyle=GAP_LINE[gap], label=GAP_LABEL[gap]))
     h.append(Line2D([], [], marker="s", linestyle="none", markersize=8, markerfacecolor=COLOURS["hub"],
                     markeredgecolor="white", label="Family Hub"))
     h.append(Line2D([], [], marker="o", linestyle="none", markersize=7, markerfacecolor=COLOURS["spoke"],
@@ -250,7 +264,7 @@ def _in_view(gdf: gpd.GeoDataFrame | None, extent) -> gpd.GeoDataFrame | None:
 
 
 def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *,
-                 fontsize: float = 6.5, label_wards: bool = True) -> tuple[float, float, float, float]:
+                 fontsize: float = MIN_LABEL_PT, label_wards: bool = True) -> tuple[float, float, float, float]:
     """Draw one hub's catchment map into ``ax`` (no legend); return the extent drawn.
 
     Parameters
@@ -262,9 +276,10 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
     venues : GeoDataFrame, optional
         Suggested venues (``rank``, points in EPSG:27700), numbered on the map.
     fontsize : float
-        Base font size in points.
+        Size of every label in points (at the figure's own size).
     label_wards : bool
-        Write ward names at their centres (in view, inside the catchment).
+        Write ward names at their centres (in view, inside the catchment); a name that would
+        overlap another label, a marker or the map's edge is dropped.
 
     Returns
     -------
@@ -286,14 +301,15 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
         c = layers.catchments[layers.catchments["hub_id"] == hub_id]
         if len(c):
             _outline(ax, c.geometry.simplify(tol), color=COLOURS["catchment"], linewidth=2.0, zorder=5)
-    if label_wards and wards is not None and len(wards):
-        _label_wards(ax, wards, areas[inside].geometry.union_all() if inside.any() else None, extent, fontsize=fontsize)
     _draw_sites(ax, _in_view(layers.hubs, extent), hub_id, fontsize=fontsize)
     if venues is not None and len(venues):
         _draw_venues(ax, venues, fontsize=fontsize)
     _frame(ax, extent)
     scale_bar(ax, extent, fontsize=fontsize)
     north_arrow(ax, fontsize=fontsize + 1.5)
+    if label_wards and wards is not None and len(wards):
+        catchment = areas[inside].geometry.union_all() if inside.any() else None
+        label_wards_in_view(ax, wards.assign(ward_name=wards["ward_name"].map(plain)), catchment, extent, fontsize=fontsize)
     return extent
 
 
@@ -315,20 +331,10 @@ def _draw_areas(ax, layers: MapLayers, hub_id: str, extent, tol: float) -> tuple
         g = gaps[gaps["hub_id"] == hub_id]
         for gap, part in g.groupby("gap_type"):
             if gap in GAP_HATCH and len(part):
-                _fill(ax, part.geometry.simplify(tol), "none", edgecolor=COLOURS[gap], linewidth=1.0, zorder=3,
-                      hatch=GAP_HATCH[gap])
+                shapes = part.geometry.simplify(tol)
+                _fill(ax, shapes, "none", edgecolor=[HATCH_RGBA], linewidth=0.0, zorder=3, hatch=GAP_HATCH[gap])
+                _outline(ax, shapes, color=COLOURS[gap], linewidth=1.3, linestyle=GAP_LINE[gap], zorder=3.5)
     return areas, inside
-
-
-def _label_wards(ax, wards: gpd.GeoDataFrame, catchment, extent, *, fontsize: float) -> None:
-    """Ward names at their representative points, for wards in view and inside ``catchment`` (if any)."""
-    x0, x1, y0, y1 = extent
-    for name, geom in zip(wards["ward_name"], wards.geometry):
-        p = geom.representative_point()
-        if x0 < p.x < x1 and y0 < p.y < y1 and (catchment is None or catchment.contains(p)):
-            ax.text(p.x, p.y, plain(name), fontsize=fontsize - 1.5, color="#333333", ha="center", va="center",
-                    zorder=6, alpha=0.9, clip_on=True,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.55, "pad": 0.3})
 
 
 def _draw_sites(ax, hubs: gpd.GeoDataFrame | None, hub_id: str, *, fontsize: float) -> None:
@@ -342,7 +348,7 @@ def _draw_sites(ax, hubs: gpd.GeoDataFrame | None, hub_id: str, *, fontsize: flo
                        edgecolors="white", linewidths=1.2, zorder=8)
     for hid, geom, hub in zip(hubs["hub_id"], hubs.geometry, is_hub):
         ax.annotate(plain(hid), (geom.x, geom.y), xytext=(5, 5), textcoords="offset points",
-                    fontsize=fontsize - 0.5, fontweight="bold" if hid == hub_id else "normal",
+                    fontsize=fontsize, fontweight="bold" if hid == hub_id else "normal",
                     color=COLOURS["hub"] if hub else "#2f5f9e", zorder=9, clip_on=True,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.4})
 
@@ -372,29 +378,44 @@ def _frame(ax, extent) -> None:
 
 def hub_map_figure(layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *, title: str = "",
                    subtitle: str = "", synthetic: bool = False, attribution: str | None = None) -> Figure:
-    """A stand-alone hub map (for ``maps/<hub_id>.png``): map, legend, title and attribution.
+    """A hub map (``maps/<hub_id>.png``, and the map of the hub's page in the pack): map, legend, title, attribution.
+
+    Drawn at :data:`MAP_FIGSIZE`, the size the pack prints it at, with no text under
+    :data:`MIN_LABEL_PT` points; the subtitle and the attribution wrap.
 
     Examples
     --------
     >>> fig = hub_map_figure(layers, "WCC-BES", venues, title="Bessborough Family Hub")   # doctest: +SKIP
     >>> fig.savefig("maps/WCC-BES.png", dpi=300)                                         # doctest: +SKIP
     """
+    size = MIN_LABEL_PT
     fig = Figure(figsize=MAP_FIGSIZE)
-    ax = fig.add_axes((0.02, 0.10, 0.72, 0.78))
-    draw_hub_map(ax, layers, hub_id, venues, fontsize=6.5)
-    lax = fig.add_axes((0.755, 0.10, 0.235, 0.78))
+    width_in, height_in = MAP_FIGSIZE
+    chars = int(width_in * 72 / (size * 0.55))  # characters per line of the figure's width
+    sub = textwrap.wrap(plain(subtitle), chars)[:2] if subtitle else []
+    attrib = textwrap.wrap(attribution_lines(layers.attribution if attribution is None else attribution).replace("\n", " "),
+                           chars)
+    line = size * 1.35 / 72 / height_in
+    top = 1 - (0.33 / height_in + len(sub) * line) - 0.012
+    bottom = (len(attrib) + 0.6) * line
+    ax = fig.add_axes((0.012, bottom, 0.655, top - bottom))
+    draw_hub_map(ax, layers, hub_id, venues, fontsize=size)
+    lax = fig.add_axes((0.68, bottom, 0.315, top - bottom))
     lax.axis("off")
-    lax.legend(handles=legend_handles(layers, venues=venues is not None and len(venues) > 0), loc="upper left",
-               title="Priority score (0-100)\nquantile classes, study area", title_fontsize=7, fontsize=6.5,
-               frameon=False, alignment="left", handlelength=2.2, handleheight=1.3, borderaxespad=0)
-    fig.text(0.02, 0.955, plain(title), fontsize=12, fontweight="bold", va="center")
-    if subtitle:
-        fig.text(0.02, 0.913, plain(subtitle), fontsize=7, va="center", color="#333333")
+    handles = legend_handles(layers, venues=venues is not None and len(venues) > 0)
+    for h in handles:
+        h.set_label("\n".join(textwrap.wrap(h.get_label(), 19)))
+    lax.legend(handles=handles, loc="upper left", title="Priority score (0-100),\nquantile classes of\nthe study area",
+               title_fontsize=size, fontsize=size, frameon=False, alignment="left", handlelength=2.0, handleheight=1.2,
+               borderaxespad=0, labelspacing=0.45)
+    fig.text(0.012, 1 - 0.17 / height_in, plain(title), fontsize=11, fontweight="bold", va="center")
+    for i, ln in enumerate(sub):
+        fig.text(0.012, 1 - 0.33 / height_in - (i + 0.5) * line, ln, fontsize=size, va="center", color="#333333")
     if synthetic:
-        fig.text(0.985, 0.955, " SYNTHETIC DATA ", fontsize=10, fontweight="bold", color="white", ha="right", va="center",
-                 bbox={"facecolor": "#c0392b", "edgecolor": "none", "pad": 3})
-    fig.text(0.02, 0.05, attribution_lines(layers.attribution if attribution is None else attribution), fontsize=5.5,
-             va="center", color="#333333", linespacing=1.4)
+        fig.text(0.99, 1 - 0.17 / height_in, " SYNTHETIC DATA ", fontsize=9, fontweight="bold", color="white", ha="right",
+                 va="center", bbox={"facecolor": "#c0392b", "edgecolor": "none", "pad": 2})
+    fig.text(0.012, (len(attrib) - 0.2) * line, "\n".join(attrib), fontsize=size, va="top", color="#333333",
+             linespacing=1.25)
     return fig
 
 

@@ -10,6 +10,7 @@ colours, tell the parts apart (the pack prints in greyscale).
 from __future__ import annotations
 
 import io
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -100,7 +101,8 @@ def trend_chart(trends: pd.DataFrame, *, measure: str, areas: dict[str, str], ta
     n = max(1, len(areas))
     cols = min(cols, n)
     rows_n = int(np.ceil(n / cols))
-    fig = Figure(figsize=(2.6 * cols, 1.9 * rows_n + 0.6), dpi=110)
+    width = max(2.6 * cols, 5.2)   # one area: a wider panel, and room for the heading
+    fig = Figure(figsize=(width, (1.9 if cols > 1 else 2.6) * rows_n + 0.6), dpi=110)
     axes = fig.subplots(rows_n, cols, squeeze=False)
     mine = trends[trends["measure"] == measure]
     sentences = []
@@ -111,9 +113,11 @@ def trend_chart(trends: pd.DataFrame, *, measure: str, areas: dict[str, str], ta
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     title = MEASURE_NAMES.get(measure, measure).capitalize()
-    fig.suptitle(f"{title}: quarters (points, 95% intervals), pooled windows (dashed)"
-                 + (f", {target_label} {target:.0%} (dotted)" if target is not None else ""), fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    heading = textwrap.wrap(f"{title}: quarters (points, 95% intervals), pooled windows (dashed)"
+                            + (f", {target_label} {target:.0%} (dotted)" if target is not None else ""), width=int(15 * width))
+    fig.set_figheight(fig.get_figheight() + 0.18 * (len(heading) - 1))  # a wrapped heading, never cut at the edges
+    fig.suptitle("\n".join(heading), fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 * len(heading) / fig.get_figheight()))
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     alt = (f"Small multiples of {MEASURE_NAMES.get(measure, measure)} by quarter for {n} area(s)"

@@ -9,12 +9,8 @@ the LSOA, ward and hub tables together) must not pin any suppressed count.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,12 +21,9 @@ from geo.cli import main
 from geo.disclosure import CONFIDENTIAL, DisclosureRule, add_total_row, scan_for_small_counts
 from geo.disclosure.tables import hub_table, ward_table_out
 from geo.errors import DataError
-from tests.conftest import REPO, copy_config
 from tests.disclosure.test_disclosure import lp_ranges, milp_ranges
+from tests.export.conftest import DATE, DPI, HUB_PAYLOAD, PAYLOAD, _run  # noqa: F401  (the pack fixtures live there)
 
-PAYLOAD = "<img src=x onerror=alert(1)>"
-DATE = dt.date(2026, 1, 5)
-DPI = 40
 #: count columns of real children, by exported table
 COUNTS = {
     "lsoas": ["review_eligible", "review_completed", "children_not_reviewed", "hub_children"],
@@ -41,57 +34,23 @@ IDENTITY = ("review_eligible", ("review_completed", "children_not_reviewed"))
 PDF_COUNT_HEADERS = {"Eligible", "Reviewed", "Not reviewed", "Attending"}
 
 
-def _run(*cmd: str) -> str:
-    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-
-
-@pytest.fixture(scope="module")
-def pack_config(biborough_config, tmp_path_factory) -> Path:
-    """A copy of the demo config: SYNTHETIC, with the spoke and every venue named with an HTML payload."""
-    d = tmp_path_factory.mktemp("export_cfg")
-    demo = d / "demo"
-    shutil.copytree(REPO / "data" / "extracts" / "demo" / "biborough", demo)
-    hubs = pd.read_csv(demo / "hubs.csv", dtype=str, keep_default_na=False)
-    hubs.loc[hubs["hub_id"] == "WCC-BAY", "name"] = f"{PAYLOAD} Bayswater"
-    hubs.to_csv(demo / "hubs.csv", index=False)
-    venues = pd.read_csv(biborough_config.extracts.venues, dtype=str, keep_default_na=False)
-    venues["name"] = PAYLOAD + " " + venues["name"]
-    venues.to_csv(d / "venues.csv", index=False)
-    path = copy_config(d, biborough_config, hubs=demo / "hubs.csv", venues=d / "venues.csv")
-    text = path.read_text()
-    assert "[extracts]\n" in text and "synthetic" not in text
-    path.write_text(text.replace("[extracts]\n", "[extracts]\nsynthetic = true\n", 1))
-    return path
-
-
-@pytest.fixture(scope="module")
-def pack(pack_config, tmp_path_factory):
-    from geo.build import run
-    from geo.config import load_config
-    from geo.export.pack import export_pack
-
-    result = run(load_config(pack_config))
-    out = tmp_path_factory.mktemp("pack")
-    res = export_pack(result, out, dpi=DPI, generated=DATE, progress=False)
-    return result, res, out
-
-
-@pytest.fixture(scope="module")
-def pdf_pages(pack) -> list[str]:
-    _, res, out = pack
-    return [_run("pdftotext", "-layout", "-f", str(i), "-l", str(i), str(out / "pack.pdf"), "-") for i in range(1, len(res.pages) + 1)]
-
-
 # ----------------------------------------------------------------- pages and files
+
+
+def sections(pages: list[str]) -> list[str]:
+    """The page kinds in order, a section over several pages once."""
+    return [p for i, p in enumerate(pages) if i == 0 or pages[i - 1] != p]
 
 
 def test_page_count_is_cover_hubs_wards_and_visit_lists(pack):
     result, res, out = pack
     hubs = sorted(result.hubs.loc[result.hubs["site_type"] == "hub", "hub_id"])
     assert hubs == ["RBKC-N", "RBKC-S", "WCC-BES", "WCC-CHS", "WCC-QPK"]
-    assert res.pages == ["cover", *(f"hub:{h}" for h in hubs), "wards", *(f"visits:{h}" for h in hubs)]
+    assert sections(res.pages) == ["cover", *(f"hub:{h}" for h in hubs), "wards", *(f"visits:{h}" for h in hubs)]
+    for h in hubs:  # the map page, then the venues and the top-10 table
+        assert res.pages.count(f"hub:{h}") >= 2
     info = _run("pdfinfo", str(out / "pack.pdf"))
-    assert re.search(r"^Pages:\s+12$", info, re.M)  # 1 cover + 5 hubs + 1 ward summary + 5 visit lists
+    assert re.search(rf"^Pages:\s+{len(res.pages)}$", info, re.M)
     assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts \(A4\)", info)
 
 
@@ -142,12 +101,19 @@ def test_cover_banner_periods_and_attribution(pack, pdf_pages):
     assert "2025-Q4" in cover and "5 January 2026" in cover
     for page in pdf_pages:
         assert "SYNTHETIC DATA" in page  # pages get separated when printed
-    for i, kind in enumerate(res.pages):
-        if kind.startswith("hub:"):
-            text = " ".join(pdf_pages[i].split())
-            assert "Contains OS data © Crown copyright and database right" in text
-            assert "Source: Office for National Statistics licensed under the Open Government Licence v3.0" in text
-            assert "Top 10 priority LSOAs" in text and "Suggested outreach venues" in text
+    for h in res.hub_ids:
+        text = " ".join(" ".join(t for t, kind in zip(pdf_pages, res.pages) if kind == f"hub:{h}").split())
+        assert "Contains OS data © Crown copyright and database right" in text
+        assert "Source: Office for National Statistics licensed under the Open Government Licence v3.0" in text
+        assert "Top 10 priority LSOAs" in text and "Suggested outreach venues" in text
+
+
+def test_names_print_as_themselves(pack, pdf_pages):
+    """Autoescaping: a hub named with HTML and template syntax, venues named with an HTML payload, print literally."""
+    _, res, _ = pack
+    text = " ".join(" ".join(pdf_pages).split())
+    assert HUB_PAYLOAD in text and "<b>x</b> 49" not in text
+    assert PAYLOAD in text  # the venues' names, in the venue tables and visit lists
 
 
 # ----------------------------------------------------------------- scanning for small counts
@@ -204,45 +170,28 @@ def test_visit_lists_hold_postcodes_of_the_top_lsoas_and_the_venues(pack):
         assert not set(v.columns) & {c for cols in COUNTS.values() for c in cols}  # no count of children here
 
 
-def _pdf_tables(text: str) -> list[pd.DataFrame]:
-    """Tables of a page read back from ``pdftotext -layout`` (cells are 2+ spaces apart)."""
-    tables, header, rows = [], None, []
-    for line in text.splitlines():
-        cells = [c for c in re.split(r"\s{2,}|(?<=…)\s", line.strip()) if c]  # a truncated cell (…) may sit one space from the next
-        if {"Eligible", "Reviewed"} <= set(cells) or {"Eligible", "Attending"} <= set(cells):
-            if header:
-                tables.append(pd.DataFrame(rows, columns=header))
-            header, rows = cells, []
-            continue
-        if header is None:
-            continue
-        if not cells:
-            continue
-        if len(cells) != len(header):
-            tables.append(pd.DataFrame(rows, columns=header))
-            header, rows = None, []
-            continue
-        rows.append(cells)
-    if header:
-        tables.append(pd.DataFrame(rows, columns=header))
-    return tables
-
-
 def test_pdf_text_has_no_small_counts(pack, pdf_pages):
-    _, res, _ = pack
-    rows_read = {"hub": 0, "wards": 0}
+    from tests.export.pdfread import TaggedPdf
+
+    _, res, out = pack
+    rows_read = {"top": 0, "wards": 0}
+    for page, table in TaggedPdf(out / "pack.pdf").tables():
+        kind = res.pages[page - 1]
+        cols = [c for c in table.columns if c in PDF_COUNT_HEADERS]
+        assert scan_for_small_counts(table, counts=cols) == [], (kind, table.head())
+        if "Rank (90% range)" in table.columns:
+            assert kind.startswith("hub:") and not cols  # the top-10 tables print no count of children
+            rows_read["top"] += len(table)
+        if cols:
+            assert kind == "wards", table.columns
+            rows_read["wards"] += len(table)
     for kind, text in zip(res.pages, pdf_pages):
-        for table in _pdf_tables(text):
-            cols = [c for c in table.columns if c in PDF_COUNT_HEADERS]
-            assert cols, table.columns
-            assert scan_for_small_counts(table, counts=cols) == [], (kind, table.head())
-            rows_read["hub" if kind.startswith("hub:") else kind] += len(table)
         for comp, elig in re.findall(r"\((\S+) of (\S+) eligible\)", text):
             assert scan_for_small_counts(pd.DataFrame({"n": [comp, elig]})) == [], kind
         for n in re.findall(r"\((\S+) children attending\)", text):
             assert scan_for_small_counts(pd.DataFrame({"n": [n]})) == [], kind
-    # the parser read every table row: 10 per hub page, every ward with its subtotals and total
-    assert rows_read["hub"] == 10 * len(res.hub_ids)
+    # every table row was read: 10 per hub, every ward with its subtotals and total
+    assert rows_read["top"] == 10 * len(res.hub_ids)
     assert rows_read["wards"] == len(res.tables.wards.display) == 36 + 2 + 1
 
 
@@ -451,8 +400,10 @@ def test_cli_hub_option_writes_one_hub(pack_config, fast_cli, tmp_path, capsys):
     err = capsys.readouterr().err
     steps = re.findall(r"^\[(\d+)/(\d+)\] (.*)…$", err, re.M)
     assert [int(s[0]) for s in steps] == list(range(1, len(steps) + 1)) and {s[1] for s in steps} == {str(len(steps))}
-    assert any("hub RBKC-S map" in s[2] for s in steps)
-    assert re.search(r"^Pages:\s+4$", _run("pdfinfo", str(out / "pack.pdf")), re.M)  # cover, hub, wards, visit list
+    assert any(s[2].startswith("hub maps RBKC-S ") for s in steps)
+    pages = json.loads((out / "pack.json").read_text())["pages"]
+    assert sections(pages) == ["cover", "hub:RBKC-S", "wards", "visits:RBKC-S"]
+    assert re.search(rf"^Pages:\s+{len(pages)}$", _run("pdfinfo", str(out / "pack.pdf")), re.M)
     assert [p.name for p in (out / "maps").iterdir()] == ["RBKC-S.png"]
     assert [p.name for p in (out / "visits").iterdir()] == ["RBKC-S.csv"]
     tips = _tooltips((out / "map.html").read_text(encoding="utf-8"))

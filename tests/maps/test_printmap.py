@@ -15,7 +15,16 @@ from shapely.geometry import Point, box
 
 from geo.config import load_config
 from geo.maps.furniture import scale_bar
-from geo.maps.printmap import COLOURS, MapLayers, draw_hub_map, hub_map_figure, hub_view, legend_handles, map_layers
+from geo.maps.printmap import (
+    COLOURS,
+    GAP_HATCH,
+    MapLayers,
+    draw_hub_map,
+    hub_map_figure,
+    hub_view,
+    legend_handles,
+    map_layers,
+)
 from geo.maps.style import ATTRIBUTION, LAYERS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -112,10 +121,14 @@ def test_draw_hub_map_draws_areas_lines_sites_and_furniture(layers):
     # outside (H2's 3 LSOAs), inside (H1's 6) and the hatched gap
     assert [len(c.get_paths()) for c in fills] == [3, 6, 1]
     assert {to_hex(c) for c in fills[0].get_facecolor()} == {COLOURS["outside"]}
-    assert fills[2].get_hatch() == "////"
-    assert to_hex(fills[2].get_edgecolor()[0]) == COLOURS["beyond reach"]
+    # the gap: a light, half-transparent pattern over the fill, and a dotted outline (not colour alone)
+    assert fills[2].get_hatch() == GAP_HATCH["beyond reach"]
+    assert fills[2].get_edgecolor()[0][3] < 0.6 and len(fills[2].get_facecolor()) == 0 or fills[2].get_facecolor()[0][3] == 0
     lines = [c for c in ax.collections if isinstance(c, LineCollection)]
-    assert {to_hex(c.get_colors()[0]) for c in lines} == {COLOURS["ward"], COLOURS["catchment"]}
+    assert {to_hex(c.get_colors()[0]) for c in lines} == {COLOURS["ward"], COLOURS["catchment"], COLOURS["beyond reach"]}
+    styles = {to_hex(c.get_colors()[0]) + str(c.get_linestyle()[0][1]) for c in lines}
+    assert len(styles) == 3  # ward dashed, catchment solid, gap dotted: three line styles
+    assert [str(c.get_linestyle()[0][1]) for c in lines].count("None") == 1  # one solid line: the catchment
     markers = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert [len(m.get_offsets()) for m in markers] == [1, 2, 2]  # spoke, hubs, venues
     texts = [t.get_text() for t in ax.texts]
@@ -141,7 +154,8 @@ def test_legend_and_figure(layers):
     fig = hub_map_figure(layers, "H1", title="One $ Hub", subtitle="a subtitle", synthetic=True)
     texts = [t.get_text() for t in fig.texts]
     assert texts[0] == "One \\$ Hub" and "a subtitle" in texts and " SYNTHETIC DATA " in texts
-    assert texts[-1] == ATTRIBUTION.replace(". ", ".\n").strip()
+    assert " ".join(texts[-1].split()) == " ".join(ATTRIBUTION.split())  # wrapped to the map's width
+    assert min(t.get_fontsize() for t in fig.texts) >= 8  # 8 pt or more at the printed size
     assert len(fig.axes) == 2
     legend = fig.axes[1].get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == [h.get_label() for h in legend_handles(layers, venues=False)]
+    assert [" ".join(t.get_text().split()) for t in legend.get_texts()] == [h.get_label() for h in legend_handles(layers, venues=False)]
