@@ -329,7 +329,7 @@ def option_tab(config_path: str, controls, scenario: Scenario, venues: VenueChoi
 @st.cache_resource(show_spinner=False, max_entries=8)
 def warm_study_areas(paths: tuple[str, ...]):
     """Once per server and list: load, score and gate the study areas not shown (``geo.app.warm``)."""
-    from geo.app.warm import start_warm
+    from geo.app import start_warm
 
     def warm_one(path: str) -> None:
         data = data_key(path)

@@ -20,6 +20,8 @@ _HOMES = {
     **dict.fromkeys(["component_args", "folium_map"], "folium_component"),
     **dict.fromkeys(["problem_lines"], "problems"),
     **dict.fromkeys(["sidebar_controls"], "sidebar"),
+    **dict.fromkeys(["gated_tables"], "gated"),
+    **dict.fromkeys(["start_warm"], "warm"),
 }
 
 __all__ = sorted(_HOMES)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geo.app import labels
-from geo.app.views import gated_tables
+from geo.app.gated import gated_tables
 from geo.disclosure import DisclosureRule
 from geo.disclosure.gate import round_to
 from geo.disclosure.venues import published_not_reached, published_venue_figures

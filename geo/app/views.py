@@ -8,7 +8,6 @@ Nothing here computes analysis: it selects, suppresses and formats what ``geo.bu
 from __future__ import annotations
 
 import io
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from geo.app import labels
+from geo.app.gated import gated_tables
 from geo.config import load_config
 from geo.disclosure import DisclosureRule
-from geo.disclosure.gate import ExportTables, export_tables, round_to
+from geo.disclosure.gate import ExportTables, round_to
 from geo.disclosure.tables import for_display
 from geo.disclosure.venues import published_venue_figures
 from geo.display import percent as _pct
@@ -141,29 +141,6 @@ def view_map_base(base: MapBase, view: View) -> MapBase:
                      None if view.gaps is None else view.gaps.index)
 
 
-
-
-_GATED: dict = {}
-_GATING: dict = {}  # one lock per build and rule: a second caller (the app's warm-up thread) waits, never recomputes
-_GATING_LOCK = threading.Lock()
-
-
-def gated_tables(result, rule: DisclosureRule) -> ExportTables:
-    """The LSOA, ward and hub tables exactly as the pack publishes them (one gate, cached per build and rule).
-
-    Every table, download, profile and headline of the app shows cells of these tables (rows
-    of the selection), so the app and the pack show the same cells for the same inputs.
-    Thread-safe: the app computes them ahead for the study areas not yet shown.
-    """
-    memo = (id(result), rule)
-    with _GATING_LOCK:
-        lock = _GATING.setdefault(memo, threading.Lock())
-    with lock:
-        if memo not in _GATED or _GATED[memo][0] is not result:
-            if len(_GATED) >= 4:
-                _GATED.pop(next(iter(_GATED)))
-            _GATED[memo] = (result, export_tables(result, rule))
-        return _GATED[memo][1]
 
 
 def published_areas(result, level: str, rule: DisclosureRule) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import html
 
 import pandas as pd
 
-from geo.app.views import gated_tables
+from geo.app.gated import gated_tables
 from geo.disclosure import DisclosureRule
 from geo.export.visits import VISIT_LSOAS, postcode_sectors, visit_list
 

@@ -103,7 +103,7 @@ def equity_chart(rows: pd.DataFrame, area: str, *, area_rate: float | None = Non
         ax.plot([r], [yi], marker=markers.get(flag, "o"), color="black", ms=7, ls="none")
     if area_rate is not None and np.isfinite(area_rate):
         ax.axvline(area_rate, color="0.5", ls="--", lw=1, label=f"{area} overall {100 * area_rate:.0f}%")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=8, loc="lower right")
     ax.set_yticks(y, [str(g) for g in shown["group"]])
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")

@@ -60,10 +60,21 @@ def _png_uri(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
+def _png_width(data: bytes) -> str:
+    """The width a PNG was drawn at (its pHYs resolution; 96 dpi without one), as a CSS length:
+    a chart placed at that width prints its text at the point size it was drawn with."""
+    width = int.from_bytes(data[16:20], "big")
+    at = data.find(b"pHYs")
+    ppm = int.from_bytes(data[at + 4:at + 8], "big") if at > 0 and data[at + 12] == 1 else 0
+    dpi = ppm * 0.0254 if ppm else 96.0
+    return f"{width / dpi:.3f}in"
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=False, lstrip_blocks=False, finalize=_finalize)
     env.filters["png_uri"] = _png_uri
+    env.filters["png_width"] = _png_width
     env.globals["zip"] = zip
     return env
 

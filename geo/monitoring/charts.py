@@ -75,8 +75,8 @@ def _panel(ax, rows: pd.DataFrame, name: str, target: float | None) -> None:
     ax.set_title(name[:38] + (f"\n({withheld} quarter(s) withheld)" if withheld else ""), fontsize=8)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xticks(x[:: max(1, len(x) // 4)], [labels[i] for i in range(0, len(x), max(1, len(x) // 4))], fontsize=6)
-    ax.tick_params(axis="y", labelsize=6)
+    ax.set_xticks(x[:: max(1, len(x) // 4)], [labels[i] for i in range(0, len(x), max(1, len(x) // 4))], fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
 
 
 def trend_chart(trends: pd.DataFrame, *, measure: str, areas: dict[str, str], target: float | None = None,

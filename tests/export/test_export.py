@@ -46,9 +46,10 @@ def test_page_count_is_cover_hubs_wards_and_visit_lists(pack):
     result, res, out = pack
     hubs = sorted(result.hubs.loc[result.hubs["site_type"] == "hub", "hub_id"])
     assert hubs == ["RBKC-N", "RBKC-S", "WCC-BES", "WCC-CHS", "WCC-QPK"]
-    assert sections(res.pages) == ["cover", *(f"hub:{h}" for h in hubs), "wards", *(f"visits:{h}" for h in hubs)]
-    for h in hubs:  # the map page, then the venues and the top-10 table
-        assert res.pages.count(f"hub:{h}") >= 2
+    # the study area's trend and equity sections ("area") follow the ward summary
+    assert sections(res.pages) == ["cover", *(f"hub:{h}" for h in hubs), "wards", "area", *(f"visits:{h}" for h in hubs)]
+    for h in hubs:  # the map page, the venues and the top-10 table, then the hub's trend and equity pages
+        assert res.pages.count(f"hub:{h}") >= 4
     info = _run("pdfinfo", str(out / "pack.pdf"))
     assert re.search(rf"^Pages:\s+{len(res.pages)}$", info, re.M)
     assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts \(A4\)", info)
@@ -402,7 +403,7 @@ def test_cli_hub_option_writes_one_hub(pack_config, fast_cli, tmp_path, capsys):
     assert [int(s[0]) for s in steps] == list(range(1, len(steps) + 1)) and {s[1] for s in steps} == {str(len(steps))}
     assert any(s[2].startswith("hub maps RBKC-S ") for s in steps)
     pages = json.loads((out / "pack.json").read_text())["pages"]
-    assert sections(pages) == ["cover", "hub:RBKC-S", "wards", "visits:RBKC-S"]
+    assert sections(pages) == ["cover", "hub:RBKC-S", "wards", "area", "visits:RBKC-S"]  # "area": the study area's trends and equity
     assert re.search(rf"^Pages:\s+{len(pages)}$", _run("pdfinfo", str(out / "pack.pdf")), re.M)
     assert [p.name for p in (out / "maps").iterdir()] == ["RBKC-S.png"]
     assert [p.name for p in (out / "visits").iterdir()] == ["RBKC-S.csv"]
