@@ -23,7 +23,7 @@ _HOMES = {
     **dict.fromkeys(["map_layers", "MapLayers", "hub_map_figure", "draw_hub_map", "write_hub_pngs"], "printmap"),
     **dict.fromkeys(["Basemap"], "basemap"),
     **dict.fromkeys(["TileSettings", "map_settings", "add_image_layer", "image_layer"], "tiles"),
-    **dict.fromkeys(["OUTLINES"], "overlays"),
+    **dict.fromkeys(["OUTLINES", "venue_spots"], "overlays"),
     **dict.fromkeys(["standalone_html", "use_local_leaflet", "static_url"], "assets"),
     **dict.fromkeys(["funnel_plot", "distance_decay_plot"], "charts"),
     **dict.fromkeys(["to_crs"], "reproject"),

@@ -20,6 +20,7 @@ __all__ = [
     "feature_list",
     "add_outlines",
     "add_hub_markers",
+    "venue_spots",
     "add_venue_markers",
     "legend_symbols",
 ]
@@ -103,17 +104,43 @@ def add_hub_markers(m: folium.Map, hubs: pd.DataFrame) -> None:
         ).add_to(fg)
 
 
+def venue_spots(sites: pd.DataFrame) -> pd.DataFrame:
+    """One row per place with suggested venues: ``lat, lon, label, name`` (escaped HTML).
+
+    Venues at one spot (GP practices sharing a postcode, one venue suggested for two hubs) share
+    one marker naming them all, labelled with the best rank and "+", so no two markers overlap
+    (each keeps a 24 px target, WCAG 2.5.8).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"lat": [51.5, 51.5, 51.6], "lon": [-0.1, -0.1, -0.2], "rank": [3, 1, 2],
+    ...                   "name": ["A", "B", "C"], "type": ["GP practice"] * 3})
+    >>> venue_spots(s)[["label", "name"]].values.tolist()
+    [['1+', 'Suggested venues 1 and 3, at one place: B (GP practice); A (GP practice)'], ['2', 'Suggested venue 2: C (GP practice)']]
+    """
+    spot = sites.assign(_lat=sites["lat"].round(6), _lon=sites["lon"].round(6)).sort_values("rank", kind="stable")
+    rows = []
+    for _, group in spot.groupby(["_lat", "_lon"], sort=False):
+        named = "; ".join(f"{html.escape(str(v.name))} ({html.escape(str(v.type))})" for v in group.itertuples())
+        ranks = [int(v) for v in group["rank"]]
+        name = (f"Suggested venue {ranks[0]}: {named}" if len(group) == 1 else
+                f"Suggested venues {', '.join(map(str, ranks[:-1]))} and {ranks[-1]}, at one place: {named}")
+        rows.append({"lat": group["lat"].iloc[0], "lon": group["lon"].iloc[0],
+                     "label": f"{ranks[0]}" if len(group) == 1 else f"{ranks[0]}+", "name": name})
+    return pd.DataFrame(rows, columns=["lat", "lon", "label", "name"])
+
+
 def add_venue_markers(m: folium.Map, sites: pd.DataFrame) -> None:
     """Suggested venues, numbered by rank, with escaped names in their tooltips."""
     fg = folium.FeatureGroup(name="Suggested venues").add_to(m)
-    for r in sites.itertuples(index=False):
-        name = f"Suggested venue {int(r.rank)}: {html.escape(str(r.name))} ({html.escape(str(r.type))})"
+    for r in venue_spots(sites).itertuples(index=False):
+        name, label = r.name, r.label
         folium.Marker(
             [r.lat, r.lon],
             tooltip=VerbatimTooltip(name),
             icon=VerbatimDivIcon(
                 html=f"<div class='venue-marker' style='width:22px;height:22px;line-height:22px;text-align:center;background:#111;color:#fff;"
-                f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400' aria-hidden='true'>{int(r.rank)}</div>"
+                f"font:bold 12px sans-serif;border-radius:50%;border:2px solid #ffd400' aria-hidden='true'>{label}</div>"
                 f"<span class='sr-only'>{name}</span>",
                 icon_size=(26, 26),
                 icon_anchor=(13, 13),

@@ -32,7 +32,7 @@ def test_hub_card_venues_and_printable_visit_list(server, browser, app_result, t
     card = page.get_by_test_id("stVerticalBlock").filter(has_text=f"{HUB_NAME} ({HUB})").filter(has_text="Suggested venues").last
     button = card.get_by_role("button", name="Visit list (printable page)")
     items = card.locator("ol > li")  # the venues as an ordered list, in rank order
-    assert items.all_inner_texts() == [f"{v.name}: {v.covered_lsoas} LSOAs, about {v.covered_children_nearest_10:,} children"
+    assert items.all_inner_texts() == [f"{v.name}: {v.covered_lsoas} LSOA{'s' if v.covered_lsoas != 1 else ''}, about {v.covered_children_nearest_10:,} children"
                                        for v in sites.sort_values("rank").itertuples()]
     button.scroll_into_view_if_needed()
     base._shot(page, "app_9_hub_cards_visit_lists")

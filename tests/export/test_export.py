@@ -175,15 +175,19 @@ def test_pdf_text_has_no_small_counts(pack, pdf_pages):
     from tests.export.pdfread import TaggedPdf
 
     _, res, out = pack
-    rows_read = {"top": 0, "wards": 0}
+    rows_read = {"top": 0, "wards": 0, "sections": 0}
+    section_counts = {"Reviews completed", "Children eligible", "Children attending"}   # trend and equity pages
     for page, table in TaggedPdf(out / "pack.pdf").tables():
         kind = res.pages[page - 1]
-        cols = [c for c in table.columns if c in PDF_COUNT_HEADERS]
+        cols = [c for c in table.columns if c in PDF_COUNT_HEADERS or c in section_counts]
         assert scan_for_small_counts(table, counts=cols) == [], (kind, table.head())
         if "Rank (90% range)" in table.columns:
             assert kind.startswith("hub:") and not cols  # the top-10 tables print no count of children
             rows_read["top"] += len(table)
-        if cols:
+        if cols and ({"Period", "Group"} & set(table.columns)):   # a hub's or the study area's trends or equity
+            assert kind.startswith("hub:") or kind == "area", (kind, table.columns)
+            rows_read["sections"] += len(table)
+        elif cols:
             assert kind == "wards", table.columns
             rows_read["wards"] += len(table)
     for kind, text in zip(res.pages, pdf_pages):
@@ -194,6 +198,7 @@ def test_pdf_text_has_no_small_counts(pack, pdf_pages):
     # every table row was read: 10 per hub, every ward with its subtotals and total
     assert rows_read["top"] == 10 * len(res.hub_ids)
     assert rows_read["wards"] == len(res.tables.wards.display) == 36 + 2 + 1
+    assert rows_read["sections"] > 10 * len(res.hub_ids)   # 8 quarters and 2 windows per hub and measure, groups
 
 
 def _tooltips(page: str) -> list[str]:
