@@ -181,6 +181,9 @@ class Store:
         """Write ``up`` in ONE transaction: its periods replace the kind's current ones; return its id."""
         up.uploaded_utc = _now()  # when it was confirmed
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # one writer at a time (SQLite writers queue on the file anyway):
+                # else two uploads of one period at once both stay current, and the build counts it twice
+                conn.execute(sa.text("LOCK TABLE upload_periods IN SHARE ROW EXCLUSIVE MODE"))
             uid = conn.execute(sa.insert(uploads).values(
                 kind=up.kind, file_name=up.file_name[:255], sha256=up.sha256, uploaded_utc=up.uploaded_utc,
                 uploaded_by=up.uploaded_by[:200], rows_in=up.report.rows_in, rows_used=up.report.rows_used,

@@ -157,3 +157,46 @@ def test_the_store_is_chosen_by_database_url_then_the_config_then_the_sqlite_def
         (tmp_path / "c.toml").write_text(base + table)
         with pytest.raises(ConfigError, match=message):
             load_config(tmp_path / "c.toml")
+
+
+def test_two_uploads_of_one_period_at_once_leave_one_current_version(store_url, monkeypatch):
+    """Two analysts confirm the same quarter at the same moment: the later one replaces the earlier, never both current."""
+    import threading
+    import time
+
+    store = open_store(url=store_url)
+    store.add(_upload("review_takeup", _review(["2025-Q4"])))
+    real = store_db._write_rows
+    first_inside, release = threading.Event(), threading.Event()
+
+    def slow_first(conn, upload_id, up):
+        if not first_inside.is_set():
+            first_inside.set()
+            release.wait(30)  # the first transaction stays open while the second starts
+        real(conn, upload_id, up)
+
+    monkeypatch.setattr(store_db, "_write_rows", slow_first)
+    other = open_store(url=store_url)
+    errors = []
+
+    def add(s, bump):
+        try:
+            s.add(_upload("review_takeup", _review(["2025-Q4"], bump=bump)))
+        except Exception as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    t1 = threading.Thread(target=add, args=(store, 1))
+    t1.start()
+    assert first_inside.wait(30)
+    t2 = threading.Thread(target=add, args=(other, 2))
+    t2.start()
+    time.sleep(1.5)  # the second is now waiting for the first
+    release.set()
+    t1.join(60)
+    t2.join(60)
+    assert not errors, errors
+    with store.engine.connect() as conn:
+        live = conn.execute(sa.text("SELECT count(*) FROM upload_periods WHERE period = '2025-Q4' AND superseded_by IS NULL"))
+        assert live.scalar() == 1
+    current, _ = store.current("review_takeup")
+    assert len(current) == 3 and current["eligible"].sum() in (36 + 3, 36 + 6)
