@@ -78,8 +78,23 @@ def describe(url: str) -> str:
 
     >>> describe("postgresql://geo:secret@db.example/geo")
     'postgresql://geo:***@db.example/geo'
+    >>> describe("geo:secret@db.example/geo")
+    '(a store URL that cannot be read: not shown, it may hold a password)'
     """
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "(a store URL that cannot be read: not shown, it may hold a password)"
+
+
+def _engine(url: str) -> sa.Engine:
+    """An engine for ``url``; a URL that is not one the store can use is a :class:`DataError` (no password shown)."""
+    try:
+        return sa.create_engine(url)
+    except (sa.exc.ArgumentError, ValueError, ImportError) as err:
+        raise DataError(f"the store {describe(url)} ({ENV_URL} or [store] url) is not a database URL the store can use "
+                        f"({type(err).__name__}): give sqlite:///path/to/file.sqlite or "
+                        "postgresql://user@host/database") from None
 
 
 def _driver(url: str) -> str:
@@ -125,7 +140,7 @@ def open_store(config=None, *, url: str | None = None, create: bool = True) -> S
             if not create:
                 return None
             path.parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
+    engine = _engine(url)
     try:
         migrate(engine)
     except sa.exc.OperationalError as err:

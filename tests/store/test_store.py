@@ -123,6 +123,27 @@ def test_a_missing_upload_and_an_unreachable_server_are_clear_errors(tmp_path):
         open_store(url="postgresql://geo:secret@127.0.0.1:1/nothing")
 
 
+@pytest.mark.parametrize("url", ["postgresql://geo:S3cretPW@127.0.0.1:badport/geo", "geo:S3cretPW@db.council.local/geo",
+                                 "mysql://geo:S3cretPW@127.0.0.1/geo"])
+def test_a_malformed_store_url_is_a_clear_error_without_its_password(url):
+    """A mistyped DATABASE_URL is one message (exit 2), not an "unexpected error", and never shows the password."""
+    import subprocess
+    import sys
+
+    from geo.errors import DataError
+    from geo.store import describe
+    from tests.conftest import REPO
+
+    with pytest.raises(DataError, match="store") as err:
+        open_store(url=url)
+    assert "S3cretPW" not in str(err.value) and "S3cretPW" not in describe(url)
+    env = {**__import__("os").environ, "DATABASE_URL": url}
+    proc = subprocess.run([sys.executable, "-m", "geo", "store", "history", "--config", str(REPO / "config.toml")], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "S3cretPW" not in proc.stderr + proc.stdout and "unexpected" not in proc.stderr, proc.stderr
+
+
 def test_the_alembic_command_line_upgrades_an_empty_database_to_head_and_back(store_url):
     import subprocess
     import sys
