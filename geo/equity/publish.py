@@ -143,13 +143,20 @@ def _suppress(values: dict, relations: list, rule: DisclosureRule) -> tuple[set,
 
 
 def _rounded_stats(table: pd.DataFrame, rule: DisclosureRule, fdr: float, target) -> pd.DataFrame:
-    """Counts rounded to the rule's step and every statistic recomputed from them."""
+    """Counts rounded to the rule's step (halves up, as the gate) and every statistic recomputed from them.
+
+    An area's totals are its rounded exact totals (what the gate publishes), never the sum of its groups' rounded
+    counts: with the area rate and a shown group's difference that sum would give back the withheld cells' rounded values.
+    """
+    def rounded(values):
+        return np.floor(values / rule.rounding + 0.5) * rule.rounding
+
     out = table.copy()
-    for col in ("numerator", "denominator"):
-        out[col] = (out[col] / rule.rounding).round() * rule.rounding
-    out["numerator"] = np.minimum(out["numerator"], out["denominator"])
     keys = ["level", "area_code", "measure", "group_column"]
-    tot = out.groupby(keys)[["numerator", "denominator"]].transform("sum")
+    tot = rounded(table.groupby(keys)[["numerator", "denominator"]].transform("sum"))
+    for col in ("numerator", "denominator"):
+        out[col] = rounded(out[col])
+    out["numerator"] = np.minimum(out["numerator"], out["denominator"])
     for _, idx in out.groupby(["level", "measure", "group_column"]).groups.items():
         s = compare_groups(out.loc[idx, "numerator"], out.loc[idx, "denominator"], tot.loc[idx, "numerator"],
                            tot.loc[idx, "denominator"], fdr=fdr, compared=out.loc[idx, "group"].ne(NOT_STATED).to_numpy(),
