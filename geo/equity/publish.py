@@ -10,7 +10,8 @@ reader knows, besides the cells shown:
   area tables): ``total = sum over groups`` for each of the three counts; these are treated as
   **shown**, whatever the other tables withhold, which can only make the reader stronger;
 * the links between levels: a study area's group cell is the sum of its LAs' (and, when every
-  LSOA has a hub, of its hubs').
+  LSOA has a hub, of its hubs'), and an area made exactly of others is their sum (a district
+  whose LSOAs are exactly one hub's catchment has that hub's cells: :func:`nested_areas`).
 
 Counts from 0 to threshold-1 are withheld (``"<5"``: zeros too, as in the LSOA table, so that
 "no child of this group" is not shown); then cells are added (``"c"``) until no relation has
@@ -34,7 +35,7 @@ from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule
 from geo.equity.table import equity_table
 from models.equity import compare_groups
 
-__all__ = ["PUBLISHED_LEVELS", "COUNTS", "PublishedEquity", "equity_relations", "published_equity"]
+__all__ = ["PUBLISHED_LEVELS", "COUNTS", "PublishedEquity", "equity_relations", "nested_areas", "published_equity"]
 
 PUBLISHED_LEVELS = ("hub", "la", "study_area")
 COUNTS = ("numerator", "not_completed", "denominator")
@@ -71,8 +72,28 @@ def _cell(row, col: str) -> tuple:
     return (row.level, row.area_code, row.measure, row.group_column, row.group, col)
 
 
-def equity_relations(table: pd.DataFrame, *, hubs_cover: bool) -> tuple[dict, list]:
+def nested_areas(lsoa: pd.DataFrame) -> list:
+    """Areas made exactly of other areas, as the LSOA table's ``hub_id`` and ``lad_code`` columns show.
+
+    Each LA whose LSOAs are exactly those of some hubs' catchments, and each hub whose catchment is
+    exactly some LAs: ``[((level, area), ((level, part), ...)), ...]`` (e.g. a district served by
+    one hub alone: its group cells equal the hub's).
+    """
+    if not {"hub_id", "lad_code"} <= set(lsoa.columns):
+        return []
+    out = []
+    for code, level, other, other_level in (("lad_code", "la", "hub_id", "hub"), ("hub_id", "hub", "lad_code", "la")):
+        for area, rows in lsoa.groupby(code, sort=True):
+            parts = sorted(rows[other].dropna().unique())
+            if parts and rows[other].notna().all() and lsoa.loc[lsoa[other].isin(parts), code].eq(area).all():
+                out.append(((level, area), tuple((other_level, p) for p in parts)))
+    return out
+
+
+def equity_relations(table: pd.DataFrame, *, hubs_cover: bool, nested=()) -> tuple[dict, list]:
     """Every count cell's true value and the relations a reader knows (see the module docstring).
+
+    ``nested`` (:func:`nested_areas`) adds an area = the sum of the areas it is made of.
 
     Returns
     -------
@@ -100,6 +121,12 @@ def equity_relations(table: pd.DataFrame, *, hubs_cover: bool) -> tuple[dict, li
             if len(same):
                 for col in COUNTS:
                     relations.append((_cell(row, col), tuple(_cell(r, col) for r in same.itertuples(index=False))))
+    rows_of = {k: r for r in t.itertuples(index=False) for k in [(r.level, r.area_code, r.measure, r.group_column, r.group)]}
+    for (level, area), parts in nested:
+        for key, row in [(k, r) for k, r in rows_of.items() if k[:2] == (level, area)]:
+            same = [rows_of[p] for p in ((pl, pa, *key[2:]) for pl, pa in parts) if p in rows_of]
+            for col in COUNTS:
+                relations.append((_cell(row, col), tuple(_cell(r, col) for r in same)))
     return values, relations
 
 
@@ -185,7 +212,7 @@ def published_equity(result, rule: DisclosureRule | None = None, *, table: pd.Da
     table = equity_table(result) if table is None else table
     t = table[table["level"].isin(levels)].reset_index(drop=True)
     hubs_cover = "hub_id" in result.lsoa.columns and bool(result.lsoa["hub_id"].notna().all())
-    values, relations = equity_relations(t, hubs_cover=hubs_cover)
+    values, relations = equity_relations(t, hubs_cover=hubs_cover, nested=nested_areas(result.lsoa))
     primary, sup = _suppress(values, relations, rule)
     t = t.assign(not_completed=t["denominator"] - t["numerator"])
     totals = pd.DataFrame([{"level": c[0], "area_code": c[1], "measure": c[2], "group_column": c[3], "count": c[5], "value": v}

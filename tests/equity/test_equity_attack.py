@@ -22,8 +22,9 @@ from geo.equity.publish import COUNTS, published_equity
 KEYS = ["level", "area_code", "measure", "group_column", "group"]
 
 
-def _attack(display: pd.DataFrame, truth: pd.DataFrame, rule: DisclosureRule, hubs_cover: bool) -> dict:
-    """``{cell: (lo, hi, true)}`` for every withheld count cell."""
+def _attack(display: pd.DataFrame, truth: pd.DataFrame, rule: DisclosureRule, hubs_cover: bool, nested=()) -> dict:
+    """``{cell: (lo, hi, true)}`` for every withheld count cell (``nested``: ``((level, area), [(level, area), ...])``,
+    an area whose LSOAs are exactly those of the listed areas, as the LSOA table's hub and LA columns show)."""
     truth = truth.assign(not_completed=truth["denominator"] - truth["numerator"]).set_index(KEYS)
     cells, var = [], {}
     for r in display.itertuples(index=False):
@@ -78,6 +79,10 @@ def _attack(display: pd.DataFrame, truth: pd.DataFrame, rule: DisclosureRule, hu
             parts = [i for i in shown.index if i[0] == lower and i[2:] == s[2:]]
             for col in COUNTS:
                 relation((*s, col), [(*p, col) for p in parts])
+    for (level, area), parts in nested:
+        for s in [i for i in shown.index if i[:2] == (level, area)]:
+            for col in COUNTS:
+                relation((*s, col), [(p[0], p[1], *s[2:], col) for p in parts if (p[0], p[1], *s[2:]) in shown.index])
     a = np.array(rows)
     cons = LinearConstraint(a, np.array(rhs), np.array(rhs))
     out = {}
@@ -150,3 +155,29 @@ def test_rounding_rule_statistics_give_back_only_the_published_rounded_area_tota
         assert round(completed, 6) == rule.round(want["numerator"]), (level, area)
         tried += rows[["numerator", "denominator"]].isna().any(axis=1).any()
     assert tried >= 2, "areas with withheld rows must be tried"
+
+
+def _nested_by_hand(lsoa: pd.DataFrame) -> list:
+    """Each LA whose LSOAs are exactly those of some hubs' catchments, and each hub whose catchment is exactly some LAs."""
+    out = []
+    for code, level, other, other_level in (("lad_code", "la", "hub_id", "hub"), ("hub_id", "hub", "lad_code", "la")):
+        for area, rows in lsoa.groupby(code):
+            parts = sorted(rows[other].dropna().unique())
+            if rows[other].notna().all() and lsoa[lsoa[other].isin(parts)][code].eq(area).all():
+                out.append(((level, area), [(other_level, p) for p in parts]))
+    return out
+
+
+def test_a_hub_catchment_that_is_exactly_a_district_links_their_cells(leicestershire_build):
+    """Melton (E07000133) is exactly hub LEI-13's catchment, so each group's district cell equals its hub cell: with that
+    relation the attack pinned a withheld district count (threshold 10: E07000129 Other eligible = 8)."""
+    rule = DisclosureRule(threshold=10)
+    table = equity_table(leicestershire_build)
+    nested = _nested_by_hand(leicestershire_build.lsoa)
+    assert (("la", "E07000133"), [("hub", "LEI-13")]) in nested
+    display = published_equity(leicestershire_build, rule, table=table).display
+    ranges = _attack(display, table[table["level"].isin(["hub", "la", "study_area"])], rule, True, nested=nested)
+    small = {c: r for c, r in ranges.items() if r[2] < rule.threshold}
+    assert len(small) > 100
+    pinned = {c: r for c, r in small.items() if r[0] == r[1]}
+    assert not pinned, pinned
