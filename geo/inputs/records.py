@@ -297,15 +297,13 @@ def aggregate_records(path, *, kind: str, config, postcodes=None, group_columns=
     groups = [g for g in names if g in t.columns]
     problems: list = []  # an unknown group is named by the file's rows, never its value (one child's data)
     read_group_columns(t, groups, config.extracts.groups, path, problems, [], show_values=False)
-    if problems:
-        raise ValidationError(problems)
     report = FileReport(kind, str(path), rows_in=len(t))
     report.notes.append("record-level extract, aggregated in memory (no row is kept)")
     quarters = config.extracts.quarters
     if kind == "review_takeup":
-        frame = _review(t, path, report, lookup, groups, quarters, [])
+        frame = _review(t, path, report, lookup, groups, quarters, problems)
     else:
-        frame = _attendance(t, path, report, lookup, groups, quarters, [], _hub_ids(config))
+        frame = _attendance(t, path, report, lookup, groups, quarters, problems, _hub_ids(config))
     del t
     if frame.empty:
         why = "; ".join(f"{reason}: {n:,}" for reason, n in sorted(report.excluded.items()))

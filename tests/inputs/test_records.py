@@ -223,3 +223,7 @@ def test_an_unknown_group_names_the_files_rows_never_the_value(biborough_config,
         aggregate_records(_write(tmp_path, frame), kind="review_takeup", config=biborough_config)
     assert [(p.column, p.rows) for p in err.value.problems] == [("ethnic_group", (4, 9))]
     assert "SECRET-NAME" not in str(err.value) and "HYPERLINK" not in str(err.value)
+    frame.loc[5, "date_of_birth"] = "2022-13-01"
+    with pytest.raises(ValidationError) as err:  # every problem listed at once
+        aggregate_records(_write(tmp_path, frame), kind="review_takeup", config=biborough_config)
+    assert [(p.column, p.rows) for p in err.value.problems] == [("ethnic_group", (4, 9)), ("date_of_birth", (7,))]
