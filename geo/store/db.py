@@ -113,6 +113,8 @@ def migrate(engine: sa.Engine) -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # one migration at a time: processes opening a new database at once
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(20261130)"))  # would otherwise all create its tables
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -221,3 +221,23 @@ def test_two_uploads_of_one_period_at_once_leave_one_current_version(store_url, 
         assert live.scalar() == 1
     current, _ = store.current("review_takeup")
     assert len(current) == 3 and current["eligible"].sum() in (36 + 3, 36 + 6)
+
+
+def test_several_processes_opening_a_new_postgresql_store_at_once_all_succeed(pg_url):
+    """A fresh council server: app sessions and `geo ingest` open the empty database at the same moment. The
+    migrations ran in each at once and all but one failed (IntegrityError: duplicate alembic_version type)."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    start = time.time() + 8
+    code = ("import time, sys\nfrom geo.store import open_store\n"
+            f"while time.time() < {start}: time.sleep(0.001)\n"
+            "open_store(url=sys.argv[1]).history()\nprint('opened')\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, pg_url], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-300:] for _, err in results]
+    assert all(out.strip() == "opened" for out, _ in results)
