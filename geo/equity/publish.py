@@ -35,10 +35,13 @@ from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule
 from geo.equity.table import equity_table
 from models.equity import compare_groups
 
-__all__ = ["PUBLISHED_LEVELS", "COUNTS", "PublishedEquity", "equity_relations", "nested_areas", "published_equity"]
+__all__ = ["PUBLISHED_LEVELS", "COUNTS", "PublishedEquity", "equity_relations", "nested_areas", "published_equity",
+           "SMALL_GROUPS"]
 
 PUBLISHED_LEVELS = ("hub", "la", "study_area")
 COUNTS = ("numerator", "not_completed", "denominator")
+#: The row of free-text groups each held by fewer children than the threshold (see :func:`published_equity`).
+SMALL_GROUPS = "Other (small groups)"
 DERIVED = ("rate", "rate_lo", "rate_hi", "difference", "difference_lo", "difference_hi", "flag", "children_to_area_rate",
            "children_to_target")
 _ROUNDS = 30
@@ -195,6 +198,24 @@ def _rounded_stats(table: pd.DataFrame, rule: DisclosureRule, fdr: float, target
     return out
 
 
+def _fold_small_free_text(t: pd.DataFrame, config, rule: DisclosureRule) -> tuple[pd.DataFrame, bool]:
+    """Groups of a column without a vocabulary (free text) held by fewer than ``rule.threshold`` children in the
+    study area, merged into one :data:`SMALL_GROUPS` row per area: such a label may itself identify a child."""
+    vocab = getattr(config.extracts, "groups", None) or {}
+    study = t[(t["level"] == "study_area") & (t["group"] != NOT_STATED)]
+    small = study[(study["denominator"] < rule.threshold)
+                  & np.array([not getattr(vocab.get(c), "groups", ()) for c in study["group_column"]], dtype=bool)]
+    if small.empty:
+        return t, False
+    rare = set(zip(small["group_column"], small["group"]))
+    t = t.copy()
+    t.loc[[(c, g) in rare for c, g in zip(t["group_column"], t["group"])], "group"] = SMALL_GROUPS
+    keys = ["level", "area_code", "measure", "group_column", "group"]
+    first = {c: "first" for c in t.columns if c not in {*keys, "numerator", "denominator"}}
+    t = t.groupby(keys, sort=False, as_index=False).agg({"numerator": "sum", "denominator": "sum", **first})
+    return t, True
+
+
 def published_equity(result, rule: DisclosureRule | None = None, *, table: pd.DataFrame | None = None,
                      levels=PUBLISHED_LEVELS) -> PublishedEquity:
     """The equity table at the published ``levels`` through the disclosure rule (module docstring).
@@ -211,13 +232,14 @@ def published_equity(result, rule: DisclosureRule | None = None, *, table: pd.Da
     rule = DisclosureRule.from_config(result.config) if rule is None else rule
     table = equity_table(result) if table is None else table
     t = table[table["level"].isin(levels)].reset_index(drop=True)
+    t, folded = _fold_small_free_text(t, result.config, rule)
     hubs_cover = "hub_id" in result.lsoa.columns and bool(result.lsoa["hub_id"].notna().all())
     values, relations = equity_relations(t, hubs_cover=hubs_cover, nested=nested_areas(result.lsoa))
     primary, sup = _suppress(values, relations, rule)
     t = t.assign(not_completed=t["denominator"] - t["numerator"])
     totals = pd.DataFrame([{"level": c[0], "area_code": c[1], "measure": c[2], "group_column": c[3], "count": c[5], "value": v}
                            for c, v in values.items() if c[4] is None])
-    if rule.rounding > 1:
+    if rule.rounding > 1 or folded:  # (rounding 1: the statistics of the merged rows recomputed)
         target = result.config.analysis.targets.get("review")
         t = _rounded_stats(t, rule, result.config.analysis.fdr, None if target is None else target.value)
         t["not_completed"] = t["denominator"] - t["numerator"]

@@ -181,3 +181,29 @@ def test_a_hub_catchment_that_is_exactly_a_district_links_their_cells(leicesters
     assert len(small) > 100
     pinned = {c: r for c, r in small.items() if r[0] == r[1]}
     assert not pinned, pinned
+
+
+def test_a_free_text_group_with_few_children_is_not_published_by_name(biborough_build):
+    """A group column without a vocabulary (e.g. ``language``) takes any text: a value held by fewer children than
+    the threshold in the whole study area (a rare language, or a name typed in the wrong column) was published as a
+    row label at every level. It is folded into one "Other" row (counts and statistics recomputed)."""
+    from geo.equity.publish import SMALL_GROUPS
+
+    result = biborough_build
+    table = equity_table(result)
+    lang = table.assign(group_column="language")
+    hub = lang[(lang["level"] == "hub") & (lang["group"] == "White")].iloc[0]
+    la = result.lsoa.loc[result.lsoa["hub_id"] == hub["area_code"], "lad_code"].iloc[0]
+    moved = []
+    for level, area in (("hub", hub["area_code"]), ("la", la), ("study_area", result.config.slug)):
+        at = (lang["level"] == level) & (lang["area_code"] == area) & (lang["group"] == "White")
+        lang.loc[at, ["numerator", "denominator"]] -= [1.0, 2.0]
+        moved.append(lang[at].assign(group="Mother SECRET-NAME", numerator=1.0, denominator=2.0))
+    lang = pd.concat([lang, *moved, lang[lang["group"] == "White"].assign(group="Tigrinya", numerator=0.0, denominator=0.0)])
+    rule = DisclosureRule(threshold=5)
+    display = published_equity(result, rule, table=pd.concat([table, lang], ignore_index=True)).display
+    groups = set(display.loc[display["group_column"] == "language", "group"])
+    assert "Mother SECRET-NAME" not in groups and "Tigrinya" not in groups and SMALL_GROUPS in groups
+    assert set(display.loc[display["group_column"] == "ethnic_group", "group"]) == set(table["group"])  # vocabulary: kept
+    study = display[(display["level"] == "study_area") & (display["group_column"] == "language")].set_index("group")
+    assert study.loc[SMALL_GROUPS, "denominator"] == rule.label  # 2 children, withheld
