@@ -229,9 +229,14 @@ def _rel(path: Path, root: Path) -> str:
         return Path(path).resolve().as_posix()
 
 
+def _one_line(value) -> str:
+    """``value`` on one line: every control character (newlines too) a space, so it cannot start a TOML line."""
+    return re.sub(r"[\x00-\x1f\x7f]", " ", str(value))
+
+
 def _toml(value: str) -> str:
-    """A TOML basic string."""
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """A TOML basic string (control characters, which TOML forbids there, become spaces)."""
+    return '"' + _one_line(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def config_text(*, name: str, slug: str, codes: list[str], la_names: dict[str, str], root: Path, data_dir: Path,
@@ -242,7 +247,7 @@ def config_text(*, name: str, slug: str, codes: list[str], la_names: dict[str, s
     why = ("walk: every LA is a London borough (E09), where families walk to services"
            if london else "drive: outside London, walking catchments mean little in towns and villages")
     lines = [
-        f"# {name}: written by `python -m geo init` on {dt.date.today().isoformat()}.",
+        f"# {_one_line(name)}: written by `python -m geo init` on {dt.date.today().isoformat()}.",
         "# " + "; ".join(f"{c} {la_names.get(c, c)}" for c in codes) + ".",
         "# Relative paths resolve against this file's folder.", "",
         "[study_area]", f"name = {_toml(name)}", f"slug = {_toml(slug)}",

@@ -162,3 +162,19 @@ def test_a_bad_hubs_file_names_its_rows_and_columns(tmp_path, mirror):
     assert f"{hubs}: row 2: column 'site_type': site_type must be 'hub' or 'spoke'" in proc.stderr, proc.stderr
     assert f"{hubs}: row 3: column 'name': name is empty" in proc.stderr
     assert not (tmp_path / "x.toml").exists()
+
+
+def test_a_hostile_name_cannot_rewrite_the_written_config(tmp_path):
+    """A study-area or hub name with newlines, quotes or control characters stays one TOML string (no injected table)."""
+    import tomllib
+
+    from geo.setup import config_text
+
+    evil = 'Evil\n[store]\nurl = "sqlite:////tmp/evil.sqlite"\n#\r"\x00\x7f'
+    hubs = pd.DataFrame({"hub_id": ["H1"], "name": [evil], "la_code": [LEEDS], "site_type": ["hub"], "parent_hub_id": [""],
+                         "lat": [53.8], "lon": [-1.5]})
+    text = config_text(name=evil, slug="evil", codes=[LEEDS], la_names={LEEDS: "Leeds"}, root=tmp_path, data_dir=tmp_path,
+                       mirror=None, mode="drive", hubs=hubs, hubs_path=tmp_path / "hubs.csv")
+    raw = tomllib.loads(text)
+    assert "store" not in raw and "url" not in raw, sorted(raw)
+    assert raw["study_area"]["name"].startswith("Evil [store] url = ") and raw["demo"]["hubs"][0]["name"].startswith("Evil")

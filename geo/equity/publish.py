@@ -10,7 +10,8 @@ reader knows, besides the cells shown:
   area tables): ``total = sum over groups`` for each of the three counts; these are treated as
   **shown**, whatever the other tables withhold, which can only make the reader stronger;
 * the links between levels: a study area's group cell is the sum of its LAs' (and, when every
-  LSOA has a hub, of its hubs').
+  LSOA has a hub, of its hubs'), and an area made exactly of others is their sum (a district
+  whose LSOAs are exactly one hub's catchment has that hub's cells: :func:`nested_areas`).
 
 Counts from 0 to threshold-1 are withheld (``"<5"``: zeros too, as in the LSOA table, so that
 "no child of this group" is not shown); then cells are added (``"c"``) until no relation has
@@ -34,10 +35,13 @@ from geo.disclosure.rule import CONFIDENTIAL, DisclosureRule
 from geo.equity.table import equity_table
 from models.equity import compare_groups
 
-__all__ = ["PUBLISHED_LEVELS", "COUNTS", "PublishedEquity", "equity_relations", "published_equity"]
+__all__ = ["PUBLISHED_LEVELS", "COUNTS", "PublishedEquity", "equity_relations", "nested_areas", "published_equity",
+           "SMALL_GROUPS"]
 
 PUBLISHED_LEVELS = ("hub", "la", "study_area")
 COUNTS = ("numerator", "not_completed", "denominator")
+#: The row of free-text groups each held by fewer children than the threshold (see :func:`published_equity`).
+SMALL_GROUPS = "Other (small groups)"
 DERIVED = ("rate", "rate_lo", "rate_hi", "difference", "difference_lo", "difference_hi", "flag", "children_to_area_rate",
            "children_to_target")
 _ROUNDS = 30
@@ -71,8 +75,28 @@ def _cell(row, col: str) -> tuple:
     return (row.level, row.area_code, row.measure, row.group_column, row.group, col)
 
 
-def equity_relations(table: pd.DataFrame, *, hubs_cover: bool) -> tuple[dict, list]:
+def nested_areas(lsoa: pd.DataFrame) -> list:
+    """Areas made exactly of other areas, as the LSOA table's ``hub_id`` and ``lad_code`` columns show.
+
+    Each LA whose LSOAs are exactly those of some hubs' catchments, and each hub whose catchment is
+    exactly some LAs: ``[((level, area), ((level, part), ...)), ...]`` (e.g. a district served by
+    one hub alone: its group cells equal the hub's).
+    """
+    if not {"hub_id", "lad_code"} <= set(lsoa.columns):
+        return []
+    out = []
+    for code, level, other, other_level in (("lad_code", "la", "hub_id", "hub"), ("hub_id", "hub", "lad_code", "la")):
+        for area, rows in lsoa.groupby(code, sort=True):
+            parts = sorted(rows[other].dropna().unique())
+            if parts and rows[other].notna().all() and lsoa.loc[lsoa[other].isin(parts), code].eq(area).all():
+                out.append(((level, area), tuple((other_level, p) for p in parts)))
+    return out
+
+
+def equity_relations(table: pd.DataFrame, *, hubs_cover: bool, nested=()) -> tuple[dict, list]:
     """Every count cell's true value and the relations a reader knows (see the module docstring).
+
+    ``nested`` (:func:`nested_areas`) adds an area = the sum of the areas it is made of.
 
     Returns
     -------
@@ -100,6 +124,12 @@ def equity_relations(table: pd.DataFrame, *, hubs_cover: bool) -> tuple[dict, li
             if len(same):
                 for col in COUNTS:
                     relations.append((_cell(row, col), tuple(_cell(r, col) for r in same.itertuples(index=False))))
+    rows_of = {k: r for r in t.itertuples(index=False) for k in [(r.level, r.area_code, r.measure, r.group_column, r.group)]}
+    for (level, area), parts in nested:
+        for key, row in [(k, r) for k, r in rows_of.items() if k[:2] == (level, area)]:
+            same = [rows_of[p] for p in ((pl, pa, *key[2:]) for pl, pa in parts) if p in rows_of]
+            for col in COUNTS:
+                relations.append((_cell(row, col), tuple(_cell(r, col) for r in same)))
     return values, relations
 
 
@@ -143,13 +173,20 @@ def _suppress(values: dict, relations: list, rule: DisclosureRule) -> tuple[set,
 
 
 def _rounded_stats(table: pd.DataFrame, rule: DisclosureRule, fdr: float, target) -> pd.DataFrame:
-    """Counts rounded to the rule's step and every statistic recomputed from them."""
+    """Counts rounded to the rule's step (halves up, as the gate) and every statistic recomputed from them.
+
+    An area's totals are its rounded exact totals (what the gate publishes), never the sum of its groups' rounded
+    counts: with the area rate and a shown group's difference that sum would give back the withheld cells' rounded values.
+    """
+    def rounded(values):
+        return np.floor(values / rule.rounding + 0.5) * rule.rounding
+
     out = table.copy()
-    for col in ("numerator", "denominator"):
-        out[col] = (out[col] / rule.rounding).round() * rule.rounding
-    out["numerator"] = np.minimum(out["numerator"], out["denominator"])
     keys = ["level", "area_code", "measure", "group_column"]
-    tot = out.groupby(keys)[["numerator", "denominator"]].transform("sum")
+    tot = rounded(table.groupby(keys)[["numerator", "denominator"]].transform("sum"))
+    for col in ("numerator", "denominator"):
+        out[col] = rounded(out[col])
+    out["numerator"] = np.minimum(out["numerator"], out["denominator"])
     for _, idx in out.groupby(["level", "measure", "group_column"]).groups.items():
         s = compare_groups(out.loc[idx, "numerator"], out.loc[idx, "denominator"], tot.loc[idx, "numerator"],
                            tot.loc[idx, "denominator"], fdr=fdr, compared=out.loc[idx, "group"].ne(NOT_STATED).to_numpy(),
@@ -159,6 +196,24 @@ def _rounded_stats(table: pd.DataFrame, rule: DisclosureRule, fdr: float, target
                 out.loc[idx, col] = s[col].to_numpy()
     out["area_rate"] = tot["numerator"] / tot["denominator"].where(tot["denominator"] > 0)
     return out
+
+
+def _fold_small_free_text(t: pd.DataFrame, config, rule: DisclosureRule) -> tuple[pd.DataFrame, bool]:
+    """Groups of a column without a vocabulary (free text) held by fewer than ``rule.threshold`` children in the
+    study area, merged into one :data:`SMALL_GROUPS` row per area: such a label may itself identify a child."""
+    vocab = getattr(config.extracts, "groups", None) or {}
+    study = t[(t["level"] == "study_area") & (t["group"] != NOT_STATED)]
+    small = study[(study["denominator"] < rule.threshold)
+                  & np.array([not getattr(vocab.get(c), "groups", ()) for c in study["group_column"]], dtype=bool)]
+    if small.empty:
+        return t, False
+    rare = set(zip(small["group_column"], small["group"]))
+    t = t.copy()
+    t.loc[[(c, g) in rare for c, g in zip(t["group_column"], t["group"])], "group"] = SMALL_GROUPS
+    keys = ["level", "area_code", "measure", "group_column", "group"]
+    first = {c: "first" for c in t.columns if c not in {*keys, "numerator", "denominator"}}
+    t = t.groupby(keys, sort=False, as_index=False).agg({"numerator": "sum", "denominator": "sum", **first})
+    return t, True
 
 
 def published_equity(result, rule: DisclosureRule | None = None, *, table: pd.DataFrame | None = None,
@@ -177,13 +232,14 @@ def published_equity(result, rule: DisclosureRule | None = None, *, table: pd.Da
     rule = DisclosureRule.from_config(result.config) if rule is None else rule
     table = equity_table(result) if table is None else table
     t = table[table["level"].isin(levels)].reset_index(drop=True)
+    t, folded = _fold_small_free_text(t, result.config, rule)
     hubs_cover = "hub_id" in result.lsoa.columns and bool(result.lsoa["hub_id"].notna().all())
-    values, relations = equity_relations(t, hubs_cover=hubs_cover)
+    values, relations = equity_relations(t, hubs_cover=hubs_cover, nested=nested_areas(result.lsoa))
     primary, sup = _suppress(values, relations, rule)
     t = t.assign(not_completed=t["denominator"] - t["numerator"])
     totals = pd.DataFrame([{"level": c[0], "area_code": c[1], "measure": c[2], "group_column": c[3], "count": c[5], "value": v}
                            for c, v in values.items() if c[4] is None])
-    if rule.rounding > 1:
+    if rule.rounding > 1 or folded:  # (rounding 1: the statistics of the merged rows recomputed)
         target = result.config.analysis.targets.get("review")
         t = _rounded_stats(t, rule, result.config.analysis.fdr, None if target is None else target.value)
         t["not_completed"] = t["denominator"] - t["numerator"]

@@ -37,11 +37,12 @@ def group_columns_for(rules) -> tuple[str, ...]:
 
 
 def read_group_columns(t: pd.DataFrame, columns, vocabularies: dict, path: Path, problems: list,
-                       notes: list) -> dict[str, pd.Series]:
+                       notes: list, *, show_values: bool = True) -> dict[str, pd.Series]:
     """The canonical group of every row, per group column present in ``t``.
 
-    Unknown values are added to ``problems`` (their rows get ``None``); blank and "not stated"
-    values become :data:`~geo.config.groups.NOT_STATED` and are counted in ``notes``.
+    Unknown values are added to ``problems`` (their rows get ``None``; the values are quoted unless
+    ``show_values`` is false, as for a record-level file); blank and "not stated" values become
+    :data:`~geo.config.groups.NOT_STATED` and are counted in ``notes``.
     """
     out = {}
     for col in [c for c in columns if c in t.columns]:
@@ -52,7 +53,7 @@ def read_group_columns(t: pd.DataFrame, columns, vocabularies: dict, path: Path,
         unknown = groups.isna().to_numpy()
         if unknown.any():
             problems.append(InputProblem(
-                path, f"not a known group ({examples(raw[unknown])}); the groups are {list(vocab.groups)}: give one of them, "
+                path, f"not a known group ({examples(raw[unknown]) if show_values else 'values not shown: personal data'}); the groups are {list(vocab.groups)}: give one of them, "
                 f"or map the local spelling in the config ([groups.{col}] map = {{ \"local spelling\" = \"group\" }})",
                 column=col, rows=file_rows(t, unknown)))
         blank = (groups == NOT_STATED).to_numpy()

@@ -47,6 +47,7 @@ import pandas as pd
 
 from geo.errors import InputProblem, ValidationError
 from geo.inputs.counts import FileReport, per_unique
+from geo.inputs.groups import read_group_columns
 from geo.inputs.postcodes import normalise_postcode
 from geo.inputs.read import file_rows, normalise_column, read_table
 from geo.inputs.record_dates import DATE_FORMS, add_months, parse_dates, quarter_end, quarter_labels
@@ -294,13 +295,15 @@ def aggregate_records(path, *, kind: str, config, postcodes=None, group_columns=
     lookup = postcode_lsoa(config, postcodes)
     t = _read(path, kind, names, config.extracts.sheets.get(kind))
     groups = [g for g in names if g in t.columns]
+    problems: list = []  # an unknown group is named by the file's rows, never its value (one child's data)
+    read_group_columns(t, groups, config.extracts.groups, path, problems, [], show_values=False)
     report = FileReport(kind, str(path), rows_in=len(t))
     report.notes.append("record-level extract, aggregated in memory (no row is kept)")
     quarters = config.extracts.quarters
     if kind == "review_takeup":
-        frame = _review(t, path, report, lookup, groups, quarters, [])
+        frame = _review(t, path, report, lookup, groups, quarters, problems)
     else:
-        frame = _attendance(t, path, report, lookup, groups, quarters, [], _hub_ids(config))
+        frame = _attendance(t, path, report, lookup, groups, quarters, problems, _hub_ids(config))
     del t
     if frame.empty:
         why = "; ".join(f"{reason}: {n:,}" for reason, n in sorted(report.excluded.items()))

@@ -78,8 +78,23 @@ def describe(url: str) -> str:
 
     >>> describe("postgresql://geo:secret@db.example/geo")
     'postgresql://geo:***@db.example/geo'
+    >>> describe("geo:secret@db.example/geo")
+    '(a store URL that cannot be read: not shown, it may hold a password)'
     """
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "(a store URL that cannot be read: not shown, it may hold a password)"
+
+
+def _engine(url: str) -> sa.Engine:
+    """An engine for ``url``; a URL that is not one the store can use is a :class:`DataError` (no password shown)."""
+    try:
+        return sa.create_engine(url)
+    except (sa.exc.ArgumentError, ValueError, ImportError) as err:
+        raise DataError(f"the store {describe(url)} ({ENV_URL} or [store] url) is not a database URL the store can use "
+                        f"({type(err).__name__}): give sqlite:///path/to/file.sqlite or "
+                        "postgresql://user@host/database") from None
 
 
 def _driver(url: str) -> str:
@@ -98,6 +113,8 @@ def migrate(engine: sa.Engine) -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # one migration at a time: processes opening a new database at once
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(20261130)"))  # would otherwise all create its tables
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
@@ -125,7 +142,7 @@ def open_store(config=None, *, url: str | None = None, create: bool = True) -> S
             if not create:
                 return None
             path.parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
+    engine = _engine(url)
     try:
         migrate(engine)
     except sa.exc.OperationalError as err:
@@ -181,6 +198,9 @@ class Store:
         """Write ``up`` in ONE transaction: its periods replace the kind's current ones; return its id."""
         up.uploaded_utc = _now()  # when it was confirmed
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # one writer at a time (SQLite writers queue on the file anyway):
+                # else two uploads of one period at once both stay current, and the build counts it twice
+                conn.execute(sa.text("LOCK TABLE upload_periods IN SHARE ROW EXCLUSIVE MODE"))
             uid = conn.execute(sa.insert(uploads).values(
                 kind=up.kind, file_name=up.file_name[:255], sha256=up.sha256, uploaded_utc=up.uploaded_utc,
                 uploaded_by=up.uploaded_by[:200], rows_in=up.report.rows_in, rows_used=up.report.rows_used,

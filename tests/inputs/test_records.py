@@ -211,3 +211,19 @@ def test_file_without_any_review_date_and_missing_postcode_file(biborough_config
         aggregate_records(path, kind="review_takeup", config=biborough_config.with_(public_dir=tmp_path / "nowhere"))
     with pytest.raises(ValueError, match="kind must be one of"):
         aggregate_records(path, kind="outreach_sessions", config=biborough_config)
+
+
+def test_an_unknown_group_names_the_files_rows_never_the_value(biborough_config, pcs, tmp_path):
+    """A group cell of a record-level file is one child's (free-text) data: an unknown value is reported by the
+    file's own rows and column, like a bad date, and not shown (it was shown, with the aggregated file's row)."""
+    children = random_children(pcs, 30, seed=5)
+    frame = review_frame(children).assign(ethnic_group=["White"] * 30)
+    frame.loc[[2, 7], "ethnic_group"] = ["Mother SECRET-NAME Smith", "=HYPERLINK(\"x\")"]
+    with pytest.raises(ValidationError) as err:
+        aggregate_records(_write(tmp_path, frame), kind="review_takeup", config=biborough_config)
+    assert [(p.column, p.rows) for p in err.value.problems] == [("ethnic_group", (4, 9))]
+    assert "SECRET-NAME" not in str(err.value) and "HYPERLINK" not in str(err.value)
+    frame.loc[5, "date_of_birth"] = "2022-13-01"
+    with pytest.raises(ValidationError) as err:  # every problem listed at once
+        aggregate_records(_write(tmp_path, frame), kind="review_takeup", config=biborough_config)
+    assert [(p.column, p.rows) for p in err.value.problems] == [("ethnic_group", (4, 9)), ("date_of_birth", (7,))]

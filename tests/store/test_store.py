@@ -123,6 +123,27 @@ def test_a_missing_upload_and_an_unreachable_server_are_clear_errors(tmp_path):
         open_store(url="postgresql://geo:secret@127.0.0.1:1/nothing")
 
 
+@pytest.mark.parametrize("url", ["postgresql://geo:S3cretPW@127.0.0.1:badport/geo", "geo:S3cretPW@db.council.local/geo",
+                                 "mysql://geo:S3cretPW@127.0.0.1/geo"])
+def test_a_malformed_store_url_is_a_clear_error_without_its_password(url):
+    """A mistyped DATABASE_URL is one message (exit 2), not an "unexpected error", and never shows the password."""
+    import subprocess
+    import sys
+
+    from geo.errors import DataError
+    from geo.store import describe
+    from tests.conftest import REPO
+
+    with pytest.raises(DataError, match="store") as err:
+        open_store(url=url)
+    assert "S3cretPW" not in str(err.value) and "S3cretPW" not in describe(url)
+    env = {**__import__("os").environ, "DATABASE_URL": url}
+    proc = subprocess.run([sys.executable, "-m", "geo", "store", "history", "--config", str(REPO / "config.toml")], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "S3cretPW" not in proc.stderr + proc.stdout and "unexpected" not in proc.stderr, proc.stderr
+
+
 def test_the_alembic_command_line_upgrades_an_empty_database_to_head_and_back(store_url):
     import subprocess
     import sys
@@ -157,3 +178,66 @@ def test_the_store_is_chosen_by_database_url_then_the_config_then_the_sqlite_def
         (tmp_path / "c.toml").write_text(base + table)
         with pytest.raises(ConfigError, match=message):
             load_config(tmp_path / "c.toml")
+
+
+def test_two_uploads_of_one_period_at_once_leave_one_current_version(store_url, monkeypatch):
+    """Two analysts confirm the same quarter at the same moment: the later one replaces the earlier, never both current."""
+    import threading
+    import time
+
+    store = open_store(url=store_url)
+    store.add(_upload("review_takeup", _review(["2025-Q4"])))
+    real = store_db._write_rows
+    first_inside, release = threading.Event(), threading.Event()
+
+    def slow_first(conn, upload_id, up):
+        if not first_inside.is_set():
+            first_inside.set()
+            release.wait(30)  # the first transaction stays open while the second starts
+        real(conn, upload_id, up)
+
+    monkeypatch.setattr(store_db, "_write_rows", slow_first)
+    other = open_store(url=store_url)
+    errors = []
+
+    def add(s, bump):
+        try:
+            s.add(_upload("review_takeup", _review(["2025-Q4"], bump=bump)))
+        except Exception as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    t1 = threading.Thread(target=add, args=(store, 1))
+    t1.start()
+    assert first_inside.wait(30)
+    t2 = threading.Thread(target=add, args=(other, 2))
+    t2.start()
+    time.sleep(1.5)  # the second is now waiting for the first
+    release.set()
+    t1.join(60)
+    t2.join(60)
+    assert not errors, errors
+    with store.engine.connect() as conn:
+        live = conn.execute(sa.text("SELECT count(*) FROM upload_periods WHERE period = '2025-Q4' AND superseded_by IS NULL"))
+        assert live.scalar() == 1
+    current, _ = store.current("review_takeup")
+    assert len(current) == 3 and current["eligible"].sum() in (36 + 3, 36 + 6)
+
+
+def test_several_processes_opening_a_new_postgresql_store_at_once_all_succeed(pg_url):
+    """A fresh council server: app sessions and `geo ingest` open the empty database at the same moment. The
+    migrations ran in each at once and all but one failed (IntegrityError: duplicate alembic_version type)."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    start = time.time() + 8
+    code = ("import time, sys\nfrom geo.store import open_store\n"
+            f"while time.time() < {start}: time.sleep(0.001)\n"
+            "open_store(url=sys.argv[1]).history()\nprint('opened')\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, pg_url], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-300:] for _, err in results]
+    assert all(out.strip() == "opened" for out, _ in results)
