@@ -34,6 +34,7 @@ from geo.app import (
     component_args,
     download,
     folium_map,
+    groupmap,
     input_paths,
     problem_lines,
     sidebar_controls,
@@ -92,7 +93,7 @@ def load_choices(data: DataKey) -> dict:
     """The options of the study area's controls: local authorities, hubs, venue types."""
     prepared = load_prepared(data)
     return {"las": views.la_names(prepared), "hubs": views.hub_names(prepared), "venue_types": views.venue_types(prepared),
-            "periods": trends.period_options(prepared)}
+            "periods": trends.period_options(prepared), "groups": groupmap.group_options(prepared.inputs.groups)}
 
 
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
@@ -197,6 +198,13 @@ def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, lay
     the markers.
     """
     view = load_view(scenario, selection)
+    if layer.startswith(groupmap.GROUP_LAYER + "@"):  # one group's published take-up by hub catchment
+        option = layer.split("@", 1)[1]
+        label = load_choices(scenario.data)["groups"].get(option, option.split("|")[-1])
+        base = groupmap.group_map_base(views.view_map_base(load_map_base(scenario, selection.level), view),
+                                       load_equity(scenario), option, label)
+        return {"base": base, "spec": groupmap.group_layer(label), "sites": load_site_markers(scenario, venues, selection),
+                "leaflet_prefix": static_url(base_url), "tiles": load_result(scenario).config.tiles}
     change = bool(LAYERS[layer].categories)  # the change layers need the published monitoring
     return {"base": views.view_map_base(load_map_base(scenario, selection.level, change), view), "layer": layer,
             "sites": load_site_markers(scenario, venues, selection), "leaflet_prefix": static_url(base_url),
@@ -385,7 +393,9 @@ def main() -> None:
                    "seeded generator, keyed on real LSOAs. No real child is counted.", icon="⚠️")
 
     with st.sidebar:
-        c = sidebar_controls(st, config_path, cfg, load_choices(data), layers=LAYERS,
+        choices = load_choices(data)
+        layers = {**LAYERS, groupmap.GROUP_LAYER: None} if choices["groups"] else LAYERS
+        c = sidebar_controls(st, config_path, cfg, choices, layers=layers,
                              venue_names=lambda types: load_venue_names(data, types))
     if c is None:
         st.stop()
@@ -411,7 +421,8 @@ def main() -> None:
 
     # only the open tab is computed (on_change="rerun" tracks which one it is)
     tab_map, tab_priority, tab_wards, tab_hubs, tab_options, tab_charts, tab_trends, tab_equity, tab_data = st.tabs(TABS, key="tab", on_change="rerun")
-    map_key = (scenario, venues, selection, layer, st.get_option("server.baseUrlPath"))
+    map_layer = f"{groupmap.GROUP_LAYER}@{c.group}" if layer == groupmap.GROUP_LAYER and c.group else layer
+    map_key = (scenario, venues, selection, map_layer, st.get_option("server.baseUrlPath"))
     if tab_map.open:
         with tab_map:
             access.skip_link(st)

@@ -16,7 +16,8 @@ from pathlib import Path
 __all__ = ["STUDY_AREA_CONTROLS", "control_key", "study_area_id"]
 
 #: controls whose options or defaults come from the study area (weights are ``need_<name>`` / ``eng_<name>``)
-STUDY_AREA_CONTROLS = ("las", "hubs", "period", "mode", "minutes", "types", "force_in", "force_out", "need_", "eng_")
+STUDY_AREA_CONTROLS = ("las", "hubs", "period", "mode", "minutes", "types", "force_in", "force_out", "need_", "eng_",
+                       "group")
 
 
 def study_area_id(config_path: str | Path) -> str:

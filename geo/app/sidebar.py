@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from geo.app.controls import control_key
+from geo.app.groupmap import GROUP_LAYER
 from geo.app.labels import text, weight_label
 from geo.app.venues import SCOPES
 
@@ -39,13 +40,17 @@ class Controls:
     period: str | None = None
     pool: int | None = None
     scope: str = "hub"
+    #: the group of the layer "review take-up of a group" (``"column|group"``; ``None`` for other layers)
+    group: str | None = None
 
 
 def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_names: Callable[[tuple], dict]) -> Controls | None:
     """Draw the controls (call inside ``with st.sidebar``); ``None`` (after an error box) if a
     group of weights is all zero.
 
-    ``choices`` is ``{"las": {code: name}, "hubs": {id: label}, "venue_types": [...], "periods": {option: label}}``
+    ``choices`` is ``{"las": {code: name}, "hubs": {id: label}, "venue_types": [...], "periods": {option: label},
+    "groups": {option: label}}`` (``groups``: :func:`geo.app.groupmap.group_options`; ``layers`` then has
+    :data:`geo.app.groupmap.GROUP_LAYER` too)
     (``periods``: :func:`geo.app.trends.period_options`, ``"2025-Q4|4"`` = four quarters to 2025-Q4);
     ``venue_names(types)`` gives ``{venue_id: label}`` of the venues of those types.
     """
@@ -63,6 +68,10 @@ def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_
     period, pool = (choice.split("|")[0], int(choice.split("|")[1])) if choice else (None, None)
     level = st.radio("Geography", ["lsoa", "ward"], format_func=text, horizontal=True, key="level")
     layer = st.selectbox("Map layer", list(layers), format_func=text, key="layer")
+    groups = choices.get("groups") or {}
+    group = st.selectbox("Group", list(groups), format_func=groups.get, key=key("group"),
+                         help="Hub catchments coloured by this group's review take-up, as published "
+                              "(withheld where the numbers are small)") if groups and layer == GROUP_LAYER else None
     st.header("Model weights")
     st.caption("How much each measure counts towards need and towards engagement (0 = not at all).")
     need = {k: st.slider(weight_label("Need", k), 0.0, 1.0, float(v), 0.05, key=key(f"need_{k}"))
@@ -87,4 +96,4 @@ def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_
     force_in = st.multiselect("Always include these venues", list(names), format_func=names.get, key=key("force_in"))
     force_out = st.multiselect("Never suggest these venues", [v for v in names if v not in force_in],
                                format_func=names.get, key=key("force_out"))
-    return Controls(las, hubs, level, layer, need, engagement, mode, minutes, k, types, force_in, force_out, period, pool, scope)
+    return Controls(las, hubs, level, layer, need, engagement, mode, minutes, k, types, force_in, force_out, period, pool, scope, group)

@@ -34,7 +34,7 @@ from geo.maps.elements import (
 )
 from geo.maps.overlays import add_hub_markers, add_outlines, add_venue_markers, feature_list, legend_symbols
 from geo.maps.reproject import to_crs
-from geo.maps.style import ATTRIBUTION, LAYERS, TILES_ATTRIBUTION, classify_layer
+from geo.maps.style import ATTRIBUTION, LAYERS, TILES_ATTRIBUTION, Layer, classify_layer
 from geo.maps.tiles import TileSettings, add_tiles
 
 __all__ = ["to_web", "tooltip_html", "area_map", "MapBase", "map_base", "layer_map", "site_markers"]
@@ -330,7 +330,8 @@ def area_map(
 
 
 #: outlines of the change classes: told apart on the map without colour (legend and tooltips name them too)
-_CLASS_OUTLINE = {"▲ improving": {"weight": 2.0, "color": "#000"}, "▼ worsening": {"weight": 2.0, "color": "#000", "dashArray": "5 4"}}
+_CLASS_OUTLINE = {"▲ improving": {"weight": 2.0, "color": "#000"}, "▼ worsening": {"weight": 2.0, "color": "#000", "dashArray": "5 4"},
+                  "◌ withheld (small numbers)": {"weight": 1.5, "color": "#000", "dashArray": "2 4"}}
 
 
 def layer_map(
@@ -340,6 +341,7 @@ def layer_map(
     sites: pd.DataFrame | None = None,
     tiles: str | None = None,
     leaflet_prefix: str | None = None,
+    spec: Layer | None = None,
 ) -> folium.Map:
     """The folium map of a :class:`MapBase` coloured by one layer (classes, legend, markers).
 
@@ -352,13 +354,15 @@ def layer_map(
         Suggested venues from :func:`site_markers`.
     tiles, leaflet_prefix
         As :func:`area_map`.
+    spec : Layer, optional
+        A layer not in :data:`LAYERS` (``layer`` is then ignored), e.g. :func:`geo.app.groupmap.group_layer`.
 
     Returns
     -------
     folium.Map
         A new map on every call (folium and streamlit-folium alter the maps they render).
     """
-    spec = LAYERS[layer]
+    spec = LAYERS[layer] if spec is None else spec
     areas = base.areas
     cls, labels, colors = classify_layer(spec, areas[spec.column]) if spec.column in areas.columns else \
         (np.full(len(areas), -1), [], [])
