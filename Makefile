@@ -6,7 +6,7 @@ MIRROR ?= ../shared/data
 CONFIG ?= config.toml
 PORT ?= 8501
 
-.PHONY: setup setup-dev sysdeps jsdeps data app test lint bench clean
+.PHONY: setup setup-dev sysdeps appdeps jsdeps data app test lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,13 +35,17 @@ $(OUT)/lsoa.csv: $(MANIFEST) $(CONFIG) $(EXTRACTS) | setup
 
 data: $(OUT)/lsoa.csv
 
-app: data
+app: data appdeps
 	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true -- --config $(CONFIG)
 
 # Chromium (browser tests) and poppler-utils (PDF tests) through apt-get when missing and possible;
 # otherwise one message saying what to install and which tests will fail.
 sysdeps:
 	@sh tools/sysdeps.sh
+
+# What the app needs from the system (Pango and fonts: WeasyPrint writes the ILT pack's PDF)
+appdeps:
+	@sh tools/sysdeps.sh runtime
 
 # axe-core (pinned in tests/js/package-lock.json) for the accessibility tests: needs node and npm.
 jsdeps:

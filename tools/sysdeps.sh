@@ -7,9 +7,17 @@
 #                  WeasyPrint lays out the ILT pack's PDF with Pango, in DejaVu Sans (geo/export/document.py; every export)
 # Installs the missing ones with apt-get when it can (as root, or through sudo without a password);
 # otherwise prints one message saying what to install and which tests will fail, and carries on.
+# `sh tools/sysdeps.sh runtime` (called by `make app`): only what the app itself needs (Pango and
+# fonts for the ILT pack's PDF), not the test tools.
 set -u
 missing=""
 tests=""
+if [ "${1:-}" = runtime ]; then
+  if ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+    missing="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"
+    tests="the app's ILT pack (PDF)"
+  fi
+else
 chromium_bin="${CHROMIUM:-$(command -v chromium || true)}"
 if [ -z "$chromium_bin" ] || [ ! -x "$chromium_bin" ]; then
   missing="chromium"
@@ -26,6 +34,7 @@ fi
 if ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   missing="${missing:+$missing }libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"
   tests="${tests:+$tests, }tests/export (the PDF pack)"
+fi
 fi
 [ -z "$missing" ] && exit 0
 
@@ -48,5 +57,5 @@ else
   why="no apt-get on this machine"
 fi
 echo "sysdeps: missing $missing ($why): install them (Debian/Ubuntu: sudo apt-get install $missing;" \
-  "elsewhere your system's Chromium, poppler and PostgreSQL server); until then $tests will fail." >&2
+  "elsewhere your system's Chromium, poppler, PostgreSQL server, Pango and fonts); until then $tests will fail." >&2
 exit 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 
 import folium
+import numpy as np
 import pandas as pd
 
 from geo.maps.elements import VerbatimDivIcon, VerbatimGeoJson, VerbatimTooltip, overall_extent
@@ -21,6 +22,7 @@ __all__ = [
     "add_outlines",
     "add_hub_markers",
     "venue_spots",
+    "crowding_metres",
     "add_venue_markers",
     "legend_symbols",
 ]
@@ -104,12 +106,29 @@ def add_hub_markers(m: folium.Map, hubs: pd.DataFrame) -> None:
         ).add_to(fg)
 
 
-def venue_spots(sites: pd.DataFrame) -> pd.DataFrame:
-    """One row per place with suggested venues: ``lat, lon, label, name`` (escaped HTML).
+#: the width in pixels a map is assumed to have at its first view, and the least distance between
+#: two venue markers there (a 26 px marker keeps a 24 px target clear of its neighbours, WCAG 2.5.8)
+MAP_PIXELS, MARKER_GAP_PX = 900, 30
 
-    Venues at one spot (GP practices sharing a postcode, one venue suggested for two hubs) share
-    one marker naming them all, labelled with the best rank and "+", so no two markers overlap
-    (each keeps a 24 px target, WCAG 2.5.8).
+
+def crowding_metres(minx: float, miny: float, maxx: float, maxy: float) -> float:
+    """The ground distance of :data:`MARKER_GAP_PX` when the bounds (degrees) fill :data:`MAP_PIXELS`.
+
+    >>> round(crowding_metres(-0.22, 51.48, -0.11, 51.54))
+    332
+    """
+    width_m = (maxx - minx) * 111_320 * np.cos(np.radians((miny + maxy) / 2))
+    height_m = (maxy - miny) * 110_574
+    return max(width_m, height_m * 1.5) / MAP_PIXELS * MARKER_GAP_PX
+
+
+def venue_spots(sites: pd.DataFrame, *, within_m: float = 0.0) -> pd.DataFrame:
+    """One row per marker of suggested venues: ``lat, lon, label, name`` (escaped HTML).
+
+    Venues at one spot (GP practices sharing a postcode, one venue suggested for two hubs), or
+    closer than ``within_m`` metres to a better-ranked venue's marker, share that marker, which
+    names them all and is labelled with the best rank and "+", so no two markers overlap at the
+    map's first view (each keeps a 24 px target, WCAG 2.5.8).
 
     Examples
     --------
@@ -117,23 +136,37 @@ def venue_spots(sites: pd.DataFrame) -> pd.DataFrame:
     ...                   "name": ["A", "B", "C"], "type": ["GP practice"] * 3})
     >>> venue_spots(s)[["label", "name"]].values.tolist()
     [['1+', 'Suggested venues 1 and 3, at one place: B (GP practice); A (GP practice)'], ['2', 'Suggested venue 2: C (GP practice)']]
+    >>> venue_spots(s, within_m=20_000)["label"].tolist()
+    ['1+']
     """
-    spot = sites.assign(_lat=sites["lat"].round(6), _lon=sites["lon"].round(6)).sort_values("rank", kind="stable")
+    ordered = sites.sort_values("rank", kind="stable").reset_index(drop=True)
+    lat, lon = ordered["lat"].to_numpy(float), ordered["lon"].to_numpy(float)
+    anchor = np.full(len(ordered), -1)
+    for i in range(len(ordered)):  # each venue joins the first better-ranked marker within reach
+        for a in np.unique(anchor[:i][anchor[:i] >= 0]) if i else []:
+            d = np.hypot((lat[i] - lat[a]) * 110_574, (lon[i] - lon[a]) * 111_320 * np.cos(np.radians(lat[a])))
+            if d <= max(within_m, 0.5):
+                anchor[i] = a
+                break
+        if anchor[i] < 0:
+            anchor[i] = i
     rows = []
-    for _, group in spot.groupby(["_lat", "_lon"], sort=False):
+    for a in sorted(set(anchor.tolist())):
+        group = ordered[anchor == a]
         named = "; ".join(f"{html.escape(str(v.name))} ({html.escape(str(v.type))})" for v in group.itertuples())
         ranks = [int(v) for v in group["rank"]]
+        same = bool((group["lat"].round(6) == lat[a].round(6)).all() and (group["lon"].round(6) == lon[a].round(6)).all())
+        where = "at one place" if same else "close together"
         name = (f"Suggested venue {ranks[0]}: {named}" if len(group) == 1 else
-                f"Suggested venues {', '.join(map(str, ranks[:-1]))} and {ranks[-1]}, at one place: {named}")
-        rows.append({"lat": group["lat"].iloc[0], "lon": group["lon"].iloc[0],
-                     "label": f"{ranks[0]}" if len(group) == 1 else f"{ranks[0]}+", "name": name})
+                f"Suggested venues {', '.join(map(str, ranks[:-1]))} and {ranks[-1]}, {where}: {named}")
+        rows.append({"lat": lat[a], "lon": lon[a], "label": f"{ranks[0]}" if len(group) == 1 else f"{ranks[0]}+", "name": name})
     return pd.DataFrame(rows, columns=["lat", "lon", "label", "name"])
 
 
-def add_venue_markers(m: folium.Map, sites: pd.DataFrame) -> None:
-    """Suggested venues, numbered by rank, with escaped names in their tooltips."""
+def add_venue_markers(m: folium.Map, sites: pd.DataFrame, *, within_m: float = 0.0) -> None:
+    """Suggested venues, numbered by rank, with escaped names in their tooltips (:func:`venue_spots`)."""
     fg = folium.FeatureGroup(name="Suggested venues").add_to(m)
-    for r in venue_spots(sites).itertuples(index=False):
+    for r in venue_spots(sites, within_m=within_m).itertuples(index=False):
         name, label = r.name, r.label
         folium.Marker(
             [r.lat, r.lon],

@@ -32,7 +32,14 @@ from geo.maps.elements import (
     feature_extents,
     overall_extent,
 )
-from geo.maps.overlays import add_hub_markers, add_outlines, add_venue_markers, feature_list, legend_symbols
+from geo.maps.overlays import (
+    add_hub_markers,
+    add_outlines,
+    add_venue_markers,
+    crowding_metres,
+    feature_list,
+    legend_symbols,
+)
 from geo.maps.reproject import to_crs
 from geo.maps.style import ATTRIBUTION, LAYERS, TILES_ATTRIBUTION, Layer, classify_layer
 from geo.maps.tiles import TileSettings, add_tiles
@@ -400,7 +407,8 @@ def layer_map(
     if base.hubs is not None and len(base.hubs):
         add_hub_markers(m, base.hubs)
     if sites is not None and len(sites):
-        add_venue_markers(m, sites)
+        # markers closer than about 30 px at the first view share one (each keeps a 24 px target)
+        add_venue_markers(m, sites, within_m=crowding_metres(minx, miny, maxx, maxy))
     items = list(zip(colors, labels)) + ([("#cccccc", "no data")] if (cls < 0).any() else [])
     symbols = legend_symbols(catchments is not None and len(catchments) > 0, gaps is not None and len(gaps) > 0,
                               sites is not None and len(sites) > 0)

@@ -25,7 +25,7 @@ from geo.config import load_config
 from geo.disclosure import DisclosureRule, scan_for_small_counts
 from geo.maps.assets import standalone_html
 from geo.maps.webmap import LAYERS, area_map
-from geo.safety import neutralise_frame, plain_markdown
+from geo.safety import for_screen, plain_markdown
 from geo.sites import suggest_sites
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,7 +121,7 @@ def assert_shown(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
         f = f.reset_index(drop=True).astype(object)
         return f.where(f.notna(), None)
 
-    pd.testing.assert_frame_equal(blank(shown), blank(neutralise_frame(expected)), check_dtype=False)
+    pd.testing.assert_frame_equal(blank(shown), blank(for_screen(expected)), check_dtype=False)
 
 
 def test_app_starts_with_synthetic_banner_and_headline_from_the_pipeline(app, app_result):
