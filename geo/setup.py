@@ -269,6 +269,9 @@ def config_text(*, name: str, slug: str, codes: list[str], la_names: dict[str, s
               "# council's quarterly extracts. Load them with `python -m geo ingest` or name the files here:",
               f"# review_takeup = {_toml(_rel(data_dir / 'extracts' / slug / 'review_takeup.csv', root))}",
               f"# hub_attendance = {_toml(_rel(data_dir / 'extracts' / slug / 'hub_attendance.csv', root))}",
+              "", "[store]", "# Uploads from `geo ingest` and the app's Load data panel: an SQLite file in this (git-ignored)",
+              "# folder; for a shared server set url = \"postgresql://...\" here or DATABASE_URL.",
+              f"dir = {_toml(_rel(data_dir / 'store', root))}",
               "", "[population]", "under5_ratio = 0.30", "",
               "[travel]", f"# {why}; change mode to walk, bus or drive.",
               f"mode = {_toml(mode)}", "threshold_minutes = 15"]

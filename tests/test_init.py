@@ -53,6 +53,7 @@ def test_init_writes_a_config_whose_paths_are_relative_to_its_folder(leeds):
     assert cfg.travel.mode == "drive" and "outside London" in text
     assert cfg.extracts.hubs.resolve() == (root / "data" / "extracts" / "leeds" / "hubs.csv").resolve()
     assert cfg.extracts.review_takeup is None and "geo ingest" in text
+    assert cfg.store.dir.resolve() == (root / "data" / "store").resolve()   # git-ignored data/store, not configs/data/store
     assert "warning: hub 'Bradford Hub' (BD1 1AF) is outside the study area" in proc.stdout
 
 
@@ -176,5 +177,5 @@ def test_a_hostile_name_cannot_rewrite_the_written_config(tmp_path):
     text = config_text(name=evil, slug="evil", codes=[LEEDS], la_names={LEEDS: "Leeds"}, root=tmp_path, data_dir=tmp_path,
                        mirror=None, mode="drive", hubs=hubs, hubs_path=tmp_path / "hubs.csv")
     raw = tomllib.loads(text)
-    assert "store" not in raw and "url" not in raw, sorted(raw)
+    assert raw["store"] == {"dir": "store"} and "url" not in raw, raw.get("store")   # only the store folder init writes
     assert raw["study_area"]["name"].startswith("Evil [store] url = ") and raw["demo"]["hubs"][0]["name"].startswith("Evil")
