@@ -17,7 +17,7 @@ would read as a formula gets a leading ``'`` (:func:`geo.safety.neutralise_frame
 
 All counts come from :func:`geo.export.tables.export_tables` (primary, derived and secondary
 suppression within each table and across the linked LSOA, ward and hub tables). Nothing is
-downloaded: maps have no tiles and the web map carries its own copy of Leaflet. Other features
+downloaded unless ``[map]`` names tiles (the print maps then draw them: :mod:`geo.maps.printtiles`); the web map carries its own copy of Leaflet. Other features
 add sections to the hub pages and the study area's pages through :mod:`geo.export.providers`.
 
 Output is deterministic for the same inputs and generation date: PDF dates come from
