@@ -17,7 +17,7 @@ would read as a formula gets a leading ``'`` (:func:`geo.safety.neutralise_frame
 
 All counts come from :func:`geo.export.tables.export_tables` (primary, derived and secondary
 suppression within each table and across the linked LSOA, ward and hub tables). Nothing is
-downloaded: maps have no tiles and the web map carries its own copy of Leaflet. Other features
+downloaded unless ``[map]`` names tiles (the print maps then draw them: :mod:`geo.maps.printtiles`); the web map carries its own copy of Leaflet. Other features
 add sections to the hub pages and the study area's pages through :mod:`geo.export.providers`.
 
 Output is deterministic for the same inputs and generation date: PDF dates come from
@@ -78,6 +78,7 @@ from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule,
 from geo.export.visits import VISIT_LSOAS, postcode_lsoas, visit_list
 from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
 from geo.maps.printmap import map_layers, write_hub_pngs
+from geo.maps.printtiles import prefetch_hubs
 from geo.maps.style import ATTRIBUTION
 from geo.safety import file_slugs, inside, neutralise_frame
 
@@ -275,6 +276,7 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS, ranks=ranks) for h in hub_ids}
         published = result.lsoa["lsoa21cd"].map(tables.lsoa.numeric.set_index("lsoa21cd")["priority_score"])
         layers = _layers(result, published)
+        prefetch_hubs(layers.tiles, layers, hub_ids)  # [map] tiles, fetched once here; a failure is noted below
         venue_points = _venue_points(sites)
         lap("sites")
         files = _hub_files(out_dir, hub_ids)
@@ -284,7 +286,7 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         ctx = PackContext(
             config=result.config, generated=generated, periods=result.inputs.periods, rule=rule, tables=tables,
             hubs=result.hubs, hub_ids=hub_ids, sites=sites, site_notes=site_notes, visits=visits,
-            attribution=layers.attribution, la_names=_la_names(result), notes=list(result.notes),
+            attribution=layers.attribution, la_names=_la_names(result), notes=list(result.notes) + _tile_notes(layers),
             reconciliation=result.reconciliation(), postcodes=_postcodes(result), files=files,
             sections=lambda h: pack_sections(result, tables, h),
         )
@@ -390,6 +392,11 @@ def _write_manifest(out_dir: Path, result, generated: dt.date, hub_ids: list[str
         "venue_notes": site_notes, "files": files,
     }, indent=2) + "\n")
     return path
+
+
+def _tile_notes(layers) -> list[str]:
+    """A note for the pack when the ``[map]`` tiles could not be fetched (the maps are drawn without them)."""
+    return [layers.tiles.attribution] if layers.tiles is not None and layers.tiles.failed else []
 
 
 def _layers(result, priority: pd.Series | None = None):

@@ -1,4 +1,4 @@
-"""Static (print) maps of a hub's catchment with matplotlib: no tiles, no network.
+"""Static (print) maps of a hub's catchment with matplotlib (tiles only where ``[map]`` names them).
 
 A hub map shows the priority score of every LSOA in view as a classed choropleth (the same
 quantile classes and colours as the web map, over the whole study area so that every page
@@ -41,6 +41,7 @@ from matplotlib.path import Path as MplPath
 from geo.maps.basemap import Basemap
 from geo.maps.furniture import north_arrow, scale_bar
 from geo.maps.labels import label_wards_in_view
+from geo.maps.printtiles import PrintTiles, draw_tiles
 from geo.maps.style import ATTRIBUTION, LAYERS, classify
 
 __all__ = ["MapLayers", "map_layers", "hub_view", "draw_hub_map", "legend_handles",
@@ -110,12 +111,13 @@ class MapLayers:
     gaps: gpd.GeoDataFrame | None
     hubs: gpd.GeoDataFrame | None
     basemap: Basemap | None = None
+    tiles: PrintTiles | None = None
 
     @property
     def attribution(self) -> str:
-        """The maps' attribution: the boundaries' and IoD's, and the basemap's if there is one."""
+        """The maps' attribution: the boundaries' and IoD's, and the basemap's (or tiles') if there is one."""
         if self.basemap is None:
-            return ATTRIBUTION
+            return ATTRIBUTION if self.tiles is None else f"{ATTRIBUTION} {self.tiles.attribution}"
         return f"{ATTRIBUTION} Basemap: {self.basemap.attribution.rstrip('.')}."
 
 
@@ -152,8 +154,9 @@ def map_layers(result, *, priority: pd.Series | None = None) -> MapLayers:
     wards = gpd.GeoDataFrame(result.wards[["ward_code", "ward_name"]], geometry=result.wards.geometry.to_numpy(), crs=27700)
     export = result.config.export
     basemap = Basemap.open(export.basemap, export.basemap_attribution) if export.basemap is not None else None
+    tiles = PrintTiles(result.config.tiles) if basemap is None and result.config.tiles is not None else None
     return MapLayers(areas, labels, colours, bool((cls < 0).any()), wards, result.catchments(), result.gaps(), result.hubs,
-                     basemap)
+                     basemap, tiles)
 
 
 def _num(v: float) -> str:
@@ -322,7 +325,8 @@ def _draw_areas(ax, layers: MapLayers, hub_id: str, extent, tol: float) -> tuple
     inside = (areas["hub_id"] == hub_id).to_numpy()
     geoms = areas.geometry.simplify(tol)
     # over a basemap the areas are translucent so that streets and places show through
-    under = layers.basemap is not None and layers.basemap.draw(ax, extent, width=_basemap_width(ax), zorder=0)
+    under = (layers.basemap is not None and layers.basemap.draw(ax, extent, width=_basemap_width(ax), zorder=0)) or \
+        draw_tiles(ax, layers.tiles, hub_id, extent, width=_basemap_width(ax), zorder=0)
     _fill(ax, geoms[~inside], COLOURS["outside"], edgecolor="white", linewidth=0.3, zorder=1, alpha=0.45 if under else None)
     _fill(ax, geoms[inside], list(areas["fill"][inside]), edgecolor="#7a7a7a", linewidth=0.25, zorder=2,
           alpha=0.72 if under else None)
