@@ -77,7 +77,7 @@ from geo.export.providers import pack_sections
 from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table
 from geo.export.visits import VISIT_LSOAS, postcode_lsoas, visit_list
 from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
-from geo.maps.printmap import map_layers, write_hub_pngs
+from geo.maps.printmap import hub_view, map_layers, write_hub_pngs
 from geo.maps.printtiles import prefetch_hubs
 from geo.maps.style import ATTRIBUTION
 from geo.safety import file_slugs, inside, neutralise_frame
@@ -276,7 +276,7 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         visits = {h: visit_list(result, h, sites[sites["hub_id"] == h], n_lsoas=VISIT_LSOAS, ranks=ranks) for h in hub_ids}
         published = result.lsoa["lsoa21cd"].map(tables.lsoa.numeric.set_index("lsoa21cd")["priority_score"])
         layers = _layers(result, published)
-        prefetch_hubs(layers.tiles, layers, hub_ids)  # [map] tiles, fetched once here; a failure is noted below
+        prefetch_hubs(layers.tiles, layers, hub_ids, hub_view=hub_view)  # [map] tiles, fetched once here; a failure is noted below
         venue_points = _venue_points(sites)
         lap("sites")
         files = _hub_files(out_dir, hub_ids)

@@ -141,16 +141,15 @@ def _zoom(tiles: PrintTiles, extent, width: int) -> int:
     return tile_zoom(e - w, width, max_zoom=tiles.settings.max_zoom)
 
 
-def prefetch_hubs(tiles: PrintTiles | None, layers, hub_ids, *, width: int = 1260) -> None:
+def prefetch_hubs(tiles: PrintTiles | None, layers, hub_ids, *, hub_view, width: int = 1260) -> None:
     """Fetch the tiles of each hub's map before the maps are drawn (so a failure is known to the pack's notes).
 
-    Covers the hub's view at any aspect from 0.7 to 1.5 (the map's axes are about square);
+    Covers the hub's view at any aspect from 0.7 to 1.5 (the map's axes are about square;
+    ``hub_view(layers, hub_id, aspect)`` gives the extent, :func:`geo.maps.printmap.hub_view`);
     the zoom is chosen for ``width`` printed pixels across the map.
     """
     if tiles is None:
         return
-    from geo.maps.printmap import hub_view
-
     for hub_id in hub_ids:
         wide, tall = hub_view(layers, hub_id, 1.5), hub_view(layers, hub_id, 0.7)
         square = hub_view(layers, hub_id, 1.0)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from geo.maps.printmap import hub_map_figure, map_layers
+from geo.maps.printmap import hub_map_figure, hub_view, map_layers
 from geo.maps.printtiles import MUTE, PrintTiles, _to_3857, draw_tiles, prefetch_hubs, tile_range
 from geo.maps.tiles import TileSettings
 
@@ -85,7 +85,7 @@ def test_no_map_table_means_no_tiles_and_no_request(biborough_build):
 def test_print_map_draws_the_tiles_or_notes_their_failure(biborough_build, tile_server):
     host, requested, fail = tile_server
     layers = dataclasses.replace(map_layers(biborough_build), tiles=PrintTiles(_settings(host)))
-    prefetch_hubs(layers.tiles, layers, [HUB])
+    prefetch_hubs(layers.tiles, layers, [HUB], hub_view=hub_view)
     assert requested, "the tile server was asked for nothing"
     zooms = {int(p.split("/")[1]) for p in requested}
     assert zooms == {layers.tiles.zooms[HUB]} and 13 <= layers.tiles.zooms[HUB] <= 18
