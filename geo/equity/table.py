@@ -32,18 +32,9 @@ MEASURES = {"review_takeup": ("review", "completed", "eligible")}
 
 
 def default_periods(result) -> list[str]:
-    """The periods the model, the map and every table use (the build's analysis window,
-    :func:`geo.build.analysis_window`); for an older result without one, the ``pool_quarters`` window
-    ending at the analysis period if every one of them is in the extracts, else the analysis period
-    alone (``[]`` without periodic extracts)."""
-    label = result.inputs.period.get("analysis")
-    if label is None:
-        return []
-    if result.inputs.period.get("window"):
-        return list(result.inputs.period["window"])
-    index = result.inputs.period_index
-    window = [p.label for p in index[label].pool(result.config.analysis.pool_quarters)]
-    return window if all(p in index for p in window) else [label]
+    """The periods the model, the map and every table use: the build's analysis window
+    (:func:`geo.build.analysis_window`; ``[]`` without periodic extracts)."""
+    return list(result.inputs.period.get("window", [])) if result.inputs.period.get("analysis") else []
 
 
 def _areas(result) -> pd.DataFrame:
