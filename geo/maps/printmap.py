@@ -31,16 +31,14 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from matplotlib.collections import LineCollection, PatchCollection
-from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch
-from matplotlib.path import Path as MplPath
+from matplotlib.patches import Patch
 
 from geo.maps.basemap import Basemap
 from geo.maps.furniture import north_arrow, scale_bar
 from geo.maps.labels import label_wards_in_view
+from geo.maps.printshapes import fill_polygons, frame_view, in_view, outline_polygons, print_width
 from geo.maps.printtiles import PrintTiles, draw_tiles
 from geo.maps.style import ATTRIBUTION, LAYERS, classify
 
@@ -215,57 +213,6 @@ def legend_handles(layers: MapLayers, *, venues: bool = True, gaps: bool = True)
     return h
 
 
-def _polygon_path(geom) -> MplPath:
-    """A compound path of a (multi)polygon: exterior and hole rings."""
-    rings = []
-    for poly in getattr(geom, "geoms", [geom]):
-        if poly.is_empty or poly.geom_type != "Polygon":
-            continue
-        rings.append(MplPath(np.asarray(poly.exterior.coords)[:, :2], closed=True))
-        rings += [MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in poly.interiors]
-    return MplPath.make_compound_path(*rings) if rings else MplPath(np.zeros((0, 2)))
-
-
-def _basemap_width(ax) -> int:
-    """Pixels across a map's axes at 300 dpi (capped): the basemap is read at print resolution."""
-    bbox = ax.get_position()
-    return int(min(3000, max(600, bbox.width * ax.figure.get_size_inches()[0] * 300)))
-
-
-def _fill(ax, geoms, facecolor, *, edgecolor="none", linewidth=0.0, zorder=1, hatch=None, alpha=None) -> None:
-    """Add polygons as one collection (no per-call redraws, unlike GeoSeries.plot)."""
-    patches = [PathPatch(_polygon_path(g)) for g in geoms if g is not None and not g.is_empty]
-    if not patches:
-        return
-    coll = PatchCollection(patches, facecolor=facecolor, edgecolor=edgecolor, linewidth=linewidth, zorder=zorder,
-                           match_original=False)
-    if alpha is not None:  # translucent fills, opaque edges
-        coll.set_facecolor(to_rgba_array(facecolor, alpha=alpha))
-    if hatch:
-        coll.set_hatch(hatch)
-    ax.add_collection(coll)
-
-
-def _outline(ax, geoms, *, color, linewidth, linestyle="solid", zorder=4) -> None:
-    """Draw polygon boundaries as one line collection."""
-    segs = []
-    for g in geoms:
-        if g is None or g.is_empty:
-            continue
-        b = g.boundary
-        for line in getattr(b, "geoms", [b]):
-            segs.append(np.asarray(line.coords)[:, :2])
-    if segs:
-        ax.add_collection(LineCollection(segs, colors=color, linewidths=linewidth, linestyles=linestyle, zorder=zorder))
-
-
-def _in_view(gdf: gpd.GeoDataFrame | None, extent) -> gpd.GeoDataFrame | None:
-    if gdf is None or not len(gdf):
-        return gdf
-    x0, x1, y0, y1 = extent
-    return gdf.cx[x0:x1, y0:y1]
-
-
 def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *,
                  fontsize: float = MIN_LABEL_PT, label_wards: bool = True) -> tuple[float, float, float, float]:
     """Draw one hub's catchment map into ``ax`` (no legend); return the extent drawn.
@@ -297,17 +244,18 @@ def draw_hub_map(ax, layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | 
     ax.set_yticks([])
     tol = (extent[1] - extent[0]) / 1500  # about half a printed pixel at 300 dpi on a 5-inch map
     areas, inside = _draw_areas(ax, layers, hub_id, extent, tol)
-    wards = _in_view(layers.wards, extent)
+    wards = in_view(layers.wards, extent)
     if wards is not None and len(wards):
-        _outline(ax, wards.geometry.simplify(tol), color=COLOURS["ward"], linewidth=0.5, linestyle=(0, (4, 2)), zorder=4)
+        outline_polygons(ax, wards.geometry.simplify(tol), color=COLOURS["ward"], linewidth=0.5, linestyle=(0, (4, 2)),
+                         zorder=4)
     if layers.catchments is not None and len(layers.catchments):
         c = layers.catchments[layers.catchments["hub_id"] == hub_id]
         if len(c):
-            _outline(ax, c.geometry.simplify(tol), color=COLOURS["catchment"], linewidth=2.0, zorder=5)
-    _draw_sites(ax, _in_view(layers.hubs, extent), hub_id, fontsize=fontsize)
+            outline_polygons(ax, c.geometry.simplify(tol), color=COLOURS["catchment"], linewidth=2.0, zorder=5)
+    _draw_sites(ax, in_view(layers.hubs, extent), hub_id, fontsize=fontsize)
     if venues is not None and len(venues):
         _draw_venues(ax, venues, fontsize=fontsize)
-    _frame(ax, extent)
+    frame_view(ax, extent)
     scale_bar(ax, extent, fontsize=fontsize)
     north_arrow(ax, fontsize=fontsize + 1.5)
     if label_wards and wards is not None and len(wards):
@@ -321,23 +269,24 @@ def _draw_areas(ax, layers: MapLayers, hub_id: str, extent, tol: float) -> tuple
 
     Returns the LSOAs in view and which of them are in the hub's catchment.
     """
-    areas = _in_view(layers.lsoa, extent)
+    areas = in_view(layers.lsoa, extent)
     inside = (areas["hub_id"] == hub_id).to_numpy()
     geoms = areas.geometry.simplify(tol)
     # over a basemap the areas are translucent so that streets and places show through
-    under = (layers.basemap is not None and layers.basemap.draw(ax, extent, width=_basemap_width(ax), zorder=0)) or \
-        draw_tiles(ax, layers.tiles, hub_id, extent, width=_basemap_width(ax), zorder=0)
-    _fill(ax, geoms[~inside], COLOURS["outside"], edgecolor="white", linewidth=0.3, zorder=1, alpha=0.45 if under else None)
-    _fill(ax, geoms[inside], list(areas["fill"][inside]), edgecolor="#7a7a7a", linewidth=0.25, zorder=2,
-          alpha=0.72 if under else None)
+    under = (layers.basemap is not None and layers.basemap.draw(ax, extent, width=print_width(ax), zorder=0)) or \
+        draw_tiles(ax, layers.tiles, hub_id, extent, width=print_width(ax), zorder=0)
+    fill_polygons(ax, geoms[~inside], COLOURS["outside"], edgecolor="white", linewidth=0.3, zorder=1,
+                  alpha=0.45 if under else None)
+    fill_polygons(ax, geoms[inside], list(areas["fill"][inside]), edgecolor="#7a7a7a", linewidth=0.25, zorder=2,
+                  alpha=0.72 if under else None)
     gaps = layers.gaps
     if gaps is not None and len(gaps):
         g = gaps[gaps["hub_id"] == hub_id]
         for gap, part in g.groupby("gap_type"):
             if gap in GAP_HATCH and len(part):
                 shapes = part.geometry.simplify(tol)
-                _fill(ax, shapes, "none", edgecolor=[HATCH_RGBA], linewidth=0.0, zorder=3, hatch=GAP_HATCH[gap])
-                _outline(ax, shapes, color=COLOURS[gap], linewidth=1.3, linestyle=GAP_LINE[gap], zorder=3.5)
+                fill_polygons(ax, shapes, "none", edgecolor=[HATCH_RGBA], linewidth=0.0, zorder=3, hatch=GAP_HATCH[gap])
+                outline_polygons(ax, shapes, color=COLOURS[gap], linewidth=1.3, linestyle=GAP_LINE[gap], zorder=3.5)
     return areas, inside
 
 
@@ -365,19 +314,6 @@ def _draw_venues(ax, venues: gpd.GeoDataFrame, *, fontsize: float) -> None:
     for rank, geom in zip(v["rank"], v.geometry):
         ax.text(geom.x, geom.y, f"{int(rank)}", color="white", fontsize=fontsize, fontweight="bold",
                 ha="center", va="center", zorder=11)
-
-
-def _frame(ax, extent) -> None:
-    """Fix the view to ``extent`` at equal scale, without ticks, in a thin grey frame."""
-    x0, x1, y0, y1 = extent
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for s in ax.spines.values():
-        s.set_linewidth(0.6)
-        s.set_color("#555555")
 
 
 def hub_map_figure(layers: MapLayers, hub_id: str, venues: gpd.GeoDataFrame | None = None, *, title: str = "",
