@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.disclosure.gate import (  # noqa: F401  (re-exported)
+from geo.disclosure import gate as _gate
+from geo.disclosure.gate import (  # noqa: F401  (re-exported: the gate's public names)
     COUNT_COLUMNS,
     ROUNDED_ESTIMATES,
     Cell,
@@ -26,21 +27,7 @@ from geo.disclosure.gate import (  # noqa: F401  (re-exported)
     ward_suppression,
 )
 
-__all__ = [
-    "ExportTables",
-    "Cell",
-    "Relation",
-    "COUNT_COLUMNS",
-    "ROUNDED_ESTIMATES",
-    "export_tables",
-    "ward_suppression",
-    "link_suppression",
-    "round_to",
-    "lsoa_rule",
-    "reconciliation_table",
-    "SITES_EXPORT_COLUMNS",
-    "hub_sites",
-]
+__all__ = [*_gate.__all__, "reconciliation_table", "SITES_EXPORT_COLUMNS", "hub_sites"]
 
 SITES_EXPORT_COLUMNS = [
     "hub_id", "rank", "venue_id", "name", "type", "subtype", "address", "postcode", "lat", "lon", "covered_lsoas",
@@ -77,12 +64,8 @@ def hub_sites(result, hub_ids: Sequence[str], *, k: int = 5, time_limit: float =
 
     Parameters
     ----------
-    result : geo.build.BuildResult
-    hub_ids : list of str
-    k : int
-        Venues per hub.
-    time_limit : float
-        Seconds allowed to each MILP.
+    result, hub_ids, k, time_limit
+        As :func:`geo.sites.suggest_sites_per_hub` (the build, the hubs, venues per hub, seconds per MILP).
 
     Returns
     -------
