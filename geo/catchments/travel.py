@@ -162,23 +162,17 @@ def _network_for(travel: Travel, network: Network | None) -> Network | None:
     return _cached_network(str(p), p.stat().st_mtime_ns, BNG)
 
 
-def _mode(travel: Travel, mode: str | None):
+def _resolve(travel: Travel, mode: str | None, network: Network | None) -> tuple[Any, Network | None]:
+    """The mode's speed and detour (``travel.modes``), and the street network to use (``None``: straight lines)."""
     name = mode or travel.mode
     if name not in travel.modes:
         raise ValueError(f"unknown travel mode {name!r}; configured modes: {sorted(travel.modes)}")
-    return travel.modes[name]
+    return travel.modes[name], _network_for(travel, network)
 
 
-def travel_minutes(
-    origins_xy: Any,
-    destinations_xy: Any,
-    travel: Travel,
-    *,
-    mode: str | None = None,
-    network: Network | None = None,
-    limit_minutes: float | None = None,
-    directed: bool = False,
-) -> np.ndarray:
+def travel_minutes(origins_xy: Any, destinations_xy: Any, travel: Travel, *, mode: str | None = None,
+                   network: Network | None = None, limit_minutes: float | None = None,
+                   directed: bool = False) -> np.ndarray:
     """Travel-time matrix (minutes) under a :class:`geo.config.Travel` setting.
 
     Uses the street network when ``travel.network`` is set (or ``network`` is passed),
@@ -206,30 +200,15 @@ def travel_minutes(
     >>> travel_minutes([[0, 0]], [[1200, 0]], Travel(), mode="bus").round(2)
     array([[8.4]], dtype=float32)
     """
-    m = _mode(travel, mode)
-    net = _network_for(travel, network)
+    m, net = _resolve(travel, mode, network)
     if net is None:
         return straight_line_minutes(origins_xy, destinations_xy, speed_kmh=m.speed_kmh, detour=m.detour)
-    return network_minutes(
-        net,
-        origins_xy,
-        destinations_xy,
-        speed_kmh=m.speed_kmh,
-        detour=m.detour,
-        limit_minutes=limit_minutes,
-        directed=directed,
-    )
+    return network_minutes(net, origins_xy, destinations_xy, speed_kmh=m.speed_kmh, detour=m.detour,
+                           limit_minutes=limit_minutes, directed=directed)
 
 
-def travel_nearest(
-    origins_xy: Any,
-    destinations_xy: Any,
-    travel: Travel,
-    *,
-    mode: str | None = None,
-    network: Network | None = None,
-    directed: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
+def travel_nearest(origins_xy: Any, destinations_xy: Any, travel: Travel, *, mode: str | None = None,
+                   network: Network | None = None, directed: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Nearest destination of every origin by travel time, under a ``Travel`` setting.
 
     Straight-line mode uses the cKDTree (:func:`nearest`); network mode takes the row
@@ -247,26 +226,18 @@ def travel_nearest(
     >>> idx.tolist(), mins.round(3).tolist()
     ([1], [17.333])
     """
-    m = _mode(travel, mode)
-    net = _network_for(travel, network)
+    m, net = _resolve(travel, mode, network)
     if net is None:
         return nearest(origins_xy, destinations_xy, speed_kmh=m.speed_kmh, detour=m.detour)
-    mat = network_minutes(net, origins_xy, destinations_xy, speed_kmh=m.speed_kmh, detour=m.detour, directed=directed)
+    mat = travel_minutes(origins_xy, destinations_xy, travel, mode=mode, network=net, directed=directed)
     if mat.shape[1] == 0:
         raise ValueError("no destinations")
     idx = np.argmin(mat, axis=1).astype(np.int64)
     return idx, mat[np.arange(len(mat)), idx].astype(float)
 
 
-def paired_minutes(
-    origins_xy: Any,
-    destinations_xy: Any,
-    travel: Travel,
-    *,
-    mode: str | None = None,
-    network: Network | None = None,
-    directed: bool = False,
-) -> np.ndarray:
+def paired_minutes(origins_xy: Any, destinations_xy: Any, travel: Travel, *, mode: str | None = None,
+                   network: Network | None = None, directed: bool = False) -> np.ndarray:
     """Travel minutes from each origin to its own destination (row ``i`` to row ``i``).
 
     Returns
@@ -282,12 +253,11 @@ def paired_minutes(
     o, d = as_xy(origins_xy), as_xy(destinations_xy)
     if len(o) != len(d):
         raise ValueError("origins and destinations differ in length")
-    m = _mode(travel, mode)
-    net = _network_for(travel, network)
+    m, net = _resolve(travel, mode, network)
     if net is None:
         return np.hypot(*(o - d).T) * m.detour / _metres_per_minute(m.speed_kmh)
     if len(o) == 0:
         return np.empty(0)
     uniq, inv = np.unique(d, axis=0, return_inverse=True)
-    mat = network_minutes(net, o, uniq, speed_kmh=m.speed_kmh, detour=m.detour, directed=directed)
+    mat = travel_minutes(o, uniq, travel, mode=mode, network=net, directed=directed)
     return mat[np.arange(len(o)), inv.ravel()].astype(float)
