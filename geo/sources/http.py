@@ -208,31 +208,15 @@ def arcgis_features(
     return features, crs
 
 
-def arcgis_query(
-    service_url: str,
-    *,
-    where: str = "1=1",
-    out_fields: str = "*",
-    page_size: int = 2000,
-    geometry: bool = True,
-    opener: Opener | None = None,
-    **kwargs: Any,
-) -> gpd.GeoDataFrame | pd.DataFrame:
+def arcgis_query(service_url: str, *, geometry: bool = True, **kwargs: Any) -> gpd.GeoDataFrame | pd.DataFrame:
     """Query an ArcGIS FeatureServer layer or table, following pagination.
 
     Returns a GeoDataFrame (CRS as returned, normally EPSG:4326) when ``geometry`` is
-    true, else a DataFrame of the attributes. Extra keyword arguments go to
-    :func:`arcgis_features` (``timeout``, ``retries``, ``backoff``, ``order_by``...).
+    true, else a DataFrame of the attributes. The other keyword arguments are those of
+    :func:`arcgis_features` (``where``, ``out_fields``, ``page_size``, ``opener``, ``timeout``,
+    ``retries``, ``backoff``, ``order_by``...), with its defaults.
     """
-    feats, crs = arcgis_features(
-        service_url,
-        where=where,
-        out_fields=out_fields,
-        page_size=page_size,
-        geometry=geometry,
-        opener=opener,
-        **kwargs,
-    )
+    feats, crs = arcgis_features(service_url, geometry=geometry, **kwargs)
     if geometry:
         if not feats:
             return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
