@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +25,23 @@ _OPT_TOL = 1e-6  # relative gap under which a HiGHS solution is reported optimal
 SUPPORT_EXTRA = 1
 
 _NOT_STARTED = "greedy_fallback: time limit reached before MILP"
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What every step solves: coverage ``a`` (rows x columns), row weights ``w``, ``k`` columns to
+    choose, the time limit (a :func:`time.perf_counter` deadline), HiGHS's gap and the value tolerance."""
+
+    a: sp.csc_matrix
+    w: np.ndarray
+    k: int
+    deadline: float
+    mip_rel_gap: float
+    tol: float
+
+    def milp(self, a: sp.csc_matrix, w: np.ndarray, k: int, start: np.ndarray):
+        """HiGHS on a part of the problem (``a, w, k``), warm-started from columns ``start``."""
+        return _mc_milp(a, w, k, start, deadline=self.deadline, mip_rel_gap=self.mip_rel_gap)
 
 
 def solve_reduced(
@@ -72,39 +90,29 @@ def solve_reduced(
         return sel, lb, ub, "greedy", False
     if time.perf_counter() >= deadline:
         return sel, lb, ub, _NOT_STARTED, False
-    sel, lb, ub, fixed, proven = _bound_and_fix(
-        a, w, k, sel, lb, ub, deadline=deadline, mip_rel_gap=mip_rel_gap, tol=tol
-    )
+    prob = _Problem(a, w, k, deadline, mip_rel_gap, tol)
+    sel, lb, ub, fixed, proven = _bound_and_fix(prob, sel, lb, ub)
     if proven:
         return sel, lb, lb, "optimal", True
     fix0, fix1 = fixed
     if stats is not None:
         stats["candidates_fixed_out_by_bound"] = int(fix0.sum())
         stats["candidates_fixed_in_by_bound"] = int(fix1.sum())
-    return _branch_and_cut(a, w, k, sel, lb, ub, fix0, fix1, deadline=deadline, mip_rel_gap=mip_rel_gap, stats=stats)
+    return _branch_and_cut(prob, sel, lb, ub, fix0, fix1, stats=stats)
 
 
-def _bound_and_fix(
-    a: sp.csc_matrix,
-    w: np.ndarray,
-    k: int,
-    sel: np.ndarray,
-    lb: float,
-    ub: float,
-    *,
-    deadline: float,
-    mip_rel_gap: float,
-    tol: float,
-) -> tuple[np.ndarray, float, float, tuple[np.ndarray, np.ndarray], bool]:
+def _bound_and_fix(prob: _Problem, sel: np.ndarray, lb: float,
+                   ub: float) -> tuple[np.ndarray, float, float, tuple[np.ndarray, np.ndarray], bool]:
     """Steps 2-4: Lagrangian bound, MILP on the LP support, fixings.
 
     Returns ``(incumbent, its value, upper bound, (fix0, fix1), proven optimal)``.
     """
+    a, w, k, tol = prob.a, prob.w, prob.k, prob.tol
     n_x = a.shape[1]
     fix0 = np.zeros(n_x, bool)
     fix1 = np.zeros(n_x, bool)
     try:
-        relax = _lp_relaxation(a, w, k, deadline)
+        relax = _lp_relaxation(a, w, k, prob.deadline)
     except Exception:  # pragma: no cover - defensive
         relax = None
     if relax is None:
@@ -122,8 +130,8 @@ def _bound_and_fix(
     # Step 3: MILP on the LP support plus the incumbent.
     supp = np.union1d(np.flatnonzero(x_lp > 1e-3), sel)
     supp = np.union1d(supp, np.argsort(-c, kind="stable")[: SUPPORT_EXTRA * k])
-    if supp.size < n_x // 2 and time.perf_counter() < deadline:
-        sel, lb = _support_milp(a, w, k, supp, sel, lb, deadline=deadline, mip_rel_gap=mip_rel_gap)
+    if supp.size < n_x // 2 and time.perf_counter() < prob.deadline:
+        sel, lb = _support_milp(prob, supp, sel, lb)
         if lb >= ub - tol:
             return sel, lb, ub, (fix0, fix1), True
     fix0, fix1 = _fixings(c, base, k, lb, tol)
@@ -133,49 +141,26 @@ def _bound_and_fix(
     return sel, lb, ub, (fix0, fix1), False
 
 
-def _support_milp(
-    a: sp.csc_matrix,
-    w: np.ndarray,
-    k: int,
-    supp: np.ndarray,
-    sel: np.ndarray,
-    lb: float,
-    *,
-    deadline: float,
-    mip_rel_gap: float,
-) -> tuple[np.ndarray, float]:
+def _support_milp(prob: _Problem, supp: np.ndarray, sel: np.ndarray, lb: float) -> tuple[np.ndarray, float]:
     """Step 3: the MILP restricted to ``supp``; returns the better of it (polished) and the incumbent."""
-    n_x = a.shape[1]
+    a, w, k = prob.a, prob.w, prob.k
     sub, w_sub, _ = _restrict(a, w, supp)
     try:
-        _, pick, _ = _mc_milp(
-            sub, w_sub, k, np.flatnonzero(np.isin(supp, sel)), deadline=deadline, mip_rel_gap=mip_rel_gap
-        )
+        _, pick, _ = prob.milp(sub, w_sub, k, np.flatnonzero(np.isin(supp, sel)))
     except Exception:  # pragma: no cover - defensive
         pick = None
     if pick is not None:
-        cand_sel = _local_search(a, w, _pad(supp[pick], n_x, k), deadline)
+        cand_sel = _local_search(a, w, _pad(supp[pick], a.shape[1], k), prob.deadline)
         v = _value(a, w, cand_sel)
         if v > lb:
             return cand_sel, v
     return sel, lb
 
 
-def _branch_and_cut(
-    a: sp.csc_matrix,
-    w: np.ndarray,
-    k: int,
-    sel: np.ndarray,
-    lb: float,
-    ub: float,
-    fix0: np.ndarray,
-    fix1: np.ndarray,
-    *,
-    deadline: float,
-    mip_rel_gap: float,
-    stats: dict[str, int] | None,
-) -> tuple[np.ndarray, float, float, str, bool]:
+def _branch_and_cut(prob: _Problem, sel: np.ndarray, lb: float, ub: float, fix0: np.ndarray, fix1: np.ndarray, *,
+                    stats: dict[str, int] | None) -> tuple[np.ndarray, float, float, str, bool]:
     """Step 5: fixed-in columns are chosen and their rows dropped; HiGHS solves the rest."""
+    a, w, k = prob.a, prob.w, prob.k
     n_x = a.shape[1]
     f1 = np.flatnonzero(fix1)
     free = np.flatnonzero(~fix0 & ~fix1)
@@ -192,12 +177,10 @@ def _branch_and_cut(
         return chosen, v, v, "optimal", True
     a_rows = sp.csc_matrix(a[rows])
     sub, w_sub, _ = _restrict(a_rows, w[rows], free)
-    if time.perf_counter() >= deadline:
+    if time.perf_counter() >= prob.deadline:
         return sel, lb, ub, _NOT_STARTED, False
     try:
-        status, pick, bound = _mc_milp(
-            sub, w_sub, k_sub, np.flatnonzero(np.isin(free, sel)), deadline=deadline, mip_rel_gap=mip_rel_gap
-        )
+        status, pick, bound = prob.milp(sub, w_sub, k_sub, np.flatnonzero(np.isin(free, sel)))
     except Exception as exc:  # pragma: no cover - defensive
         return sel, lb, ub, f"greedy_fallback: HiGHS error {exc!r}", False
     if pick is None:
@@ -210,7 +193,7 @@ def _branch_and_cut(
         chosen, v = sel, lb
     ub = max(ub, v)
     if status == "optimal":
-        if mip_rel_gap == 0.0 or _rel_gap(v, ub) <= _OPT_TOL:
+        if prob.mip_rel_gap == 0.0 or _rel_gap(v, ub) <= _OPT_TOL:
             return chosen, v, v, "optimal", True
         return chosen, v, ub, "optimal_within_gap", False
     return chosen, v, ub, status, False
