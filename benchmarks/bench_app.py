@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import reference_seconds, write_result  # noqa: E402
+from benchmarks.harness import markdown_table, reference_seconds, write_result  # noqa: E402
 
 TARGETS = {"warm_first_render_s": 3.0, "rerun_s": 0.5, "map_payload_mb": 1.5}
 
@@ -87,10 +87,40 @@ def main(argv: list[str] | None = None) -> dict:
     cold = _run(_session(app_path))
     warm = [_run(_session(app_path)) for _ in range(runs)]
 
-    from geo.app.controls import control_key
     from geo.config import load_config
 
     cfg = load_config(config)
+    rerun = rerun_times(app_path, config, runs)
+    payload = map_payload_bytes(config)
+    result = {
+        "study_area": cfg.name,
+        "reference_seconds": ref,
+        "cold_first_render_s": cold,
+        "warm_first_render_s": statistics.median(warm),
+        "warm_first_render_times": [round(t, 3) for t in warm],
+        "rerun_s": rerun,
+        "rerun_worst_median_s": max(r["median"] for r in rerun.values()),
+        "map_payload_mb": payload / 1e6,
+        "ratios_to_reference": {
+            "warm_first_render": statistics.median(warm) / ref,
+            "rerun_worst_median": max(r["median"] for r in rerun.values()) / ref,
+        },
+        "targets": TARGETS,
+    }
+    path = write_result(f"app_{cfg.slug}", result)
+    print(f"# App: {cfg.name}  (reference workload {ref:.3f} s)")
+    rows = [("cold first render", f"{cold:.2f} s", "-"), ("warm first render", f"{statistics.median(warm):.2f} s", "<= 3 s")]
+    rows += [(f"rerun after changing {name}", f"{r['median']:.2f} s", "<= 0.5 s") for name, r in rerun.items()]
+    rows.append(("map payload", f"{payload / 1e6:.2f} MB", "<= 1.5 MB"))
+    print(markdown_table(["measure", "median", "target"], rows))
+    print(f"wrote {path}")
+    return result
+
+
+def rerun_times(app_path: Path, config: Path, runs: int) -> dict[str, dict]:
+    """Seconds of a rerun after each control change, from a settled page: ``{control: median, runs, times}``."""
+    from geo.app.controls import control_key
+
     at = _session(app_path)
     _run(at)
     import streamlit_app as app
@@ -115,34 +145,7 @@ def main(argv: list[str] | None = None) -> dict:
         _run(at)
         if times:
             rerun[name] = {"median": statistics.median(times), "runs": len(times), "times": [round(t, 3) for t in times]}
-
-    payload = map_payload_bytes(config)
-    result = {
-        "study_area": cfg.name,
-        "reference_seconds": ref,
-        "cold_first_render_s": cold,
-        "warm_first_render_s": statistics.median(warm),
-        "warm_first_render_times": [round(t, 3) for t in warm],
-        "rerun_s": rerun,
-        "rerun_worst_median_s": max(r["median"] for r in rerun.values()),
-        "map_payload_mb": payload / 1e6,
-        "ratios_to_reference": {
-            "warm_first_render": statistics.median(warm) / ref,
-            "rerun_worst_median": max(r["median"] for r in rerun.values()) / ref,
-        },
-        "targets": TARGETS,
-    }
-    path = write_result(f"app_{cfg.slug}", result)
-    print(f"# App: {cfg.name}  (reference workload {ref:.3f} s)")
-    print("| measure | median | target |")
-    print("|---|---|---|")
-    print(f"| cold first render | {cold:.2f} s | - |")
-    print(f"| warm first render | {statistics.median(warm):.2f} s | <= 3 s |")
-    for name, r in rerun.items():
-        print(f"| rerun after changing {name} | {r['median']:.2f} s | <= 0.5 s |")
-    print(f"| map payload | {payload / 1e6:.2f} MB | <= 1.5 MB |")
-    print(f"wrote {path}")
-    return result
+    return rerun
 
 
 if __name__ == "__main__":

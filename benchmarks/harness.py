@@ -112,6 +112,21 @@ def machine() -> dict:
             "platform": platform.platform()}
 
 
+def markdown_table(header: list[str], rows: list[tuple]) -> str:
+    """A Markdown table of ``rows`` (cells as given, turned into text) under ``header``.
+
+    Examples
+    --------
+    >>> print(markdown_table(["measure", "median"], [("rerun", "0.31 s")]))
+    | measure | median |
+    |---|---|
+    | rerun | 0.31 s |
+    """
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def write_result(name: str, payload: dict) -> Path:
     """Write ``payload`` (plus the machine) to ``benchmarks/results/<name>.json``."""
     RESULTS.mkdir(parents=True, exist_ok=True)
