@@ -11,6 +11,8 @@ engagement
     Counts, rates and smoothing of the engagement components (review take-up, hub reach).
 risk
     Need and engagement indices and the priority score.
+weights
+    The model's weights and their defaults.
 uncertainty
     Rank intervals and top-N probabilities by a posterior bootstrap.
 explain
@@ -42,6 +44,7 @@ _HOMES = {  # public name -> the module that defines it (models/ imports nothing
     **dict.fromkeys(["BetaPrior", "fit_beta_prior"], "smoothing"),
     **dict.fromkeys(["engagement_counts"], "engagement"),
     **dict.fromkeys(["score_areas", "PRIORITY_QUADRANT", "QUADRANTS"], "risk"),
+    **dict.fromkeys(["Weights", "DEFAULT_WEIGHTS"], "weights"),
     **dict.fromkeys(["rank_intervals", "RANK_COLUMNS"], "uncertainty"),
     **dict.fromkeys(["cv_scores", "spatial_blocks"], "crossval"),
     **dict.fromkeys(["explain", "sensitivity"], "explain"),

@@ -54,11 +54,8 @@ def explain(
 
     Examples
     --------
-    >>> from types import SimpleNamespace
     >>> from models.risk import score_areas
-    >>> w = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2},
-    ...                     engagement={"review": 0.5, "reach": 0.5},
-    ...                     high_need_percentile=50, low_engagement_percentile=50)
+    >>> from models.weights import DEFAULT_WEIGHTS as w
     >>> areas = pd.DataFrame({
     ...     "under5_est": [120.0, 80.0], "imd_score": [45.0, 10.0],
     ...     "idaci_score": [0.40, 0.05], "income_score": [0.30, 0.04],
@@ -189,10 +186,7 @@ def sensitivity(
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> w = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2},
-    ...                     engagement={"review": 0.5, "reach": 0.5},
-    ...                     high_need_percentile=50, low_engagement_percentile=50)
+    >>> from models.weights import DEFAULT_WEIGHTS as w
     >>> rng = np.random.default_rng(0)
     >>> areas = pd.DataFrame({"under5_est": rng.uniform(50, 150, 40),
     ...     "imd_score": rng.uniform(5, 60, 40), "idaci_score": rng.uniform(0, .5, 40),

@@ -368,7 +368,8 @@ def score_areas(
     weights : ModelWeights-like
         Object with ``need`` (keys ``idaci``, ``imd``, ``under5``), ``engagement`` (keys
         ``review``, ``reach``), ``high_need_percentile`` and
-        ``low_engagement_percentile``, e.g. ``geo.config.ModelWeights``. Each group of
+        ``low_engagement_percentile``, e.g. ``geo.config.ModelWeights`` or
+        :data:`models.weights.DEFAULT_WEIGHTS`. Each group of
         weights is normalised to sum to 1; missing keys count as 0.
     prefix_map : mapping of str to str, optional
         Where the input columns have other names. A key is either a canonical column name
@@ -407,10 +408,7 @@ def score_areas(
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> w = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2},
-    ...                     engagement={"review": 0.5, "reach": 0.5},
-    ...                     high_need_percentile=50, low_engagement_percentile=50)
+    >>> from models.weights import DEFAULT_WEIGHTS as w
     >>> areas = pd.DataFrame({
     ...     "under5_est": [120.0, 80.0, 95.0], "imd_score": [45.0, 10.0, 25.0],
     ...     "idaci_score": [0.40, 0.05, np.nan], "income_score": [0.30, 0.04, 0.15],

@@ -114,14 +114,13 @@ def rank_intervals(
 
     Examples
     --------
-    >>> from types import SimpleNamespace
     >>> from models.risk import score_areas
+    >>> from models.weights import DEFAULT_WEIGHTS as w
     >>> rng = np.random.default_rng(0)
     >>> a = pd.DataFrame({"under5_est": rng.uniform(50, 150, 60), "imd_score": rng.uniform(5, 60, 60),
     ...     "idaci_score": rng.uniform(0, .5, 60), "review_eligible": rng.integers(0, 6, 60),
     ...     "hub_children": rng.integers(0, 50, 60)})
     >>> a["review_completed"] = rng.binomial(a["review_eligible"], 0.6)
-    >>> w = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2}, engagement={"review": 0.5, "reach": 0.5})
     >>> r = rank_intervals(score_areas(a, w), top_n=10, draws=200)
     >>> s = score_areas(a, w)
     >>> bool(((r["priority_rank_lo"] <= s["priority_rank"]) & (s["priority_rank"] <= r["priority_rank_hi"])).mean() > 0.8)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,19 +17,17 @@ from models.risk import (
     score_areas,
 )
 from models.stats import wilson_interval
+from models.weights import DEFAULT_WEIGHTS, Weights
+
+W = DEFAULT_WEIGHTS
 
 
-@dataclass(frozen=True)
-class Weights:
-    """Stand-in for geo.config.ModelWeights (same attributes)."""
+def test_the_models_default_weights_are_the_configs():
+    """models.weights (for callers without a config) keeps the defaults of geo.config.ModelWeights."""
+    from geo.config import ModelWeights
 
-    need: dict = field(default_factory=lambda: {"idaci": 0.5, "imd": 0.3, "under5": 0.2})
-    engagement: dict = field(default_factory=lambda: {"review": 0.5, "reach": 0.5})
-    high_need_percentile: float = 50.0
-    low_engagement_percentile: float = 50.0
-
-
-W = Weights()
+    cfg = ModelWeights()
+    assert Weights(cfg.need, cfg.engagement, cfg.high_need_percentile, cfg.low_engagement_percentile) == W
 
 
 def make_areas(seed: int = 0, n: int = 200, planted: int = 20, decoys: int = 20) -> tuple[pd.DataFrame, np.ndarray]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -12,8 +11,9 @@ import pytest
 from geo.config import ConfigError, load_config
 from models.risk import score_areas
 from models.uncertainty import RANK_COLUMNS, rank_intervals
+from models.weights import DEFAULT_WEIGHTS
 
-W = SimpleNamespace(need={"idaci": 0.5, "imd": 0.3, "under5": 0.2}, engagement={"review": 0.5, "reach": 0.5})
+W = DEFAULT_WEIGHTS
 
 
 def simulated(seed: int, n: int = 300, planted: int = 0):
