@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -21,10 +20,6 @@ from geo.catchments import (
     hub_summary,
 )
 from geo.config import Travel, TravelMode
-
-DATA = Path("/work/shared/data")
-LSOA_FILE = DATA / "boundaries" / "lsoa21_london_bgc.gpkg"
-POSTCODE_FILE = DATA / "venues" / "postcodes_codepoint_2025q4_study_area.csv"
 
 COLUMNS = ["hub_id", "travel_minutes_to_hub", "nearest_site_id", "travel_minutes_to_site",
            "within_threshold", "catchment_source"]
@@ -240,13 +235,9 @@ DEMO_HUBS = [  # hub_id, lat, lon, site_type, la_code
 ]
 
 
-def test_real_westminster_and_kensington_chelsea():
-    assert LSOA_FILE.is_file(), f"required test data missing: {LSOA_FILE}"
-    assert POSTCODE_FILE.is_file(), f"required test data missing: {POSTCODE_FILE}"
-    lsoa = gpd.read_file(LSOA_FILE, layer="lsoa21_london")
-    lsoa = lsoa[lsoa["LAD22CD"].isin(["E09000033", "E09000020"])]
+def test_real_westminster_and_kensington_chelsea(biborough_lsoas):
+    lsoa, pc = biborough_lsoas
     assert len(lsoa) == 224
-    pc = pd.read_csv(POSTCODE_FILE, usecols=["postcode", "easting", "northing"])
     hubs = gpd.GeoDataFrame(
         {"hub_id": [h[0] for h in DEMO_HUBS], "name": [h[0] for h in DEMO_HUBS],
          "la_code": [h[4] for h in DEMO_HUBS], "site_type": [h[3] for h in DEMO_HUBS]},

@@ -24,12 +24,7 @@ from geo.catchments import (
     travel_nearest,
 )
 from geo.config import Travel, TravelMode
-
-DATA = Path("/work/shared/data")
-LSOA_FILE = DATA / "boundaries" / "lsoa21_london_bgc.gpkg"
-POSTCODE_FILE = DATA / "venues" / "postcodes_codepoint_2025q4_study_area.csv"
-NETWORK_FILE = DATA / "network" / "westminster_drive_osm_2024-02.gpkg"
-
+from tests.catchments.conftest import mirror_file
 
 # ------------------------------------------------------------------ fixtures
 
@@ -325,12 +320,8 @@ def test_travel_minutes_modes_and_errors():
 
 
 @pytest.fixture(scope="module")
-def westminster_demand():
-    for f in (LSOA_FILE, POSTCODE_FILE, NETWORK_FILE):
-        assert f.is_file(), f"required test data missing: {f}"
-    lsoa = gpd.read_file(LSOA_FILE, layer="lsoa21_london")
-    lsoa = lsoa[lsoa["LAD22CD"].isin(["E09000033", "E09000020"])]
-    pc = pd.read_csv(POSTCODE_FILE, usecols=["postcode", "easting", "northing"])
+def westminster_demand(biborough_lsoas):
+    lsoa, pc = biborough_lsoas
     return lsoa, demand_points(lsoa, pc, code_col="LSOA21CD")
 
 
@@ -346,7 +337,7 @@ def test_demand_points_real_lsoas(westminster_demand):
 
 def test_network_mode_on_westminster_drive_network(westminster_demand):
     lsoa, dp = westminster_demand
-    net = load_network(NETWORK_FILE)
+    net = load_network(mirror_file("network", "westminster_drive_osm_2024-02.gpkg"))
     assert net.n_nodes == 3311
     west = dp[lsoa["LAD22CD"].to_numpy() == "E09000033"].sort_values("LSOA21CD").iloc[::12]
     assert len(west) >= 8
