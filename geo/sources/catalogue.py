@@ -56,70 +56,61 @@ def _ons(service: str) -> str:
     return f"{ONS_ARCGIS}/{service}/FeatureServer/0"
 
 
+def _ons_layer(*, service: str, year: int, **fields) -> Dataset:
+    """A layer of the ONS Open Geography Portal (ArcGIS REST, OGL, the ONS attribution of ``year``)."""
+    return Dataset(kind="arcgis", url=_ons(service), publisher="Office for National Statistics (Open Geography Portal)",
+                   licence=OGL, attribution=ONS_ATTRIBUTION.format(year=year),
+                   landing_page="https://geoportal.statistics.gov.uk/", **fields)
+
+
 DATASETS: dict[str, Dataset] = {
     d.key: d
     for d in [
-        Dataset(
+        _ons_layer(
             key="lsoa21_boundaries",
             title="Lower layer Super Output Areas (December 2021) Boundaries EW BGC (V5), England only",
             mirror_path="boundaries/lsoa21_england_bgc.gpkg",
             layer="lsoa21_england",
-            kind="arcgis",
-            url=_ons("Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BGC_V5"),
+            service="Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BGC_V5",
             where="LSOA21CD LIKE 'E01%'",
             # The boundary service has no LAD field: LAD25CD comes from the ONS best-fit
             # LSOA21 -> ward (2025) -> LAD (2025) lookup, joined on LSOA21CD.
             aux=(("lad_lookup", _ons("LSOA21_WD25_LAD25_EW_LU_v2")),),
-            publisher="Office for National Statistics (Open Geography Portal)",
-            licence=OGL,
-            attribution=ONS_ATTRIBUTION.format(year=2025),
-            landing_page="https://geoportal.statistics.gov.uk/",
+            year=2025,
             notes=(
                 "Columns LSOA21CD, LSOA21NM, LAD25CD. The mirror's UTLACD and RGNCD columns are "
                 "not produced. Geometry requested in EPSG:4326 and reprojected to EPSG:27700."
             ),
         ),
-        Dataset(
+        _ons_layer(
             key="wards",
             title="Wards (May 2025) Boundaries UK BGC",
             # The file name says "london" to keep the mirror layout; the download covers the UK.
             mirror_path="boundaries/wards_wd25_london_bgc.gpkg",
             layer="wards_wd25_london",
-            kind="arcgis",
-            url=_ons("Wards_May_2025_Boundaries_UK_BGC"),
+            service="Wards_May_2025_Boundaries_UK_BGC",
             # Used only if the boundary layer has no LAD25CD/LAD25NM fields.
             aux=(("lad_lookup", _ons("WD25_LAD25_UK_LU_v2")),),
-            publisher="Office for National Statistics (Open Geography Portal)",
-            licence=OGL,
-            attribution=ONS_ATTRIBUTION.format(year=2025),
-            landing_page="https://geoportal.statistics.gov.uk/",
+            year=2025,
             notes=(
                 "Covers the whole UK although the file and layer names say 'london' (kept for "
                 "layout compatibility with the mirror). 'study_borough' is added only when "
                 "download_to_mirror() is given la_codes."
             ),
         ),
-        Dataset(
+        _ons_layer(
             key="lookup_ward",
             title="LSOA (2021) to Electoral Ward (2024) to LAD (2024) Best Fit Lookup in EW",
             mirror_path="reference/lookup_lsoa21_ward24_lad24_bestfit_ew.csv",
-            kind="arcgis",
-            url=_ons("LSOA21_WD24_LAD24_EW_LU"),
-            publisher="Office for National Statistics (Open Geography Portal)",
-            licence=OGL,
-            attribution=ONS_ATTRIBUTION.format(year=2024),
-            landing_page="https://geoportal.statistics.gov.uk/",
+            service="LSOA21_WD24_LAD24_EW_LU",
+            year=2024,
         ),
-        Dataset(
+        _ons_layer(
             key="lookup_lsoa11",
             title="LSOA (2011) to LSOA (2021) to LAD (2022) Exact Fit Lookup for EW",
             mirror_path="reference/lookup_lsoa11_lsoa21_lad22_ew.csv",
-            kind="arcgis",
-            url=_ons("LSOA11_LSOA21_LAD22_EW_LU_v5"),
-            publisher="Office for National Statistics (Open Geography Portal)",
-            licence=OGL,
-            attribution=ONS_ATTRIBUTION.format(year=2022),
-            landing_page="https://geoportal.statistics.gov.uk/",
+            service="LSOA11_LSOA21_LAD22_EW_LU_v5",
+            year=2022,
             notes="Some versions name the 2011 code F_LSOA11CD; it is renamed LSOA11CD.",
         ),
         Dataset(
