@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from models.risk import ENGAGEMENT_COMPONENTS, NEED_COMPONENTS, _combine, _components, _normalise, _Spec, _spec
+from models.risk import _combine, _components
+from models.weights import ENGAGEMENT_COMPONENTS, NEED_COMPONENTS, _normalise, _Spec, _spec
 
 __all__ = ["explain", "sensitivity"]
 

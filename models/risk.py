@@ -65,7 +65,6 @@ Percentile ranks are ``100 * (rank - 1) / (m - 1)`` over the ``m`` areas with a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -82,6 +81,7 @@ from models.engagement import (
     _rate_block,
     engagement_counts,
 )
+from models.weights import ENGAGEMENT_COMPONENTS, NEED_COMPONENTS, _Spec, _spec
 
 __all__ = [
     "NEED_COMPONENTS",
@@ -93,9 +93,6 @@ __all__ = [
     "percentile_rank",
     "score_areas",
 ]
-
-NEED_COMPONENTS: tuple[str, ...] = ("idaci", "imd", "under5")
-ENGAGEMENT_COMPONENTS: tuple[str, ...] = ("review", "reach")
 
 Q_HIGH_LOW = "high need, low engagement"
 Q_HIGH_HIGH = "high need, high engagement"
@@ -195,39 +192,6 @@ def percentile_rank(values: ArrayLike) -> NDArray[np.float64]:
     if m <= 1:
         return np.where(s.notna(), 50.0, np.nan)
     return ((s.rank(method="average") - 1.0) / (m - 1.0) * 100.0).to_numpy()
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """Validated, normalised weights and thresholds."""
-
-    need: dict[str, float]
-    engagement: dict[str, float]
-    high_need: float
-    low_engagement: float
-
-
-def _normalise(raw: Mapping[str, float] | None, keys: tuple[str, ...], what: str) -> dict[str, float]:
-    raw = dict(raw or {})
-    unknown = set(raw) - set(keys)
-    if unknown:
-        raise ValueError(f"unknown {what} weight(s) {sorted(unknown)}; expected {list(keys)}")
-    w = {k: float(raw.get(k, 0.0)) for k in keys}
-    if any(not np.isfinite(v) or v < 0 for v in w.values()):
-        raise ValueError(f"{what} weights must be finite and >= 0, got {w}")
-    total = sum(w.values())
-    if total <= 0:
-        raise ValueError(f"{what} weights must not all be zero")
-    return {k: v / total for k, v in w.items()}
-
-
-def _spec(weights: Any) -> _Spec:
-    return _Spec(
-        need=_normalise(weights.need, NEED_COMPONENTS, "need"),
-        engagement=_normalise(weights.engagement, ENGAGEMENT_COMPONENTS, "engagement"),
-        high_need=float(getattr(weights, "high_need_percentile", 50.0)),
-        low_engagement=float(getattr(weights, "low_engagement_percentile", 50.0)),
-    )
 
 
 def _check_columns(areas: pd.DataFrame, prefix_map: Mapping[str, str] | None) -> None:
