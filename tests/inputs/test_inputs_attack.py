@@ -49,47 +49,37 @@ def test_hub_ids_differing_only_in_capitals_or_spaces_are_named(other, biborough
     assert "row 2" in line or "rows 2," in line, line
 
 
-def _under5_file(tmp_path, value):
+def _built_with_under5s(value, biborough_config, tmp_path, capsys):
+    """The demo built with every LSOA's under-5s set to ``value`` (exit 0): its lsoa.csv, notes and printed output."""
+    import json
+
     codes = _demo("review_takeup")["area_code"].unique()
-    return _save(pd.DataFrame({"area_code": codes, "under5": value}), tmp_path / "under5.csv")
+    u = _save(pd.DataFrame({"area_code": codes, "under5": value}), tmp_path / "under5.csv")
+    code, err, out = _build(_config(tmp_path, biborough_config, under5=u), tmp_path / "o", capsys)
+    assert code == 0, err
+    notes = json.loads((tmp_path / "o" / "reconciliation.json").read_text())["notes"]
+    return pd.read_csv(tmp_path / "o" / "lsoa.csv"), notes, out
 
 
 def test_reach_capped_at_the_under5s_is_noted(biborough_config, tmp_path, capsys):
     """An under-5 file far below the hub children: reach stops at 100% and the outputs say so."""
-    import json
-
-    u = _under5_file(tmp_path, "3")
-    cfg = _config(tmp_path, biborough_config, under5=u)
-    code, err, out = _build(cfg, tmp_path / "o", capsys)
-    assert code == 0, err
-    lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
+    lsoa, notes, out = _built_with_under5s("3", biborough_config, tmp_path, capsys)
     over = int((lsoa["hub_children"] > lsoa["under5_est"]).sum())
     assert over > 100 and lsoa["reach_rate"].max() == 1.0
-    notes = json.loads((tmp_path / "o" / "reconciliation.json").read_text())["notes"]
     assert any(n.startswith(f"{over} LSOA(s) have more hub children than under-5s") for n in notes), notes
     assert f"{over} LSOA(s) have more hub children" in out
 
 
 def test_hub_children_without_under5s_are_noted(biborough_config, tmp_path, capsys):
-    import json
-
-    u = _under5_file(tmp_path, "0")
-    cfg = _config(tmp_path, biborough_config, under5=u)
-    code, err, out = _build(cfg, tmp_path / "o", capsys)
-    assert code == 0, err
-    lsoa = pd.read_csv(tmp_path / "o" / "lsoa.csv")
+    lsoa, notes, _ = _built_with_under5s("0", biborough_config, tmp_path, capsys)
     none = int((lsoa["hub_children"] > 0).sum())
     assert lsoa["reach_rate"].isna().all()
-    notes = json.loads((tmp_path / "o" / "reconciliation.json").read_text())["notes"]
     assert f"{none} LSOA(s) have hub children but no under-5s: their reach is not available" in notes
 
 
 def test_a_model_fitted_on_no_area_prints_no_nan_figures(biborough_config, tmp_path, capsys):
     """An under-5 file of zeros leaves the reach model no area to fit: 'not fitted', never 'D² nan'."""
-    u = _under5_file(tmp_path, "0")
-    cfg = _config(tmp_path, biborough_config, under5=u)
-    code, err, out = _build(cfg, tmp_path / "o", capsys)
-    assert code == 0, err
+    _, _, out = _built_with_under5s("0", biborough_config, tmp_path, capsys)
     assert "expected reach model (LSOAs): not fitted (0 area(s) with children to fit)" in out
     assert "D² nan" not in out and "nan cross-validated" not in out, out
     assert "expected review model (LSOAs): deviance D²" in out
