@@ -3,10 +3,10 @@
 Modules
 -------
 stats
-    OHID-method statistics: Wilson score intervals, funnel-plot limits and flags,
-    empirical-Bayes smoothing of proportions.
+    OHID-method statistics: Wilson score intervals, funnel-plot limits and flags.
 smoothing
-    The beta prior of that smoothing, by maximum likelihood (or corrected moments).
+    Empirical-Bayes smoothing of proportions, and its beta prior by maximum likelihood (or
+    corrected moments).
 engagement
     Counts, rates and smoothing of the engagement components (review take-up, hub reach).
 risk
@@ -40,8 +40,8 @@ from __future__ import annotations
 import importlib
 
 _HOMES = {  # public name -> the module that defines it (models/ imports nothing from geo/)
-    **dict.fromkeys(["wilson_interval", "funnel_limits", "funnel_flag", "eb_shrinkage", "eb_smooth"], "stats"),
-    **dict.fromkeys(["BetaPrior", "fit_beta_prior"], "smoothing"),
+    **dict.fromkeys(["wilson_interval", "funnel_limits", "funnel_flag"], "stats"),
+    **dict.fromkeys(["BetaPrior", "fit_beta_prior", "eb_shrinkage", "eb_smooth"], "smoothing"),
     **dict.fromkeys(["engagement_counts"], "engagement"),
     **dict.fromkeys(["score_areas", "PRIORITY_QUADRANT", "QUADRANTS"], "risk"),
     **dict.fromkeys(["Weights", "DEFAULT_WEIGHTS"], "weights"),

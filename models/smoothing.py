@@ -1,4 +1,7 @@
-"""Fitting the beta prior of empirical-Bayes smoothing (beta-binomial model).
+"""Empirical-Bayes smoothing of proportions (beta-binomial model) and the fit of its beta prior.
+
+:func:`eb_shrinkage` / :func:`eb_smooth` pull each area's rate ``k / n`` toward the prior,
+more so for small ``n`` (also importable from :mod:`models.stats`).
 
 Each area's true rate ``p_i`` is drawn from a beta distribution with mean ``m`` and size
 ``M`` (``alpha = M m``, ``beta = M (1 - m)``, variance ``m (1 - m) / (M + 1)``), and its
@@ -26,10 +29,10 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, gammaln, polygamma
 
-__all__ = ["BetaPrior", "fit_beta_prior"]
+__all__ = ["BetaPrior", "fit_beta_prior", "EBResult", "eb_shrinkage", "eb_smooth"]
 
 #: Prior sizes beyond this are "no detectable between-area variation" (complete pooling).
 MAX_PRIOR_SIZE = 1e7
@@ -151,3 +154,151 @@ def fit_beta_prior(k, n, *, method: Literal["ml", "moments"] = "ml") -> BetaPrio
     if not (np.isfinite(a) and np.isfinite(b)) or a + b >= MAX_PRIOR_SIZE:
         return BetaPrior(m, float("inf"), method)
     return BetaPrior(float(a / (a + b)), float(a + b), method)
+
+
+def _counts(k: ArrayLike, n: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Broadcast ``k`` and ``n`` to float arrays and check ``0 <= k <= n`` where known."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    k, n = np.broadcast_arrays(k, n)
+    known = np.isfinite(k) & np.isfinite(n)
+    if np.any(known & ((k < 0) | (n < 0) | (k > n))):
+        raise ValueError("counts must satisfy 0 <= k <= n")
+    return k, n
+
+
+class EBResult(NamedTuple):
+    """Result of :func:`eb_shrinkage`.
+
+    Attributes
+    ----------
+    rate : ndarray
+        Smoothed rates (posterior means).
+    weight : ndarray
+        Shrinkage weight on each area's own rate (0 = fully pooled, 1 = raw rate).
+    prior_mean : float
+        Mean of the prior (``"ml"``: the fitted beta mean; otherwise the pooled rate
+        ``sum(k) / sum(n)``).
+    prior_var : float
+        Estimated between-area variance of true rates (>= 0).
+    prior_size : float
+        Binomial variance only: the beta prior's size ``M`` (pseudo-children; ``inf`` when
+        there is no between-area variance). NaN for ``variance="poisson"``.
+    method : str
+        How the prior was fitted: ``"ml"``, ``"moments"`` or ``"poisson-moments"``.
+    """
+
+    rate: NDArray[np.float64]
+    weight: NDArray[np.float64]
+    prior_mean: float
+    prior_var: float
+    prior_size: float = float("nan")
+    method: str = "ml"
+
+
+def eb_shrinkage(
+    k: ArrayLike,
+    n: ArrayLike,
+    *,
+    variance: Literal["binomial", "poisson"] = "binomial",
+    method: Literal["ml", "moments"] = "ml",
+) -> EBResult:
+    """Empirical-Bayes shrinkage of rates ``k / n`` toward a fitted prior.
+
+    * ``variance="binomial"`` (default; for proportions): a beta-binomial model. The beta
+      prior (mean ``m``, size ``M``) is fitted by :func:`models.smoothing.fit_beta_prior`,
+      by maximum likelihood (``method="ml"``, default) or by the method of moments with the
+      finite-``n`` correction ``t2 = (s2 - m (1 - m) / nbar) / (1 - 1 / nbar)``
+      (``method="moments"``). Each area's posterior mean is ``(k + M m) / (n + M)``:
+      weight ``n / (n + M)`` on the raw rate.
+    * ``variance="poisson"``: Marshall's (1991) moment estimator for rare events, with
+      ``t2 = max(s2 - m / nbar, 0)`` and weight ``t2 / (t2 + m / n)``; this is exactly
+      ``esda.smoothing.Empirical_Bayes`` (``method`` is ignored).
+
+    Areas with ``n == 0`` get the prior mean (weight 0): the posterior of an area without
+    data is the prior. Callers that must not present that as a measurement (as
+    :mod:`models.risk` does) mark those areas unknown. Missing counts give NaN.
+
+    Parameters
+    ----------
+    k, n : array_like
+        Numerators and denominators (``0 <= k <= n`` for the binomial variance).
+    variance : {"binomial", "poisson"}, default "binomial"
+    method : {"ml", "moments"}, default "ml"
+
+    Returns
+    -------
+    EBResult
+        ``(rate, weight, prior_mean, prior_var, prior_size, method)``.
+
+    Examples
+    --------
+    >>> res = eb_shrinkage([1, 50, 300, 9], [2, 100, 1000, 10], method="moments")
+    >>> round(res.prior_mean, 4), np.round(res.weight, 3).tolist()
+    (0.3237, [0.05, 0.723, 0.963, 0.207])
+    >>> res = eb_shrinkage([1, 50, 300, 9], [2, 100, 1000, 10])     # maximum likelihood
+    >>> round(res.prior_size, 2), np.round(res.rate, 3).tolist()
+    (5.83, [0.52, 0.502, 0.301, 0.763])
+    """
+    if variance not in ("binomial", "poisson"):
+        raise ValueError(f"variance must be 'binomial' or 'poisson', got {variance!r}")
+    if variance == "binomial":
+        k, n = _counts(k, n)
+    else:
+        k = np.asarray(k, dtype=float)
+        n = np.asarray(n, dtype=float)
+        k, n = np.broadcast_arrays(k, n)
+    known = np.isfinite(k) & np.isfinite(n)
+    used = known & (n > 0)
+    n_used, k_used = n[used], k[used]
+    if n_used.size == 0:
+        nan = np.full(k.shape, np.nan)
+        return EBResult(nan, nan.copy(), float("nan"), float("nan"), float("nan"), method)
+
+    n_safe = np.where(used, n, 1.0)
+    if variance == "binomial":
+        prior = fit_beta_prior(k_used, n_used, method=method)
+        m, size, t2 = prior.mean, prior.size, prior.var
+        weight = n_safe / (n_safe + size) if np.isfinite(size) else np.zeros(k.shape)
+    else:
+        m = float(k_used.sum() / n_used.sum())
+        s2 = float(np.sum(n_used * (k_used / n_used - m) ** 2) / n_used.sum())
+        t2 = max(s2 - m / float(n_used.mean()), 0.0)
+        size, method = float("nan"), "poisson-moments"
+        weight = t2 / (t2 + m / n_safe) if t2 > 0 and m > 0 else np.zeros(k.shape)
+    weight = np.where(used, weight, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(used, k / n_safe, m)
+    rate = weight * raw + (1.0 - weight) * m
+    rate = np.where(known, rate, np.nan)
+    weight = np.where(known, weight, np.nan)
+    return EBResult(rate, weight, m, t2, size, method)
+
+
+def eb_smooth(
+    k: ArrayLike,
+    n: ArrayLike,
+    *,
+    variance: Literal["binomial", "poisson"] = "binomial",
+    method: Literal["ml", "moments"] = "ml",
+) -> NDArray[np.float64]:
+    """Empirical-Bayes smoothed rates (see :func:`eb_shrinkage` for the method).
+
+    Parameters
+    ----------
+    k, n : array_like
+        Numerators and denominators.
+    variance : {"binomial", "poisson"}, default "binomial"
+    method : {"ml", "moments"}, default "ml"
+
+    Returns
+    -------
+    ndarray
+        Smoothed rates: raw rates pulled toward the pooled rate, more so for small ``n``.
+
+    Examples
+    --------
+    >>> np.round(eb_smooth([1, 50, 300], [2, 100, 1000]), 3).tolist()
+    [0.4, 0.476, 0.303]
+    """
+    return eb_shrinkage(k, n, variance=variance, method=method).rate

@@ -9,8 +9,8 @@ free of per-row Python loops.
   around a target and the three-way significance flag, at the 95% ("2 sigma") and 99.8%
   ("3 sigma") levels used by OHID.
 * :func:`eb_smooth` / :func:`eb_shrinkage` - empirical-Bayes (beta-binomial) smoothing of
-  proportions toward a fitted prior (:mod:`models.smoothing`), so that small areas do not
-  dominate rankings.
+  proportions toward a fitted prior, so that small areas do not dominate rankings (defined in
+  :mod:`models.smoothing`, importable from here).
 
 References
 ----------
@@ -27,14 +27,14 @@ References
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as _st
 
-from models.smoothing import fit_beta_prior
+from models.smoothing import EBResult, _counts, eb_shrinkage, eb_smooth  # re-exported: smoothing is their home
 
 __all__ = [
     "FLAG_LOW",
@@ -79,17 +79,6 @@ def z_for_level(level: float) -> float:
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     return float(_st.norm.ppf(0.5 + level / 2.0))
-
-
-def _counts(k: ArrayLike, n: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Broadcast ``k`` and ``n`` to float arrays and check ``0 <= k <= n`` where known."""
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
-    k, n = np.broadcast_arrays(k, n)
-    known = np.isfinite(k) & np.isfinite(n)
-    if np.any(known & ((k < 0) | (n < 0) | (k > n))):
-        raise ValueError("counts must satisfy 0 <= k <= n")
-    return k, n
 
 
 def wilson_interval(
@@ -285,140 +274,3 @@ def funnel_flag(
     return np.select(
         [~has, low, high], [FLAG_NO_DATA, FLAG_LOW, FLAG_HIGH], default=FLAG_WITHIN
     ).astype(object)
-
-
-class EBResult(NamedTuple):
-    """Result of :func:`eb_shrinkage`.
-
-    Attributes
-    ----------
-    rate : ndarray
-        Smoothed rates (posterior means).
-    weight : ndarray
-        Shrinkage weight on each area's own rate (0 = fully pooled, 1 = raw rate).
-    prior_mean : float
-        Mean of the prior (``"ml"``: the fitted beta mean; otherwise the pooled rate
-        ``sum(k) / sum(n)``).
-    prior_var : float
-        Estimated between-area variance of true rates (>= 0).
-    prior_size : float
-        Binomial variance only: the beta prior's size ``M`` (pseudo-children; ``inf`` when
-        there is no between-area variance). NaN for ``variance="poisson"``.
-    method : str
-        How the prior was fitted: ``"ml"``, ``"moments"`` or ``"poisson-moments"``.
-    """
-
-    rate: NDArray[np.float64]
-    weight: NDArray[np.float64]
-    prior_mean: float
-    prior_var: float
-    prior_size: float = float("nan")
-    method: str = "ml"
-
-
-def eb_shrinkage(
-    k: ArrayLike,
-    n: ArrayLike,
-    *,
-    variance: Literal["binomial", "poisson"] = "binomial",
-    method: Literal["ml", "moments"] = "ml",
-) -> EBResult:
-    """Empirical-Bayes shrinkage of rates ``k / n`` toward a fitted prior.
-
-    * ``variance="binomial"`` (default; for proportions): a beta-binomial model. The beta
-      prior (mean ``m``, size ``M``) is fitted by :func:`models.smoothing.fit_beta_prior`,
-      by maximum likelihood (``method="ml"``, default) or by the method of moments with the
-      finite-``n`` correction ``t2 = (s2 - m (1 - m) / nbar) / (1 - 1 / nbar)``
-      (``method="moments"``). Each area's posterior mean is ``(k + M m) / (n + M)``:
-      weight ``n / (n + M)`` on the raw rate.
-    * ``variance="poisson"``: Marshall's (1991) moment estimator for rare events, with
-      ``t2 = max(s2 - m / nbar, 0)`` and weight ``t2 / (t2 + m / n)``; this is exactly
-      ``esda.smoothing.Empirical_Bayes`` (``method`` is ignored).
-
-    Areas with ``n == 0`` get the prior mean (weight 0): the posterior of an area without
-    data is the prior. Callers that must not present that as a measurement (as
-    :mod:`models.risk` does) mark those areas unknown. Missing counts give NaN.
-
-    Parameters
-    ----------
-    k, n : array_like
-        Numerators and denominators (``0 <= k <= n`` for the binomial variance).
-    variance : {"binomial", "poisson"}, default "binomial"
-    method : {"ml", "moments"}, default "ml"
-
-    Returns
-    -------
-    EBResult
-        ``(rate, weight, prior_mean, prior_var, prior_size, method)``.
-
-    Examples
-    --------
-    >>> res = eb_shrinkage([1, 50, 300, 9], [2, 100, 1000, 10], method="moments")
-    >>> round(res.prior_mean, 4), np.round(res.weight, 3).tolist()
-    (0.3237, [0.05, 0.723, 0.963, 0.207])
-    >>> res = eb_shrinkage([1, 50, 300, 9], [2, 100, 1000, 10])     # maximum likelihood
-    >>> round(res.prior_size, 2), np.round(res.rate, 3).tolist()
-    (5.83, [0.52, 0.502, 0.301, 0.763])
-    """
-    if variance not in ("binomial", "poisson"):
-        raise ValueError(f"variance must be 'binomial' or 'poisson', got {variance!r}")
-    if variance == "binomial":
-        k, n = _counts(k, n)
-    else:
-        k = np.asarray(k, dtype=float)
-        n = np.asarray(n, dtype=float)
-        k, n = np.broadcast_arrays(k, n)
-    known = np.isfinite(k) & np.isfinite(n)
-    used = known & (n > 0)
-    n_used, k_used = n[used], k[used]
-    if n_used.size == 0:
-        nan = np.full(k.shape, np.nan)
-        return EBResult(nan, nan.copy(), float("nan"), float("nan"), float("nan"), method)
-
-    n_safe = np.where(used, n, 1.0)
-    if variance == "binomial":
-        prior = fit_beta_prior(k_used, n_used, method=method)
-        m, size, t2 = prior.mean, prior.size, prior.var
-        weight = n_safe / (n_safe + size) if np.isfinite(size) else np.zeros(k.shape)
-    else:
-        m = float(k_used.sum() / n_used.sum())
-        s2 = float(np.sum(n_used * (k_used / n_used - m) ** 2) / n_used.sum())
-        t2 = max(s2 - m / float(n_used.mean()), 0.0)
-        size, method = float("nan"), "poisson-moments"
-        weight = t2 / (t2 + m / n_safe) if t2 > 0 and m > 0 else np.zeros(k.shape)
-    weight = np.where(used, weight, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        raw = np.where(used, k / n_safe, m)
-    rate = weight * raw + (1.0 - weight) * m
-    rate = np.where(known, rate, np.nan)
-    weight = np.where(known, weight, np.nan)
-    return EBResult(rate, weight, m, t2, size, method)
-
-
-def eb_smooth(
-    k: ArrayLike,
-    n: ArrayLike,
-    *,
-    variance: Literal["binomial", "poisson"] = "binomial",
-    method: Literal["ml", "moments"] = "ml",
-) -> NDArray[np.float64]:
-    """Empirical-Bayes smoothed rates (see :func:`eb_shrinkage` for the method).
-
-    Parameters
-    ----------
-    k, n : array_like
-        Numerators and denominators.
-    variance : {"binomial", "poisson"}, default "binomial"
-    method : {"ml", "moments"}, default "ml"
-
-    Returns
-    -------
-    ndarray
-        Smoothed rates: raw rates pulled toward the pooled rate, more so for small ``n``.
-
-    Examples
-    --------
-    >>> np.round(eb_smooth([1, 50, 300], [2, 100, 1000]), 3).tolist()
-    [0.4, 0.476, 0.303]
-    """
-    return eb_shrinkage(k, n, variance=variance, method=method).rate
