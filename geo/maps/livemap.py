@@ -65,7 +65,9 @@ function hubLiveRuntime(map, areas, hubs, control, neutral) {
     control.addOverlay(layer, name);
   }
   live.apply = function (u) {
-    var shown = {};
+    var shown = {}, added = false;
+    // streamlit-folium has taken the last update's groups off the map; let them go
+    if (Array.isArray(window.feature_group)) { window.feature_group.length = 0; }
     u.codes.forEach(function (code, i) {
       var layer = live.byCode[code];
       if (!layer) { return; }
@@ -77,6 +79,7 @@ function hubLiveRuntime(map, areas, hubs, control, neutral) {
       areas.resetStyle(layer);
       if (!areas.hasLayer(layer)) {
         areas.addLayer(layer);  // a new shape: AREA_KEYBOARD names it from p.label
+        added = true;
       } else if (layer.getElement()) {
         layer.getElement().setAttribute("aria-label", p.label);
       }
@@ -85,6 +88,9 @@ function hubLiveRuntime(map, areas, hubs, control, neutral) {
       var layer = live.byCode[code];
       if (!shown[code] && areas.hasLayer(layer)) { areas.removeLayer(layer); }
     });
+    if (added) {  // shapes back in view: drawn, and in the Tab order, in the update's order again
+      u.codes.forEach(function (code) { if (shown[code]) { live.byCode[code].bringToFront(); } });
+    }
     document.querySelectorAll(".hub-legend").forEach(function (el) { el.remove(); });
     var holder = document.createElement("div");
     holder.innerHTML = u.legend;
