@@ -148,6 +148,23 @@ def test_layer_and_hub_changes_redraw_the_same_frame(server, browser, app_result
     assert all("Need (percentile in study area), 0-100: " in lbl for lbl in labels)
     time.sleep(0.5)
     base._shot(page, "app_live_map_after_changes")
+
+    # the group layer: hub catchments drawn by the update, every LSOA hidden; then back to a layer of LSOAs
+    _mark(page)
+    base._select(page, "Map layer", "review take-up of a group")
+    frame = _fresh_legend(page, "(hub catchments)")
+    _same_frame(page)
+    catchments = app_result.catchments()
+    page.wait_for_function(f"() => document.querySelector(\"{MAP}\").contentDocument"
+                           f".querySelectorAll(\"path.leaflet-interactive[role='button']\").length === {len(catchments)}",
+                           timeout=60_000)
+    assert frame.locator("path.leaflet-interactive[aria-label*='(E01']").count() == 0
+    _mark(page)
+    base._select(page, "Map layer", "Hub reach")
+    frame = _fresh_legend(page, "Hub reach")
+    _same_frame(page)
+    assert _areas(frame).count() == n_lsoa
+    assert _fills(frame) <= set(LAYERS["hub reach"].colors) | {"#cccccc"}
     assert hosts == {server.split("/")[2]}, hosts  # nothing requested off the machine
     assert not errors, errors
     page.close()
