@@ -586,7 +586,6 @@ def test_app_cached_functions_take_the_scenario_not_six_arguments():
     import inspect
 
     import streamlit_app
-
     from geo.app import mapview
 
     for name in ("load_result", "load_sites", "load_view", "load_pack", "load_table", "load_charts"):

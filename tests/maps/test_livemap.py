@@ -54,6 +54,11 @@ def test_js_json_escapes_what_could_end_a_script_and_round_trips():
 @pytest.mark.parametrize("layer", list(LAYERS))
 def test_update_colours_and_names_areas_as_the_whole_map_does(base, biborough_build, layer):
     view = views.view_map_base(base, views.filter_view(biborough_build, level="lsoa", hubs=("WCC-CHS",)))
+    spec = LAYERS[layer]
+    if spec.categories:  # change classes (▲/●/▼, each with its own outline) and areas without one
+        values = [v for v, _ in spec.categories] + [None]
+        view = MapBase(view.level, view.areas.assign(**{spec.column: [values[i % len(values)] for i in range(len(view.areas))]}),
+                       view.catchments, view.gaps, view.hubs)
     whole = layer_map(view, layer)
     areas = next(c for c in whole._children.values() if isinstance(c, VerbatimGeoJson))
     expected = {f["properties"]["code"]: (areas.style_function(f), f["properties"]["label"], f["properties"]["tip"])
@@ -64,6 +69,9 @@ def test_update_colours_and_names_areas_as_the_whole_map_does(base, biborough_bu
     assert got == expected
     assert len(got) == (biborough_build.lsoa["hub_id"] == "WCC-CHS").sum() < len(base.areas)
     assert LAYERS[layer].title in payload["legend"] and 'class="hub-legend"' in payload["legend"]
+    if spec.categories:
+        assert {"5 4", None} <= {style.get("dashArray") for style in payload["styles"]}  # ▼ worsening dashed
+        assert any("▲ improving" in tip for tip in payload["tips"])
 
 
 def test_update_sends_hostile_names_as_data_only():
