@@ -31,11 +31,10 @@ from geo.app import (
     Selection,
     VenueChoice,
     access,
-    component_args,
     download,
-    folium_map,
     groupmap,
     input_paths,
+    mapview,
     problem_lines,
     sidebar_controls,
     trends,
@@ -46,17 +45,7 @@ from geo.app import options as app_options
 from geo.app import venues as app_venues
 from geo.app import visits as app_visits
 from geo.disclosure import DisclosureRule
-from geo.maps import (
-    LAYERS,
-    Basemap,
-    MapBase,
-    add_image_layer,
-    image_layer,
-    layer_map,
-    map_base,
-    site_markers,
-    static_url,
-)
+from geo.maps import LAYERS
 
 REPO = Path(__file__).resolve().parent
 
@@ -155,20 +144,6 @@ def load_view(scenario: Scenario, selection: Selection) -> views.View:
     return views.filter_view(load_result(scenario), level=selection.level, las=selection.las, hubs=selection.hubs)
 
 
-@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=16)
-def load_map_base(scenario: Scenario, level: str, change: bool = False) -> MapBase:
-    """Every area of the study area ready for the web map (simplified, reprojected, tooltips), once per build and level
-    (``change``: with the published change flags, for the change layers)."""
-    result = load_result(scenario)
-    rule = DisclosureRule.from_config(result.config)
-    areas = views.published_areas(result, level, rule)
-    monitoring = load_monitoring(scenario) if change else None
-    if monitoring is not None and not isinstance(monitoring, str):
-        areas = trends.change_columns(areas, monitoring)
-    return map_base(areas, level=level, hubs=result.hubs,
-                    catchments=result.catchments(), gaps=result.gaps(), rule=rule)
-
-
 @st.cache_data(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)
 def load_area_options(scenario: Scenario, selection: Selection) -> dict[str, str]:
     """The area picker's entries: the areas in view with their published (banded) priority ranks."""
@@ -179,71 +154,20 @@ def load_area_options(scenario: Scenario, selection: Selection) -> dict[str, str
     return access.area_options(published[published[key].isin(set(view.areas[key]))], selection.level)
 
 
-@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=64)
-def load_site_markers(scenario: Scenario, venues: VenueChoice, selection: Selection):
-    """The suggested venues as map markers (cached per choice of venues and areas); per hub, named with their hub."""
-    plan = load_sites(scenario, venues, selection)
-    frame = views.sites_frame(plan)
-    if plan.scope == "hub":
-        names = hub_names(load_result(scenario))
-        frame = frame.assign(name=frame["name"].astype(str) + ", for " + frame["hub_id"].map(lambda h: names.get(h, h)))
-    return site_markers(frame)
+def map_loaders() -> mapview.MapLoaders:
+    """This page's cached loaders, for the map (:mod:`geo.app.mapview`)."""
+    return mapview.MapLoaders(prepared=load_prepared, result=load_result, view=load_view, monitoring=load_monitoring,
+                              choices=load_choices, equity=load_equity, sites=load_sites, hub_names=hub_names)
 
 
-def map_parts(scenario: Scenario, venues: VenueChoice, selection: Selection, layer: str, base_url: str) -> dict:
-    """The arguments of :func:`geo.maps.webmap.layer_map` for a combination of controls, from cached parts.
-
-    Changing the layer only reclassifies and recolours the areas; changing the selection only
-    takes other rows of the cached :class:`geo.maps.webmap.MapBase`; changing the venues only moves
-    the markers.
-    """
-    view = load_view(scenario, selection)
-    if layer.startswith(groupmap.GROUP_LAYER + "@"):  # one group's published take-up by hub catchment
-        option = layer.split("@", 1)[1]
-        label = load_choices(scenario.data)["groups"].get(option, option.split("|")[-1])
-        base = groupmap.group_map_base(views.view_map_base(load_map_base(scenario, selection.level), view),
-                                       load_equity(scenario), option, label)
-        return {"base": base, "spec": groupmap.group_layer(label), "sites": load_site_markers(scenario, venues, selection),
-                "leaflet_prefix": static_url(base_url), "tiles": load_result(scenario).config.tiles}
-    change = bool(LAYERS[layer].categories)  # the change layers need the published monitoring
-    return {"base": views.view_map_base(load_map_base(scenario, selection.level, change), view), "layer": layer,
-            "sites": load_site_markers(scenario, venues, selection), "leaflet_prefix": static_url(base_url),
-            "tiles": load_result(scenario).config.tiles}
+def build_map(*map_key):
+    """The whole map for a combination of controls (the HTML download)."""
+    return mapview.build_map(map_loaders(), *map_key)
 
 
-@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=4)
-def load_image_layer(data: DataKey):
-    """The ``[export] basemap`` GeoTIFF as the map's image layer when ``[map]`` names no tiles (else ``None``)."""
-    prepared = load_prepared(data)
-    export = prepared.config.export
-    if prepared.config.tiles is not None or export.basemap is None:
-        return None
-    basemap = Basemap.open(export.basemap, export.basemap_attribution)
-    return image_layer(basemap, tuple(prepared.lsoa.to_crs(4326).total_bounds))
-
-
-def build_map(scenario: Scenario, *rest):
-    """A new folium map for a combination of controls (cheap: the slow parts are cached)."""
-    m = layer_map(**map_parts(scenario, *rest))
-    add_image_layer(m, load_image_layer(scenario.data))
-    return m
-
-
-MAP_HEIGHT = 620
-MAP_RETURNS = ["last_active_drawing"]  # only a click on an area reruns the app (not panning or zooming)
-
-
-@st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=32)
 def map_component_args(*map_key) -> dict:
-    """What the map component is sent for a combination of controls, computed once per combination
-    (rendering the map's GeoJSON on every rerun would slow reruns down)."""
-    return component_args(build_map(*map_key), height=MAP_HEIGHT, use_container_width=True,
-                          render=False, returned_objects=MAP_RETURNS, key="map")
-
-
-def show_map(map_key: tuple):
-    """The map in the page; returns what the user clicked (streamlit-folium's return value)."""
-    return folium_map(**map_component_args(*map_key))
+    """What the map component is sent for a combination of controls (cached in :mod:`geo.app.mapview`)."""
+    return mapview.map_component_args(map_loaders(), *map_key)
 
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner=False, max_entries=8)
@@ -346,7 +270,7 @@ def warm_study_areas(paths: tuple[str, ...]):
                                mode=cfg.travel.mode, minutes=float(int(cfg.travel.threshold_minutes)))
         result = load_result(scenario)
         views.gated_tables(result, DisclosureRule.from_config(result.config))
-        load_map_base(scenario, "lsoa")
+        mapview.load_map_base(map_loaders(), scenario, "lsoa")
 
     return start_warm(paths, warm_one)
 
@@ -426,7 +350,7 @@ def main() -> None:
     if tab_map.open:
         with tab_map:
             access.skip_link(st)
-            clicked = show_map(map_key)
+            clicked = mapview.show_map(map_loaders(), map_key)
             picked = access.area_choice(st, load_area_options(scenario, selection), clicked)
             views.area_profile(st, result, view, picked, level, rule)
             app_venues.venue_panel(st, sites, result, rule, names=hub_names(result),

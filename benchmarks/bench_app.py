@@ -57,7 +57,7 @@ def _run(at) -> float:
 
 
 def map_payload_bytes(config_path: Path) -> int:
-    """Bytes sent to the map component for the default map view (script + HTML + header)."""
+    """Bytes sent to the map component for the default map view (script + HTML + header + the update)."""
     import streamlit_app as app
     from geo.app.scenario import Scenario, Selection, VenueChoice
     from geo.config import load_config
@@ -68,7 +68,7 @@ def map_payload_bytes(config_path: Path) -> int:
                            minutes=cfg.travel.threshold_minutes)
     venues = VenueChoice.of(k=5, types=app.views.venue_types(app.load_prepared(data)))
     args = app.map_component_args(scenario, venues, Selection.of(level="lsoa"), "priority", "")
-    return sum(len(args[part].encode()) for part in ("html", "header", "script"))
+    return sum(len((args.get(part) or "").encode()) for part in ("html", "header", "script", "feature_group"))
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -2,7 +2,8 @@
 :mod:`~geo.app.download` (the downloads panel), :mod:`~geo.app.access` (keyboard and screen-reader
 alternatives), :mod:`~geo.app.scenario` (the cache keys), :mod:`~geo.app.sidebar` and
 :mod:`~geo.app.controls` (the controls), :mod:`~geo.app.labels` (plain-English names),
-:mod:`~geo.app.problems` and :mod:`~geo.app.folium_component` (the map component).
+:mod:`~geo.app.problems`, :mod:`~geo.app.folium_component` (the map component) and
+:mod:`~geo.app.mapview` (the map, drawn once and redrawn in place).
 
 ``streamlit_app.py`` is the page itself; everything it computes comes from here.
 """

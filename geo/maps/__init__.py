@@ -1,7 +1,8 @@
 """Maps: the app's and the pack's web map, the printed hub maps, basemaps and charts.
 
 Modules: :mod:`~geo.maps.style` (layers, classes, colours, attribution: shared by both kinds of map),
-:mod:`~geo.maps.webmap` (folium maps) and :mod:`~geo.maps.elements` (their folium elements),
+:mod:`~geo.maps.webmap` (folium maps), :mod:`~geo.maps.livemap` (the app's map, redrawn in place),
+:mod:`~geo.maps.areastyle` (each area's tooltip, class and style) and :mod:`~geo.maps.elements` (their folium elements),
 :mod:`~geo.maps.printmap` (matplotlib hub maps),
 :mod:`~geo.maps.basemap` (a local GeoTIFF under the maps), :mod:`~geo.maps.tiles` (the web map's
 ``[map]`` tiles), :mod:`~geo.maps.overlays` (outlines and markers), :mod:`~geo.maps.assets` (vendored
@@ -19,6 +20,7 @@ from geo._lazy import lazy_exports
 #: public name -> the module that defines it
 _HOMES = {
     **dict.fromkeys(["area_map", "map_base", "layer_map", "site_markers", "MapBase", "to_web"], "webmap"),
+    **dict.fromkeys(["live_base", "live_update"], "livemap"),
     **dict.fromkeys(["LAYERS", "Layer", "classify", "ATTRIBUTION"], "style"),
     **dict.fromkeys(["map_layers", "MapLayers", "hub_map_figure", "draw_hub_map", "write_hub_pngs"], "printmap"),
     **dict.fromkeys(["Basemap"], "basemap"),

@@ -13,19 +13,19 @@ import folium
 from branca.element import Element, Figure, MacroElement, Template
 from folium.utilities import JsCode
 
-__all__ = ["Legend", "Attribution", "VerbatimGeoJson", "VerbatimTooltip", "VerbatimDivIcon", "ZoomableMap", "AREA_KEYBOARD",
+__all__ = ["LEGEND_CSS", "Legend", "Attribution", "VerbatimGeoJson", "VerbatimTooltip", "VerbatimDivIcon", "ZoomableMap", "AREA_KEYBOARD",
            "feature_extents", "overall_extent"]
 
-_LEGEND = Template("""
-{% macro html(this, kwargs) %}
-<style>
+#: the page's styles for the legend, hidden text, focus rings and Leaflet's controls
+LEGEND_CSS = """<style>
   .leaflet-container .leaflet-control-attribution { font: 10px/1.3 sans-serif; max-width: 65%; }
   .leaflet-container .leaflet-control-scale { margin-bottom: 6px; }
   .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
              clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
   .leaflet-interactive:focus-visible, .leaflet-marker-icon:focus-visible { outline: 3px solid #000; outline-offset: 1px; }
-</style>
-<div class="hub-legend" role="region" aria-label="Map legend" style="position: fixed; bottom: 44px; left: 12px; z-index: 640; background: white;
+</style>"""
+
+_LEGEND_BOX = """<div class="hub-legend" role="region" aria-label="Map legend" style="position: fixed; bottom: 44px; left: 12px; z-index: 640; background: white;
      padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px/1.35 sans-serif; max-width: 270px;">
   <div style="font-weight: bold; margin-bottom: 4px;">{{ this.title }}</div>
   {% for color, label in this.items %}
@@ -34,9 +34,10 @@ _LEGEND = Template("""
   {% for symbol, label in this.symbols %}
   <div style="margin-top:2px;">{{ symbol }} {{ label }}</div>
   {% endfor %}
-</div>
-{% endmacro %}
-""")
+</div>"""
+
+_LEGEND = Template("\n{% macro html(this, kwargs) %}\n" + LEGEND_CSS + "\n" + _LEGEND_BOX + "\n{% endmacro %}\n"
+                   "{% macro box(this) %}" + _LEGEND_BOX + "{% endmacro %}\n")
 
 
 class Legend(MacroElement):
@@ -54,6 +55,10 @@ class Legend(MacroElement):
         self.title = html.escape(title)
         self.items = [(c, html.escape(lbl)) for c, lbl in items]
         self.symbols = symbols
+
+    def box_html(self) -> str:
+        """The legend box alone (without :data:`LEGEND_CSS`), as HTML."""
+        return str(self._template.module.box(self))
 
 
 _ATTRIBUTION = Template("""

@@ -87,8 +87,8 @@ def add_outlines(m: folium.Map, catchments: pd.DataFrame | None, gaps: pd.DataFr
         )
 
 
-def add_hub_markers(m: folium.Map, hubs: pd.DataFrame) -> None:
-    """Family Hubs (blue squares) and spokes (light blue circles), with escaped names in their tooltips."""
+def add_hub_markers(m: folium.Map, hubs: pd.DataFrame) -> folium.FeatureGroup:
+    """Family Hubs (blue squares) and spokes (light blue circles), with escaped names in their tooltips (their group)."""
     fg = folium.FeatureGroup(name="Hubs and spokes").add_to(m)
     for r in hubs.itertuples(index=False):
         is_hub = r.site_type == "hub"
@@ -104,6 +104,7 @@ def add_hub_markers(m: folium.Map, hubs: pd.DataFrame) -> None:
                 icon_anchor=(12, 12),
             ),  # a 24 px target (WCAG 2.5.8)
         ).add_to(fg)
+    return fg
 
 
 #: the width in pixels a map is assumed to have at its first view, and the least distance between

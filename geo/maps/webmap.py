@@ -11,7 +11,6 @@ geography level and only recolours it when the user changes the layer.
 
 from __future__ import annotations
 
-import html
 import warnings
 from dataclasses import dataclass
 
@@ -20,31 +19,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.disclosure import DisclosureRule, format_count
-from geo.display import rate_text
+from geo.disclosure import DisclosureRule
+from geo.maps.areastyle import _TOOLTIP_COLUMNS, area_classes, areas_geojson, tooltip_html
 from geo.maps.assets import use_local_leaflet
-from geo.maps.elements import (
-    AREA_KEYBOARD,
-    Attribution,
-    Legend,
-    VerbatimGeoJson,
-    ZoomableMap,
-    feature_extents,
-    overall_extent,
-)
-from geo.maps.overlays import (
-    add_hub_markers,
-    add_outlines,
-    add_venue_markers,
-    crowding_metres,
-    feature_list,
-    legend_symbols,
-)
+from geo.maps.elements import Attribution, Legend, ZoomableMap, feature_extents
+from geo.maps.overlays import add_hub_markers, add_outlines, add_venue_markers, crowding_metres, legend_symbols
 from geo.maps.reproject import to_crs
-from geo.maps.style import ATTRIBUTION, LAYERS, TILES_ATTRIBUTION, Layer, classify_layer
+from geo.maps.style import ATTRIBUTION, LAYERS, TILES_ATTRIBUTION, Layer
 from geo.maps.tiles import TileSettings, add_tiles
 
-__all__ = ["to_web", "tooltip_html", "area_map", "MapBase", "map_base", "layer_map", "site_markers"]
+__all__ = ["to_web", "tooltip_html", "area_map", "MapBase", "map_base", "layer_map", "site_markers", "blank_map"]
 
 def to_web(gdf: gpd.GeoDataFrame, tolerance: float = 8.0, precision: int = 5) -> gpd.GeoDataFrame:
     """Simplify in metres (EPSG:27700) then convert to EPSG:4326 with rounded coordinates.
@@ -72,48 +56,6 @@ def to_web(gdf: gpd.GeoDataFrame, tolerance: float = 8.0, precision: int = 5) ->
     out = to_crs(out, 4326)
     out["geometry"] = shapely.set_precision(out.geometry.to_numpy(), 10 ** -precision)
     return out
-
-
-_TOOLTIP_COLUMNS = [
-    "lsoa21nm", "lsoa21cd", "ward_name", "ward_code", "priority_rank", "priority_score", "quadrant", "need_score", "imd_score",
-    "review_completed", "review_eligible", "review_rate", "review_rate_lo", "review_rate_hi", "review_rate_smoothed",
-    "review_funnel_flag", "reach_rate_smoothed", "hub_children", "under5_est", "travel_minutes_to_hub", "hub_id", "gap_type",
-]
-
-
-def tooltip_html(row, rule: DisclosureRule, level: str = "lsoa") -> str:
-    """The tooltip of one area: escaped names, suppressed small counts, rates with intervals.
-
-    ``row`` is a mapping (a dict record or a Series) of the area's columns.
-    """
-    e = html.escape
-    name = row.get("lsoa21nm") if level == "lsoa" else row.get("ward_name")
-    code = row.get("lsoa21cd") if level == "lsoa" else row.get("ward_code")
-    lines = [f"<b>{e(str(name))}</b> <span style='color:#666'>{e(str(code))}</span>"]
-    if level == "lsoa":
-        lines.append(f"Ward: {e(str(row.get('ward_name', '')))}")
-    if "priority_rank" in row:
-        rank, score = row["priority_rank"], row.get("priority_score")
-        rank = "c" if pd.isna(rank) else f"{int(rank)}"
-        score = "c" if score is None or pd.isna(score) else f"{score:.0f}"
-        quadrant = row.get("quadrant")
-        lines.append(f"Priority rank {rank} · score {score} · {e('c' if quadrant is None or pd.isna(quadrant) else str(quadrant))}")
-    lines.append(f"Need {row.get('need_score', float('nan')):.0f}/100 · IMD score {row.get('imd_score', float('nan')):.1f}")
-    comp, elig = row.get("review_completed"), row.get("review_eligible")
-    small = 0 < (comp or 0) < rule.threshold or 0 < ((elig or 0) - (comp or 0)) < rule.threshold
-    review = "suppressed (small numbers)" if small else rate_text(row.get("review_rate"), row.get("review_rate_lo"), row.get("review_rate_hi"))
-    # when reviewed or not reviewed is small, the completed count is withheld too ("6 of 8" gives away 2)
-    shown = format_count(comp, rule) if not small or 0 < (comp or 0) < rule.threshold else "c"
-    lines.append(f"Review take-up: {review} · {shown} of {format_count(elig, rule)}")
-    if pd.notna(row.get("review_rate_smoothed")):
-        lines.append(f"Smoothed take-up {row['review_rate_smoothed']:.0%} · funnel: {e(str(row.get('review_funnel_flag', '')))}")
-    lines.append(f"Hub reach: {rate_text(row.get('reach_rate_smoothed'))} (smoothed) · children attending {format_count(row.get('hub_children'), rule)}")
-    lines.append(f"Under-5s (estimate): {row.get('under5_est', float('nan')):.0f}")
-    if pd.notna(row.get("travel_minutes_to_hub")):
-        lines.append(f"Travel to {e(str(row.get('hub_id', '')))}: {row['travel_minutes_to_hub']:.0f} min")
-    if isinstance(row.get("gap_type"), str) and row.get("gap_type"):
-        lines.append(f"<span style='color:#b00'>Gap: {e(str(row['gap_type']))}</span>")
-    return "<br>".join(lines)
 
 
 @dataclass(frozen=True)
@@ -336,9 +278,22 @@ def area_map(
     return layer_map(base, layer, sites=site_markers(sites), tiles=tiles, leaflet_prefix=leaflet_prefix)
 
 
-#: outlines of the change classes: told apart on the map without colour (legend and tooltips name them too)
-_CLASS_OUTLINE = {"▲ improving": {"weight": 2.0, "color": "#000"}, "▼ worsening": {"weight": 2.0, "color": "#000", "dashArray": "5 4"},
-                  "◌ withheld (small numbers)": {"weight": 1.5, "color": "#000", "dashArray": "2 4"}}
+def blank_map(bounds, *, tiles=None, leaflet_prefix: str | None = None) -> folium.Map:
+    """A map centred on ``bounds`` (``minx, miny, maxx, maxy`` in degrees) with its tiles and credits, nothing drawn.
+
+    ``tiles`` and ``leaflet_prefix`` as :func:`area_map`.
+    """
+    minx, miny, maxx, maxy = bounds
+    # SVG rather than canvas: Leaflet's canvas hit-testing lets unfilled outlines swallow clicks
+    m = ZoomableMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
+    if leaflet_prefix is not None:
+        use_local_leaflet(m, leaflet_prefix)
+    if isinstance(tiles, TileSettings):  # the config's [map] basemap (geo.maps.tiles)
+        add_tiles(m, tiles)
+    elif tiles:
+        folium.TileLayer(tiles, attr=TILES_ATTRIBUTION, name="Basemap").add_to(m)
+    m.add_child(Attribution(ATTRIBUTION))
+    return m
 
 
 def layer_map(
@@ -371,48 +326,21 @@ def layer_map(
     """
     spec = LAYERS[layer] if spec is None else spec
     areas = base.areas
-    cls, labels, colors = classify_layer(spec, areas[spec.column]) if spec.column in areas.columns else \
-        (np.full(len(areas), -1), [], [])
-    fill = np.array([colors[c] if c >= 0 else "#cccccc" for c in cls])
-    class_of = np.array([labels[c] if c >= 0 else "no data" for c in cls], dtype=object)
-    names = [f"{a}, {spec.title}: {c}" for a, c in zip(areas["label"], class_of)]
-    tips = areas["tip"].tolist()
-    if spec.categories:  # the class in words in every tooltip too
-        tips = [f"{t}<br>{html.escape(spec.title)}: {html.escape(c)}" for t, c in zip(tips, class_of)]
-    features = feature_list(areas["geometry"].tolist(), {"code": areas["code"].tolist(), "fill": fill.tolist(),
-                                                         "tip": tips, "label": names})
+    classes = area_classes(areas, spec)
     catchments, gaps = base.catchments, base.gaps
 
     minx, miny, maxx, maxy = base.total_bounds()
-    # SVG rather than canvas: Leaflet's canvas hit-testing lets unfilled outlines swallow clicks
-    m = ZoomableMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
-    if leaflet_prefix is not None:
-        use_local_leaflet(m, leaflet_prefix)
-    if isinstance(tiles, TileSettings):  # the config's [map] basemap (geo.maps.tiles)
-        add_tiles(m, tiles)
-    elif tiles:
-        folium.TileLayer(tiles, attr=TILES_ATTRIBUTION, name="Basemap").add_to(m)
-    m.add_child(Attribution(ATTRIBUTION))
-    VerbatimGeoJson(
-        features,
-        bounds=overall_extent(areas["extent"]),
-        name=spec.title,
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.4, "fillOpacity": 0.75,
-                                  **_CLASS_OUTLINE.get(f["properties"]["label"].rsplit(": ", 1)[-1], {})},
-        highlight_function=lambda f: {"weight": 2, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        on_each_feature=AREA_KEYBOARD,
-    ).add_to(m)
+    m = blank_map((minx, miny, maxx, maxy), tiles=tiles, leaflet_prefix=leaflet_prefix)
+    areas_geojson(areas, classes, spec.title).add_to(m)
     add_outlines(m, catchments, gaps)
     if base.hubs is not None and len(base.hubs):
         add_hub_markers(m, base.hubs)
     if sites is not None and len(sites):
         # markers closer than about 30 px at the first view share one (each keeps a 24 px target)
         add_venue_markers(m, sites, within_m=crowding_metres(minx, miny, maxx, maxy))
-    items = list(zip(colors, labels)) + ([("#cccccc", "no data")] if (cls < 0).any() else [])
     symbols = legend_symbols(catchments is not None and len(catchments) > 0, gaps is not None and len(gaps) > 0,
                               sites is not None and len(sites) > 0)
-    m.add_child(Legend(spec.title, items, symbols))  # a child of the map, so streamlit-folium renders it too
+    m.add_child(Legend(spec.title, classes.legend, symbols))  # a child of the map, so streamlit-folium renders it too
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m

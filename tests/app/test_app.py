@@ -586,12 +586,17 @@ def test_app_cached_functions_take_the_scenario_not_six_arguments():
     import inspect
 
     import streamlit_app
+    from geo.app import mapview
 
-    for name in ("load_result", "load_sites", "load_view", "load_map_base", "load_site_markers", "load_pack",
-                 "load_table", "load_charts"):
+    for name in ("load_result", "load_sites", "load_view", "load_pack", "load_table", "load_charts"):
         params = list(inspect.signature(getattr(streamlit_app, name)).parameters)
         assert params[0] == "scenario" and "mtime" not in params and "need" not in params, name
-    assert "_component_func" not in Path(streamlit_app.__file__).read_text()
+    # the map's cached functions (geo.app.mapview) take the page's loaders (unhashed), then the scenario
+    for name in ("load_map_base", "load_site_markers", "map_component_args"):
+        params = list(inspect.signature(getattr(mapview, name)).parameters)
+        assert params[:2] == ["_loaders", "scenario"] and "mtime" not in params and "need" not in params, name
+    for module in (streamlit_app, mapview):
+        assert "_component_func" not in Path(module.__file__).read_text()
 
 
 def test_map_component_args_without_patching_streamlit_folium(app_result):

@@ -106,11 +106,14 @@ def test_group_map_shows_published_hub_cells_and_withholds_the_rest(biborough_bu
 
 
 def _app_map_html(at: AppTest) -> str:
+    """Every text the map component is sent: the base map's script, HTML and header and the update
+    (streamlit-folium's ``feature_group``) - a withheld value must be in none of them."""
     for element in at.main:
         if type(element).__name__ == "UnknownElement" and getattr(element.proto, "json_args", ""):
             args = json.loads(element.proto.json_args)
             if "script" in args:
-                return args["script"] + args.get("html", "")
+                assert args.get("feature_group"), "the map's update is missing"
+                return "\n".join(value for value in args.values() if isinstance(value, str))
     raise AssertionError("no map in the page")
 
 

@@ -101,6 +101,7 @@ def test_a_local_geotiff_is_the_app_maps_image_layer_when_no_tiles_are_named(
 ):
     """``[export] basemap`` is drawn under the app's map, embedded (no request), with its credit; tiles win over it."""
     import streamlit_app
+    from geo.app import mapview
     from geo.app.scenario import DataKey
     from geo.maps.tiles import add_image_layer
     from geo.maps.webmap import area_map
@@ -112,7 +113,7 @@ def test_a_local_geotiff_is_the_app_maps_image_layer_when_no_tiles_are_named(
     config = write_app_config(tmp_path / "app", biborough_config)
     text = config.read_text() + f'\n[export]\nbasemap = "{tif}"\nbasemap_attribution = "{BASEMAP_CREDIT}"\n'
     config.write_text(text)
-    layer = streamlit_app.load_image_layer(DataKey.of(config, [config]))
+    layer = mapview.load_image_layer(streamlit_app.map_loaders(), DataKey.of(config, [config]))
     assert layer is not None and layer.url.startswith("data:image/png;base64,")
     (s, w), (n, e) = layer.corners
     lon0, lat0, lon1, lat1 = biborough_build.lsoa.to_crs(4326).total_bounds
@@ -126,4 +127,4 @@ def test_a_local_geotiff_is_the_app_maps_image_layer_when_no_tiles_are_named(
     tiled = tmp_path / "tiled"
     tiled.mkdir()
     (tiled / "config.toml").write_text(text + '\n[map]\nbasemap = "OpenStreetMap.Mapnik"\n')
-    assert streamlit_app.load_image_layer(DataKey.of(tiled / "config.toml", [tiled / "config.toml"])) is None
+    assert mapview.load_image_layer(streamlit_app.map_loaders(), DataKey.of(tiled / "config.toml", [tiled / "config.toml"])) is None
