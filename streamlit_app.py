@@ -104,7 +104,8 @@ def load_venue_names(data: DataKey, types: tuple) -> dict:
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Scoring areas and drawing catchments…", max_entries=16)
 def load_result(scenario: Scenario):
-    prepared = load_prepared(scenario.data, scenario.period, scenario.pool)
+    window = () if scenario.period is None and scenario.pool is None else (scenario.period, scenario.pool)
+    prepared = load_prepared(scenario.data, *window)  # the default window: load_prepared(data)'s cache entry, not a second one
     return analyse(prepared, scenario.apply(prepared.config))
 
 
