@@ -22,6 +22,7 @@ a port that is taken (exit code 2, one line, as every command).
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 import time
@@ -29,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.app.warm import WARM_ENV
 from geo.config import load_config
 from geo.errors import DataError
 
@@ -115,6 +117,8 @@ def warm_first_page(script: Path, args: Sequence[str], *, timeout: float = WARM_
     from streamlit.testing.v1 import AppTest
 
     sys.argv = [str(script), *args]  # as streamlit.web.bootstrap sets it for the server
+    background = os.environ.get(WARM_ENV)
+    os.environ[WARM_ENV] = "0"  # the other study areas are warmed after the first browser session's page, not now
     t0 = time.perf_counter()
     quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     quiet.disabled = True  # AppTest sets up its session outside a script run (a harmless warning)
@@ -126,6 +130,11 @@ def warm_first_page(script: Path, args: Sequence[str], *, timeout: float = WARM_
         page = test.run()
     except Exception as err:  # a timeout, or the test harness itself: the server computes the page instead
         return Warmed(time.perf_counter() - t0, failure=type(err).__name__)
+    finally:
+        if background is None:
+            os.environ.pop(WARM_ENV, None)
+        else:
+            os.environ[WARM_ENV] = background
     seconds = time.perf_counter() - t0
     if len(page.exception):
         return Warmed(seconds, failure="the page raised an error")

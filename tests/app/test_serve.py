@@ -6,9 +6,11 @@ The launcher serving a browser is tested in ``tests/app/test_serve_browser.py``.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -76,11 +78,21 @@ def _count_steps(monkeypatch) -> dict[str, int]:
     return counts
 
 
+def _warming() -> bool:
+    return any(t.name == "warm-study-areas" and t.is_alive() for t in threading.enumerate())
+
+
 def test_the_warm_up_fills_the_caches_the_next_session_reads(tmp_path, biborough_config, monkeypatch):
     monkeypatch.setattr(sys, "argv", list(sys.argv))  # the warm-up sets the script's arguments
     config = write_app_config(tmp_path, biborough_config)  # a config of its own: nothing of it is cached yet
+    other = write_app_config(tmp_path / "other", biborough_config)  # a second study area, warmed in the background
     counts = _count_steps(monkeypatch)
-    warmed = serve.warm_first_page(serve.SCRIPT, ["--config", str(config)], timeout=600)
+    monkeypatch.setenv("FAMILYHUB_WARM", "1")
+    assert not _warming()
+    warmed = serve.warm_first_page(serve.SCRIPT, ["--config", str(config), str(other)], timeout=600)
+    # the other study areas are left to the first browser session (after its page), as without the launcher
+    assert not _warming() and os.environ["FAMILYHUB_WARM"] == "1"
+    monkeypatch.setenv("FAMILYHUB_WARM", "0")  # (this test process does not warm them)
     assert warmed.failure is None and warmed.problems == 0, warmed
     assert warmed.line("Bi-borough").startswith("Preparing Bi-borough... ready in ")
     after_warm = dict(counts)
