@@ -9,9 +9,11 @@ and ``st.cache_resource`` caches are the server's, and those caches are process-
 Streamlit's own server (``streamlit.web.bootstrap.run``, what ``streamlit run`` does, with the same
 flags and ``.streamlit/config.toml``), whose first session finds every step of its page in the caches.
 
-Two things a headless run leaves behind are put right before the server listens: the components
-the page declared (the map's frontend) were registered with the test run's stand-in runtime, so they
-are registered again with the server's (:func:`register_components`).
+Where a headless run differs from a server's, it is put right: the components the page declared
+(the map's frontend) were registered with the test run's stand-in runtime, so they are registered
+again with the server's before it listens (:func:`register_components`); and the background
+warm-up of the other study areas (:mod:`geo.app.warm`) is off during the run, so the first browser
+session starts it after its page, as without the launcher.
 
 A study area that cannot be loaded does not stop the server: the warm-up says how many problems
 it met (not what they are: a problem can quote a cell of an extract) and the page shows them as
