@@ -23,6 +23,7 @@ a port that is taken (exit code 2, one line, as every command).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -155,11 +156,15 @@ def register_components(registry) -> int:
     found = {}
     for module in list(sys.modules.values()):
         for value in list(getattr(module, "__dict__", {}).values()):
-            if isinstance(value, CustomComponent):
-                found[value.name] = value
+            with contextlib.suppress(Exception):  # a lazy proxy may raise when asked its class
+                if isinstance(value, CustomComponent):
+                    found[value.name] = value
+    registered = 0
     for component in found.values():
-        registry.register_component(component)
-    return len(found)
+        with contextlib.suppress(Exception):  # one that could not be registered was not usable in a script run either
+            registry.register_component(component)
+            registered += 1
+    return registered
 
 
 def _run_streamlit(script: Path, args: list[str], flags: dict[str, object]) -> None:
