@@ -5,7 +5,9 @@
 gate, the map). :func:`serve` computes that page first, in this process, by running
 ``streamlit_app.py`` once headlessly with Streamlit's :class:`~streamlit.testing.v1.AppTest`: the
 script runs as ``__main__`` there as it does in the server, so the keys of its ``st.cache_data``
-and ``st.cache_resource`` caches are the server's, and those caches are process-wide. Then it starts
+and ``st.cache_resource`` caches are the server's, and those caches are process-wide (a
+``st.cache_data`` function keeps the in-memory storage it was first given, here by the test run's
+stand-in runtime: the app persists no cache to disk, so that storage serves the server alike). Then it starts
 Streamlit's own server (``streamlit.web.bootstrap.run``, what ``streamlit run`` does, with the same
 flags and ``.streamlit/config.toml``), whose first session finds every step of its page in the caches.
 
