@@ -82,7 +82,7 @@ class Warmed:
 
 
 def flag_options(*, port: int, address: str) -> dict[str, object]:
-    """Streamlit's command-line options of ``make app``'s ``streamlit run`` (``--server.port`` ...).
+    """Streamlit's options as ``make app`` gave them to ``streamlit run`` (``--server.port`` ...).
 
     >>> flag_options(port=8600, address="127.0.0.1")["server_port"]
     8600
