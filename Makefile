@@ -35,8 +35,9 @@ $(OUT)/lsoa.csv: $(MANIFEST) $(CONFIG) $(EXTRACTS) | setup
 
 data: $(OUT)/lsoa.csv
 
+# `python -m geo app` prepares the first page, then serves it (what `streamlit run` does) on 127.0.0.1:PORT
 app: data appdeps
-	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true -- --config $(CONFIG)
+	$(BIN)/python -m geo app --config $(CONFIG) --port $(PORT)
 
 # Chromium (browser tests) and poppler-utils (PDF tests) through apt-get when missing and possible;
 # otherwise one message saying what to install and which tests will fail.

@@ -44,6 +44,7 @@ from geo.app import (
 from geo.app import options as app_options
 from geo.app import venues as app_venues
 from geo.app import visits as app_visits
+from geo.app.warm import warm_enabled
 from geo.disclosure import DisclosureRule
 from geo.maps import LAYERS
 
@@ -93,7 +94,8 @@ def load_venue_names(data: DataKey, types: tuple) -> dict:
 
 @st.cache_resource(hash_funcs=CACHE_HASH_FUNCS, show_spinner="Scoring areas and drawing catchments…", max_entries=16)
 def load_result(scenario: Scenario):
-    prepared = load_prepared(scenario.data, scenario.period, scenario.pool)
+    window = () if scenario.period is None and scenario.pool is None else (scenario.period, scenario.pool)
+    prepared = load_prepared(scenario.data, *window)  # the default window: load_prepared(data)'s cache entry, not a second one
     return analyse(prepared, scenario.apply(prepared.config))
 
 
@@ -385,7 +387,8 @@ def main() -> None:
             upload.upload_panel(st, result.config, public=result.public, on_stored=_rebuild)
     # cached parts: the map for the HTML download is built only if asked for
     download.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
-    warm_study_areas(tuple(p for p in configs if p != config_path))  # after the page: other study areas ready for a switch
+    if warm_enabled():  # off during `python -m geo app`'s warm-up: the first browser session starts it, after its page
+        warm_study_areas(tuple(p for p in configs if p != config_path))  # after the page: other study areas ready for a switch
 
 
 if __name__ == "__main__":

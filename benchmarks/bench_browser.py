@@ -6,11 +6,14 @@ Usage::
     python benchmarks/bench_browser.py --runs 5 --cold-runs 2
     python benchmarks/bench_browser.py --only control      # only the control changes, bi-borough
 
-Serves ``streamlit_app.py`` on 127.0.0.1 (like ``tests/app/serve.py``) with the repository's
-``config.toml`` (opens first) and ``configs/leicestershire.toml`` (both fetched), and times:
+Serves the app as ``make app`` does (``python -m geo app``, like ``tests/app/serve.py``) on 127.0.0.1
+with the repository's ``config.toml`` (opens first) and ``configs/leicestershire.toml`` (both
+fetched), and times:
 
-- *cold first map*: a fresh server, a new page, until the map's legend is drawn (once per
-  server start, ``--cold-runs`` starts);
+- *cold first map*: a server that has just started listening, a new page, until the map's legend
+  is drawn (once per server start, ``--cold-runs`` starts); *launch to listening*: from starting
+  the launcher (which prepares the first page first) until it listens; and both again with
+  ``--no-warm`` (listening at once, the first page computed when opened: ``streamlit run``'s cold start);
 - *control change*: from the click on a new map layer (the list already open) until the redrawn
   map's legend is shown; also (own rows, same target) a *hub filter change* (from the click on a
   hub in "Hubs (catchments)") and a *venue count change* (k one step by keyboard);
@@ -56,25 +59,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(configs: list[Path], log: Path) -> tuple[subprocess.Popen, str]:
-    """``streamlit run`` on a free port; returns the process and its URL once it listens."""
+def start_server(configs: list[Path], log: Path, *, warm: bool = True, launch_times: list | None = None) -> tuple[subprocess.Popen, str]:
+    """The app as ``make app`` starts it (``python -m geo app``, ``--no-warm`` if not ``warm``) on a free port;
+    returns the process and its URL once it listens, the seconds from launch to listening appended to ``launch_times``."""
     port = _free_port()
-    env = {**os.environ, "FAMILYHUB_CONFIG": os.pathsep.join(map(str, configs)), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "geo", "app", "--config", *map(str, configs), "--port", str(port), "--address", "127.0.0.1",
+         *([] if warm else ["--no-warm"])],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
+    deadline = time.time() + 300
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
+                if launch_times is not None:
+                    launch_times.append(time.perf_counter() - t0)
                 return proc, f"http://127.0.0.1:{port}"
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {log.read_text()}") from None
-            time.sleep(0.2)
+                raise RuntimeError(f"the app exited: {log.read_text()}") from None
+            time.sleep(0.05)
     proc.kill()
-    raise RuntimeError("streamlit did not start in 120 s")
+    raise RuntimeError("the app did not listen in 300 s")
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -132,8 +139,9 @@ def _timed(fn) -> float:
     return time.perf_counter() - t0
 
 
-def cold_first_map(browser, configs: list[Path], log: Path) -> float:
-    proc, url = start_server(configs, log)
+def cold_first_map(browser, configs: list[Path], log: Path, *, warm: bool = True, launch_times: list | None = None) -> float:
+    """A page opened on a server that has just started listening, until the map's legend shows."""
+    proc, url = start_server(configs, log, warm=warm, launch_times=launch_times)
     try:
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         t = _timed(lambda: (page.goto(url), wait_fresh_map(page)))
@@ -201,6 +209,16 @@ def control_changes(page, runs: int) -> dict:
             "hub_filter_change_first_time": hub_first, "venue_count_change": venue_count_changes(page, runs)}
 
 
+def cold_starts(browser, configs: list[Path], folder: Path, runs: int) -> dict[str, list[float]]:
+    """``runs`` cold starts with the launcher's warm-up (launch to listening, then the first map) and without."""
+    launch, launch_no_warm = [], []
+    cold = [cold_first_map(browser, configs, folder / f"cold{i}.log", launch_times=launch) for i in range(runs)]
+    cold_no_warm = [cold_first_map(browser, configs, folder / f"cold-no-warm{i}.log", warm=False, launch_times=launch_no_warm)
+                    for i in range(runs)]
+    return {"cold_first_map": cold, "launch_to_listening": launch, "cold_first_map_no_warm": cold_no_warm,
+            "launch_to_listening_no_warm": launch_no_warm}
+
+
 def warm_figures(browser, url: str, runs: int, leicestershire: str, biborough: str, *, only: str = "all") -> dict:
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     page.goto(url)
@@ -258,8 +276,8 @@ def main(argv: list[str] | None = None) -> dict:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        cold = [] if args.only == "control" else [cold_first_map(browser, configs, Path(tmp) / f"cold{i}.log")
-                                                  for i in range(args.cold_runs)]
+        starts = {} if args.only == "control" else cold_starts(browser, configs, Path(tmp), args.cold_runs)
+        cold = starts.get("cold_first_map", [])
         proc, url = start_server(configs, Path(tmp) / "warm.log")
         try:
             page = browser.new_page()
@@ -279,7 +297,9 @@ def main(argv: list[str] | None = None) -> dict:
             "tab_switch_s": statistics.median(figures["tab_switch"]),
             "study_area_switch_s": statistics.median(figures["study_area_switch"]) if figures["study_area_switch"] else None,
         })
-    result = {"medians": med, "times": figures, "cold_times": cold, "first_page_after_start_s": warm_first,
+        med |= {f"{key}_s": statistics.median(starts[key]) for key in ("launch_to_listening", "cold_first_map_no_warm",
+                                                                        "launch_to_listening_no_warm")}
+    result = {"medians": med, "times": figures, "cold_times": cold, "cold_starts": starts, "first_page_after_start_s": warm_first,
               "study_area_switch_first_s": figures.get("study_area_switch_first"), "runs": args.runs, "only": args.only,
               "load_average_before": load_before, "load_average_after": os.getloadavg(), "targets": TARGETS}
     path = write_result("browser" if args.only == "all" else f"browser_{args.only}", result)
@@ -292,6 +312,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"| hub filter change, first choice of that hub | {statistics.median(figures['hub_filter_change_first_time']):.2f} s | - |")
     if figures.get("study_area_switch_first") is not None:
         print(f"| study-area switch, first after start | {figures['study_area_switch_first']:.2f} s | - |")
+    if args.only == "all":
+        print(f"| launch to listening (`python -m geo app`, first page prepared) | {med['launch_to_listening_s']:.2f} s | - |")
+        print(f"| cold first map with `--no-warm` (listening at {med['launch_to_listening_no_warm_s']:.2f} s) "
+              f"| {med['cold_first_map_no_warm_s']:.2f} s | - |")
     print(f"wrote {path}")
     return result
 

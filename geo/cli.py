@@ -322,6 +322,12 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _cmd_app(args) -> int:
+    from geo.app.serve import serve
+
+    return serve(args.config, port=args.port, address=args.address, warm=args.warm)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser: every numeric argument bounded, every output folder checked."""
     p = _Parser(prog="python -m geo", description="Family Hub outreach targeting: data, scores, catchments, venues.",
@@ -383,6 +389,13 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--k", type=k_export, default=5, help=f"suggested venues per hub, {EXPORT_K[0]}-{EXPORT_K[1]} (default 5)")
     sp.add_argument("--dpi", type=whole_number(*DPI), default=300, help=f"resolution of maps/<hub_id>.png, {DPI[0]}-{DPI[1]} (default 300)")
     sp.add_argument("--date", type=iso_date, help="generation date printed on the pack, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)")
+    sp = sub.add_parser("app", help="serve the app: its first page prepared before the server listens")
+    sp.add_argument("--config", nargs="+", default=os.environ.get("FAMILYHUB_CONFIG", "config.toml").split(os.pathsep), help="study-area TOML files, the first opens (default: $FAMILYHUB_CONFIG, else config.toml)")
+    sp.add_argument("--port", type=whole_number(1, 65535), default=8501, help="port to listen on (default 8501)")
+    sp.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    sp.add_argument("--no-warm", dest="warm", action="store_false", help="listen at once; the first page is computed when opened")
+    sp.add_argument("--debug", action="store_true", help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)")
+    sp.set_defaults(func=_cmd_app)
     from geo.store import cli as store_cli  # ingest, store history|show
 
     store_cli.add_commands(sub, add, debug_help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)",

@@ -23,14 +23,17 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 
-__all__ = ["start_warm", "warm_enabled"]
+__all__ = ["WARM_ENV", "start_warm", "warm_enabled"]
+
+#: the environment variable that turns the warm-up off (``0``, ``false`` or ``no``)
+WARM_ENV = "FAMILYHUB_WARM"
 
 _STOP = threading.Event()
 
 
 def warm_enabled() -> bool:
     """Whether the warm-up runs: unless ``FAMILYHUB_WARM`` is ``0``, ``false`` or ``no``."""
-    return os.environ.get("FAMILYHUB_WARM", "1").strip().lower() not in ("0", "false", "no")
+    return os.environ.get(WARM_ENV, "1").strip().lower() not in ("0", "false", "no")
 
 
 def _stop_at_exit() -> None:

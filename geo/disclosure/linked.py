@@ -62,11 +62,12 @@ def close_relations(values: Mapping[Hashable, float], suppressed: set, relations
     """
     added = []
     changed = True
+    held = suppressed.__contains__  # the set itself: it grows below
     while changed:
         changed = False
         for total, parts in relations:
             cells = (total, *parts)
-            if sum(c in suppressed for c in cells) != 1:
+            if sum(map(held, cells)) != 1:
                 continue
             cands = [(c, c == total) for c in cells if c not in suppressed]
             if not cands:
@@ -81,7 +82,7 @@ def close_relations(values: Mapping[Hashable, float], suppressed: set, relations
 def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set, relations: Sequence[Relation],
                  threshold: int = 5, *, zero_small: set = frozenset(), proven: set | None = None, seed: int = 0,
                  only: Sequence[Hashable] | None = None, allowed: Mapping[Hashable, set] | None = None,
-                 sweeps: int = _SWEEPS) -> list:
+                 sweeps: int = _SWEEPS, by_cell: Mapping[Hashable, Sequence[int]] | None = None) -> list:
     """Small counts a reader can pin to one value from every shown cell and relation.
 
     Parameters
@@ -108,6 +109,8 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
         their range.
     sweeps : int
         Random-direction solves (each way) that prove many cells at once before single attacks.
+    by_cell : dict, optional
+        Cell -> indices of the relations holding it (saves building it when ``only`` is given).
 
     Returns
     -------
@@ -116,6 +119,8 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
         withholds zeros), in the order of ``values``.
     """
     proven = set() if proven is None else proven
+    if only is not None:  # the cells joined to them: the same components, so the same solves, on a smaller model
+        relations = _joined(only, suppressed, relations, by_cell)
     rels = [r for r in relations if any(c in suppressed for c in (r[0], *r[1]))]
     order = {c: i for i, c in enumerate(values)}
     cells = sorted({c for t, ps in rels for c in (t, *ps) if c in suppressed}, key=order.__getitem__)
@@ -125,8 +130,8 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
     if not todo:
         return []
     idx = {c: k for k, c in enumerate(cells)}
-    finite = np.array([v for v in values.values() if np.isfinite(v)])
-    big = float(np.abs(finite).sum()) + threshold + 1.0
+    every = np.fromiter(values.values(), dtype=float, count=len(values))
+    big = float(np.abs(every[np.isfinite(every)]).sum()) + threshold + 1.0
     lb, ub = [], []
     for c in cells:
         zero = c in zero_small
@@ -178,6 +183,38 @@ def pinned_cells(values: Mapping[Hashable, float], primary: set, suppressed: set
         if not any(prove(model.other_value(idx[c], below)) and c in proven for below in (True, False)):
             pinned.append(c)
     return pinned
+
+
+def _joined(cells: Sequence[Hashable], suppressed: set, relations: Sequence[Relation],
+            by_cell: Mapping[Hashable, Sequence[int]] | None = None) -> list:
+    """The relations (in their order) joined to ``cells`` through suppressed cells: the component(s) of
+    :class:`~geo.disclosure.attack.ReaderModel` holding them, as a relation only joins its suppressed cells.
+
+    >>> rels = [("w", ("a", "b")), ("v", ("x", "y")), ("t", ("w", "v"))]
+    >>> _joined(["a"], {"a", "b", "x", "y"}, rels)       # w and v are shown: (x, y) is another component
+    [('w', ('a', 'b'))]
+    >>> _joined(["a"], {"a", "b", "w", "x", "y", "v"}, rels) == rels
+    True
+    """
+    if by_cell is None:
+        by_cell = {}
+        for k, (total, parts) in enumerate(relations):
+            for c in (total, *parts):
+                if c in suppressed:
+                    by_cell.setdefault(c, []).append(k)
+    seen_cells, seen = set(cells), set()
+    frontier = [c for c in cells if c in suppressed]
+    while frontier:
+        for k in by_cell.get(frontier.pop(), ()):
+            if k in seen:
+                continue
+            seen.add(k)
+            total, parts = relations[k]
+            for c in (total, *parts):
+                if c in suppressed and c not in seen_cells:
+                    seen_cells.add(c)
+                    frontier.append(c)
+    return [relations[k] for k in sorted(seen)]
 
 
 def _disjunctive_range(vals: list, threshold: int) -> bool:
@@ -256,7 +293,7 @@ def protect(values: Mapping[Hashable, float], primary: set, suppressed: set, rel
                 trial = set(sup) | {x}
                 close_relations(values, trial, relations, order)
                 if not pinned_cells(values, set(primary), trial, relations, threshold, zero_small=zero_small,
-                                    proven=set(proven), only=[c]):
+                                    proven=set(proven), only=[c], by_cell=by_cell):
                     chosen = x
                     break
             sup.add(chosen)

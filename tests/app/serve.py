@@ -1,4 +1,8 @@
-"""The app served for the browser tests: ``streamlit run streamlit_app.py`` on 127.0.0.1."""
+"""The app served for the browser tests as users start it: ``python -m geo app`` on 127.0.0.1.
+
+The launcher prepares the first page before it listens (``--no-warm``: it listens at once), so a
+test's first page is as quick as its later ones; the time moves to the server's start.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+#: the command users run (``make app``), without its arguments
+LAUNCHER = (sys.executable, "-m", "geo", "app")
 
 
 def free_port() -> int:
@@ -22,34 +29,50 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_app(tmp_path_factory, configs: list[Path]) -> Iterator[str]:
-    """Serve the app with these study areas (the first opens); yield its URL; on exit stop it and
-    fail if its log shows a traceback."""
-    port = free_port()
-    env = {**os.environ, "FAMILYHUB_CONFIG": os.pathsep.join(map(str, configs)), "PYTHONPATH": str(REPO)}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")  # noqa: SIM115 (open for the server's life)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 120
-    while time.time() < deadline:
+def app_command(configs: Sequence[Path], port: int, *, warm: bool = True, launcher: Sequence[str] = LAUNCHER) -> list[str]:
+    """``python -m geo app --config ... --port N --address 127.0.0.1 [--no-warm]``."""
+    return [*launcher, "--config", *map(str, configs), "--port", str(port), "--address", "127.0.0.1",
+            *([] if warm else ["--no-warm"])]
+
+
+def wait_listening(proc: subprocess.Popen, url: str, log, *, timeout: float = 240) -> float:
+    """Seconds until ``url``'s health endpoint answers ``ok``; fails the test if the server exits first."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return time.perf_counter() - t0
         except OSError:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"streamlit exited: {log.read()}")
-            time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
+            pass
+        if proc.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"the app exited with code {proc.returncode}: {log.read()}")
+        time.sleep(0.2)
+    pytest.fail(f"the app did not listen within {timeout:.0f} s")
+
+
+def serve_app(tmp_path_factory, configs: list[Path], *, warm: bool = True, launcher: Sequence[str] = LAUNCHER,
+              log_path: Path | None = None) -> Iterator[str]:
+    """Serve the app with these study areas (the first opens); yield its URL; on exit stop it and
+    fail if its log (``log_path``, default a temporary file) shows a traceback."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("FAMILYHUB_CONFIG", None)  # the study areas are the --config arguments
+    log = open(log_path or tmp_path_factory.mktemp("log") / "app.log", "w+")  # noqa: SIM115 (open for the server's life)
+    proc = subprocess.Popen(app_command(configs, port, warm=warm, launcher=launcher), cwd=REPO, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.seek(0)
-    text = log.read()
-    log.close()
+        wait_listening(proc, url, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.seek(0)
+        text = log.read()
+        log.close()
     assert "Traceback" not in text, text

@@ -1,4 +1,4 @@
-"""The app in a real browser: ``streamlit run`` on 127.0.0.1, driven by Playwright with Debian's Chromium.
+"""The app in a real browser: ``python -m geo app`` (as ``make app``) on 127.0.0.1, driven by Playwright with Debian's Chromium.
 
 Screenshots go to ``tests/artifacts/`` (git-ignored) for a person to look at.
 Set ``CHROMIUM=/path/to/chromium`` if it is not ``/usr/bin/chromium``.

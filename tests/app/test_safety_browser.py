@@ -1,6 +1,6 @@
 """Names are plain text in the app, and the app page asks nothing of any other host (issue 13).
 
-``streamlit run`` on 127.0.0.1 with the bi-borough demo whose hub and venue names are Markdown
+``python -m geo app`` on 127.0.0.1 with the bi-borough demo whose hub and venue names are Markdown
 links and images, spreadsheet formulas and path-like ids (:mod:`tests.test_safety`); Chromium
 (Playwright) records every request the page and its frames make.
 """
