@@ -2,7 +2,8 @@
 
 :func:`run` (:func:`prepare` then :func:`analyse`) returns a :class:`BuildResult` (used by the
 app, the exports and the tests); :func:`geo.outputs.write` writes it out (``lsoa.csv``,
-``wards.csv``, ``areas.gpkg``, ``reconciliation.json``, ``model.json`` ...).
+``wards.csv``, ``areas.gpkg``, ``reconciliation.json``, ``model.json`` ...). The scoring of the
+LSOA and ward tables is :mod:`geo.scoring`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from geo.catchments import assign_hubs, catchment_polygons, demand_points, gap_polygons, gap_types, hub_summary
+from geo.catchments import assign_hubs, catchment_polygons, demand_points, gap_polygons, hub_summary
 from geo.config import Config
 from geo.errors import InputProblem, ValidationError
 from geo.inputs import extracts as ex
@@ -22,9 +22,7 @@ from geo.inputs.counts import FileReport
 from geo.inputs.period_choice import choose_period, choose_window, window_label
 from geo.inputs.public import PublicData, load_public
 from geo.join import absent_extracts, code_register, lsoa_table, under5_estimate, ward_table
-from models.expected import add_expected
-from models.risk import score_areas
-from models.uncertainty import rank_intervals, rank_settings
+from geo.scoring import fit_not_available, not_available, score_table
 
 __all__ = ["BuildResult", "Inputs", "Prepared", "analysis_window", "validate_inputs", "prepare", "analyse", "run"]
 
@@ -342,18 +340,18 @@ def analyse(prepared: Prepared, config: Config | None = None) -> BuildResult:
     if len(missing) == 1:  # engagement from the extract that was given; the other is not available (not zero)
         config = config.with_(weights=replace(config.weights, engagement={k: (0.0 if k in missing else v)
                                                                            for k, v in config.weights.engagement.items()}))
-    lsoa, report = _score(lsoa, config)
+    lsoa, report = score_table(lsoa, config)
     wards = ward_table(lsoa, prepared.public.wards, extra_counts=["children_not_reviewed"])
     if "travel_minutes_to_hub" in lsoa.columns:
         w = lsoa["under5_est"].fillna(0)
         minutes = (lsoa["travel_minutes_to_hub"] * w).groupby(lsoa["ward_code"]).sum() / w.groupby(lsoa["ward_code"]).sum()
         wards = wards.merge(minutes.rename("travel_minutes_to_hub"), left_on="ward_code", right_index=True, how="left")
-    wards, ward_report = _score(wards.drop(columns=["children_not_reviewed"]), config)
+    wards, ward_report = score_table(wards.drop(columns=["children_not_reviewed"]), config)
     report["wards"] = ward_report
     for component in missing:  # one or both extracts absent: their measures are not available
-        lsoa, wards = _not_available(lsoa, component), _not_available(wards, component)
+        lsoa, wards = not_available(lsoa, component), not_available(wards, component)
         for rep in (report, ward_report):  # no expected-rate fit of a component without data
-            _fit_not_available(rep, component)
+            fit_not_available(rep, component)
     return BuildResult(config, prepared.public, inputs, lsoa, wards, prepared.demand, notes, report)
 
 
@@ -368,61 +366,3 @@ def run(config: Config, *, public: PublicData | None = None) -> BuildResult:
     (224, 36)
     """
     return analyse(prepare(config, public=public))
-
-
-def _not_available(areas: gpd.GeoDataFrame, component: str) -> gpd.GeoDataFrame:
-    """Blank (NaN) every column measuring ``component`` ("review" or "reach") when its extract was not given.
-
-    ``children_not_reached`` stays (all estimated under-5s: none is known to be reached), as
-    outreach sites are weighted by it.
-    """
-    counts = {"review": ["review_eligible", "review_completed", "children_not_reviewed"], "reach": ["hub_children"]}[component]
-    cols = [c for c in areas.columns if c in counts or c.startswith((f"{component}_", f"eng_{component}", f"expected_{component}"))
-            or c.endswith(f"_{component}")]
-    return areas.assign(**dict.fromkeys(cols, np.nan))
-
-
-def _fit_not_available(report: dict, component: str) -> None:
-    """Replace the expected-rate fit of ``component`` in ``report`` (review at the top, reach under
-    ``"reach"``) by a note: a model fitted to a missing extract's zeros is meaningless."""
-    extract = {"review": "review_takeup", "reach": "hub_attendance"}[component]
-    note = {"target": component, "not_available": f"no {extract} extract is configured"}
-    if component == "reach":
-        report["reach"] = note
-    else:
-        keep = {k: report[k] for k in ("reach", "wards") if k in report}
-        report.clear()
-        report.update(note, **keep)
-
-
-def _score(areas: gpd.GeoDataFrame, config: Config) -> tuple[gpd.GeoDataFrame, dict]:
-    """Need, engagement, priority, expected take-up and gap type for LSOAs or wards."""
-    scored = score_areas(areas.drop(columns="geometry"), config.weights)
-    ranks = rank_intervals(scored, seed=config.seed % (2**32), **rank_settings(config.weights))
-    smoothing, stability = scored.attrs["smoothing"], ranks.attrs["rank_stability"]
-    scored = pd.concat([scored, ranks], axis=1)
-    areas = areas.drop(columns=[c for c in scored.columns if c in areas.columns and c != "geometry"])
-    areas = pd.concat([areas, scored], axis=1)
-    groups = cv_groups(areas)
-    expected, report = add_expected(areas.drop(columns="geometry"), target="review", random_state=config.seed % (2**32), groups=groups)
-    areas = pd.concat([areas, expected.drop(columns=[c for c in expected.columns if c in areas.columns])], axis=1)
-    expected, report["reach"] = add_expected(areas.drop(columns="geometry"), target="reach", random_state=config.seed % (2**32), groups=groups)
-    report["smoothing"], report["rank_stability"] = smoothing, stability
-    areas = pd.concat([areas, expected.drop(columns=[c for c in expected.columns if c in areas.columns])], axis=1)
-    if "within_threshold" in areas.columns or "travel_minutes_to_hub" in areas.columns:
-        minutes = areas["travel_minutes_to_site"] if "travel_minutes_to_site" in areas.columns else areas["travel_minutes_to_hub"]
-        low = areas["engagement_score"] < config.weights.low_engagement_percentile
-        areas["gap_type"] = gap_types(areas.assign(travel_minutes_to_site=minutes), threshold_minutes=config.travel.threshold_minutes, low_engagement_mask=low).to_numpy()
-    return gpd.GeoDataFrame(areas, geometry="geometry", crs=27700), report
-
-
-def cv_groups(areas: gpd.GeoDataFrame) -> tuple[str, np.ndarray]:
-    """Spatial groups for cross-validating the expected-rate models (``models.expected.add_expected``):
-    LSOAs by ward; wards (no coarser unit in the build) by up to 15 square blocks of the
-    study area's extent (``models.expected.spatial_blocks`` of ward representative points)."""
-    if "lsoa21cd" in areas.columns and "ward_code" in areas.columns:
-        return "ward", areas["ward_code"].astype(str).to_numpy()
-    from models.expected import spatial_blocks
-
-    centre = areas.geometry.representative_point()
-    return "spatial blocks", spatial_blocks(centre.x.to_numpy(), centre.y.to_numpy(), n_blocks=min(len(areas), 15))

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import os
 import sys
-import time
 from pathlib import Path
 
-from geo import ConfigError, DataError, ValidationError, load_config
+from geo import ConfigError, DataError, ValidationError
+from geo import cli_commands as commands  # what each command does
 
 __all__ = [
     "DEBUG_ENV",
@@ -161,173 +160,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _config(args):
-    """The config named by ``--config``, with ``--period`` applied when given."""
-    config = load_config(args.config)
-    if getattr(args, "period", None) is not None:
-        config = config.with_(period=args.period)
-    return config
-
-
-def _check_mode(config, mode: str | None) -> None:
-    if mode is not None and mode not in config.travel.modes:
-        raise ConfigError(f"--mode {mode!r} is not a travel mode of {config.path}; "
-                          f"choose one of {', '.join(sorted(config.travel.modes))}")
-
-
-def _cmd_fetch(args) -> int:
-    from geo import fetch
-
-    config = load_config(args.config)
-    fetch(config, args.mirror)
-    return 0
-
-
-def _cmd_demo(args) -> int:
-    from geo import write_demo
-
-    config = load_config(args.config)
-    if args.record_level:
-        from geo import write_record_demo
-
-        written = write_record_demo(config, out_dir=args.out)
-    else:
-        written = write_demo(config, out_dir=args.out)
-    for p in written.values():
-        print(f"wrote {p}")
-    return 0
-
-
-def _cmd_init(args) -> int:
-    from geo import init_command
-
-    return init_command(args)
-
-
-def _cmd_build(args) -> int:
-    from geo import run, write
-
-    config = _config(args)
-    t0 = time.perf_counter()
-    result = run(config)
-    paths = write(result, args.out)
-    rec = result.reconciliation()
-    print(f"{config.name}: {len(result.lsoa):,} LSOAs, {len(result.wards):,} wards"
-          + (" (SYNTHETIC demo extracts)" if config.extracts.synthetic else ""))
-    for f in rec["files"]:
-        reasons = ", ".join(f"{n} {r}" for r, n in f["excluded_by_reason"].items()) or "none"
-        print(f"  {f['kind']}: {f['rows_in']} rows in = {f['rows_used']} used + {f['rows_excluded']} excluded ({reasons})")
-        for note in f["notes"]:
-            print(f"    {note}")
-    for note in result.notes:
-        print(f"  note: {note}")
-    model = json.loads(paths["model"].read_text())
-    for target in ("review", "reach"):
-        fit = model["expected"]["lsoa"][target]
-        scores = [fit.get("score_in_sample"), fit.get("cv_score")]
-        if fit.get("cv_folds") and all(isinstance(v, (int, float)) and math.isfinite(v) for v in scores):
-            print(f"  expected {target} model (LSOAs): deviance D² {fit['score_in_sample']:.3f} in sample, "
-                  f"{fit['cv_score']:.3f} cross-validated ({fit['cv_folds']} folds)")
-        elif "cv_score" in fit:  # fitted on no area with children (e.g. no under-5s anywhere)
-            print(f"  expected {target} model (LSOAs): not fitted ({fit.get('n_areas', 0)} area(s) with children to fit)")
-    sens = model["sensitivity"]
-    print(f"  weights ±20%: Spearman of priority ranks ≥ {sens['min_spearman']:.3f}, top-20 overlap ≥ {sens['min_top_overlap']}/20")
-    for p in paths.values():
-        print(f"wrote {p}")
-    print(f"built in {time.perf_counter() - t0:.2f} s")
-    return 0
-
-
-def _cmd_sites(args) -> int:
-    out = args.out
-    if args.instance:
-        from models.siting import solve_instance_file
-
-        try:
-            res = solve_instance_file(args.instance, args.k, out, force_in=args.force_in, force_out=args.force_out, time_limit=args.time_limit)
-        except (OSError, ValueError, json.JSONDecodeError) as err:
-            raise DataError(f"{args.instance}: {err}") from None
-        print(f"objective {res['objective']:.6g} ({'optimal' if res['optimal'] else res['status']}) in {res['solve_seconds']:.3f} s; chosen {', '.join(res['chosen'])}")
-        print(f"wrote {out / 'sites.json'}")
-        return 0
-    from geo import printable, run, suggest_sites, write_sites
-
-    config = _config(args)
-    _check_mode(config, args.mode)
-    result = run(config)
-    if args.types:
-        unknown = sorted(set(args.types) - set(result.venues["type"]))
-        if unknown:
-            raise DataError(f"--types: unknown venue type(s) {', '.join(map(repr, unknown))}; "
-                            f"venue types of {config.name}: {', '.join(sorted(set(result.venues['type'])))}")
-    minutes = args.minutes if args.minutes is not None else config.travel.threshold_minutes
-    types = args.types or None
-    if args.per_la:
-        from geo import neutralise_frame, suggest_sites_per_la
-
-        t0 = time.perf_counter()
-        table, summaries = suggest_sites_per_la(result, k=args.k, minutes=minutes, venue_types=types, mode=args.mode, time_limit=args.time_limit)
-        out.mkdir(parents=True, exist_ok=True)
-        neutralise_frame(table).to_csv(out / "sites.csv", index=False)
-        (out / "sites.json").write_text(json.dumps({"k": args.k, "minutes": minutes, "per_la": summaries,
-                                                     "all_optimal": all(s["optimal"] for s in summaries.values()),
-                                                     "solve_seconds": time.perf_counter() - t0}, indent=2, default=float) + "\n")
-        n_opt = sum(s["optimal"] for s in summaries.values())
-        print(f"{len(summaries)} local authorities: {n_opt} solved to optimality; {len(table)} venues suggested in {time.perf_counter() - t0:.1f} s")
-        print(f"wrote {out / 'sites.csv'} and {out / 'sites.json'}")
-        return 0
-    s = suggest_sites(result, k=args.k, minutes=minutes, venue_types=types, mode=args.mode,
-                      force_in=args.force_in, force_out=args.force_out, time_limit=args.time_limit)
-    paths = write_sites(s, out)
-    r = s.result
-    print(f"{config.name}: {len(s.table)} venues within {minutes:g} min ({args.mode or config.travel.mode}); objective {r.objective:.6g} "
-          f"({'optimal' if r.optimal else r.status + f', gap {r.mip_gap:.2%}'}) in {r.solve_seconds:.3f} s")
-    for row in s.table.itertuples():
-        print(printable(f"  {row.rank}. {row.name} ({row.type}, {row.hub_id}): {row.covered_children:.0f} children in {row.covered_lsoas} LSOAs newly within reach"))
-    for p in paths.values():
-        print(f"wrote {p}")
-    return 0
-
-
-def _cmd_export(args) -> int:
-    from geo import run
-    from geo.export import Helper, Progress, export_pack, listed_hub_ids, steps
-
-    config = _config(args)
-    t0 = time.perf_counter()
-    if config.export.basemap is not None:  # a bad basemap fails now, not after the build
-        from geo.maps import Basemap
-
-        Basemap.open(config.export.basemap, config.export.basemap_attribution)
-    listed = listed_hub_ids(config)
-    if args.hub and listed is not None and args.hub not in listed:
-        raise DataError(f"unknown hub id {args.hub!r}; hubs of {config.name}: {', '.join(listed) or 'none'}")
-    n_hubs = 1 if args.hub else len(listed or [])
-    progress = Progress(1 + steps(n_hubs))
-    with Helper() as helper:  # a second process: it gets ready while this one builds
-        progress(f"build {config.name}")
-        result = run(config)
-        res = export_pack(result, args.out, hub=args.hub, k=args.k, dpi=args.dpi, generated=args.date,
-                          progress=progress, helper=helper)
-    print(f"{config.name}: {len(res.pages)} pages for {len(res.hub_ids)} hub(s)"
-          + (" (SYNTHETIC demo extracts)" if config.extracts.synthetic else ""))
-    for kind, counts in res.tables.counts_by_reason().items():
-        print(f"  {kind} table: {counts['primary']} small counts, {counts['secondary']} withheld to protect them, "
-              f"{counts['derived']} derived values withheld")
-    print(f"  {res.tables.linked_cells} cell(s) withheld to protect sums across the LSOA, ward and hub tables")
-    for p in (res.paths["pack"], res.paths["map"], res.paths["xlsx"], res.out_dir / "maps", res.out_dir / "visits", res.out_dir / "tables"):
-        print(f"wrote {p}")
-    print("  steps: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in res.timings.items()))
-    print(f"exported in {time.perf_counter() - t0:.1f} s")
-    return 0
-
-
-def _cmd_app(args) -> int:
-    from geo.app.serve import serve
-
-    return serve(args.config, port=args.port, address=args.address, warm=args.warm)
-
-
 def parser() -> argparse.ArgumentParser:
     """The argument parser: every numeric argument bounded, every output folder checked."""
     p = _Parser(prog="python -m geo", description="Family Hub outreach targeting: data, scores, catchments, venues.",
@@ -348,7 +180,7 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--out", type=output_dir, default=default, help=f"output folder (default: {default})")
 
     k_sites, k_export = whole_number(*SITES_K), whole_number(*EXPORT_K)
-    sp = add("fetch", "get the public data for the study area", _cmd_fetch)
+    sp = add("fetch", "get the public data for the study area", commands.cmd_fetch)
     sp.add_argument("--mirror", type=input_dir, help="read from a local folder laid out like shared/data instead of downloading")
     sp = sub.add_parser("init", help="set up a study area for any English council: config, hubs by postcode, public data")
     sp.add_argument("--la", action="append", help="ONS code of a local authority (repeat for several), e.g. E06000017")
@@ -362,15 +194,15 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="replace an existing config file")
     sp.add_argument("--list-las", action="store_true", help="list the English LA codes and names (needs --mirror)")
     sp.add_argument("--debug", action="store_true", help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)")
-    sp.set_defaults(func=_cmd_init)
-    sp = add("demo", "write the SYNTHETIC demo extracts (seeded)", _cmd_demo)
+    sp.set_defaults(func=commands.cmd_init)
+    sp = add("demo", "write the SYNTHETIC demo extracts (seeded)", commands.cmd_demo)
     sp.add_argument("--out", type=output_dir, help="folder for the demo extracts (default: the config's extract folder)")
     sp.add_argument("--record-level", action="store_true",
                     help="write SYNTHETIC record-level files (one row per child / attendance) made from the demo extracts, "
                     "in records/ beside them")
-    sp = add("build", "validate extracts, join, score and write lsoa.csv, wards.csv, areas.gpkg", _cmd_build, period=True)
+    sp = add("build", "validate extracts, join, score and write lsoa.csv, wards.csv, areas.gpkg", commands.cmd_build, period=True)
     out(sp, "out")
-    sp = add("sites", "suggest outreach venues (maximal covering, exact MILP)", _cmd_sites, period=True)
+    sp = add("sites", "suggest outreach venues (maximal covering, exact MILP)", commands.cmd_sites, period=True)
     sp.add_argument("--k", type=k_sites, default=5, help=f"number of venues to choose, {SITES_K[0]}-{SITES_K[1]} (default 5)")
     sp.add_argument("--minutes", type=number(*MINUTES), help=f"travel threshold in minutes, {MINUTES[0]:g}-{MINUTES[1]:g} (default: the config's)")
     sp.add_argument("--mode", help="travel mode (default: the config's)")
@@ -383,7 +215,7 @@ def parser() -> argparse.ArgumentParser:
                     help=f"seconds allowed to the MILP, {TIME_LIMIT[0]:g}-{TIME_LIMIT[1]:g} (default 60)")
     out(sp, "out/sites")
     sp = add("export", "write the ILT pack (PDF), maps, map.html, tables and visit lists, all under disclosure control",
-             _cmd_export, period=True)
+             commands.cmd_export, period=True)
     out(sp, "out/pack")
     sp.add_argument("--hub", help="only this hub's pages, map and visit list (a hub id; the tables cover the study area)")
     sp.add_argument("--k", type=k_export, default=5, help=f"suggested venues per hub, {EXPORT_K[0]}-{EXPORT_K[1]} (default 5)")
@@ -395,7 +227,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     sp.add_argument("--no-warm", dest="warm", action="store_false", help="listen at once; the first page is computed when opened")
     sp.add_argument("--debug", action="store_true", help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)")
-    sp.set_defaults(func=_cmd_app)
+    sp.set_defaults(func=commands.cmd_app)
     from geo.store import cli as store_cli  # ingest, store history|show
 
     store_cli.add_commands(sub, add, debug_help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)",

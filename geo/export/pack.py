@@ -26,7 +26,7 @@ zip entries and document dates are fixed.
 
 :func:`export_pack` runs the steps in order; the work is elsewhere: the hubs, page plan and
 contents in :mod:`geo.export.plan`, the web map in :mod:`geo.export.web`, the helper process in
-:mod:`geo.export.helper`, the tables in :mod:`geo.export.tables`, the pages' content in
+:mod:`geo.export.helper`, the tables in :mod:`geo.export.tables` (written by :mod:`geo.export.workbook`), the pages' content in
 :mod:`geo.export.pack_pages` and :mod:`geo.export.pack_content`, the PDF in :mod:`geo.export.document`,
 the maps in :mod:`geo.maps.printmap` (drawn once: ``maps/<hub>.png`` is also the map in the PDF) and the
 visit lists in :mod:`geo.export.visits`.
@@ -44,12 +44,9 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-import re
 import time
 import warnings
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +55,6 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.disclosure import DisclosureRule
-from geo.disclosure.tables import xlsx_bytes
 from geo.disclosure.venues import published_venue_figures
 from geo.errors import DataError
 from geo.export.document import render_html, write_pdf
@@ -74,23 +70,18 @@ from geo.export.plan import (
     steps,
 )
 from geo.export.providers import pack_sections
-from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule, reconciliation_table
+from geo.export.tables import ExportTables, export_tables, hub_sites, lsoa_rule
 from geo.export.visits import VISIT_LSOAS, postcode_lsoas, visit_list
 from geo.export.web import map_html, map_inputs, render_map_html, write_map_html
+from geo.export.workbook import SHEETS, notes_table, with_zeros_note, workbook_sheets, write_tables
 from geo.maps.printmap import hub_view, map_layers, write_hub_pngs
 from geo.maps.printtiles import prefetch_hubs
-from geo.maps.style import ATTRIBUTION
 from geo.safety import file_slugs, inside, neutralise_frame
 
 # the pack's own names, then names of geo.export.plan, .helper and .web that callers import from here
 __all__ = ["ExportResult", "export_pack", "write_tables", "notes_table", "SHEETS",
            "pack_hub_ids", "listed_hub_ids", "steps", "Helper", "page_plan", "generation_date", "Progress",
            "map_html", "map_inputs", "render_map_html"]
-
-#: sheet name -> CSV file name
-SHEETS = {"LSOAs": "lsoas", "wards": "wards", "hubs": "hubs", "sites": "sites", "reconciliation": "reconciliation",
-          "disclosure": "disclosure", "notes": "notes"}
-
 
 @dataclass
 class ExportResult:
@@ -139,71 +130,6 @@ def _venue_points(sites: pd.DataFrame) -> Callable[[str], gpd.GeoDataFrame | Non
         return sel if len(sel) else None
 
     return of
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def notes_table(result, generated: dt.date, rule: DisclosureRule, k: int, site_notes: dict[str, str]) -> pd.DataFrame:
-    """The ``notes`` sheet: what the tables are, their conventions and attribution."""
-    cfg = result.config
-    rows = [
-        ("study area", cfg.name), ("local authorities", ", ".join(cfg.la_codes)),
-        ("service extracts", "SYNTHETIC demo data: no real child is counted" if cfg.extracts.synthetic else "council extracts"),
-        ("periods", "; ".join(f"{k_} {v}" for k_, v in result.inputs.periods.items())),
-        ("generated", generated.isoformat()),
-        ("disclosure rule", rule.statement()),
-        ("derived statistics", "rates, intervals, smoothed rates and funnel flags are withheld (c) wherever a count they "
-                               "come from is withheld; priority and engagement scores are published only as 10-point bands "
-                               "(the lower edge: 30 means 30 to under 40) and priority_rank ranks the bands (ties by need "
-                               "score, then code); where even a band, the quadrant or the gap type would narrow a withheld "
-                               "count to one value it is withheld too (see the README's disclosure section)"),
-        ("disclosure", f"counts from 1 to {rule.threshold - 1} are shown as {rule.label}; c = withheld (to protect a small "
-                       "count, or a rate or other value derived from a withheld count); totals and subtotals are protected "
-                       "within each table and across the LSOAs, wards and hubs sheets"),
-        ("LSOAs sheet", f"zeros are withheld too: {rule.label} means 0 to {rule.threshold - 1} on the LSOAs sheet"),
-        ("estimates", "under5_est and the children-not-reached figures are estimates; per hub and per venue they are "
-                      "rounded to the nearest 10 (columns ending _nearest_10)"),
-        ("travel", f"{cfg.travel.mode}, {cfg.travel.threshold_minutes:g} minutes"),
-        ("venues", f"up to {k} suggested per hub for its catchment (exact maximal covering)"),
-        ("attribution", ATTRIBUTION),
-        ("postcodes", "OS Code-Point Open: Contains OS data © Crown copyright and database right 2025; Royal Mail data © "
-                      "Royal Mail copyright and database right 2025"),
-    ]
-    rows += [("note", n) for n in result.notes]
-    rows += [(f"venues {h}", n) for h, n in site_notes.items()]
-    return pd.DataFrame(rows, columns=["item", "value"])
-
-
-def _fixed_xlsx(data: bytes, generated: dt.date) -> bytes:
-    """Rewrite an XLSX with fixed zip timestamps and document dates (same inputs, same bytes)."""
-    stamp = generated.strftime("%Y-%m-%dT00:00:00Z")
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", body)
-            zi = zipfile.ZipInfo(info.filename, date_time=(generated.year, generated.month, generated.day, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = info.external_attr
-            dst.writestr(zi, body)
-    return out.getvalue()
-
-
-def write_tables(sheets: dict[str, pd.DataFrame], out_dir: Path, generated: dt.date) -> dict:
-    """Write ``tables.xlsx`` and ``tables/<name>.csv``; return their paths."""
-    out_dir = Path(out_dir)
-    (out_dir / "tables").mkdir(parents=True, exist_ok=True)
-    xlsx = out_dir / "tables.xlsx"
-    xlsx.write_bytes(_fixed_xlsx(xlsx_bytes(sheets), generated))
-    csvs = []
-    for name, df in sheets.items():
-        p = out_dir / "tables" / f"{SHEETS.get(name, name)}.csv"
-        neutralise_frame(df).to_csv(p, index=False)
-        csvs.append(p)
-    return {"xlsx": xlsx, "tables": csvs}
 
 
 # --------------------------------------------------------------------------- the pack
@@ -281,7 +207,7 @@ def export_pack(result, out_dir: str | Path, *, hub: str | None = None, k: int =
         lap("sites")
         files = _hub_files(out_dir, hub_ids)
         pngs = helper.submit(write_hub_pngs, layers, _png_jobs(result, hub_ids, venue_points, out_dir, files), dpi)
-        sheets = _sheets(result, tables, sites, _with_zeros_note(notes_table(result, generated, rule, k, site_notes), tables, rule))
+        sheets = workbook_sheets(result, tables, sites, with_zeros_note(notes_table(result, generated, rule, k, site_notes), tables, rule))
         lap("tables")
         ctx = PackContext(
             config=result.config, generated=generated, periods=result.inputs.periods, rule=rule, tables=tables,
@@ -340,26 +266,6 @@ def _png_jobs(result, hub_ids: list[str], venue_points, out_dir: Path, files: di
     return [{"hub_id": h, "path": out_dir / files[h]["map"], "title": hub_name(result.hubs, h),
              "subtitle": _map_subtitle(result, h), "synthetic": bool(result.config.extracts.synthetic),
              "venues": venue_points(h)} for h in hub_ids]
-
-
-def _sheets(result, tables: ExportTables, sites: pd.DataFrame, notes: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The sheets of ``tables.xlsx`` (and ``tables/*.csv``), in order."""
-    return {
-        "LSOAs": tables.lsoa.display, "wards": tables.wards.display,
-        "hubs": tables.hubs.display if tables.hubs is not None else pd.DataFrame(),
-        "sites": sites, "reconciliation": reconciliation_table(result.reconciliation()),
-        "disclosure": tables.audit(), "notes": notes,
-    }
-
-
-def _with_zeros_note(notes: pd.DataFrame, tables: ExportTables, rule: DisclosureRule) -> pd.DataFrame:
-    """Say, not hide, the LSOA cells shown as withheld that the published totals show to be 0."""
-    zeros = tables.derived.get("zeros_pinned_by_totals", 0)
-    if not zeros:
-        return notes
-    note = (f"{zeros} LSOA cell(s) shown as {rule.label} are 0 by the published ward or hub totals (e.g. a ward of one "
-            f"LSOA with a count of 0); no count of 1 to {rule.threshold - 1} can be worked out")
-    return pd.concat([notes, pd.DataFrame([{"item": "withheld zeros", "value": note}])], ignore_index=True)
 
 
 def _postcodes(result) -> pd.DataFrame | None:
