@@ -44,7 +44,7 @@ from geo.app import (
 from geo.app import options as app_options
 from geo.app import venues as app_venues
 from geo.app import visits as app_visits
-from geo.app.warm import warm_enabled
+from geo.app import warm as app_warm
 from geo.disclosure import DisclosureRule
 from geo.maps import LAYERS
 
@@ -387,7 +387,7 @@ def main() -> None:
             upload.upload_panel(st, result.config, public=result.public, on_stored=_rebuild)
     # cached parts: the map for the HTML download is built only if asked for
     download.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
-    if warm_enabled():  # off during `python -m geo app`'s warm-up: the first browser session starts it, after its page
+    if app_warm.warm_enabled():  # off during `python -m geo app`'s warm-up: the first browser session starts it, after its page
         warm_study_areas(tuple(p for p in configs if p != config_path))  # after the page: other study areas ready for a switch
 
 
