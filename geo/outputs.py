@@ -8,6 +8,7 @@ for byte what pandas writes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -21,7 +22,27 @@ import pyogrio
 from geo.build import BuildResult
 from geo.safety import neutralise_frame
 
-__all__ = ["write", "write_csv", "model_summary"]
+__all__ = ["write", "write_csv", "model_summary", "geopackage_writing"]
+
+#: the time GDAL writes into a GeoPackage's ``gpkg_contents.last_change`` (it writes the clock's
+#: otherwise, so two builds of the same inputs would give different files)
+GPKG_TIMESTAMP = "2000-01-01T00:00:00Z"
+
+
+@contextlib.contextmanager
+def geopackage_writing():
+    """GDAL set for writing GeoPackages that are the same bytes for the same data (restored after).
+
+    The contents' timestamps are :data:`GPKG_TIMESTAMP` rather than the clock (``OGR_CURRENT_DATE``), and
+    SQLite does not fsync after each transaction (the file's content is the same without it).
+    """
+    options = {"OGR_CURRENT_DATE": GPKG_TIMESTAMP, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+    previous = {key: pyogrio.get_gdal_config_option(key) for key in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
 
 
 def _format_floats(values: np.ndarray, float_format: str) -> np.ndarray:
@@ -126,19 +147,13 @@ def write(result: BuildResult, out_dir: Path) -> dict[str, Path]:
     layers = [("lsoa", result.lsoa), ("wards", result.wards), ("hubs", result.hubs), ("venues", result.venues),
               ("catchments", result.catchments()), ("gaps", result.gaps())]
     first = True
-    # SQLite's fsync after every transaction costs more than writing the small layers; the
-    # file's content is the same without it (CSV outputs are not fsynced either).
-    previous = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
-    try:
+    with geopackage_writing():
         for layer, gdf in layers:
             if gdf is None or (layer in ("catchments", "gaps") and not len(gdf)):
                 continue
             # Arrow hands whole columns to GDAL (same layer schema and values, about twice as fast)
             pyogrio.write_dataframe(gdf, paths["areas"], layer=layer, driver="GPKG", append=not first, use_arrow=True)
             first = False
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": previous})
     paths["reconciliation"].write_text(json.dumps(result.reconciliation(), indent=2, default=str))
     paths["model"].write_text(json.dumps(model_summary(result), indent=2, default=float))
     paths.update(_write_monitoring(result, out_dir, paths))

@@ -10,7 +10,7 @@ import pyogrio
 import pytest
 
 from geo.config import ConfigError, load_config
-from geo.outputs import write
+from geo.outputs import GPKG_TIMESTAMP, write
 from geo.sources import public_paths
 from tests.conftest import REPO
 
@@ -81,6 +81,21 @@ def test_build_writes_outputs(biborough_build, tmp_path):
     assert {"lsoa", "wards", "hubs", "venues"} <= layers
     hubs = pyogrio.read_dataframe(paths["areas"], layer="hubs")
     assert len(hubs) == 6 and set(hubs["site_type"]) == {"hub", "spoke"}
+
+
+def test_writing_a_build_twice_gives_the_same_bytes(biborough_build, tmp_path):
+    """Deterministic outputs: every file, the GeoPackage too (GDAL would stamp it with the clock)."""
+    import hashlib
+    import time
+
+    first = write(biborough_build, tmp_path / "a")
+    time.sleep(1.1)  # a clock-stamped file would now differ
+    second = write(biborough_build, tmp_path / "b")
+    assert sorted(first) == sorted(second)
+    digest = {name: [hashlib.sha256(p[name].read_bytes()).hexdigest() for p in (first, second)] for name in first}
+    assert {name for name, (a, b) in digest.items() if a != b} == set()
+    with __import__("sqlite3").connect(first["areas"]) as db:
+        assert {row[0] for row in db.execute("SELECT last_change FROM gpkg_contents")} == {GPKG_TIMESTAMP}
 
 
 def test_under5_file_wins_over_estimate(biborough_config, tmp_path):

@@ -118,11 +118,14 @@ def _gpkg_bytes(result, view: View, rule: DisclosureRule) -> bytes:
 
     import pyogrio
 
+    from geo.outputs import geopackage_writing
+
     lsoa = selected_rows(gated_tables(result, rule).lsoa.display, "lsoa21cd", view.lsoa["lsoa21cd"])
     geometry = view.lsoa.set_index("lsoa21cd").geometry.reindex(lsoa["lsoa21cd"])
     gdf = gpd.GeoDataFrame(lsoa.astype({c: str for c in lsoa.columns if lsoa[c].dtype == object}),
                            geometry=geometry.to_numpy(), crs=27700)
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "areas.gpkg"
-        pyogrio.write_dataframe(gdf, p, layer="lsoa", driver="GPKG")
+        with geopackage_writing():
+            pyogrio.write_dataframe(gdf, p, layer="lsoa", driver="GPKG")
         return p.read_bytes()
