@@ -18,7 +18,7 @@ from pathlib import Path
 
 #: (module, function) whose calls are counted, under the name "module.function"
 STEPS = [("geo.build", "prepare"), ("geo.build", "analyse"), ("geo.app.gated", "export_tables"),
-         ("geo.app.venues", "plan_venues"), ("geo.app.folium_component", "component_args")]
+         ("geo.app.venues", "plan_venues"), ("geo.app.mapview", "component_args")]
 
 
 def count_calls(counts_path: Path) -> dict[str, int]:
