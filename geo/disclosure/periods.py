@@ -174,7 +174,8 @@ def _display_count(value: float, cell, primary: set, suppressed: set, rule: Disc
 
 
 def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[str, str], hubs: list[str],
-                   windows: dict[str, list[str]], known: dict | None = None, forced: set | None = None) -> PublishedTrends:
+                   windows: dict[str, list[str]], known: dict | None = None, forced: set | None = None,
+                   lsoa=None) -> PublishedTrends:
     """Suppress the published levels of a trends table together across periods and areas.
 
     Parameters
@@ -189,6 +190,10 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
         treated as withheld by the final attack.
     forced : set, optional
         Cells withheld elsewhere: withheld here too.
+    lsoa : geo.disclosure.windows.LsoaCells, optional
+        The gate's LSOA cells of the windows shown below hub level, with their relations to the
+        wards, hubs, local authorities and study area: their small counts (withheld zeros too)
+        must stay unpinned as well; shown, they are known; withheld, withheld.
 
     Raises
     ------
@@ -201,21 +206,32 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
     primary = {c for c, v in values.items() if rule.is_small(v)}
     forced = {c for c in (forced or set()) if c in values}
     known = {c for c in (known or {}) if c in values and c not in forced}
+    below: set = set()
+    if lsoa is not None:  # the LSOA tables of the windows shown below hub level, with their relations
+        values = {**values, **lsoa.values}
+        rels = rels + [r for r in lsoa.relations if _holds(values, *r)]
+        primary |= lsoa.primary
+        forced |= lsoa.withheld
+        below = set(lsoa.values)
+        known |= below - lsoa.withheld
     dropped: set = set()
     for attempt in range(4):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            added, pinned = protect(values, primary, forced, rels, rule.threshold)
+            added, pinned = protect(values, primary, forced, rels, rule.threshold, zero_small=below)
         suppressed = set(primary) | forced | set(added)
         if not pinned and known & suppressed:  # shown by the main gate: the reader knows them whatever we withhold here
-            pinned = pinned_cells(values, primary, suppressed - known, rels, rule.threshold)
-        pinned = [c for c in pinned if c[:3] not in dropped]
+            pinned = pinned_cells(values, primary, suppressed - known, rels, rule.threshold, zero_small=below)
+        pinned = [c for c in pinned if c[:3] not in dropped and not (c in below and values[c] == 0)]
         if not pinned:
             break
         # an area whose small counts stay pinned (e.g. through a window the main gate shows): first withhold its
         # whole series; if even that is not enough, leave the series out. Left out, its cells tell a reader less
         # than the labels modelled here, so what the attack proves for the other cells still holds.
-        series = {c[:3] for c in pinned}
+        # An LSOA's pinned count: the series of its ward, hub, LA and study area.
+        series = {c[:3] for c in pinned if c not in below}
+        series |= {x[:3] for c in pinned if c in below for t, ps in rels if c in ps or c == t
+                   for x in (t, *ps) if x not in below}
         if attempt:
             dropped |= series
         forced |= {c for c in values if c[:3] in series and c not in known}
