@@ -165,6 +165,30 @@ def trend_relations(values: dict, *, windows: dict[str, list[str]], ward_la: dic
     return rels
 
 
+def _linked_lsoa(lsoa, values: dict, forced: set) -> list:
+    """The LSOA relations a reader can combine with the trends: those reached from a window cell
+    the main gate withholds (``forced``) through withheld cells. A shown cell is a constant, so the
+    other LSOA relations tell nothing about any trend cell (the main gate protects them alone)."""
+    rels = [r for r in lsoa.relations if _holds(values, *r)]
+    hidden = set(lsoa.withheld) | set(forced)
+    by_cell: dict = {}
+    for k, (total, parts) in enumerate(rels):
+        for c in (total, *parts):
+            by_cell.setdefault(c, []).append(k)
+    todo = [c for c in forced if c in by_cell and c not in lsoa.values]
+    reached, used = set(todo), set()
+    while todo:
+        for k in by_cell.get(todo.pop(), []):
+            if k in used:
+                continue
+            used.add(k)
+            for c in (rels[k][0], *rels[k][1]):
+                if c in hidden and c not in reached:
+                    reached.add(c)
+                    todo.append(c)
+    return [rels[k] for k in sorted(used)]
+
+
 def _display_count(value: float, cell, primary: set, suppressed: set, rule: DisclosureRule):
     if cell in primary:
         return rule.label
@@ -208,11 +232,12 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
     known = {c for c in (known or {}) if c in values and c not in forced}
     below: set = set()
     if lsoa is not None:  # the LSOA tables of the windows shown below hub level, with their relations
-        values = {**values, **lsoa.values}
-        rels = rels + [r for r in lsoa.relations if _holds(values, *r)]
-        primary |= lsoa.primary
-        forced |= lsoa.withheld
-        below = set(lsoa.values)
+        linked = _linked_lsoa(lsoa, {**values, **lsoa.values}, forced)
+        below = {c for r in linked for c in (r[0], *r[1]) if c in lsoa.values}
+        values = {**values, **{c: lsoa.values[c] for c in below}}
+        rels = rels + linked
+        primary |= lsoa.primary & below
+        forced |= lsoa.withheld & below
         known |= below - lsoa.withheld
     dropped: set = set()
     for attempt in range(4):
