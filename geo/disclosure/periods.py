@@ -231,6 +231,7 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
     forced = {c for c in (forced or set()) if c in values}
     known = {c for c in (known or {}) if c in values and c not in forced}
     below: set = set()
+    trend_values, trend_rels = values, rels
     if lsoa is not None:  # the LSOA tables of the windows shown below hub level, with their relations
         linked = _linked_lsoa(lsoa, {**values, **lsoa.values}, forced)
         below = {c for r in linked for c in (r[0], *r[1]) if c in lsoa.values}
@@ -241,11 +242,16 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
         known |= below - lsoa.withheld
     dropped: set = set()
     for attempt in range(4):
+        # complementary cells are chosen among the trends (fast); the attack then runs on the trends and
+        # the LSOA tables together (the LSOA cells are the main gate's: withheld there, withheld here)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            added, pinned = protect(values, primary, forced, rels, rule.threshold, zero_small=below)
+            added, pinned = protect(trend_values, primary - below, forced - below, trend_rels, rule.threshold)
+            if below and not pinned:  # then the pins through the LSOA tables, starting from those cells
+                more, pinned = protect(values, primary, forced | set(added), rels, rule.threshold, zero_small=below)
+                added = [*added, *more]
         suppressed = set(primary) | forced | set(added)
-        if not pinned and known & suppressed:  # shown by the main gate: the reader knows them whatever we withhold here
+        if not pinned and (below or known & suppressed):  # shown by the main gate: the reader knows them whatever we withhold here
             pinned = pinned_cells(values, primary, suppressed - known, rels, rule.threshold, zero_small=below)
         pinned = [c for c in pinned if c[:3] not in dropped and not (c in below and values[c] == 0)]
         if not pinned:
@@ -256,7 +262,7 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
         # An LSOA's pinned count: the series of its ward, hub, LA and study area.
         series = {c[:3] for c in pinned if c not in below}
         series |= {x[:3] for c in pinned if c in below for t, ps in rels if c in ps or c == t
-                   for x in (t, *ps) if x not in below}
+                   for x in (t, *ps) if x not in below and x in forced}  # through the windows the main gate withholds
         if attempt:
             dropped |= series
         forced |= {c for c in values if c[:3] in series and c not in known}

@@ -99,7 +99,7 @@ def gate_cells(tables, window: str) -> tuple[dict, set]:
     return shown, withheld
 
 
-def published_monitoring(result, rule: DisclosureRule | None = None, *, tables=None) -> Monitoring:
+def published_monitoring(result, rule: DisclosureRule | None = None, *, tables=None, link_lsoa: bool = False) -> Monitoring:
     """Trends, changes and impact of a build as the app and the pack may show them.
 
     Parameters
@@ -108,7 +108,11 @@ def published_monitoring(result, rule: DisclosureRule | None = None, *, tables=N
     rule : DisclosureRule, optional
         Default: the config's.
     tables : geo.disclosure.gate.ExportTables, optional
-        The main gate's tables of the same build (their analysis-window cells are kept as they are there).
+        The main gate's tables of the same build (their analysis-window cells are kept as they are there;
+        the other windows of :func:`geo.disclosure.windows.window_grid` are built and gated too).
+    link_lsoa : bool
+        Also attack the LSOA tables of those windows together with the trends (exact, but minutes
+        on a county: see the README, "Disclosure across Period choices and quarterly packs").
     """
     from geo.monitoring.changes import change_table
     from geo.monitoring.trends import trend_table
@@ -137,7 +141,7 @@ def published_monitoring(result, rule: DisclosureRule | None = None, *, tables=N
         known = {(c[0], study if c[0] == "study_area" else c[1], *c[2:]): v for c, v in known.items()}
         forced = {(c[0], study if c[0] == "study_area" else c[1], *c[2:]) for c in forced}
     published = publish_trends(trends, rule, ward_la=ward_la, hubs=hubs, windows=_windows(trends, result.inputs.period_index),
-                               known=known, forced=forced, lsoa=lsoa)
+                               known=known, forced=forced, lsoa=lsoa if link_lsoa else None)
     changes = publish_changes(changes, published)
     impact = None
     if result.inputs.sessions is not None:

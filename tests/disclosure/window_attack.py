@@ -63,10 +63,10 @@ def build_window(config, period: str | None, pool: int | None):
     return analyse(prepare(config), config)
 
 
-def publish(result, rule, name: str, *, trends: bool = True) -> Publication:
+def publish(result, rule, name: str, *, trends: bool = True, link_lsoa: bool = False) -> Publication:
     """Every table the app and the pack show for one build (the gate, then the Trends gate unless ``trends`` is False)."""
     tables = export_tables(result, rule)
-    monitoring = published_monitoring(result, rule, tables=tables).trends.display if trends else None
+    monitoring = published_monitoring(result, rule, tables=tables, link_lsoa=link_lsoa).trends.display if trends else None
     return Publication(name, list(result.inputs.period["window"]), tables.lsoa.display, tables.wards.display,
                        None if tables.hubs is None else tables.hubs.display, monitoring)
 
