@@ -259,7 +259,7 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
         # an area whose small counts stay pinned (e.g. through a window the main gate shows): first withhold its
         # whole series; if even that is not enough, leave the series out. Left out, its cells tell a reader less
         # than the labels modelled here, so what the attack proves for the other cells still holds.
-        # An LSOA's pinned count: the series of its ward, hub, LA and study area.
+        # An LSOA's pinned count: the series of the withheld ward, hub (LA, study area) windows it sums into.
         series = {c[:3] for c in pinned if c not in below}
         series |= {x[:3] for c in pinned if c in below for t, ps in rels if c in ps or c == t
                    for x in (t, *ps) if x not in below and x in forced}  # through the windows the main gate withholds
