@@ -51,7 +51,7 @@ def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_
     ``choices`` is ``{"las": {code: name}, "hubs": {id: label}, "venue_types": [...], "periods": {option: label},
     "groups": {option: label}}`` (``groups``: :func:`geo.app.groupmap.group_options`; ``layers`` then has
     :data:`geo.app.groupmap.GROUP_LAYER` too)
-    (``periods``: :func:`geo.app.trends.period_options`, ``"2025-Q4|4"`` = four quarters to 2025-Q4);
+    (``periods``: :func:`geo.app.trends.period_options`, ``"2024-Q4|4"`` = four quarters to 2024-Q4);
     ``venue_names(types)`` gives ``{venue_id: label}`` of the venues of those types.
     """
     def key(name: str) -> str:
@@ -63,8 +63,9 @@ def sidebar_controls(st, config_path: str, cfg, choices: dict, *, layers, venue_
                           help="Leave empty for all hubs")
     periods = choices.get("periods") or {}
     choice = st.selectbox("Period", list(periods), format_func=periods.get, key=key("period"),
-                          help="One quarter, or several quarters pooled (counts summed): pooling gives small areas "
-                               "enough children to see a rate") if periods else ""
+                          help="The default window or an earlier one sharing no quarter with it (counts summed): "
+                               "overlapping windows would give withheld counts back by differencing; quarters "
+                               "are in the Trends tab") if periods else ""
     period, pool = (choice.split("|")[0], int(choice.split("|")[1])) if choice else (None, None)
     level = st.radio("Geography", ["lsoa", "ward"], format_func=text, horizontal=True, key="level")
     layer = st.selectbox("Map layer", list(layers), format_func=text, key="layer")

@@ -79,27 +79,29 @@ def impact_display(impact: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def period_options(prepared) -> dict[str, str]:
-    """The sidebar's period choices: ``""`` (the study area's default window) first, then for each
-    quarter, latest first, the ``[analysis] pool_quarters`` window ending there and the quarter
-    alone (``"2025-Q4|4"`` -> ``"2025-Q1 to 2025-Q4 (4 quarters pooled)"``). A window is cut where
-    a quarter is missing, as the build does (:func:`geo.inputs.period_choice.choose_window`)."""
+    """The sidebar's period choices: ``""`` (the study area's default window) first, then the other
+    windows of the grid (:func:`geo.disclosure.windows.window_grid`), latest first: full windows of
+    ``[analysis] pool_quarters`` quarters that share no quarter with the default or with each other
+    (``"2024-Q4|4"`` -> ``"2024-Q1 to 2024-Q4 (4 quarters pooled)"``; with ``pool_quarters = 1``
+    each quarter alone, ``"2025-Q3|1"`` -> ``"2025-Q3 only"``). Overlapping windows and single
+    quarters beside pooled windows are not offered: two of them would give a withheld count back
+    by differencing (the Trends tab shows quarters for hubs, wards and local authorities)."""
     from geo.build import analysis_window
+    from geo.disclosure.windows import window_grid
 
-    index = prepared.inputs.period_index
-    if not index:
+    inputs = prepared.inputs
+    if not inputs.period_index:
         return {}
     pool = prepared.config.analysis.pool_quarters
-    have = set(index.values())
-    out = {"": f"{analysis_window(prepared.inputs.period)} (default)"}
-    for p in sorted(have, reverse=True):
-        for n in dict.fromkeys([pool, 1]):
-            run = [p]
-            while p.granularity == "quarter" and len(run) < n and run[0].previous() in have:
-                run.insert(0, run[0].previous())
-            if n > 1 and len(run) > 1:
-                out[f"{p.label}|{n}"] = f"{run[0].label} to {p.label} ({len(run)} quarters pooled)"
-            elif n == 1:
-                out[f"{p.label}|1"] = f"{p.label} only"
+    out = {"": f"{analysis_window(inputs.period)} (default)"}
+    own = list(inputs.period.get("window") or [])
+    for run in window_grid(inputs.period, inputs.period_index, pool):
+        if run == own:
+            continue
+        if len(run) > 1:
+            out[f"{run[-1]}|{len(run)}"] = f"{run[0]} to {run[-1]} ({len(run)} quarters pooled)"
+        else:
+            out[f"{run[-1]}|1"] = f"{run[-1]} only"
     return out
 
 

@@ -165,6 +165,30 @@ def trend_relations(values: dict, *, windows: dict[str, list[str]], ward_la: dic
     return rels
 
 
+def _linked_lsoa(lsoa, values: dict, forced: set) -> list:
+    """The LSOA relations a reader can combine with the trends: those reached from a window cell
+    the main gate withholds (``forced``) through withheld cells. A shown cell is a constant, so the
+    other LSOA relations tell nothing about any trend cell (the main gate protects them alone)."""
+    rels = [r for r in lsoa.relations if _holds(values, *r)]
+    hidden = set(lsoa.withheld) | set(forced)
+    by_cell: dict = {}
+    for k, (total, parts) in enumerate(rels):
+        for c in (total, *parts):
+            by_cell.setdefault(c, []).append(k)
+    todo = [c for c in forced if c in by_cell and c not in lsoa.values]
+    reached, used = set(todo), set()
+    while todo:
+        for k in by_cell.get(todo.pop(), []):
+            if k in used:
+                continue
+            used.add(k)
+            for c in (rels[k][0], *rels[k][1]):
+                if c in hidden and c not in reached:
+                    reached.add(c)
+                    todo.append(c)
+    return [rels[k] for k in sorted(used)]
+
+
 def _display_count(value: float, cell, primary: set, suppressed: set, rule: DisclosureRule):
     if cell in primary:
         return rule.label
@@ -174,7 +198,8 @@ def _display_count(value: float, cell, primary: set, suppressed: set, rule: Disc
 
 
 def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[str, str], hubs: list[str],
-                   windows: dict[str, list[str]], known: dict | None = None, forced: set | None = None) -> PublishedTrends:
+                   windows: dict[str, list[str]], known: dict | None = None, forced: set | None = None,
+                   lsoa=None) -> PublishedTrends:
     """Suppress the published levels of a trends table together across periods and areas.
 
     Parameters
@@ -189,6 +214,10 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
         treated as withheld by the final attack.
     forced : set, optional
         Cells withheld elsewhere: withheld here too.
+    lsoa : geo.disclosure.windows.LsoaCells, optional
+        The gate's LSOA cells of the windows shown below hub level, with their relations to the
+        wards, hubs, local authorities and study area: their small counts (withheld zeros too)
+        must stay unpinned as well; shown, they are known; withheld, withheld.
 
     Raises
     ------
@@ -201,21 +230,39 @@ def publish_trends(trends: pd.DataFrame, rule: DisclosureRule, *, ward_la: dict[
     primary = {c for c, v in values.items() if rule.is_small(v)}
     forced = {c for c in (forced or set()) if c in values}
     known = {c for c in (known or {}) if c in values and c not in forced}
+    below: set = set()
+    trend_values, trend_rels = values, rels
+    if lsoa is not None:  # the LSOA tables of the windows shown below hub level, with their relations
+        linked = _linked_lsoa(lsoa, {**values, **lsoa.values}, forced)
+        below = {c for r in linked for c in (r[0], *r[1]) if c in lsoa.values}
+        values = {**values, **{c: lsoa.values[c] for c in below}}
+        rels = rels + linked
+        primary |= lsoa.primary & below
+        forced |= lsoa.withheld & below
+        known |= below - lsoa.withheld
     dropped: set = set()
     for attempt in range(4):
+        # complementary cells are chosen among the trends (fast); the attack then runs on the trends and
+        # the LSOA tables together (the LSOA cells are the main gate's: withheld there, withheld here)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            added, pinned = protect(values, primary, forced, rels, rule.threshold)
+            added, pinned = protect(trend_values, primary - below, forced - below, trend_rels, rule.threshold)
+            if below and not pinned:  # then the pins through the LSOA tables, starting from those cells
+                more, pinned = protect(values, primary, forced | set(added), rels, rule.threshold, zero_small=below)
+                added = [*added, *more]
         suppressed = set(primary) | forced | set(added)
-        if not pinned and known & suppressed:  # shown by the main gate: the reader knows them whatever we withhold here
-            pinned = pinned_cells(values, primary, suppressed - known, rels, rule.threshold)
-        pinned = [c for c in pinned if c[:3] not in dropped]
+        if not pinned and (below or known & suppressed):  # shown by the main gate: the reader knows them whatever we withhold here
+            pinned = pinned_cells(values, primary, suppressed - known, rels, rule.threshold, zero_small=below)
+        pinned = [c for c in pinned if c[:3] not in dropped and not (c in below and values[c] == 0)]
         if not pinned:
             break
         # an area whose small counts stay pinned (e.g. through a window the main gate shows): first withhold its
         # whole series; if even that is not enough, leave the series out. Left out, its cells tell a reader less
         # than the labels modelled here, so what the attack proves for the other cells still holds.
-        series = {c[:3] for c in pinned}
+        # An LSOA's pinned count: the series of the withheld ward, hub (LA, study area) windows it sums into.
+        series = {c[:3] for c in pinned if c not in below}
+        series |= {x[:3] for c in pinned if c in below for t, ps in rels if c in ps or c == t
+                   for x in (t, *ps) if x not in below and x in forced}  # through the windows the main gate withholds
         if attempt:
             dropped |= series
         forced |= {c for c in values if c[:3] in series and c not in known}

@@ -15,6 +15,8 @@ import pandas as pd
 
 from geo.disclosure.periods import PublishedTrends, publish_changes, publish_impact, publish_trends
 from geo.disclosure.rule import DisclosureRule
+from geo.disclosure.windows import grid_gate_cells, window_grid
+from geo.inputs.period_choice import window_label
 
 __all__ = ["Monitoring", "published_monitoring", "gate_cells", "IMPACT_CAVEATS"]
 
@@ -97,7 +99,7 @@ def gate_cells(tables, window: str) -> tuple[dict, set]:
     return shown, withheld
 
 
-def published_monitoring(result, rule: DisclosureRule | None = None, *, tables=None) -> Monitoring:
+def published_monitoring(result, rule: DisclosureRule | None = None, *, tables=None, link_lsoa: bool = False) -> Monitoring:
     """Trends, changes and impact of a build as the app and the pack may show them.
 
     Parameters
@@ -106,7 +108,11 @@ def published_monitoring(result, rule: DisclosureRule | None = None, *, tables=N
     rule : DisclosureRule, optional
         Default: the config's.
     tables : geo.disclosure.gate.ExportTables, optional
-        The main gate's tables of the same build (their analysis-window cells are kept as they are there).
+        The main gate's tables of the same build (their analysis-window cells are kept as they are there;
+        the other windows of :func:`geo.disclosure.windows.window_grid` are built and gated too).
+    link_lsoa : bool
+        Also attack the LSOA tables of those windows together with the trends (exact, but minutes
+        on a county: see the README, "Disclosure across Period choices and quarterly packs").
     """
     from geo.monitoring.changes import change_table
     from geo.monitoring.trends import trend_table
@@ -118,21 +124,24 @@ def published_monitoring(result, rule: DisclosureRule | None = None, *, tables=N
         extra = trend_table(result, pool=len(result.inputs.period["window"]))
         trends = pd.concat([trends, extra[extra["period"] == window]], ignore_index=True)
     changes = change_table(result, trends)
-    # published: every quarter, the analysis window and the windows it is compared with (rolling
-    # windows overlapping them would add nothing a reader needs and many differencing relations)
-    keep = set(trends.loc[trends["periods_pooled"] == 1, "period"]) | set(changes["period_from"]) | set(changes["period_to"])
-    trends = trends[trends["period"].isin(keep | {window})]
+    # published: every quarter and the windows of the grid (those the Period choices show; the
+    # same whichever is chosen); changes between other windows are not published
+    grid = {window_label(run) for run in window_grid(result.inputs.period, result.inputs.period_index,
+                                                     result.config.analysis.pool_quarters)}
+    keep = set(trends.loc[trends["periods_pooled"] == 1, "period"]) | grid | {window}
+    changes = changes[changes["period_from"].isin(keep) & changes["period_to"].isin(keep)].reset_index(drop=True)
+    trends = trends[trends["period"].isin(keep)]
     lsoa = result.lsoa
     ward_la = dict(zip(lsoa["ward_code"].astype(str), lsoa["lad_code"].astype(str)))
     hubs = [] if result.hubs is None else list(result.hubs["hub_id"].astype(str))
-    known, forced = {}, set()
+    known, forced, lsoa = {}, set(), None
     if tables is not None and window:
-        known, forced = gate_cells(tables, window)
+        known, forced, lsoa = grid_gate_cells(result, rule, tables)
         study = str(result.config.slug)
         known = {(c[0], study if c[0] == "study_area" else c[1], *c[2:]): v for c, v in known.items()}
         forced = {(c[0], study if c[0] == "study_area" else c[1], *c[2:]) for c in forced}
     published = publish_trends(trends, rule, ward_la=ward_la, hubs=hubs, windows=_windows(trends, result.inputs.period_index),
-                               known=known, forced=forced)
+                               known=known, forced=forced, lsoa=lsoa if link_lsoa else None)
     changes = publish_changes(changes, published)
     impact = None
     if result.inputs.sessions is not None:
