@@ -35,7 +35,7 @@ import pandas as pd
 from geo.disclosure.rule import CONFIDENTIAL
 from geo.inputs.periods import Period
 
-__all__ = ["window_grid", "grid_gate_cells", "LsoaCells"]
+__all__ = ["window_grid", "gate_cells", "grid_gate_cells", "LsoaCells"]
 
 
 def _common(period: dict, index: dict[str, Period]) -> set[Period]:
@@ -132,11 +132,37 @@ class LsoaCells:
 _COLUMNS = {"review_eligible": "denominator", "review_completed": "numerator", "children_not_reviewed": "not_reviewed"}
 
 
+def gate_cells(tables, window: str) -> tuple[dict, set]:
+    """The main gate's review counts of the analysis window as trend cells: ``(shown, withheld)``.
+
+    ``shown`` maps a cell to its published value, ``withheld`` is the set of withheld cells.
+    """
+    cols = {"review_completed": "numerator", "review_eligible": "denominator", "children_not_reviewed": "not_reviewed"}
+    shown, withheld = {}, set()
+    for kind, st, key in (("ward", tables.wards, "ward_code"), ("hub", tables.hubs, "hub_id")):
+        if st is None:
+            continue
+        for i, code in enumerate(st.numeric[key].astype(str)):
+            if code == "Total":
+                level, area = "study_area", None
+            elif code.endswith(" total"):
+                level, area = "la", code.removesuffix(" total")
+            else:
+                level, area = kind, code
+            for col, name in cols.items():
+                if col not in st.numeric.columns:
+                    continue
+                cell = (level, area, "review", window, name)
+                v = st.numeric[col].iat[i]
+                (withheld.add(cell) if pd.isna(v) else shown.__setitem__(cell, float(v)))
+    return shown, withheld
+
+
 def grid_gate_cells(result, rule, tables) -> tuple[dict, set, LsoaCells]:
     """The main gate's review counts of every window of the grid, as trend cells: ``(shown, withheld, lsoa)``.
 
     ``shown`` and ``withheld`` are the ward, hub, local-authority and study-area cells
-    (:func:`geo.monitoring.publish.gate_cells`, study area as ``None``), ``lsoa`` the LSOA cells
+    (:func:`gate_cells`, study area as ``None``), ``lsoa`` the LSOA cells
     with their relations (:class:`LsoaCells`). ``tables`` are the gate's tables of ``result``'s own
     window; every other window of the grid is built (same config, that window) and gated here, so
     that the Trends tables are gated with every count any Period choice shows.
@@ -146,7 +172,6 @@ def grid_gate_cells(result, rule, tables) -> tuple[dict, set, LsoaCells]:
     from geo.build import analyse, prepare
     from geo.disclosure.gate import export_tables
     from geo.inputs.period_choice import window_label
-    from geo.monitoring.publish import gate_cells
 
     period, index = result.inputs.period, result.inputs.period_index
     config = result.config

@@ -15,7 +15,7 @@ import pandas as pd
 
 from geo.disclosure.periods import PublishedTrends, publish_changes, publish_impact, publish_trends
 from geo.disclosure.rule import DisclosureRule
-from geo.disclosure.windows import grid_gate_cells, window_grid
+from geo.disclosure.windows import gate_cells, grid_gate_cells, window_grid
 from geo.inputs.period_choice import window_label
 
 __all__ = ["Monitoring", "published_monitoring", "gate_cells", "IMPACT_CAVEATS"]
@@ -71,32 +71,6 @@ def _windows(trends: pd.DataFrame, index: dict) -> dict[str, list[str]]:
         out[label] = [p.label for p in index[last].pool(n)]
         assert out[label][0] == first
     return out
-
-
-def gate_cells(tables, window: str) -> tuple[dict, set]:
-    """The main gate's review counts of the analysis window as trend cells: ``(shown, withheld)``.
-
-    ``shown`` maps a cell to its published value, ``withheld`` is the set of withheld cells.
-    """
-    cols = {"review_completed": "numerator", "review_eligible": "denominator", "children_not_reviewed": "not_reviewed"}
-    shown, withheld = {}, set()
-    for kind, st, key in (("ward", tables.wards, "ward_code"), ("hub", tables.hubs, "hub_id")):
-        if st is None:
-            continue
-        for i, code in enumerate(st.numeric[key].astype(str)):
-            if code == "Total":
-                level, area = "study_area", None
-            elif code.endswith(" total"):
-                level, area = "la", code.removesuffix(" total")
-            else:
-                level, area = kind, code
-            for col, name in cols.items():
-                if col not in st.numeric.columns:
-                    continue
-                cell = (level, area, "review", window, name)
-                v = st.numeric[col].iat[i]
-                (withheld.add(cell) if pd.isna(v) else shown.__setitem__(cell, float(v)))
-    return shown, withheld
 
 
 def published_monitoring(result, rule: DisclosureRule | None = None, *, tables=None, link_lsoa: bool = False) -> Monitoring:
