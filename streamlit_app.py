@@ -387,7 +387,7 @@ def main() -> None:
             upload.upload_panel(st, result.config, public=result.public, on_stored=_rebuild)
     # cached parts: the map for the HTML download is built only if asked for
     download.downloads(st, result, view, sites, lambda: build_map(*map_key), rule, pack=pack_offer(scenario, k, hubs, result))
-    if app_warm.warm_enabled():  # off during `python -m geo app`'s warm-up: the first browser session starts it, after its page
+    if app_warm.warm_enabled():  # `python -m geo app` waits for it before it listens
         warm_study_areas(tuple(p for p in configs if p != config_path))  # after the page: other study areas ready for a switch
 
 

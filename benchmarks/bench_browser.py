@@ -123,7 +123,10 @@ def wait_idle(page) -> None:
 
 def open_select(page, label: str, option: str):
     """Open the select box ``label`` and return its ``option``, ready to click (the change itself)."""
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label).first
+    box.scroll_into_view_if_needed()  # as a person scrolls to it first (a list opened while its sidebar scrolls closes)
+    time.sleep(0.2)
+    box.click()
     choice = page.get_by_role("option", name=option, exact=True)
     choice.wait_for()
     return choice

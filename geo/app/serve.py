@@ -14,8 +14,9 @@ flags and ``.streamlit/config.toml``), whose first session finds every step of i
 Where a headless run differs from a server's, it is put right: the components the page declared
 (the map's frontend) were registered with the test run's stand-in runtime, so they are registered
 again with the server's before it listens (:func:`register_components`); and the background
-warm-up of the other study areas (:mod:`geo.app.warm`) is off during the run, so the first browser
-session starts it after its page, as without the launcher.
+warm-up of the other study areas (:mod:`geo.app.warm`), which the page starts after itself, is
+waited for before the server listens: run beside the first browser session it would hold the
+interpreter while the server sends that browser Streamlit's frontend (seconds on 2 cores).
 
 A study area that cannot be loaded does not stop the server: the warm-up says how many problems
 it met (not what they are: a problem can quote a cell of an extract) and the page shows them as
@@ -27,15 +28,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.app.warm import WARM_ENV
+from geo.app.warm import WARM_THREAD
 from geo.config import load_config
 from geo.errors import DataError
 
@@ -56,6 +57,8 @@ class Warmed:
     ----------
     seconds : float
         Wall-clock time of the run.
+    others : float
+        Seconds then spent on the other study areas (the background warm-up the page started, waited for).
     problems : int
         Error messages the page showed (a study area that could not be loaded shows one, then one per problem).
     failure : str or None
@@ -63,6 +66,7 @@ class Warmed:
     """
 
     seconds: float
+    others: float = 0.0
     problems: int = 0
     failure: str | None = None
 
@@ -78,7 +82,8 @@ class Warmed:
             return f"Preparing {name}... not finished ({self.failure}, {self.seconds:.1f} s): the page computes it when opened"
         if self.problems:
             return f"Preparing {name}... the page shows {self.problems} error message(s) ({self.seconds:.1f} s)"
-        return f"Preparing {name}... ready in {self.seconds:.1f} s"
+        others = f"; other study areas ready in {self.others:.1f} s" if self.others >= 0.05 else ""
+        return f"Preparing {name}... ready in {self.seconds:.1f} s{others}"
 
 
 def flag_options(*, port: int, address: str) -> dict[str, object]:
@@ -122,8 +127,6 @@ def warm_first_page(script: Path, args: Sequence[str], *, timeout: float = WARM_
     from streamlit.testing.v1 import AppTest
 
     sys.argv = [str(script), *args]  # as streamlit.web.bootstrap sets it for the server
-    background = os.environ.get(WARM_ENV)
-    os.environ[WARM_ENV] = "0"  # the other study areas are warmed after the first browser session's page, not now
     t0 = time.perf_counter()
     quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     quiet.disabled = True  # AppTest sets up its session outside a script run (a harmless warning)
@@ -135,15 +138,14 @@ def warm_first_page(script: Path, args: Sequence[str], *, timeout: float = WARM_
         page = test.run()
     except Exception as err:  # a timeout, or the test harness itself: the server computes the page instead
         return Warmed(time.perf_counter() - t0, failure=type(err).__name__)
-    finally:
-        if background is None:
-            os.environ.pop(WARM_ENV, None)
-        else:
-            os.environ[WARM_ENV] = background
     seconds = time.perf_counter() - t0
+    for thread in threading.enumerate():  # the other study areas (geo.app.warm), before the server listens
+        if thread.name == WARM_THREAD:
+            thread.join(timeout)
+    others = time.perf_counter() - t0 - seconds
     if len(page.exception):
-        return Warmed(seconds, failure="the page raised an error")
-    return Warmed(seconds, problems=len(page.error))
+        return Warmed(seconds, others, failure="the page raised an error")
+    return Warmed(seconds, others, problems=len(page.error))
 
 
 def register_components(registry) -> int:

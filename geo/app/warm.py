@@ -23,10 +23,12 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 
-__all__ = ["WARM_ENV", "start_warm", "warm_enabled"]
+__all__ = ["WARM_ENV", "WARM_THREAD", "start_warm", "warm_enabled"]
 
 #: the environment variable that turns the warm-up off (``0``, ``false`` or ``no``)
 WARM_ENV = "FAMILYHUB_WARM"
+#: the name of the warm-up thread (``python -m geo app`` waits for it before it listens)
+WARM_THREAD = "warm-study-areas"
 
 _STOP = threading.Event()
 
@@ -60,6 +62,6 @@ def start_warm(paths: Iterable[str], warm_one: Callable[[str], object], *, enabl
             with contextlib.suppress(Exception):
                 warm_one(path)
 
-    thread = threading.Thread(target=work, name="warm-study-areas", daemon=False)
+    thread = threading.Thread(target=work, name=WARM_THREAD, daemon=False)
     thread.start()
     return thread

@@ -6,7 +6,6 @@ The launcher serving a browser is tested in ``tests/app/test_serve_browser.py``.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.app import serve
+from geo.app import serve, views
 from tests.app.counted_app import STEPS
 from tests.app.test_app import write_app_config
 
@@ -85,23 +84,30 @@ def _warming() -> bool:
 def test_the_warm_up_fills_the_caches_the_next_session_reads(tmp_path, biborough_config, monkeypatch):
     monkeypatch.setattr(sys, "argv", list(sys.argv))  # the warm-up sets the script's arguments
     config = write_app_config(tmp_path, biborough_config)  # a config of its own: nothing of it is cached yet
-    other = write_app_config(tmp_path / "other", biborough_config)  # a second study area, warmed in the background
+    other = write_app_config(tmp_path / "other", biborough_config)  # a second study area (its own config path)
     counts = _count_steps(monkeypatch)
     monkeypatch.setenv("FAMILYHUB_WARM", "1")
     assert not _warming()
     warmed = serve.warm_first_page(serve.SCRIPT, ["--config", str(config), str(other)], timeout=600)
-    # the other study areas are left to the first browser session (after its page), as without the launcher
-    assert not _warming() and os.environ["FAMILYHUB_WARM"] == "1"
-    monkeypatch.setenv("FAMILYHUB_WARM", "0")  # (this test process does not warm them)
+    # the other study areas are warmed too, and waited for: nothing runs beside the server's first session
+    assert not _warming() and warmed.others > 0
+    monkeypatch.setenv("FAMILYHUB_WARM", "0")  # (this test process does not warm them again)
     assert warmed.failure is None and warmed.problems == 0, warmed
     assert warmed.line("Bi-borough").startswith("Preparing Bi-borough... ready in ")
+    assert "other study areas ready in" in warmed.line("Bi-borough")
     after_warm = dict(counts)
     # the warm-up computed the first page: loading, scoring, the gate, the venues, the map
     assert all(n >= 1 for n in after_warm.values()), after_warm
-    assert after_warm["geo.build.prepare"] == 1, after_warm  # the default period window is prepared once
+    # each study area offered (these two, and the repository's configs/) is prepared, scored and gated once
+    offered = len(views.available_configs(serve.SCRIPT.parent, [str(config), str(other)]))
+    assert (after_warm["geo.build.prepare"], after_warm["geo.build.analyse"], after_warm["geo.app.gated.export_tables"]) == (offered,) * 3
     page = AppTest.from_file(str(serve.SCRIPT), default_timeout=600).run()  # a new session, as the server's first
     assert not page.exception and not page.error
     assert counts == after_warm  # found every step in the caches
+    page.selectbox(key="config").set_value(str(other.resolve())).run()  # the switch to the other study area
+    assert not page.exception and not page.error
+    heavy = ("geo.build.prepare", "geo.build.analyse", "geo.app.gated.export_tables")
+    assert {k: counts[k] for k in heavy} == {k: after_warm[k] for k in heavy}  # loaded, scored and gated in the warm-up
 
 
 def test_a_study_area_that_cannot_be_loaded_is_counted_not_raised(tmp_path, biborough_config, monkeypatch):
